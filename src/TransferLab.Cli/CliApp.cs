@@ -1,0 +1,55 @@
+using System.CommandLine;
+using TransferLab.Cli.Commands;
+
+namespace TransferLab.Cli;
+
+/// <summary>Builds the command tree and maps failures to exit codes: 2 for unusable input, 1 for other failures.</summary>
+public static class CliApp
+{
+    public const int Success = 0;
+    public const int Failure = 1;
+    public const int BadInput = 2;
+
+    public static RootCommand BuildRoot(TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("TransferLab: which transfer-learning strategy gives the best accuracy on the same pretrained model and data?");
+        root.Subcommands.Add(CompareCommand.Create(output, error));
+        return root;
+    }
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var parse = BuildRoot(output, error).Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors) error.WriteLine($"error: {e.Message}");
+            error.WriteLine("Run 'transferlab --help' or 'transferlab COMMAND --help' for usage.");
+            return BadInput;
+        }
+        return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+    }
+
+    /// <summary>Runs a command body, turning TransferLab's exceptions into one-paragraph messages and exit codes.</summary>
+    public static int Guard(TextWriter error, Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (InvalidInputException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return BadInput;
+        }
+        catch (TransferLabException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return Failure;
+        }
+        catch (OperationCanceledException)
+        {
+            error.WriteLine("cancelled; finished runs are in results.json");
+            return Failure;
+        }
+    }
+}

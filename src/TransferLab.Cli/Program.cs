@@ -1,0 +1,1 @@
+return TransferLab.Cli.CliApp.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,61 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace TransferLab.Backbones;
+
+/// <summary>
+/// torchvision's ResNet BasicBlock, handed to TorchVision's <see cref="ResNet"/> through its public
+/// <see cref="ResNet.BlockFunc"/>: TorchVision's own block is internal, and its stage counts are fixed to the
+/// standard depths, while the pretrained CNTK network has stages [2, 2, 2, 3]. Field names are the
+/// PyTorch state-dict keys.
+/// </summary>
+internal sealed class BasicBlock : Module<Tensor, Tensor>
+{
+    public const int Expansion = 1;
+
+    private readonly Module<Tensor, Tensor> conv1;
+    private readonly Module<Tensor, Tensor> bn1;
+    private readonly Module<Tensor, Tensor> relu;
+    private readonly Module<Tensor, Tensor> conv2;
+    private readonly Module<Tensor, Tensor> bn2;
+    private readonly Module<Tensor, Tensor>? downsample;
+
+    public BasicBlock(int inPlanes, int planes, int stride, Module<Tensor, Tensor>? downsample,
+        Func<int, Module<Tensor, Tensor>> normLayer) : base(nameof(BasicBlock))
+    {
+        conv1 = Conv2d(inPlanes, planes, kernel_size: 3, stride: stride, padding: 1, bias: false);
+        bn1 = normLayer(planes);
+        relu = ReLU(inplace: true);
+        conv2 = Conv2d(planes, planes, kernel_size: 3, stride: 1, padding: 1, bias: false);
+        bn2 = normLayer(planes);
+        this.downsample = downsample;
+        RegisterComponents();
+    }
+
+    public static ResNet.BlockFunc Factory => (inPlanes, planes, stride, downsample, groups, baseWidth, dilation, normLayer) =>
+    {
+        if (groups != 1 || baseWidth != 64 || dilation != 1)
+            throw new ArgumentException("BasicBlock supports only groups=1, base_width=64 and dilation=1");
+        return new BasicBlock(inPlanes, planes, stride, downsample, normLayer ?? (p => BatchNorm2d(p)));
+    };
+
+    public override Tensor forward(Tensor input)
+    {
+        var x = relu.call(bn1.call(conv1.call(input)));
+        x = bn2.call(conv2.call(x));
+        var identity = downsample is null ? input : downsample.call(input);
+        return x.add_(identity).relu_();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            conv1.Dispose(); bn1.Dispose(); relu.Dispose(); conv2.Dispose(); bn2.Dispose();
+            downsample?.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,78 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace TransferLab.Backbones;
+
+/// <summary>
+/// A pretrained ResNet with a new linear head, plus the input preprocessing its weights expect.
+/// <see cref="Network"/> is TorchVision's <see cref="ResNet"/>, so parameter names are torchvision's
+/// (<c>conv1.weight</c>, <c>layer4.1.bn2.running_var</c>, <c>fc.bias</c>). Inputs are RGB in [0, 1].
+/// </summary>
+public sealed class ImageClassifier : IDisposable
+{
+    /// <summary>Children of a torchvision ResNet that compute the pooled features, in forward order.</summary>
+    private static readonly string[] FeatureModuleNames =
+        ["conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4", "avgpool", "flatten"];
+
+    private readonly Module<Tensor, Tensor>[] _featureModules;
+
+    internal ImageClassifier(PretrainedConfig config, ResNet network, IReadOnlyList<string> classes)
+    {
+        Config = config;
+        Network = network;
+        Classes = classes;
+        Preprocessing = new InputPreprocessing(config);
+        var children = network.named_children().ToDictionary(c => c.name, c => c.module);
+        _featureModules = FeatureModuleNames.Select(n => (Module<Tensor, Tensor>)children[n]).ToArray();
+        Head = (Linear)children[config.ClassifierName];
+    }
+
+    public PretrainedConfig Config { get; }
+    public ResNet Network { get; }
+    public Linear Head { get; }
+    public IReadOnlyList<string> Classes { get; }
+    public InputPreprocessing Preprocessing { get; }
+
+    /// <summary>Class scores (logits) for RGB images in [0, 1], shape [batch, classes].</summary>
+    public Tensor Forward(Tensor rgb01)
+    {
+        using var scope = NewDisposeScope();
+        return scope.MoveToOuter(Network.call(Preprocessing.Apply(rgb01)));
+    }
+
+    /// <summary>Pooled backbone features for RGB images in [0, 1], shape [batch, FeatureCount].</summary>
+    public Tensor Features(Tensor rgb01)
+    {
+        using var scope = NewDisposeScope();
+        var x = Preprocessing.Apply(rgb01);
+        foreach (var module in _featureModules) x = module.call(x);
+        return scope.MoveToOuter(x);
+    }
+
+    /// <summary>Parameters of the backbone (everything but the head), with their state-dict names.</summary>
+    public IEnumerable<(string Name, Parameter Parameter)> BackboneParameters() =>
+        Network.named_parameters().Where(p => !IsHeadName(p.name));
+
+    public bool IsHeadName(string parameterName) => parameterName.StartsWith(Config.ClassifierName + ".", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Re-initialises the head as PyTorch's <c>nn.Linear</c> does (uniform in ±1/√fan_in for weight and bias),
+    /// from its own generator, so that every strategy run with the same seed starts from the same head.
+    /// </summary>
+    public void ResetHead(int seed)
+    {
+        using var noGrad = no_grad();
+        var generator = new Generator((ulong)seed);
+        var bound = 1.0 / Math.Sqrt(Head.weight!.shape[1]);
+        Head.weight.uniform_(-bound, bound, generator);
+        Head.bias!.uniform_(-bound, bound, generator);
+    }
+
+    public void Dispose()
+    {
+        Network.Dispose();
+        Preprocessing.Dispose();
+    }
+}

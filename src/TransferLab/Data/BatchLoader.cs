@@ -1,0 +1,92 @@
+using System.Threading.Channels;
+using TransferLab.Data.Transforms;
+
+namespace TransferLab.Data;
+
+/// <summary>
+/// Produces the batches of one epoch: decoding and transforms run on worker threads and the next batches are
+/// prepared while the caller trains on the current one. Order and augmentation depend only on the seed, the
+/// epoch and the sample index (see <see cref="SeedSequence"/>).
+/// </summary>
+public sealed class BatchLoader(
+    IReadOnlyList<ImageSample> samples,
+    IViewTransform transform,
+    ImageSource images,
+    int batchSize,
+    int workers,
+    int prefetchBatches = 4)
+{
+    public int SampleCount => samples.Count;
+
+    public int BatchCount => (samples.Count + batchSize - 1) / batchSize;
+
+    /// <summary>The sample order for an epoch: shuffled from (seed, epoch), or in folder order.</summary>
+    public int[] Order(int seed, int epoch, bool shuffle) => shuffle
+        ? SeedSequence.Permutation(samples.Count, SeedSequence.Random(seed, SeedSequence.Shuffle, epoch))
+        : Enumerable.Range(0, samples.Count).ToArray();
+
+    public IEnumerable<HostBatch> Epoch(int seed, int epoch, bool shuffle, CancellationToken cancel = default)
+    {
+        var order = Order(seed, epoch, shuffle);
+        var channel = Channel.CreateBounded<HostBatch>(new BoundedChannelOptions(Math.Max(1, prefetchBatches))
+        {
+            SingleReader = true,
+            SingleWriter = true,
+        });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var producer = Task.Run(async () =>
+        {
+            try
+            {
+                for (var start = 0; start < order.Length; start += batchSize)
+                {
+                    var indices = order.AsSpan(start, Math.Min(batchSize, order.Length - start)).ToArray();
+                    var batch = Assemble(indices, seed, epoch, stop.Token);
+                    await channel.Writer.WriteAsync(batch, stop.Token).ConfigureAwait(false);
+                }
+                channel.Writer.Complete();
+            }
+            catch (Exception e)
+            {
+                // Parallel.For wraps a worker's exception; the reader should see the real one.
+                channel.Writer.Complete(e is AggregateException { InnerExceptions.Count: > 0 } all ? all.InnerExceptions[0] : e);
+            }
+        }, stop.Token);
+
+        try
+        {
+            while (true)
+            {
+                if (!channel.Reader.WaitToReadAsync(cancel).AsTask().GetAwaiter().GetResult()) break;
+                if (channel.Reader.TryRead(out var next)) yield return next;
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            try { producer.Wait(); } catch (AggregateException) { /* the reader already saw the failure or stopped */ }
+        }
+    }
+
+    /// <summary>Decodes and transforms the given samples into one batch (in parallel across samples).</summary>
+    public HostBatch Assemble(int[] indices, int seed, int epoch, CancellationToken cancel = default)
+    {
+        var size = transform.OutputSize;
+        var imageBytes = size * size * ViewRenderer.BytesPerPixel;
+        var pixels = new byte[indices.Length * imageBytes];
+        var labels = new long[indices.Length];
+        Parallel.For(0, indices.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers), CancellationToken = cancel }, i =>
+        {
+            var sample = samples[indices[i]];
+            labels[i] = sample.Label;
+            var random = SeedSequence.Random(seed, SeedSequence.Augment, epoch, indices[i]);
+            images.Use(sample.Path, image =>
+            {
+                var plan = transform.Plan(image.Width, image.Height, random);
+                ViewRenderer.Render(image, plan, size, pixels.AsSpan(i * imageBytes, imageBytes));
+                return 0;
+            });
+        });
+        return new HostBatch(pixels, labels, indices, size);
+    }
+}

@@ -1,0 +1,41 @@
+using SkiaSharp;
+
+namespace TransferLab.Data;
+
+/// <summary>Decodes image files with SkiaSharp into opaque RGB images (alpha is dropped, as PIL's convert("RGB") does).</summary>
+public static class ImageDecoder
+{
+    public static SKImage Decode(string path)
+    {
+        using var stream = OpenRead(path);
+        using var codec = SKCodec.Create(stream, out var openResult)
+            ?? throw new ImageDecodeException(path, $"not a supported image format ({openResult})");
+        var size = codec.Info;
+        if (size.Width <= 0 || size.Height <= 0)
+            throw new ImageDecodeException(path, $"invalid image size {size.Width}x{size.Height}");
+
+        // Decode as unpremultiplied RGBA so colour values survive untouched, then declare the pixels opaque:
+        // Skia then ignores the alpha byte, which is exactly "drop alpha".
+        var decodeInfo = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        using var bitmap = new SKBitmap(decodeInfo);
+        var result = codec.GetPixels(decodeInfo, bitmap.GetPixels());
+        if (result != SKCodecResult.Success)
+            throw new ImageDecodeException(path, $"decoding failed ({result})");
+
+        using var opaque = new SKPixmap(decodeInfo.WithAlphaType(SKAlphaType.Opaque), bitmap.GetPixels(), bitmap.RowBytes);
+        return SKImage.FromPixelCopy(opaque)
+            ?? throw new ImageDecodeException(path, "could not create an image from the decoded pixels");
+    }
+
+    private static SKManagedStream OpenRead(string path)
+    {
+        try
+        {
+            return new SKManagedStream(File.OpenRead(path), disposeManagedStream: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ImageDecodeException(path, e.Message);
+        }
+    }
+}

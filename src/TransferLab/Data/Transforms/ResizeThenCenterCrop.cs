@@ -1,0 +1,30 @@
+namespace TransferLab.Data.Transforms;
+
+/// <summary>
+/// torchvision's <c>Resize(resize)</c> (shorter side to <c>resize</c>, longer side truncated in proportion)
+/// then <c>CenterCrop(crop)</c>, expressed as the box of the source image that ends up in the crop.
+/// </summary>
+public sealed class ResizeThenCenterCrop(int resize = 256, int crop = 224) : IViewTransform
+{
+    public int OutputSize => crop;
+    public bool IsRandom => false;
+
+    public ViewPlan Plan(int width, int height, Random random) => new(SourceBox(width, height), false);
+
+    public CropBox SourceBox(int width, int height)
+    {
+        var (resizedW, resizedH) = ResizedSize(width, height);
+        // CenterCrop: offsets rounded half-to-even like Python's round().
+        var top = (int)Math.Round((resizedH - crop) / 2.0);
+        var left = (int)Math.Round((resizedW - crop) / 2.0);
+        double scaleX = (double)width / resizedW, scaleY = (double)height / resizedH;
+        return new CropBox(left * scaleX, top * scaleY, crop * scaleX, crop * scaleY);
+    }
+
+    public (int Width, int Height) ResizedSize(int width, int height)
+    {
+        if (width <= height)
+            return (resize, (int)((long)resize * height / width));
+        return ((int)((long)resize * width / height), resize);
+    }
+}

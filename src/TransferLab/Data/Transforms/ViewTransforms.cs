@@ -1,0 +1,23 @@
+namespace TransferLab.Data.Transforms;
+
+/// <summary>The transform pairs a comparison can use for its train phase.</summary>
+public enum Augmentation
+{
+    /// <summary>The notebook's: RandomResizedCrop(224) + RandomHorizontalFlip for train.</summary>
+    Notebook,
+
+    /// <summary>Train images get the evaluation transform (deterministic).</summary>
+    None,
+}
+
+public static class ViewTransforms
+{
+    public static IViewTransform ForTraining(Augmentation augmentation, int inputSize, int resizeSize) => augmentation switch
+    {
+        Augmentation.Notebook => new RandomResizedCropAndFlip(inputSize),
+        Augmentation.None => ForEvaluation(inputSize, resizeSize),
+        _ => throw new ArgumentOutOfRangeException(nameof(augmentation), augmentation, null),
+    };
+
+    public static IViewTransform ForEvaluation(int inputSize, int resizeSize) => new ResizeThenCenterCrop(resizeSize, inputSize);
+}

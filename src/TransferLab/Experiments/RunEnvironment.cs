@@ -1,0 +1,44 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using TorchSharp;
+
+namespace TransferLab.Experiments;
+
+/// <summary>Versions and machine a result was produced on.</summary>
+public sealed record RunEnvironment(
+    string TransferLabVersion,
+    string TorchSharpVersion,
+    string Dotnet,
+    string Os,
+    string Cpu,
+    int LogicalCores,
+    int TorchThreads,
+    string StartedUtc)
+{
+    public static RunEnvironment Capture() => new(
+        VersionOf(typeof(RunEnvironment).Assembly),
+        VersionOf(typeof(torch).Assembly),
+        RuntimeInformation.FrameworkDescription,
+        RuntimeInformation.OSDescription,
+        CpuModel(),
+        Environment.ProcessorCount,
+        torch.get_num_threads(),
+        DateTime.UtcNow.ToString("O"));
+
+    private static string VersionOf(Assembly assembly) =>
+        (assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? assembly.GetName().Version?.ToString() ?? "unknown")
+        .Split('+')[0];
+
+    private static string CpuModel()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            return line?.Split(':', 2)[1].Trim() ?? RuntimeInformation.ProcessArchitecture.ToString();
+        }
+        catch (IOException)
+        {
+            return RuntimeInformation.ProcessArchitecture.ToString();
+        }
+    }
+}

@@ -1,0 +1,22 @@
+namespace TransferLab.Training;
+
+/// <summary>One epoch's numbers, as the notebook prints them: loss is the mean of loss·batch over each split.</summary>
+public sealed record EpochMetrics(int Epoch, double TrainLoss, double TrainAcc, double ValLoss, double ValAcc, double Seconds);
+
+/// <summary>Running sums over one phase of an epoch.</summary>
+internal sealed class PhaseAccumulator
+{
+    private double _lossSum;
+    private long _correct;
+    private long _count;
+
+    public void Add(double batchMeanLoss, long correct, int batchSize)
+    {
+        _lossSum += batchMeanLoss * batchSize;
+        _correct += correct;
+        _count += batchSize;
+    }
+
+    public double Loss => _count == 0 ? 0 : _lossSum / _count;
+    public double Accuracy => _count == 0 ? 0 : (double)_correct / _count;
+}

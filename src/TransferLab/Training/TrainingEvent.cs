@@ -1,0 +1,12 @@
+namespace TransferLab.Training;
+
+/// <summary>What the trainer reports while it works; the CLI decides how to show it.</summary>
+public abstract record TrainingEvent(string Run, int Seed);
+
+public sealed record RunStarted(string Run, int Seed, int Epochs, long TrainableParameters) : TrainingEvent(Run, Seed);
+
+public sealed record BatchCompleted(string Run, int Seed, int Epoch, string Phase, int Batch, int BatchCount) : TrainingEvent(Run, Seed);
+
+public sealed record EpochCompleted(string Run, int Seed, int Epochs, EpochMetrics Metrics) : TrainingEvent(Run, Seed);
+
+public sealed record RunCompleted(string Run, int Seed, RunOutcome Outcome) : TrainingEvent(Run, Seed);
