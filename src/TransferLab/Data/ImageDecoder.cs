@@ -14,14 +14,15 @@ public static class ImageDecoder
         if (size.Width <= 0 || size.Height <= 0)
             throw new ImageDecodeException(path, $"invalid image size {size.Width}x{size.Height}");
 
-        // Decode as unpremultiplied RGBA so colour values survive untouched, then declare the pixels opaque:
-        // Skia then ignores the alpha byte, which is exactly "drop alpha".
+        // Decode as unpremultiplied RGBA so colour values survive untouched, then make the pixels opaque:
+        // that is exactly "drop alpha".
         var decodeInfo = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var bitmap = new SKBitmap(decodeInfo);
         var result = codec.GetPixels(decodeInfo, bitmap.GetPixels());
         if (result != SKCodecResult.Success)
             throw new ImageDecodeException(path, $"decoding failed ({result})");
 
+        if (size.AlphaType != SKAlphaType.Opaque) SetAlphaOpaque(bitmap);
         using var opaque = new SKPixmap(decodeInfo.WithAlphaType(SKAlphaType.Opaque), bitmap.GetPixels(), bitmap.RowBytes);
         return SKImage.FromPixelCopy(opaque)
             ?? throw new ImageDecodeException(path, "could not create an image from the decoded pixels");
@@ -37,5 +38,11 @@ public static class ImageDecoder
         {
             throw new ImageDecodeException(path, e.Message);
         }
+    }
+
+    private static unsafe void SetAlphaOpaque(SKBitmap bitmap)
+    {
+        var pixels = new Span<byte>((void*)bitmap.GetPixels(), bitmap.ByteCount);
+        for (var i = 3; i < pixels.Length; i += 4) pixels[i] = 255;
     }
 }

@@ -20,3 +20,6 @@ internal sealed class PhaseAccumulator
     public double Loss => _count == 0 ? 0 : _lossSum / _count;
     public double Accuracy => _count == 0 ? 0 : (double)_correct / _count;
 }
+
+/// <summary>A model's score on one split; <see cref="Predictions"/> holds the predicted class per sample, in split order.</summary>
+public sealed record EvaluationResult(double Loss, double Accuracy, IReadOnlyList<int> Predictions);

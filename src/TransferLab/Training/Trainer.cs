@@ -37,7 +37,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
             {
                 var clock = Stopwatch.StartNew();
                 var (trainLoss, trainAcc) = TrainPhase(model, spec, seed, epoch, train, optimizer, trainable, frozenPenalty, cancel);
-                var (valLoss, valAcc, predictions) = Evaluate(model, spec, seed, epoch, validation, trainable, frozenPenalty, cancel);
+                var (valLoss, valAcc, predictions) = EvaluateEpoch(model, spec, seed, epoch, validation, trainable, frozenPenalty, cancel);
                 var metrics = new EpochMetrics(epoch, trainLoss, trainAcc, valLoss, valAcc, clock.Elapsed.TotalSeconds);
                 history.Add(metrics);
                 if (valAcc > bestAcc)
@@ -104,20 +104,33 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         return (phase.Loss, phase.Accuracy);
     }
 
-    /// <summary>Validation phase: inference mode, no gradients; the reported loss includes the penalties, as the notebook's did.</summary>
-    private (double Loss, double Accuracy, int[] Predictions) Evaluate(ImageClassifier model, RunSpec spec, int seed, int epoch,
+    /// <summary>Validation phase: the reported loss includes the penalties, as the notebook's did.</summary>
+    private EvaluationResult EvaluateEpoch(ImageClassifier model, RunSpec spec, int seed, int epoch,
         BatchLoader loader, IReadOnlyList<Parameter> trainable, double frozenPenalty, CancellationToken cancel)
+    {
+        var penalty = frozenPenalty;
+        using (no_grad())
+        {
+            foreach (var regularizer in spec.Regularizers)
+                if (regularizer.TrainablePenalty(trainable) is { } p)
+                    using (p) penalty += p.item<float>();
+        }
+        var batchIndex = 0;
+        return Evaluate(model, loader, seed, epoch, penalty, cancel,
+            () => progress?.Report(new BatchCompleted(spec.Name, seed, epoch, "val", ++batchIndex, loader.BatchCount)));
+    }
+
+    /// <summary>
+    /// Scores a model on a split in inference mode without gradients: mean cross-entropy (plus a constant
+    /// <paramref name="lossOffset"/>), accuracy, and the predicted class of every sample in split order.
+    /// </summary>
+    public static EvaluationResult Evaluate(ImageClassifier model, BatchLoader loader, int seed = 0, int epoch = 0,
+        double lossOffset = 0, CancellationToken cancel = default, Action? afterBatch = null)
     {
         model.Network.eval();
         using var noGrad = no_grad();
-        var penalty = frozenPenalty;
-        foreach (var regularizer in spec.Regularizers)
-            if (regularizer.TrainablePenalty(trainable) is { } p)
-                using (p) penalty += p.item<double>();
-
         var phase = new PhaseAccumulator();
         var predictions = new int[loader.SampleCount];
-        var batchIndex = 0;
         foreach (var batch in loader.Epoch(seed, epoch, shuffle: false, cancel))
         {
             using var scope = NewDisposeScope();
@@ -126,10 +139,10 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
             var loss = functional.cross_entropy(logits, labels);
             var predicted = logits.argmax(1).data<long>().ToArray();
             for (var i = 0; i < predicted.Length; i++) predictions[batch.SampleIndices[i]] = (int)predicted[i];
-            phase.Add(loss.item<float>() + penalty, CountCorrect(logits, labels), batch.Count);
-            progress?.Report(new BatchCompleted(spec.Name, seed, epoch, "val", ++batchIndex, loader.BatchCount));
+            phase.Add(loss.item<float>() + lossOffset, CountCorrect(logits, labels), batch.Count);
+            afterBatch?.Invoke();
         }
-        return (phase.Loss, phase.Accuracy, predictions);
+        return new EvaluationResult(phase.Loss, phase.Accuracy, predictions);
     }
 
     private static void SetTrainMode(ImageClassifier model, Strategy strategy)

@@ -30,10 +30,28 @@ public static class ViewRenderer
                 canvas.Translate(size, 0);
                 canvas.Scale(-1, 1);
             }
-            var box = plan.Source;
-            var source = SKRect.Create((float)box.Left, (float)box.Top, (float)box.Width, (float)box.Height);
-            canvas.DrawImage(image, source, SKRect.Create(0, 0, size, size), Sampling);
+            var destination = SKRect.Create(0, 0, size, size);
+            if (IntegerBox(plan.Source) is { } crop)
+            {
+                // Crop-then-resize (RandomResizedCrop): filtering must not reach pixels outside the crop.
+                using var cropped = image.Subset(crop) ?? throw new InvalidOperationException($"crop {crop} is outside the image");
+                canvas.DrawImage(cropped, destination, Sampling);
+            }
+            else
+            {
+                // Resize-then-crop (Resize + CenterCrop): neighbours outside the box do contribute, as in torchvision.
+                var box = plan.Source;
+                canvas.DrawImage(image, SKRect.Create((float)box.Left, (float)box.Top, (float)box.Width, (float)box.Height), destination, Sampling);
+            }
             canvas.Flush();
         }
+    }
+
+    private static SKRectI? IntegerBox(CropBox box)
+    {
+        static bool IsWhole(double v) => v == Math.Floor(v);
+        return IsWhole(box.Left) && IsWhole(box.Top) && IsWhole(box.Width) && IsWhole(box.Height)
+            ? SKRectI.Create((int)box.Left, (int)box.Top, (int)box.Width, (int)box.Height)
+            : null;
     }
 }

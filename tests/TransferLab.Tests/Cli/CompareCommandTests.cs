@@ -1,0 +1,90 @@
+using System.Text.Json;
+using TransferLab.Cli;
+using TransferLab.Cli.Commands;
+using TransferLab.Regularization;
+
+namespace TransferLab.Tests.Cli;
+
+public class CompareCommandTests
+{
+    private static TransferLab.Experiments.ComparisonConfig Parse(params string[] args)
+    {
+        var parse = CliApp.BuildRoot(TextWriter.Null, TextWriter.Null).Parse(["compare", .. args]);
+        Assert.Empty(parse.Errors);
+        return CompareCommand.ToConfig(parse);
+    }
+
+    [Fact]
+    public void Defaults_are_the_notebook_protocol()
+    {
+        var config = Parse("--data", "somewhere");
+        Assert.Equal(["frozen-l2", "finetune-l2", "frozen-l1"], config.Runs);
+        Assert.Equal(5, config.Epochs);
+        Assert.Equal(4, config.BatchSize);
+        Assert.Equal([0], config.Seeds);
+        Assert.Null(config.LearningRate);
+        Assert.Equal(L1Scope.Trainable, config.L1Scope);
+        Assert.Equal(Path.GetFullPath("somewhere"), config.DataDir);
+    }
+
+    [Fact]
+    public void Options_reach_the_configuration()
+    {
+        var config = Parse("--data", "d", "--runs", "frozen-l1,finetune", "--epochs", "2", "--batch-size", "8", "--seed", "3",
+            "--seeds", "2", "--lr", "0.0001", "--weight-decay", "0.01", "--l1", "0.002", "--l1-scope", "all", "--threads", "1");
+        Assert.Equal(["frozen-l1", "finetune"], config.Runs);
+        Assert.Equal((2, 8, 1), (config.Epochs, config.BatchSize, config.Threads));
+        Assert.Equal([3, 4], config.Seeds);
+        Assert.Equal((1e-4, 0.01, 0.002), (config.LearningRate!.Value, config.WeightDecay!.Value, config.L1!.Value));
+        Assert.Equal(L1Scope.All, config.L1Scope);
+    }
+
+    [Fact]
+    public void Unusable_input_exits_with_2_and_one_line()
+    {
+        using var folder = new TempFolder();
+        var error = new StringWriter();
+        Assert.Equal(2, CliApp.Run(["compare", "--data", folder.Combine("missing")], TextWriter.Null, error));
+        Assert.Contains("does not exist", error.ToString());
+
+        error = new StringWriter();
+        Assert.Equal(2, CliApp.Run(["compare", "--data", folder.Path, "--runs", "frozen-l7"], TextWriter.Null, error));
+        Assert.Contains("unknown run 'frozen-l7'", error.ToString());
+
+        Assert.Equal(2, CliApp.Run(["compare", "--epochs", "x"], TextWriter.Null, TextWriter.Null));
+    }
+
+    [SkippableFact]
+    public void Compare_runs_end_to_end_on_a_small_real_subset()
+    {
+        using var data = TestData.HymenopteraSubset(trainPerClass: 12, valPerClass: 8);
+        using var output = new TempFolder();
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+
+        var exit = CliApp.Run(["compare", "--data", data.Path, "--runs", "frozen-l2,frozen-l1", "--epochs", "2", "--out", output.Path],
+            stdout, stderr);
+
+        Assert.True(exit == 0, stderr.ToString());
+        var text = stdout.ToString();
+        Assert.Contains("Epoch 1/1", text);
+        Assert.Contains("train Loss:", text);
+        Assert.Contains("Best:", text);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "results.json")));
+        var root = json.RootElement;
+        foreach (var key in new[] { "schema", "config", "environment", "runs" }) Assert.True(root.TryGetProperty(key, out _), key);
+        var runs = root.GetProperty("runs").EnumerateArray().ToList();
+        Assert.Equal(["frozen-l2", "frozen-l1"], runs.Select(r => r.GetProperty("name").GetString()));
+        foreach (var run in runs)
+        {
+            foreach (var key in new[] { "seed", "best_val_acc", "best_epoch", "final_val_acc", "train_seconds", "trainable_params" })
+                Assert.True(run.TryGetProperty(key, out _), key);
+            Assert.Equal(1026, run.GetProperty("trainable_params").GetInt64());
+            var history = run.GetProperty("history").EnumerateArray().ToList();
+            Assert.Equal(2, history.Count);
+            foreach (var key in new[] { "epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds" })
+                Assert.True(history[0].TryGetProperty(key, out _), key);
+            Assert.InRange(run.GetProperty("best_val_acc").GetDouble(), 0.5, 1.0);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using SkiaSharp;
+
+namespace TransferLab.Tests;
+
+/// <summary>Locates the real hymenoptera dataset and makes small synthetic images and folders.</summary>
+internal static class TestData
+{
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    /// <summary>The shared dataset (read-only, beside the repository), or $TRANSFERLAB_TEST_DATA.</summary>
+    public static string HymenopteraDir =>
+        Environment.GetEnvironmentVariable("TRANSFERLAB_TEST_DATA") is { Length: > 0 } fromEnvironment
+            ? fromEnvironment
+            : Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared", "datasets", "hymenoptera_data"));
+
+    /// <summary>Skips the calling test, with the reason, when the real dataset is not there.</summary>
+    public static string RequireHymenoptera()
+    {
+        Skip.IfNot(Directory.Exists(Path.Combine(HymenopteraDir, "train")),
+            $"real dataset not found at {HymenopteraDir}; set TRANSFERLAB_TEST_DATA to a hymenoptera_data folder to run this test");
+        return HymenopteraDir;
+    }
+
+    public static IEnumerable<string> AllImageFiles(string root) =>
+        Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A small real subset (symbolic links, nothing copied): the first <paramref name="perClass"/> images of each
+    /// class in each split.
+    /// </summary>
+    public static TempFolder HymenopteraSubset(int trainPerClass, int valPerClass)
+    {
+        var source = RequireHymenoptera();
+        var folder = new TempFolder();
+        foreach (var (split, count) in new[] { ("train", trainPerClass), ("val", valPerClass) })
+        {
+            foreach (var classDir in Directory.GetDirectories(Path.Combine(source, split)))
+            {
+                var target = Directory.CreateDirectory(Path.Combine(folder.Path, split, Path.GetFileName(classDir))).FullName;
+                foreach (var file in Directory.GetFiles(classDir).Order(StringComparer.Ordinal).Take(count))
+                    File.CreateSymbolicLink(Path.Combine(target, Path.GetFileName(file)), file);
+            }
+        }
+        return folder;
+    }
+
+    /// <summary>Writes a PNG whose pixel (x, y) has the colour <paramref name="colour"/> returns.</summary>
+    public static void WritePng(string path, int width, int height, Func<int, int, SKColor> colour)
+    {
+        using var bitmap = new SKBitmap(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        for (var y = 0; y < height; y++)
+            for (var x = 0; x < width; x++)
+                bitmap.SetPixel(x, y, colour(x, y));
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        File.WriteAllBytes(path, data.ToArray());
+    }
+
+    public static SKImage Image(int width, int height, Func<int, int, SKColor> colour)
+    {
+        using var bitmap = new SKBitmap(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        for (var y = 0; y < height; y++)
+            for (var x = 0; x < width; x++)
+                bitmap.SetPixel(x, y, colour(x, y));
+        return SKImage.FromBitmap(bitmap);
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "TransferLab.slnx"))) return dir.FullName;
+        throw new InvalidOperationException("cannot find the repository root (TransferLab.slnx) above " + AppContext.BaseDirectory);
+    }
+}
+
+/// <summary>A temporary folder deleted with the test.</summary>
+internal sealed class TempFolder : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("transferlab-test-").FullName;
+
+    public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
+    }
+}
