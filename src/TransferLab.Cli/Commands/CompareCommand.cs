@@ -3,35 +3,48 @@ using System.Globalization;
 using TransferLab.Cli.Rendering;
 using TransferLab.Data.Transforms;
 using TransferLab.Experiments;
+using TransferLab.Recipes;
 using TransferLab.Regularization;
+using TransferLab.Strategies;
 
 namespace TransferLab.Cli.Commands;
 
 /// <summary><c>transferlab compare</c>: parse options into a <see cref="ComparisonConfig"/>, run it, render.</summary>
 public static class CompareCommand
 {
-    private static readonly Option<string> Data = new("--data") { Description = "Data folder holding train/ and val/ (or test/), one sub-folder per class", Required = true };
-    private static readonly Option<string> Preset = new("--preset") { Description = "Named set of runs: notebook (frozen-l2, finetune-l2, frozen-l1)", DefaultValueFactory = _ => "notebook" };
-    private static readonly Option<string[]> Runs = new("--runs") { Description = $"Comma-separated runs instead of the preset's: {string.Join(", ", RunCatalog.Names)}", AllowMultipleArgumentsPerToken = true };
+    private static readonly Option<string?> Data = new("--data") { Description = "Data folder holding train/ and val/ (or test/), one sub-folder per class" };
+    private static readonly Option<string?> Spec = new("--spec") { Description = "Experiment spec (JSON), or a results.json to re-run; --data, --out and --threads still apply" };
+    private static readonly Option<string> Preset = new("--preset") { Description = $"Named set of runs: {string.Join(", ", RunCatalog.Presets.Select(p => $"{p.Key} ({string.Join(", ", p.Value)})"))}", DefaultValueFactory = _ => "notebook" };
+    private static readonly Option<string[]> Runs = new("--runs") { Description = "Comma-separated run names or recipes instead of the preset's (grammar below)", AllowMultipleArgumentsPerToken = true };
     private static readonly Option<int> Epochs = new("--epochs") { Description = "Epochs per run", DefaultValueFactory = _ => 5 };
     private static readonly Option<int> BatchSize = new("--batch-size") { Description = "Training batch size", DefaultValueFactory = _ => 4 };
-    private static readonly Option<int> EvalBatchSize = new("--eval-batch-size") { Description = "Validation batch size (does not change results: BatchNorm is in inference mode)", DefaultValueFactory = _ => 32 };
+    private static readonly Option<int> EvalBatchSize = new("--eval-batch-size") { Description = "Evaluation batch size (does not change results: BatchNorm is in inference mode)", DefaultValueFactory = _ => 32 };
     private static readonly Option<int> Seed = new("--seed") { Description = "First seed", DefaultValueFactory = _ => 0 };
-    private static readonly Option<int> Seeds = new("--seeds") { Description = "Number of seeds (seed, seed+1, ...); every run is repeated per seed", DefaultValueFactory = _ => 1 };
-    private static readonly Option<double?> LearningRate = new("--lr") { Description = "Learning rate for every run (default: each run's own, 1e-3 for the notebook's)" };
-    private static readonly Option<double?> WeightDecay = new("--weight-decay") { Description = "L2 weight decay for runs that use it (default 1e-3)" };
-    private static readonly Option<double?> L1 = new("--l1") { Description = "L1 strength λ in λ·Σ|w| for runs that use it (default 1e-3)" };
+    private static readonly Option<int> Seeds = new("--seeds") { Description = "Number of seeds (seed, seed+1, ...); every run is repeated per seed, paired", DefaultValueFactory = _ => 1 };
+    private static readonly Option<double?> LearningRate = new("--lr") { Description = "Learning rate for recipes that do not set @lr (default 1e-3)" };
+    private static readonly Option<double?> WeightDecay = new("--weight-decay") { Description = "Strength of l2/wd regularizers that do not state one (default 1e-3)" };
+    private static readonly Option<double?> L1 = new("--l1") { Description = "λ of l1 regularizers that do not state one, in λ·Σ|w| (default 1e-3)" };
     private static readonly Option<L1Scope> L1ScopeOption = new("--l1-scope") { Description = "Parameters L1 sums over: trainable, or all (the notebook's; frozen ones only shift the loss)", DefaultValueFactory = _ => L1Scope.Trainable };
+    private static readonly Option<FrozenBatchNorm> BatchNorm = new("--bn") { Description = "Frozen BatchNorm for recipes without @bn: eval (inference mode), or train (the notebook's drift)", DefaultValueFactory = _ => FrozenBatchNorm.Eval };
     private static readonly Option<Augmentation> AugmentOption = new("--augment") { Description = "Train-time augmentation: notebook (RandomResizedCrop + flip) or none", DefaultValueFactory = _ => Augmentation.Notebook };
+    private static readonly Option<SelectionMode> Selection = new("--selection") { Description = "Epoch selection: bestval (the notebook's, optimistic) or holdout (a stratified cut of train; val stays untouched)", DefaultValueFactory = _ => SelectionMode.BestVal };
+    private static readonly Option<double> Holdout = new("--holdout") { Description = "Share of train held out for --selection holdout and --tune", DefaultValueFactory = _ => 0.2 };
+    private static readonly Option<TuneMode> Tune = new("--tune") { Description = "none, or lr: each run tries 4 learning rates (×0.1, ×0.3, ×1, ×3 its own) for 2 epochs on the holdout and keeps the best", DefaultValueFactory = _ => TuneMode.None };
     private static readonly Option<int> Threads = new("--threads") { Description = "libtorch threads (0: one per core)", DefaultValueFactory = _ => 0 };
     private static readonly Option<string?> Out = new("--out") { Description = "Output folder (default runs/<timestamp>/)" };
+
+    private static readonly Option[] All = [Data, Spec, Preset, Runs, Epochs, BatchSize, EvalBatchSize, Seed, Seeds, LearningRate, WeightDecay, L1,
+        L1ScopeOption, BatchNorm, AugmentOption, Selection, Holdout, Tune, Threads, Out];
 
     public static Command Create(TextWriter output, TextWriter error)
     {
         var command = new Command("compare", "Train several transfer-learning runs on the same backbone and data and compare them.\n\n" +
-            "Example:\n  transferlab compare --data ../shared/datasets/hymenoptera_data\n  transferlab compare --data DIR --runs frozen-l2,frozen-l1 --epochs 3 --seeds 3");
-        foreach (var option in new Option[] { Data, Preset, Runs, Epochs, BatchSize, EvalBatchSize, Seed, Seeds, LearningRate, WeightDecay, L1, L1ScopeOption, AugmentOption, Threads, Out })
-            command.Options.Add(option);
+            "Examples:\n" +
+            "  transferlab compare --data ../shared/datasets/hymenoptera_data\n" +
+            "  transferlab compare --data DIR --preset fair --seeds 5 --selection holdout\n" +
+            "  transferlab compare --data DIR --runs frozen,finetune@lr=1e-4+l2sp,lp-ft@probe=2 --seeds 3\n\n" +
+            "Run recipes:\n  " + RecipeParser.Grammar.Replace("\n", "\n  "));
+        foreach (var option in All) command.Options.Add(option);
         command.SetAction(parse => CliApp.Guard(error, () => Execute(ToConfig(parse), OutputFolder(parse), output)));
         return command;
     }
@@ -39,6 +52,16 @@ public static class CompareCommand
     /// <summary>The pure part: command line → configuration (tested without running anything).</summary>
     public static ComparisonConfig ToConfig(ParseResult parse)
     {
+        if (parse.GetValue(Spec) is { } specPath)
+        {
+            var fromFile = ResultStore.LoadSpec(specPath);
+            return fromFile with
+            {
+                DataDir = parse.GetValue(Data) is { } dataOverride ? Path.GetFullPath(dataOverride) : fromFile.DataDir,
+                Threads = IsGiven(parse, Threads) ? parse.GetValue(Threads) : fromFile.Threads,
+            };
+        }
+        var data = parse.GetValue(Data) ?? throw new InvalidInputException("compare needs --data DIR (or --spec FILE)");
         var runs = parse.GetValue(Runs) is { Length: > 0 } names
             ? names.SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList()
             : RunCatalog.Preset(parse.GetValue(Preset)!);
@@ -47,7 +70,7 @@ public static class CompareCommand
         var firstSeed = parse.GetValue(Seed);
         return new ComparisonConfig
         {
-            DataDir = Path.GetFullPath(parse.GetValue(Data)!),
+            DataDir = Path.GetFullPath(data),
             Runs = runs,
             Epochs = parse.GetValue(Epochs),
             BatchSize = parse.GetValue(BatchSize),
@@ -57,13 +80,19 @@ public static class CompareCommand
             WeightDecay = parse.GetValue(WeightDecay),
             L1 = parse.GetValue(L1),
             L1Scope = parse.GetValue(L1ScopeOption),
+            BatchNorm = parse.GetValue(BatchNorm),
             Augmentation = parse.GetValue(AugmentOption),
+            Selection = parse.GetValue(Selection),
+            HoldoutFraction = parse.GetValue(Holdout),
+            Tune = parse.GetValue(Tune),
             Threads = parse.GetValue(Threads),
         };
     }
 
     public static string OutputFolder(ParseResult parse) => parse.GetValue(Out)
         ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+
+    private static bool IsGiven(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 
     private static int Execute(ComparisonConfig config, string outputDir, TextWriter output)
     {

@@ -1,30 +1,75 @@
 using System.Globalization;
 using Spectre.Console;
 using TransferLab.Experiments;
+using TransferLab.Statistics;
 
 namespace TransferLab.Cli.Rendering;
 
-/// <summary>The comparison table: one row per run and seed.</summary>
+/// <summary>The comparison tables: one row per run and seed; with several seeds, means with CIs and pairwise tests.</summary>
 public static class ComparisonTable
 {
     public static void Write(TextWriter output, ComparisonResult result)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
-        var table = new Table().Title("Comparison").Border(TableBorder.Rounded);
-        foreach (var column in new[] { "run", "seed", "best val acc", "best epoch", "final val acc", "seconds", "trainable params" })
-            table.AddColumn(new TableColumn(column).RightAligned());
-        table.Columns[0].LeftAligned();
-        foreach (var run in result.Runs.OrderByDescending(r => r.BestValAcc))
+        var holdout = result.Config.Selection == TransferLab.Experiments.SelectionMode.Holdout;
+        console.Write(Runs(result.Runs, holdout));
+        if (result.Config.Seeds.Count > 1 || holdout)
         {
-            table.AddRow(
-                Markup.Escape(run.Name),
-                run.Seed.ToString(CultureInfo.InvariantCulture),
-                run.BestValAcc.ToString("F4", CultureInfo.InvariantCulture),
-                run.BestEpoch.ToString(CultureInfo.InvariantCulture),
-                run.FinalValAcc.ToString("F4", CultureInfo.InvariantCulture),
-                run.TrainSeconds.ToString("F1", CultureInfo.InvariantCulture),
-                run.TrainableParams.ToString("N0", CultureInfo.InvariantCulture));
+            console.Write(Summary(result.Summary, holdout));
+            if (result.Comparisons.Count > 0) console.Write(Comparisons(result.Comparisons));
         }
-        console.Write(table);
+        if (result.Tuning is { } tuning)
+            foreach (var t in tuning)
+                output.WriteLine(F($"tuned {t.Run}: lr {t.ChosenLearningRate:g3} (holdout acc by lr: {string.Join(", ", t.HoldoutAccByLearningRate.Select(kv => F($"{kv.Key}→{kv.Value:F3}")))})"));
     }
+
+    private static Table Runs(IReadOnlyList<RunResult> runs, bool holdout)
+    {
+        var columns = new List<string> { "run", "seed", "best val acc", "best epoch", "final val acc" };
+        if (holdout) columns.Insert(3, "val acc @ holdout-selected");
+        columns.AddRange(["seconds", "trainable params"]);
+        var table = NewTable("Runs", columns);
+        foreach (var run in runs.OrderByDescending(r => r.SelectedValAcc).ThenBy(r => r.Seed))
+        {
+            var row = new List<string> { Markup.Escape(run.Name), I(run.Seed), F($"{run.BestValAcc:F4}"), I(run.BestEpoch), F($"{run.FinalValAcc:F4}") };
+            if (holdout) row.Insert(3, F($"{run.SelectedValAcc:F4}"));
+            row.AddRange([F($"{run.TrainSeconds:F1}"), run.TrainableParams.ToString("N0", CultureInfo.InvariantCulture)]);
+            table.AddRow(row.ToArray());
+        }
+        return table;
+    }
+
+    private static Table Summary(IReadOnlyList<RunSummary> summary, bool holdout)
+    {
+        var headline = holdout ? "val acc @ holdout-selected (95% CI)" : "best val acc (95% CI)";
+        var table = NewTable("Across seeds", ["run", "n", headline, "std", "final val acc (95% CI)", "mean seconds"]);
+        foreach (var s in summary.OrderByDescending(s => (holdout ? s.SelectedValAcc! : s.BestValAcc).Mean))
+        {
+            var h = holdout ? s.SelectedValAcc! : s.BestValAcc;
+            table.AddRow(Markup.Escape(s.Name), I(s.N), WithCi(h), F($"{h.Std:F4}"), WithCi(s.FinalValAcc), F($"{s.MeanTrainSeconds:F1}"));
+        }
+        return table;
+    }
+
+    private static Table Comparisons(IReadOnlyList<PairComparison> comparisons)
+    {
+        var table = NewTable("Paired comparisons (A − B)", ["A", "B", "mean diff", "McNemar b/c", "McNemar p", "paired t p", "Wilcoxon p"]);
+        foreach (var c in comparisons)
+            table.AddRow(Markup.Escape(c.A), Markup.Escape(c.B), F($"{c.MeanDifference * 100:+0.00;-0.00;0.00} pts"),
+                F($"{c.McNemarCombined.OnlyA}/{c.McNemarCombined.OnlyB}"), P(c.McNemarCombined.PValue), P(c.PairedTP), P(c.WilcoxonP));
+        return table;
+    }
+
+    private static Table NewTable(string title, IReadOnlyList<string> columns)
+    {
+        var table = new Table().Title(title).Border(TableBorder.Rounded);
+        foreach (var column in columns) table.AddColumn(new TableColumn(Markup.Escape(column)).RightAligned());
+        table.Columns[0].LeftAligned();
+        return table;
+    }
+
+    private static string WithCi(SampleSummary s) => s.Ci95Low is { } low ? F($"{s.Mean:F4} ({low:F4}–{s.Ci95High:F4})") : F($"{s.Mean:F4}");
+    private static string P(double? p) => p is { } v ? F($"{v:0.0000}") : "–";
+    private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
+    private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -15,19 +15,22 @@ public sealed class NotebookStyleRenderer(TextWriter output) : IProgress<Trainin
                 output.WriteLine($"== {started.Run} (seed {started.Seed}, {started.TrainableParameters:N0} trainable parameters)");
                 break;
             case EpochCompleted { Metrics: var m } epoch:
-                output.WriteLine(Invariant($"Epoch {m.Epoch}/{epoch.Epochs - 1}"));
+                output.WriteLine(F($"Epoch {m.Epoch}/{epoch.Epochs - 1}"));
                 output.WriteLine("----------");
-                output.WriteLine(Invariant($"train Loss:{m.TrainLoss:F4} Acc:{m.TrainAcc:F4}"));
-                output.WriteLine(Invariant($"val Loss:{m.ValLoss:F4} Acc:{m.ValAcc:F4}  ({m.Seconds:F1} s)"));
+                output.WriteLine(F($"train Loss:{m.TrainLoss:F4} Acc:{m.TrainAcc:F4}  (lr {m.LearningRate:g3})"));
+                if (m.HoldoutAcc is { } holdoutAcc) output.WriteLine(F($"holdout Loss:{m.HoldoutLoss:F4} Acc:{holdoutAcc:F4}"));
+                output.WriteLine(F($"val Loss:{m.ValLoss:F4} Acc:{m.ValAcc:F4}  ({m.Seconds:F1} s)"));
                 break;
             case RunCompleted { Outcome: var o }:
                 var elapsed = TimeSpan.FromSeconds(o.TrainSeconds);
-                output.WriteLine(Invariant($"Training complete in {(int)elapsed.TotalMinutes}m {elapsed.Seconds}s"));
-                output.WriteLine(Invariant($"Best val Acc: {o.BestValAcc:F4} (epoch {o.BestEpoch})"));
+                output.WriteLine(F($"Training complete in {(int)elapsed.TotalMinutes}m {elapsed.Seconds}s"));
+                output.WriteLine(F($"Best val Acc: {o.BestValAcc:F4}; kept epoch {o.SelectedEpoch} (val Acc {o.SelectedValAcc:F4})"));
+                if (o.FrozenBatchNormDrift > 0)
+                    output.WriteLine(F($"note: BatchNorm running statistics of the frozen backbone changed during the run (largest mean shift {o.FrozenBatchNormDrift:g3}); use bn=eval to keep them fixed"));
                 break;
         }
         output.Flush();
     }
 
-    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+    private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using TransferLab.Regularization;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -51,9 +52,19 @@ public sealed class ImageClassifier : IDisposable
         return scope.MoveToOuter(x);
     }
 
-    /// <summary>Parameters of the backbone (everything but the head), with their state-dict names.</summary>
-    public IEnumerable<(string Name, Parameter Parameter)> BackboneParameters() =>
-        Network.named_parameters().Where(p => !IsHeadName(p.name));
+    /// <summary>Every parameter with its state-dict name and what regularizers need to know about it.</summary>
+    public IReadOnlyList<NamedParameter> NamedParameters()
+    {
+        var norms = Network.named_modules().Where(m => m.module is BatchNorm2d).Select(m => m.name + ".").ToList();
+        return Network.named_parameters()
+            .Select(p => new NamedParameter(p.name, p.parameter, IsHeadName(p.name),
+                p.name.EndsWith(".bias", StringComparison.Ordinal) || norms.Any(n => p.name.StartsWith(n, StringComparison.Ordinal))))
+            .ToList();
+    }
+
+    /// <summary>BatchNorm layers with their names.</summary>
+    public IEnumerable<(string Name, BatchNorm2d Layer)> BatchNormLayers() =>
+        Network.named_modules().Where(m => m.module is BatchNorm2d).Select(m => (m.name, (BatchNorm2d)m.module));
 
     public bool IsHeadName(string parameterName) => parameterName.StartsWith(Config.ClassifierName + ".", StringComparison.Ordinal);
 

@@ -1,30 +1,70 @@
+using System.Text.Json.Serialization;
 using TransferLab.Backbones;
 using TransferLab.Data.Transforms;
+using TransferLab.Recipes;
 using TransferLab.Regularization;
+using TransferLab.Training;
 
 namespace TransferLab.Experiments;
 
-/// <summary>Everything a comparison needs, resolved: saved verbatim in results.json so any result can be re-run.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SelectionMode>))]
+public enum SelectionMode
+{
+    /// <summary>The notebook's: the epoch with the best accuracy on the validation split it reports (optimistic).</summary>
+    BestVal,
+
+    /// <summary>Epochs are selected on a stratified holdout cut from train; validation stays untouched.</summary>
+    Holdout,
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<TuneMode>))]
+public enum TuneMode { None, Lr }
+
+/// <summary>
+/// Everything a comparison needs (the experiment spec). Saved verbatim in results.json, with every run's
+/// resolved recipe, so any result can be re-run. A spec file is this object as JSON (<c>compare --spec</c>).
+/// </summary>
 public sealed record ComparisonConfig
 {
     public required string DataDir { get; init; }
     public string Backbone { get; init; } = BackboneRegistry.ResNet18ImageNet;
+
+    /// <summary>Run names or recipes (see <see cref="RecipeParser"/>).</summary>
     public IReadOnlyList<string> Runs { get; init; } = RunCatalog.NotebookPreset;
+
+    /// <summary>Fully specified runs; when set they are used instead of <see cref="Runs"/>.</summary>
+    public IReadOnlyList<RunSpec>? RunSpecs { get; init; }
+
     public int Epochs { get; init; } = 5;
     public int BatchSize { get; init; } = 4;
 
-    /// <summary>Batch size of the validation phase; independent of training since BatchNorm is in inference mode there.</summary>
+    /// <summary>Batch size of evaluation; independent of training since BatchNorm is in inference mode there.</summary>
     public int EvalBatchSize { get; init; } = 32;
 
     public IReadOnlyList<int> Seeds { get; init; } = [0];
 
-    /// <summary>Overrides of the runs' own hyperparameters (null keeps each run's).</summary>
+    /// <summary>Defaults for recipes that do not state their own (null: 1e-3 each).</summary>
     public double? LearningRate { get; init; }
     public double? WeightDecay { get; init; }
     public double? L1 { get; init; }
     public L1Scope L1Scope { get; init; } = L1Scope.Trainable;
 
+    /// <summary>Default behaviour of frozen BatchNorm for recipes that do not state it (the notebook's runs state train).</summary>
+    public Strategies.FrozenBatchNorm BatchNorm { get; init; } = Strategies.FrozenBatchNorm.Eval;
+
     public Augmentation Augmentation { get; init; } = Augmentation.Notebook;
+
+    public SelectionMode Selection { get; init; } = SelectionMode.BestVal;
+
+    /// <summary>Share of each training class held out for selection and tuning.</summary>
+    public double HoldoutFraction { get; init; } = 0.2;
+
+    public TuneMode Tune { get; init; } = TuneMode.None;
+
+    /// <summary>Learning-rate multipliers tried around each run's own rate when tuning (same budget for every run).</summary>
+    public IReadOnlyList<double> TuneLearningRateFactors { get; init; } = [0.1, 0.3, 1, 3];
+
+    public int TuneEpochs { get; init; } = 2;
 
     /// <summary>libtorch intra-op threads; 0 means one per core.</summary>
     public int Threads { get; init; }
@@ -34,19 +74,33 @@ public sealed record ComparisonConfig
 
     public long DecodedImageBudgetBytes { get; init; } = Data.ImageSource.DefaultBudgetBytes;
 
+    public RecipeDefaults RecipeDefaults() => new(Epochs, BatchSize, LearningRate ?? 1e-3,
+        new RegularizerDefaults(WeightDecay ?? 1e-3, L1 ?? 1e-3, L1Scope), BatchNorm);
+
+    /// <summary>The runs to compare, resolved and checked.</summary>
+    public IReadOnlyList<RunSpec> ResolveRuns()
+    {
+        var specs = RunSpecs ?? Runs.Select(r => RunCatalog.Resolve(r, RecipeDefaults())).ToList();
+        var duplicates = specs.GroupBy(s => s.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (duplicates.Count > 0) throw new InvalidInputException($"runs named more than once: {string.Join(", ", duplicates)}");
+        return specs;
+    }
+
     public void Validate()
     {
         if (Epochs < 1) throw new InvalidInputException($"--epochs must be at least 1 (got {Epochs})");
         if (BatchSize < 1) throw new InvalidInputException($"--batch-size must be at least 1 (got {BatchSize})");
         if (EvalBatchSize < 1) throw new InvalidInputException($"--eval-batch-size must be at least 1 (got {EvalBatchSize})");
         if (Seeds.Count == 0) throw new InvalidInputException("at least one seed is needed");
-        if (Runs.Count == 0) throw new InvalidInputException("--runs names no run");
+        if (Seeds.Distinct().Count() != Seeds.Count) throw new InvalidInputException("seeds repeat");
+        if ((RunSpecs?.Count ?? Runs.Count) == 0) throw new InvalidInputException("--runs names no run");
         if (Threads < 0) throw new InvalidInputException($"--threads must be 0 (one per core) or more (got {Threads})");
         if (LearningRate is <= 0) throw new InvalidInputException($"--lr must be positive (got {LearningRate})");
         if (WeightDecay is < 0) throw new InvalidInputException($"--weight-decay must not be negative (got {WeightDecay})");
         if (L1 is < 0) throw new InvalidInputException($"--l1 must not be negative (got {L1})");
-        var duplicates = Runs.GroupBy(r => r).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
-        if (duplicates.Count > 0) throw new InvalidInputException($"--runs names {string.Join(", ", duplicates)} more than once");
-        foreach (var run in Runs) RunCatalog.Resolve(run, this);
+        if (HoldoutFraction is <= 0 or >= 1) throw new InvalidInputException($"--holdout must be between 0 and 1 (got {HoldoutFraction})");
+        if (Tune != TuneMode.None && (TuneEpochs < 1 || TuneLearningRateFactors.Count == 0 || TuneLearningRateFactors.Any(f => f <= 0)))
+            throw new InvalidInputException("tuning needs at least one epoch and positive learning-rate factors");
+        ResolveRuns();
     }
 }

@@ -1,23 +1,37 @@
+using TransferLab.Statistics;
+using TransferLab.Training;
+
 namespace TransferLab.Experiments;
 
 /// <summary>The content of results.json.</summary>
+/// <param name="ResolvedRuns">Every run's full recipe, so the comparison can be re-run exactly (<c>compare --spec results.json</c>).</param>
+/// <param name="Tuning">Learning rates tried and chosen per run when <c>--tune lr</c> was used.</param>
 public sealed record ComparisonResult(
     string Schema,
     ComparisonConfig Config,
+    IReadOnlyList<RunSpec> ResolvedRuns,
     RunEnvironment Environment,
     DatasetSummary Dataset,
+    IReadOnlyList<TuningResult>? Tuning,
     IReadOnlyList<RunResult> Runs,
+    IReadOnlyList<RunSummary> Summary,
+    IReadOnlyList<PairComparison> Comparisons,
     string Conclusion)
 {
-    public const string CurrentSchema = "transferlab.results/1";
+    public const string CurrentSchema = "transferlab.results/2";
 }
 
 /// <summary>What the comparison was run on; <see cref="EvalLabels"/> lets predictions be scored again later.</summary>
+/// <param name="HoldoutImages">Train images held out for epoch selection (0 with best-val selection).</param>
 public sealed record DatasetSummary(
     string Root,
     IReadOnlyList<string> Classes,
     int TrainImages,
+    int HoldoutImages,
     string EvalSplit,
     int EvalImages,
     int IgnoredFiles,
     IReadOnlyList<int> EvalLabels);
+
+/// <summary>One run's learning-rate search: holdout accuracy per candidate, and the winner.</summary>
+public sealed record TuningResult(string Run, IReadOnlyDictionary<string, double> HoldoutAccByLearningRate, double ChosenLearningRate);

@@ -14,6 +14,8 @@ public static class ResultStore
         WriteIndented = true,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        // Regularizers are polymorphic ("kind"); hand-written spec files need not put that key first.
+        AllowOutOfOrderMetadataProperties = true,
     };
 
     public static string Save(string directory, ComparisonResult result)
@@ -36,6 +38,30 @@ public static class ResultStore
         catch (JsonException e)
         {
             throw new InvalidInputException($"'{path}' is not a TransferLab results file: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Reads an experiment spec: a <see cref="ComparisonConfig"/> as JSON, or a results.json, whose configuration
+    /// and resolved runs reproduce that comparison.
+    /// </summary>
+    public static ComparisonConfig LoadSpec(string path)
+    {
+        if (!File.Exists(path)) throw new InvalidInputException($"spec file '{path}' does not exist");
+        try
+        {
+            var text = File.ReadAllText(path);
+            using var document = JsonDocument.Parse(text);
+            if (document.RootElement.TryGetProperty("schema", out _))
+            {
+                var result = Load(path);
+                return result.Config with { RunSpecs = result.ResolvedRuns };
+            }
+            return JsonSerializer.Deserialize<ComparisonConfig>(text, JsonOptions) ?? throw new InvalidInputException($"'{path}' is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidInputException($"spec file '{path}' is not valid: {e.Message}", e);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.Json.Serialization;
 using System.Runtime.InteropServices;
 using TorchSharp;
 
@@ -6,8 +7,8 @@ namespace TransferLab.Experiments;
 
 /// <summary>Versions and machine a result was produced on.</summary>
 public sealed record RunEnvironment(
-    string TransferLabVersion,
-    string TorchSharpVersion,
+    [property: JsonPropertyName("transferlab_version")] string TransferLabVersion,
+    [property: JsonPropertyName("torchsharp_version")] string TorchSharpVersion,
     string Dotnet,
     string Os,
     string Cpu,

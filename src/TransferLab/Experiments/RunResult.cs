@@ -1,26 +1,37 @@
+using System.Text.Json.Serialization;
 using TransferLab.Training;
 
 namespace TransferLab.Experiments;
 
+[JsonConverter(typeof(JsonStringEnumConverter<RunStatus>))]
+public enum RunStatus { Completed, Diverged }
+
 /// <summary>One run × seed of a comparison, as written to results.json.</summary>
+/// <param name="BestValAcc">Best validation accuracy over epochs (the notebook's number; optimistic).</param>
+/// <param name="BestEpoch">The selected epoch (best on the selection split).</param>
+/// <param name="SelectedValAcc">Validation accuracy of the selected epoch (honest under holdout selection).</param>
+/// <param name="ValPredictions">Predicted class per validation image (split order) at the selected epoch.</param>
 public sealed record RunResult(
     string Name,
     int Seed,
+    RunStatus Status,
     string Strategy,
     IReadOnlyList<string> Regularizers,
     string Optimizer,
     double LearningRate,
     double BestValAcc,
     int BestEpoch,
+    double SelectedValAcc,
     double FinalValAcc,
     double TrainSeconds,
     long TrainableParams,
+    double FrozenBnDrift,
     IReadOnlyList<EpochMetrics> History,
     IReadOnlyList<int> ValPredictions)
 {
     public static RunResult From(RunSpec spec, int seed, RunOutcome outcome) => new(
-        spec.Name, seed, spec.Strategy.Name, spec.Regularizers.Select(r => r.Name).ToList(),
+        spec.Name, seed, RunStatus.Completed, spec.Strategy.Name, spec.Regularizers.Select(r => r.Label).ToList(),
         spec.Optimizer.Kind.ToString().ToLowerInvariant(), spec.Optimizer.LearningRate,
-        outcome.BestValAcc, outcome.BestEpoch, outcome.FinalValAcc, outcome.TrainSeconds, outcome.TrainableParameters,
-        outcome.History, outcome.BestValPredictions);
+        outcome.BestValAcc, outcome.SelectedEpoch, outcome.SelectedValAcc, outcome.FinalValAcc, outcome.TrainSeconds,
+        outcome.TrainableParameters, outcome.FrozenBatchNormDrift, outcome.History, outcome.SelectedValPredictions);
 }

@@ -1,70 +1,49 @@
+using System.Text.Json.Serialization;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace TransferLab.Regularization;
 
+/// <summary>A parameter with what regularizers need to know about it.</summary>
+/// <param name="IsHead">Belongs to the new classifier head.</param>
+/// <param name="IsNormOrBias">A BatchNorm scale/shift or a bias (often excluded from decay).</param>
+public sealed record NamedParameter(string Name, Parameter Parameter, bool IsHead, bool IsNormOrBias);
+
+/// <summary>The parameters of a run, split by whether they train in the current phase.</summary>
+public sealed record ParameterSet(IReadOnlyList<NamedParameter> Trainable, IReadOnlyList<NamedParameter> Frozen);
+
 /// <summary>
-/// A regularizer either configures the optimizer (weight decay) or adds a penalty term to the loss.
-/// Penalties see the trainable and the frozen parameters separately, so a term over frozen weights, which
-/// cannot change, is computed once instead of every step.
+/// A regularizer either asks the optimizer for weight decay or adds a penalty to the loss. Penalties are
+/// bound to a run's parameters once per phase (<see cref="Bind"/>), which lets them capture what they need
+/// (L2-SP keeps the starting weights) and compute constant parts once.
 /// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
+[JsonDerivedType(typeof(L2WeightDecay), "l2")]
+[JsonDerivedType(typeof(L1Penalty), "l1")]
+[JsonDerivedType(typeof(L2SPPenalty), "l2sp")]
 public abstract record Regularizer
 {
-    public abstract string Name { get; }
+    /// <summary>Short description used in reports, e.g. <c>l1(0.001)</c>.</summary>
+    [JsonIgnore]
+    public abstract string Label { get; }
 
-    /// <summary>Weight decay this regularizer asks the optimizer for (0 for none).</summary>
-    public virtual double OptimizerWeightDecay => 0;
+    /// <summary>Weight decay added to the gradient (torch.optim's weight_decay).</summary>
+    public virtual double CoupledWeightDecay => 0;
 
-    /// <summary>Penalty over trainable parameters, added to the loss before backward; null for none.</summary>
-    public virtual Tensor? TrainablePenalty(IReadOnlyList<Parameter> trainable) => null;
+    /// <summary>Weight decay applied to the weights directly (AdamW).</summary>
+    public virtual double DecoupledWeightDecay => 0;
 
-    /// <summary>Constant part of the penalty contributed by frozen parameters (changes the reported loss only).</summary>
-    public virtual double FrozenPenalty(IReadOnlyList<Parameter> frozen) => 0;
+    public virtual PenaltyTerm? Bind(ParameterSet parameters) => null;
 }
 
-/// <summary>L2 through the optimizer's weight decay (coupled, as <c>torch.optim.Adam(weight_decay=...)</c>).</summary>
-public sealed record WeightDecayL2(double Decay) : Regularizer
+/// <summary>A penalty bound to one phase's parameters.</summary>
+public abstract class PenaltyTerm : IDisposable
 {
-    public override string Name => $"l2({Decay:g})";
-    public override double OptimizerWeightDecay => Decay;
-}
+    /// <summary>The differentiable part, over trainable parameters; null when there is none.</summary>
+    public abstract Tensor? Compute();
 
-public enum L1Scope
-{
-    /// <summary>Sum over parameters that train.</summary>
-    Trainable,
+    /// <summary>The part over frozen parameters, constant while they stay frozen (changes the reported loss only).</summary>
+    public virtual double FrozenConstant => 0;
 
-    /// <summary>Sum over every parameter, as the notebook did; frozen ones only shift the loss value.</summary>
-    All,
-}
-
-/// <summary>L1: <c>λ·Σ|w|</c> added to the loss.</summary>
-public sealed record L1Penalty(double Lambda, L1Scope Scope = L1Scope.Trainable) : Regularizer
-{
-    public override string Name => Scope == L1Scope.All ? $"l1({Lambda:g}, all)" : $"l1({Lambda:g})";
-
-    public override Tensor? TrainablePenalty(IReadOnlyList<Parameter> trainable)
-    {
-        if (trainable.Count == 0) return null;
-        Tensor? sum = null;
-        foreach (var p in trainable)
-        {
-            var term = p.abs().sum();
-            sum = sum is null ? term : sum + term;
-        }
-        return sum! * Lambda;
-    }
-
-    public override double FrozenPenalty(IReadOnlyList<Parameter> frozen)
-    {
-        if (Scope != L1Scope.All) return 0;
-        using var noGrad = no_grad();
-        double sum = 0;
-        foreach (var p in frozen)
-        {
-            using var s = p.abs().sum(type: ScalarType.Float64);
-            sum += s.item<double>();
-        }
-        return Lambda * sum;
-    }
+    public virtual void Dispose() => GC.SuppressFinalize(this);
 }

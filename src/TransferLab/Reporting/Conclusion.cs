@@ -1,42 +1,58 @@
 using System.Globalization;
 using TransferLab.Experiments;
+using TransferLab.Statistics;
 
 namespace TransferLab.Reporting;
 
 /// <summary>
-/// A conclusion written from the numbers: the best run, its margin over each other run in validation
-/// images and points, and the time each took. It says when a margin is a handful of images, because on a
-/// small validation set that is within seed-to-seed noise.
+/// A conclusion written from the numbers only: which run is best on the headline accuracy, by how much over
+/// each other run (points, images, CI, p-values), at what time cost, and whether the gap is within noise.
+/// No sentence in it is fixed in advance about which strategy wins.
 /// </summary>
 public static class Conclusion
 {
-    /// <summary>Margins at or below this many validation images are reported as within noise.</summary>
-    public const int NoiseImages = 3;
+    public const double Alpha = 0.05;
 
-    public static string Write(IReadOnlyList<RunResult> runs, int evalImages)
+    public static string Write(IReadOnlyList<RunSummary> summary, IReadOnlyList<PairComparison> comparisons, int evalImages,
+        SelectionMode selection)
     {
-        if (runs.Count == 0) return "No run finished.";
-        var byRun = runs.GroupBy(r => r.Name)
-            .Select(g => (Name: g.Key, Acc: g.Average(r => r.BestValAcc), Seconds: g.Average(r => r.TrainSeconds), Seeds: g.Count()))
-            .OrderByDescending(r => r.Acc).ThenBy(r => r.Seconds)
-            .ToList();
-        var best = byRun[0];
-        var seeds = best.Seeds == 1 ? "one seed" : $"mean of {best.Seeds} seeds";
-        var text = new List<string>
+        if (summary.Count == 0) return "No run finished.";
+        var holdout = selection == SelectionMode.Holdout;
+        SampleSummary Headline(RunSummary s) => holdout ? s.SelectedValAcc! : s.BestValAcc;
+        var ranked = summary.OrderByDescending(s => Headline(s).Mean).ThenBy(s => s.MeanTrainSeconds).ToList();
+        var best = ranked[0];
+        var metric = holdout ? "validation accuracy at the epoch chosen on the holdout" : "best-epoch validation accuracy";
+        var lines = new List<string>
         {
-            string.Create(CultureInfo.InvariantCulture,
-                $"Best: {best.Name} with best validation accuracy {best.Acc:P1} ({seeds}, {best.Seconds:F0} s)."),
+            F($"Best: {best.Name}, {metric} {Describe(Headline(best))}, {best.MeanTrainSeconds:F0} s per run."),
         };
-        foreach (var other in byRun.Skip(1))
+        foreach (var other in ranked.Skip(1))
         {
-            var points = (best.Acc - other.Acc) * 100;
-            var images = (best.Acc - other.Acc) * evalImages;
-            var noise = images <= NoiseImages ? " — within noise on a validation set this small" : "";
-            text.Add(string.Create(CultureInfo.InvariantCulture,
-                $"{other.Name}: {other.Acc:P1}, {points:F1} points lower (≈{images:F0} of {evalImages} images){noise}, {other.Seconds:F0} s ({other.Seconds / Math.Max(best.Seconds, 1e-9):F1}× the time)."));
+            var gap = Headline(best).Mean - Headline(other).Mean;
+            var pair = comparisons.FirstOrDefault(c => (c.A == best.Name && c.B == other.Name) || (c.A == other.Name && c.B == best.Name));
+            var evidence = pair is null ? "" : Evidence(pair);
+            var significant = pair is not null && (pair.PairedTP ?? pair.McNemarCombined.PValue) < Alpha;
+            var verdict = significant ? "a real difference at the 5% level" : "within noise: the data cannot tell these apart";
+            lines.Add(F($"vs {other.Name} ({Describe(Headline(other))}): {gap * 100:+0.0;-0.0;0.0} points (≈{gap * evalImages:F0} of {evalImages} images){evidence} — {verdict}; it takes {other.MeanTrainSeconds / Math.Max(best.MeanTrainSeconds, 1e-9):F1}× the time."));
         }
-        text.Add(string.Create(CultureInfo.InvariantCulture,
-            $"Accuracy is the best epoch's on the validation split, selected on that same split, so it is optimistic; one image is {100.0 / evalImages:F2} points."));
-        return string.Join(" ", text);
+        lines.Add(holdout
+            ? "Epochs were selected on a holdout cut from train, so validation accuracy is an honest estimate."
+            : F($"Epochs were selected on the same validation split that is reported, so accuracies are optimistic (--selection holdout avoids this); one image is {100.0 / evalImages:F2} points."));
+        if (best.N == 1) lines.Add("With one seed there is no estimate of seed-to-seed spread; use --seeds 5 for confidence intervals and paired tests.");
+        return string.Join(" ", lines);
     }
+
+    private static string Describe(SampleSummary s) => s.Ci95Low is { } low
+        ? F($"{s.Mean:P1} (95% CI {low:P1}–{s.Ci95High:P1}, n={s.N})")
+        : F($"{s.Mean:P1}");
+
+    private static string Evidence(PairComparison pair)
+    {
+        var parts = new List<string> { F($"McNemar p={pair.McNemarCombined.PValue:0.###}") };
+        if (pair.PairedTP is { } t) parts.Add(F($"paired t p={t:0.###}"));
+        if (pair.WilcoxonP is { } w) parts.Add(F($"Wilcoxon p={w:0.###}"));
+        return ", " + string.Join(", ", parts);
+    }
+
+    private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

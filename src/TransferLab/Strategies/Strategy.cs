@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace TransferLab.Strategies;
 
-/// <summary>How the BatchNorm layers of parameters that do not train behave in the train phase.</summary>
+/// <summary>How the BatchNorm layers whose parameters do not train behave in the train phase.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<FrozenBatchNorm>))]
 public enum FrozenBatchNorm
 {
     /// <summary>As the notebook: <c>model.train()</c>, so a frozen backbone's running statistics still move.</summary>
@@ -11,29 +14,55 @@ public enum FrozenBatchNorm
 }
 
 /// <summary>
-/// A transfer-learning strategy as data: which parts of the network train and how frozen BatchNorm behaves.
-/// One <see cref="Training.Trainer"/> runs every strategy; there is no per-strategy training loop.
+/// A span of epochs during which the same parameters train.
 /// </summary>
-/// <param name="Name">Short name used in recipes and reports (<c>frozen</c>, <c>finetune</c>).</param>
+/// <param name="FromEpoch">First epoch of the phase (0-based).</param>
 /// <param name="TrainedStages">
-/// How many residual stages, counted from the last, train along with the head: 0 trains the head only,
-/// <see cref="AllStages"/> trains everything including the stem.
+/// Residual stages, counted from the last, that train along with the head: 0 trains the head only,
+/// <see cref="Strategy.AllStages"/> trains everything including the stem.
 /// </param>
+/// <param name="LearningRate">The phase's base learning rate; null uses the run's optimizer learning rate.</param>
+public sealed record StrategyPhase(int FromEpoch, int TrainedStages, double? LearningRate = null);
+
+/// <summary>
+/// A transfer-learning strategy as data: which parameters train in which epochs, how frozen BatchNorm
+/// behaves, and how learning rates scale by depth. One <see cref="Training.Trainer"/> runs every strategy.
+/// </summary>
+/// <param name="Name">Name used in reports (<c>frozen</c>, <c>finetune</c>, <c>partial:2</c>, <c>lp-ft</c>).</param>
+/// <param name="Phases">At least one phase, the first starting at epoch 0, in epoch order.</param>
 /// <param name="BatchNorm">Behaviour of BatchNorm layers whose parameters do not train.</param>
-public sealed record Strategy(string Name, int TrainedStages, FrozenBatchNorm BatchNorm = FrozenBatchNorm.Train)
+/// <param name="LayerDecay">
+/// Discriminative learning rates: the head gets the base rate, each stage below it the rate of the stage
+/// above times this factor (the stem last). 1 gives every layer the same rate.
+/// </param>
+public sealed record Strategy(string Name, IReadOnlyList<StrategyPhase> Phases, FrozenBatchNorm BatchNorm = FrozenBatchNorm.Eval,
+    double LayerDecay = 1.0)
 {
     public const int AllStages = int.MaxValue;
 
-    public bool TrainsBackbone => TrainedStages > 0;
+    public StrategyPhase PhaseAt(int epoch) => Phases.Last(p => p.FromEpoch <= epoch);
 
-    /// <summary>Whether the parameter with this torchvision state-dict name trains under this strategy.</summary>
-    public bool Trains(string parameterName, string headName, int stageCount)
+    /// <summary>
+    /// The depth of a parameter: 0 for the stem, 1..stageCount for the residual stages (torchvision's
+    /// <c>layerN</c>), stageCount + 1 for the head.
+    /// </summary>
+    public static int DepthOf(string parameterName, string headName, int stageCount)
     {
-        if (parameterName.StartsWith(headName + ".", StringComparison.Ordinal)) return true;
-        if (TrainedStages == AllStages) return true;
-        // Residual stages are named layer1..layerN; the stem (conv1, bn1) trains only with AllStages.
-        if (!parameterName.StartsWith("layer", StringComparison.Ordinal)) return false;
+        if (parameterName.StartsWith(headName + ".", StringComparison.Ordinal)) return stageCount + 1;
+        if (!parameterName.StartsWith("layer", StringComparison.Ordinal)) return 0;
         var dot = parameterName.IndexOf('.');
-        return int.TryParse(parameterName.AsSpan(5, dot - 5), out var stage) && stage > stageCount - TrainedStages;
+        return int.TryParse(parameterName.AsSpan(5, dot - 5), out var stage) ? stage : 0;
     }
+
+    /// <summary>Whether a parameter trains in a phase.</summary>
+    public static bool Trains(StrategyPhase phase, string parameterName, string headName, int stageCount)
+    {
+        var depth = DepthOf(parameterName, headName, stageCount);
+        if (depth == stageCount + 1 || phase.TrainedStages == AllStages) return true;
+        return depth >= 1 && depth > stageCount - phase.TrainedStages;
+    }
+
+    /// <summary>Learning-rate multiplier of a parameter under <see cref="LayerDecay"/>.</summary>
+    public double LearningRateScale(string parameterName, string headName, int stageCount) =>
+        LayerDecay == 1.0 ? 1.0 : Math.Pow(LayerDecay, stageCount + 1 - DepthOf(parameterName, headName, stageCount));
 }

@@ -1,7 +1,14 @@
 namespace TransferLab.Training;
 
-/// <summary>One epoch's numbers, as the notebook prints them: loss is the mean of loss·batch over each split.</summary>
-public sealed record EpochMetrics(int Epoch, double TrainLoss, double TrainAcc, double ValLoss, double ValAcc, double Seconds);
+/// <summary>
+/// One epoch's numbers, as the notebook prints them: loss is the mean of loss·batch over each split.
+/// <see cref="HoldoutLoss"/> and <see cref="HoldoutAcc"/> are set when epochs are selected on a holdout split.
+/// </summary>
+public sealed record EpochMetrics(int Epoch, double TrainLoss, double TrainAcc, double ValLoss, double ValAcc, double Seconds,
+    double LearningRate, double? HoldoutLoss = null, double? HoldoutAcc = null);
+
+/// <summary>A model's score on one split; <see cref="Predictions"/> holds the predicted class per sample, in split order.</summary>
+public sealed record EvaluationResult(double Loss, double Accuracy, IReadOnlyList<int> Predictions);
 
 /// <summary>Running sums over one phase of an epoch.</summary>
 internal sealed class PhaseAccumulator
@@ -20,6 +27,3 @@ internal sealed class PhaseAccumulator
     public double Loss => _count == 0 ? 0 : _lossSum / _count;
     public double Accuracy => _count == 0 ? 0 : (double)_correct / _count;
 }
-
-/// <summary>A model's score on one split; <see cref="Predictions"/> holds the predicted class per sample, in split order.</summary>
-public sealed record EvaluationResult(double Loss, double Accuracy, IReadOnlyList<int> Predictions);

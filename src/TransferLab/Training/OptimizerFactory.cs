@@ -3,13 +3,46 @@ using static TorchSharp.torch;
 
 namespace TransferLab.Training;
 
+/// <summary>A group of parameters sharing a learning-rate multiplier (discriminative learning rates).</summary>
+public sealed record ParameterGroup(IReadOnlyList<Parameter> Parameters, double LearningRateScale);
+
 public static class OptimizerFactory
 {
-    /// <summary>Builds the optimizer over the parameters that train. Decay is coupled (added to the gradient), as torch.optim does.</summary>
-    public static optim.Optimizer Create(OptimizerSpec spec, IReadOnlyList<Parameter> trainable, double weightDecay) => spec.Kind switch
+    /// <summary>
+    /// Builds the optimizer over the parameters that train, one group per learning-rate multiplier. Coupled
+    /// decay goes to torch's weight_decay (added to the gradient); decoupled decay needs AdamW, and asking for
+    /// it with Adam switches to AdamW.
+    /// </summary>
+    public static optim.Optimizer Create(OptimizerSpec spec, IReadOnlyList<ParameterGroup> groups, double baseRate,
+        double coupledDecay, double decoupledDecay)
     {
-        OptimizerKind.Adam => optim.Adam(trainable, lr: spec.LearningRate, weight_decay: weightDecay),
-        OptimizerKind.Sgd => optim.SGD(trainable, spec.LearningRate, momentum: spec.Momentum, weight_decay: weightDecay),
-        _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Kind, null),
-    };
+        if (coupledDecay > 0 && (decoupledDecay > 0 || spec.Kind == OptimizerKind.AdamW))
+            throw new InvalidInputException("a run cannot combine coupled L2 (l2) with AdamW's decoupled decay (wd or opt=adamw); choose one");
+        var kind = decoupledDecay > 0 && spec.Kind == OptimizerKind.Adam ? OptimizerKind.AdamW : spec.Kind;
+        if (decoupledDecay > 0 && kind == OptimizerKind.Sgd)
+            throw new InvalidInputException("decoupled weight decay (wd) needs opt=adam or adamw; with SGD use l2");
+
+        switch (kind)
+        {
+            case OptimizerKind.Adam:
+                return optim.Adam(groups.Select(g => new Adam.ParamGroup(g.Parameters, lr: baseRate * g.LearningRateScale, weight_decay: coupledDecay)),
+                    lr: baseRate, weight_decay: coupledDecay);
+            case OptimizerKind.AdamW:
+                return optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Parameters, lr: baseRate * g.LearningRateScale, weight_decay: decoupledDecay)),
+                    lr: baseRate, weight_decay: decoupledDecay);
+            case OptimizerKind.Sgd:
+                return optim.SGD(groups.Select(g => new SGD.ParamGroup(g.Parameters, lr: baseRate * g.LearningRateScale, momentum: spec.Momentum,
+                        weight_decay: coupledDecay, nesterov: spec.Nesterov)),
+                    baseRate, momentum: spec.Momentum, weight_decay: coupledDecay, nesterov: spec.Nesterov);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(spec), spec.Kind, null);
+        }
+    }
+
+    /// <summary>Sets every group's rate to base × its multiplier (groups are in the order they were created).</summary>
+    public static void SetLearningRate(optim.Optimizer optimizer, IReadOnlyList<ParameterGroup> groups, double baseRate)
+    {
+        var i = 0;
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = baseRate * groups[i++].LearningRateScale;
+    }
 }

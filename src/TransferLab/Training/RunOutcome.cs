@@ -1,11 +1,17 @@
 namespace TransferLab.Training;
 
 /// <summary>What one training run produced.</summary>
+/// <param name="BestValAcc">Highest validation accuracy of any epoch: the notebook's number, optimistic because it is selected on the split it reports.</param>
+/// <param name="SelectedEpoch">The epoch whose weights the run keeps: the best on the selection split (validation, or the holdout).</param>
+/// <param name="SelectedValAcc">Validation accuracy of <paramref name="SelectedEpoch"/>; honest when selection used the holdout.</param>
+/// <param name="FrozenBatchNormDrift">Largest change of a frozen BatchNorm layer's running mean during the run (0 when none moved).</param>
 public sealed record RunOutcome(
     IReadOnlyList<EpochMetrics> History,
     double BestValAcc,
-    int BestEpoch,
+    int SelectedEpoch,
+    double SelectedValAcc,
     double FinalValAcc,
     double TrainSeconds,
     long TrainableParameters,
-    IReadOnlyList<int> BestValPredictions);
+    IReadOnlyList<int> SelectedValPredictions,
+    double FrozenBatchNormDrift);

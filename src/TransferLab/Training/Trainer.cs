@@ -10,114 +10,72 @@ namespace TransferLab.Training;
 
 /// <summary>
 /// The one training loop for every strategy, with the notebook's semantics: each epoch a train phase then a
-/// validation phase; loss averaged as Σ loss·batch / split size; the best validation accuracy's weights are
-/// restored at the end. Parameters that do not train have requires_grad off, so no gradient is computed
-/// for them and autograd records nothing below the first trainable layer.
+/// validation phase; loss averaged as Σ loss·batch / split size; the selected epoch's weights are restored at
+/// the end. Selection is on the validation split (the notebook's, optimistic) or, when a holdout loader is
+/// given, on that holdout. Parameters that do not train have requires_grad off, so autograd computes nothing
+/// for them.
 /// </summary>
 public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
 {
     public RunOutcome Train(ImageClassifier model, RunSpec spec, int seed, BatchLoader train, BatchLoader validation,
-        CancellationToken cancel = default)
+        BatchLoader? holdout = null, CancellationToken cancel = default)
     {
-        var (trainable, frozen) = Partition(model, spec.Strategy);
-        using var optimizer = OptimizerFactory.Create(spec.Optimizer, trainable, spec.WeightDecay);
-        var frozenPenalty = spec.Regularizers.Sum(r => r.FrozenPenalty(frozen));
-        var trainableCount = trainable.Sum(p => p.numel());
+        var parameters = model.NamedParameters();
+        var trainableCount = spec.Strategy.Phases.Max(phase => PhaseState.Partition(model, phase, parameters).Trainable.Sum(p => p.Parameter.numel()));
+        using var frozenNorms = new FrozenBatchNormWatch(model, spec.Strategy, parameters);
         progress?.Report(new RunStarted(spec.Name, seed, spec.Epochs, trainableCount));
 
         var history = new List<EpochMetrics>();
-        var best = Snapshot(model.Network);
-        double bestAcc = 0;
-        var bestEpoch = -1;
-        IReadOnlyList<int> bestPredictions = [];
+        var selected = Snapshot(model.Network);
+        double bestSelection = double.NegativeInfinity, bestValAcc = 0, selectedValAcc = 0;
+        var selectedEpoch = -1;
+        IReadOnlyList<int> selectedPredictions = [];
+        PhaseState? state = null;
         var total = Stopwatch.StartNew();
         try
         {
             for (var epoch = 0; epoch < spec.Epochs; epoch++)
             {
                 var clock = Stopwatch.StartNew();
-                var (trainLoss, trainAcc) = TrainPhase(model, spec, seed, epoch, train, optimizer, trainable, frozenPenalty, cancel);
-                var (valLoss, valAcc, predictions) = EvaluateEpoch(model, spec, seed, epoch, validation, trainable, frozenPenalty, cancel);
-                var metrics = new EpochMetrics(epoch, trainLoss, trainAcc, valLoss, valAcc, clock.Elapsed.TotalSeconds);
-                history.Add(metrics);
-                if (valAcc > bestAcc)
+                var phase = spec.Strategy.PhaseAt(epoch);
+                if (state?.Phase != phase)
                 {
-                    bestAcc = valAcc;
-                    bestEpoch = epoch;
-                    bestPredictions = predictions;
-                    DisposeAll(best);
-                    best = Snapshot(model.Network);
+                    state?.Dispose();
+                    state = PhaseState.Start(model, spec, phase, parameters);
+                }
+                var rate = LearningRateSchedule.At(spec.Schedule, state.BaseRate, epoch, spec.Epochs);
+                var (trainLoss, trainAcc) = TrainEpoch(model, spec, state, seed, epoch, train, cancel);
+                var penalty = state.PenaltyValue();
+                var val = Evaluate(model, validation, seed, epoch, penalty, cancel, Reporter(spec, seed, epoch, "val", validation));
+                var hold = holdout is null ? null : Evaluate(model, holdout, seed, epoch, penalty, cancel, Reporter(spec, seed, epoch, "holdout", holdout));
+                var metrics = new EpochMetrics(epoch, trainLoss, trainAcc, val.Loss, val.Accuracy, clock.Elapsed.TotalSeconds, rate, hold?.Loss, hold?.Accuracy);
+                history.Add(metrics);
+
+                bestValAcc = Math.Max(bestValAcc, val.Accuracy);
+                var selectionAcc = hold?.Accuracy ?? val.Accuracy;
+                if (selectionAcc > bestSelection)
+                {
+                    bestSelection = selectionAcc;
+                    selectedEpoch = epoch;
+                    selectedValAcc = val.Accuracy;
+                    selectedPredictions = val.Predictions;
+                    DisposeAll(selected);
+                    selected = Snapshot(model.Network);
                 }
                 progress?.Report(new EpochCompleted(spec.Name, seed, spec.Epochs, metrics));
             }
-            Restore(model.Network, best);
+            Restore(model.Network, selected);
         }
         finally
         {
-            DisposeAll(best);
+            state?.Dispose();
+            DisposeAll(selected);
         }
 
-        var outcome = new RunOutcome(history, bestAcc, bestEpoch, history.Count > 0 ? history[^1].ValAcc : 0,
-            total.Elapsed.TotalSeconds, trainableCount, bestPredictions);
+        var outcome = new RunOutcome(history, bestValAcc, selectedEpoch, selectedValAcc, history.Count > 0 ? history[^1].ValAcc : 0,
+            total.Elapsed.TotalSeconds, trainableCount, selectedPredictions, frozenNorms.Drift());
         progress?.Report(new RunCompleted(spec.Name, seed, outcome));
         return outcome;
-    }
-
-    /// <summary>Sets requires_grad per the strategy and splits the parameters accordingly.</summary>
-    public static (List<Parameter> Trainable, List<Parameter> Frozen) Partition(ImageClassifier model, Strategy strategy)
-    {
-        var stageCount = model.Config.StageBlocks.Count;
-        var trainable = new List<Parameter>();
-        var frozen = new List<Parameter>();
-        foreach (var (name, parameter) in model.Network.named_parameters())
-        {
-            var trains = strategy.Trains(name, model.Config.ClassifierName, stageCount);
-            parameter.requires_grad = trains;
-            (trains ? trainable : frozen).Add(parameter);
-        }
-        return (trainable, frozen);
-    }
-
-    private (double Loss, double Accuracy) TrainPhase(ImageClassifier model, RunSpec spec, int seed, int epoch, BatchLoader loader,
-        optim.Optimizer optimizer, IReadOnlyList<Parameter> trainable, double frozenPenalty, CancellationToken cancel)
-    {
-        SetTrainMode(model, spec.Strategy);
-        var phase = new PhaseAccumulator();
-        var batchIndex = 0;
-        foreach (var batch in loader.Epoch(seed, epoch, shuffle: true, cancel))
-        {
-            using var scope = NewDisposeScope();
-            var images = BatchTensors.Images(batch);
-            var labels = BatchTensors.Labels(batch);
-
-            optimizer.zero_grad();
-            var logits = model.Forward(images);
-            var loss = functional.cross_entropy(logits, labels);
-            foreach (var regularizer in spec.Regularizers)
-                if (regularizer.TrainablePenalty(trainable) is { } penalty) loss = loss + penalty;
-            loss.backward();
-            optimizer.step();
-
-            phase.Add(loss.item<float>() + frozenPenalty, CountCorrect(logits, labels), batch.Count);
-            progress?.Report(new BatchCompleted(spec.Name, seed, epoch, "train", ++batchIndex, loader.BatchCount));
-        }
-        return (phase.Loss, phase.Accuracy);
-    }
-
-    /// <summary>Validation phase: the reported loss includes the penalties, as the notebook's did.</summary>
-    private EvaluationResult EvaluateEpoch(ImageClassifier model, RunSpec spec, int seed, int epoch,
-        BatchLoader loader, IReadOnlyList<Parameter> trainable, double frozenPenalty, CancellationToken cancel)
-    {
-        var penalty = frozenPenalty;
-        using (no_grad())
-        {
-            foreach (var regularizer in spec.Regularizers)
-                if (regularizer.TrainablePenalty(trainable) is { } p)
-                    using (p) penalty += p.item<float>();
-        }
-        var batchIndex = 0;
-        return Evaluate(model, loader, seed, epoch, penalty, cancel,
-            () => progress?.Report(new BatchCompleted(spec.Name, seed, epoch, "val", ++batchIndex, loader.BatchCount)));
     }
 
     /// <summary>
@@ -125,7 +83,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
     /// <paramref name="lossOffset"/>), accuracy, and the predicted class of every sample in split order.
     /// </summary>
     public static EvaluationResult Evaluate(ImageClassifier model, BatchLoader loader, int seed = 0, int epoch = 0,
-        double lossOffset = 0, CancellationToken cancel = default, Action? afterBatch = null)
+        double lossOffset = 0, CancellationToken cancel = default, Action<HostBatch>? afterBatch = null)
     {
         model.Network.eval();
         using var noGrad = no_grad();
@@ -140,18 +98,52 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
             var predicted = logits.argmax(1).data<long>().ToArray();
             for (var i = 0; i < predicted.Length; i++) predictions[batch.SampleIndices[i]] = (int)predicted[i];
             phase.Add(loss.item<float>() + lossOffset, CountCorrect(logits, labels), batch.Count);
-            afterBatch?.Invoke();
+            afterBatch?.Invoke(batch);
         }
         return new EvaluationResult(phase.Loss, phase.Accuracy, predictions);
     }
 
+    /// <summary>One train phase: zero_grad → forward → loss + penalty → backward → step, with the scheduled rate.</summary>
+    private (double Loss, double Accuracy) TrainEpoch(ImageClassifier model, RunSpec spec, PhaseState state, int seed, int epoch,
+        BatchLoader loader, CancellationToken cancel)
+    {
+        SetTrainMode(model, spec.Strategy);
+        var phase = new PhaseAccumulator();
+        var report = Reporter(spec, seed, epoch, "train", loader);
+        var batchIndex = 0;
+        foreach (var batch in loader.Epoch(seed, epoch, shuffle: true, cancel))
+        {
+            using var scope = NewDisposeScope();
+            var rate = LearningRateSchedule.At(spec.Schedule, state.BaseRate, epoch + (double)batchIndex++ / loader.BatchCount, spec.Epochs);
+            OptimizerFactory.SetLearningRate(state.Optimizer, state.Groups, rate);
+            var labels = BatchTensors.Labels(batch);
+
+            state.Optimizer.zero_grad();
+            var logits = model.Forward(BatchTensors.Images(batch));
+            var loss = functional.cross_entropy(logits, labels);
+            if (state.Penalty() is { } penalty) loss = loss + penalty;
+            loss.backward();
+            state.Optimizer.step();
+
+            phase.Add(loss.item<float>() + state.FrozenPenalty, CountCorrect(logits, labels), batch.Count);
+            report(batch);
+        }
+        return (phase.Loss, phase.Accuracy);
+    }
+
+    private Action<HostBatch> Reporter(RunSpec spec, int seed, int epoch, string phase, BatchLoader loader)
+    {
+        var index = 0;
+        return batch => progress?.Report(new BatchCompleted(spec.Name, seed, epoch, phase, ++index, loader.BatchCount, batch.SampleIndices));
+    }
+
+    /// <summary>model.train(); with BatchNorm mode Eval, BatchNorm layers whose parameters are all frozen stay in inference mode.</summary>
     private static void SetTrainMode(ImageClassifier model, Strategy strategy)
     {
         model.Network.train();
         if (strategy.BatchNorm != FrozenBatchNorm.Eval) return;
-        foreach (var (_, module) in model.Network.named_modules())
-            if (module is BatchNorm2d bn && bn.parameters().All(p => !p.requires_grad))
-                bn.eval();
+        foreach (var (_, layer) in model.BatchNormLayers())
+            if (layer.parameters().All(p => !p.requires_grad)) layer.eval();
     }
 
     private static long CountCorrect(Tensor logits, Tensor labels)

@@ -5,7 +5,9 @@ public abstract record TrainingEvent(string Run, int Seed);
 
 public sealed record RunStarted(string Run, int Seed, int Epochs, long TrainableParameters) : TrainingEvent(Run, Seed);
 
-public sealed record BatchCompleted(string Run, int Seed, int Epoch, string Phase, int Batch, int BatchCount) : TrainingEvent(Run, Seed);
+/// <summary>A batch finished; <see cref="SampleIndices"/> are the samples it held (in its split's order).</summary>
+public sealed record BatchCompleted(string Run, int Seed, int Epoch, string Phase, int Batch, int BatchCount, IReadOnlyList<int> SampleIndices)
+    : TrainingEvent(Run, Seed);
 
 public sealed record EpochCompleted(string Run, int Seed, int Epochs, EpochMetrics Metrics) : TrainingEvent(Run, Seed);
 

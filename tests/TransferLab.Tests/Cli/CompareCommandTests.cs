@@ -49,7 +49,7 @@ public class CompareCommandTests
 
         error = new StringWriter();
         Assert.Equal(2, CliApp.Run(["compare", "--data", folder.Path, "--runs", "frozen-l7"], TextWriter.Null, error));
-        Assert.Contains("unknown run 'frozen-l7'", error.ToString());
+        Assert.Contains("run 'frozen-l7': unknown strategy 'frozen-l7'", error.ToString());
 
         Assert.Equal(2, CliApp.Run(["compare", "--epochs", "x"], TextWriter.Null, TextWriter.Null));
     }
@@ -86,5 +86,54 @@ public class CompareCommandTests
                 Assert.True(history[0].TryGetProperty(key, out _), key);
             Assert.InRange(run.GetProperty("best_val_acc").GetDouble(), 0.5, 1.0);
         }
+    }
+
+    [Fact]
+    public void Presets_and_recipes_reach_the_configuration()
+    {
+        Assert.Equal(TransferLab.Recipes.RunCatalog.Presets["fair"], Parse("--data", "d", "--preset", "fair").Runs);
+        var config = Parse("--data", "d", "--runs", "finetune@lr=1e-4+l2sp,lp-ft@probe=2", "--selection", "holdout", "--holdout", "0.25",
+            "--tune", "lr", "--bn", "train");
+        Assert.Equal(["finetune@lr=1e-4+l2sp", "lp-ft@probe=2"], config.Runs);
+        Assert.Equal((TransferLab.Experiments.SelectionMode.Holdout, 0.25, TransferLab.Experiments.TuneMode.Lr),
+            (config.Selection, config.HoldoutFraction, config.Tune));
+        Assert.Equal(TransferLab.Strategies.FrozenBatchNorm.Train, config.ResolveRuns()[1].Strategy.BatchNorm);
+    }
+
+    private static List<(string, int, double, int, double, double, string)> Numbers(string resultsPath)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(resultsPath));
+        return json.RootElement.GetProperty("runs").EnumerateArray().Select(r => (
+            r.GetProperty("name").GetString()!, r.GetProperty("seed").GetInt32(), r.GetProperty("best_val_acc").GetDouble(),
+            r.GetProperty("best_epoch").GetInt32(), r.GetProperty("selected_val_acc").GetDouble(),
+            r.GetProperty("history").EnumerateArray().Sum(h => h.GetProperty("train_loss").GetDouble()),
+            string.Join(",", r.GetProperty("val_predictions").EnumerateArray().Select(p => p.GetInt32())))).ToList();
+    }
+
+    [SkippableFact]
+    public void The_same_seed_gives_identical_numbers_and_results_json_re_runs_as_a_spec()
+    {
+        using var data = TestData.HymenopteraSubset(trainPerClass: 10, valPerClass: 6);
+        using var first = new TempFolder();
+        using var second = new TempFolder();
+        var stderr = new StringWriter();
+        Assert.True(0 == CliApp.Run(["compare", "--data", data.Path, "--runs", "frozen,partial:1@lr=1e-4+l2sp", "--epochs", "2", "--seeds", "2",
+            "--selection", "holdout", "--out", first.Path], TextWriter.Null, stderr), stderr.ToString());
+        var stdout = new StringWriter();
+        Assert.True(0 == CliApp.Run(["compare", "--spec", Path.Combine(first.Path, "results.json"), "--out", second.Path], stdout, stderr), stderr.ToString());
+
+        var expected = Numbers(Path.Combine(first.Path, "results.json"));
+        Assert.Equal(4, expected.Count);
+        Assert.Equal(expected, Numbers(Path.Combine(second.Path, "results.json")));
+
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(second.Path, "results.json")));
+        var root = json.RootElement;
+        Assert.Equal(2, root.GetProperty("summary").GetArrayLength());
+        var comparison = root.GetProperty("comparisons")[0];
+        Assert.Equal(2, comparison.GetProperty("mcnemar_per_seed").GetArrayLength());
+        Assert.True(comparison.TryGetProperty("paired_t_p", out _));
+        Assert.True(root.GetProperty("dataset").GetProperty("holdout_images").GetInt32() > 0);
+        Assert.Contains("Paired comparisons", stdout.ToString());
+        Assert.Contains("holdout", root.GetProperty("conclusion").GetString());
     }
 }

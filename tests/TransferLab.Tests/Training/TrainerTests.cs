@@ -1,7 +1,7 @@
 using TransferLab.Backbones;
 using TransferLab.Data;
 using TransferLab.Data.Transforms;
-using TransferLab.Experiments;
+using TransferLab.Recipes;
 using TransferLab.Training;
 
 namespace TransferLab.Tests.Training;
@@ -17,7 +17,7 @@ public class TrainerTests
         var train = new BatchLoader(splits.Train.Samples, new RandomResizedCropAndFlip(224), images, batchSize: 4, workers: 1);
         var val = new BatchLoader(splits.Evaluation.Samples, new ResizeThenCenterCrop(256, 224), images, batchSize: 32, workers: 1);
         using var model = BackboneRegistry.Get(BackboneRegistry.ResNet18ImageNet).CreateClassifier(splits.Classes, seed: 0);
-        var spec = RunCatalog.Resolve("frozen-l2", new ComparisonConfig { DataDir = splits.Root, Epochs = 1 });
+        var spec = RunCatalog.Resolve("frozen-l2", new RecipeDefaults(Epochs: 1));
 
         var before = Trainer.Evaluate(model, val);
         var outcome = new Trainer().Train(model, spec, seed: 0, train, val);
@@ -30,6 +30,6 @@ public class TrainerTests
         Assert.True(epoch.TrainAcc > 0.6, $"train accuracy {epoch.TrainAcc:F3}");
         // The best epoch's weights are what the model holds at the end.
         Assert.Equal(outcome.BestValAcc, after.Accuracy, 6);
-        Assert.Equal(outcome.BestValPredictions, after.Predictions);
+        Assert.Equal(outcome.SelectedValPredictions, after.Predictions);
     }
 }

@@ -1,0 +1,58 @@
+using System.Globalization;
+using TransferLab.Backbones;
+using TransferLab.Data;
+using TransferLab.Strategies;
+using TransferLab.Training;
+
+namespace TransferLab.Experiments;
+
+/// <summary>
+/// Fair tuning: every run gets the same budget — the same number of learning rates (its own rate times each
+/// factor) for the same few epochs — trained on train minus a holdout and scored on the holdout. The
+/// validation split is never looked at. Each run then keeps its best rate.
+/// </summary>
+internal sealed class LearningRateTuner(Trainer trainer, PretrainedBackbone backbone, LoaderFactory loaders)
+{
+    public (IReadOnlyList<RunSpec> Specs, IReadOnlyList<TuningResult> Tuning) Tune(IReadOnlyList<RunSpec> specs, DatasetSplits splits,
+        ComparisonConfig config)
+    {
+        var seed = config.Seeds[0];
+        var (trainSamples, holdoutSamples) = HoldoutSplit.Split(splits.Train.Samples, config.HoldoutFraction, seed);
+        var holdout = loaders.Evaluation(holdoutSamples);
+        var tuned = new List<RunSpec>();
+        var report = new List<TuningResult>();
+        foreach (var spec in specs)
+        {
+            var scores = new Dictionary<string, double>(StringComparer.Ordinal);
+            var bestRate = spec.Optimizer.LearningRate;
+            var bestScore = double.NegativeInfinity;
+            foreach (var factor in config.TuneLearningRateFactors)
+            {
+                var rate = spec.Optimizer.LearningRate * factor;
+                var trial = Shortened(spec, config.TuneEpochs) with
+                {
+                    Name = $"{spec.Name} (tuning lr={rate:g3})",
+                    Optimizer = spec.Optimizer with { LearningRate = rate },
+                };
+                using var model = ComparisonRunner.CreateModel(backbone, splits.Classes, seed);
+                // The holdout is both the selection and the scored split: validation stays unseen.
+                var outcome = trainer.Train(model, trial, seed, loaders.Training(trainSamples, spec.BatchSize), holdout);
+                scores[rate.ToString("g3", CultureInfo.InvariantCulture)] = outcome.BestValAcc;
+                if (outcome.BestValAcc > bestScore) (bestScore, bestRate) = (outcome.BestValAcc, rate);
+            }
+            tuned.Add(spec with { Optimizer = spec.Optimizer with { LearningRate = bestRate } });
+            report.Add(new TuningResult(spec.Name, scores, bestRate));
+        }
+        return (tuned, report);
+    }
+
+    /// <summary>The same run over fewer epochs, with later phases (LP-FT's fine-tune) moved proportionally.</summary>
+    private static RunSpec Shortened(RunSpec spec, int epochs)
+    {
+        if (epochs >= spec.Epochs) return spec;
+        var phases = spec.Strategy.Phases
+            .Select(p => p.FromEpoch == 0 ? p : p with { FromEpoch = Math.Clamp((int)Math.Round((double)p.FromEpoch * epochs / spec.Epochs), 1, Math.Max(1, epochs - 1)) })
+            .ToList();
+        return spec with { Epochs = epochs, Strategy = spec.Strategy with { Phases = phases } };
+    }
+}

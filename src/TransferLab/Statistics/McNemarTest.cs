@@ -1,0 +1,44 @@
+using MathNet.Numerics.Distributions;
+
+namespace TransferLab.Statistics;
+
+/// <summary>
+/// Exact McNemar test on paired predictions: of the images exactly one of two models gets right
+/// (<see cref="OnlyA"/> + <see cref="OnlyB"/>), under H0 each is equally likely to be either model's, so
+/// OnlyA ~ Binomial(OnlyA + OnlyB, ½). Two-sided p = min(1, 2·P(X ≤ min(OnlyA, OnlyB))).
+/// </summary>
+public sealed record McNemarTest(int OnlyA, int OnlyB, double PValue)
+{
+    public static McNemarTest Exact(int onlyA, int onlyB)
+    {
+        if (onlyA < 0 || onlyB < 0) throw new ArgumentOutOfRangeException(nameof(onlyA), "counts must not be negative");
+        var n = onlyA + onlyB;
+        var p = n == 0 ? 1.0 : Math.Min(1.0, 2 * Binomial.CDF(0.5, n, Math.Min(onlyA, onlyB)));
+        return new McNemarTest(onlyA, onlyB, p);
+    }
+
+    /// <summary>Counts the discordant images of two prediction lists against the labels, then tests them.</summary>
+    public static McNemarTest On(IReadOnlyList<int> predictionsA, IReadOnlyList<int> predictionsB, IReadOnlyList<int> labels)
+    {
+        if (predictionsA.Count != labels.Count || predictionsB.Count != labels.Count)
+            throw new ArgumentException("predictions and labels must cover the same images");
+        int onlyA = 0, onlyB = 0;
+        for (var i = 0; i < labels.Count; i++)
+        {
+            bool a = predictionsA[i] == labels[i], b = predictionsB[i] == labels[i];
+            if (a && !b) onlyA++;
+            else if (b && !a) onlyB++;
+        }
+        return Exact(onlyA, onlyB);
+    }
+
+    /// <summary>
+    /// Combines seeds by summing the discordant counts: under H0 the sum of independent Binomial(nₛ, ½) is
+    /// Binomial(Σnₛ, ½) (an exact stratified test). Seeds share images, so this overstates independence.
+    /// </summary>
+    public static McNemarTest Combined(IEnumerable<McNemarTest> perSeed)
+    {
+        var list = perSeed.ToList();
+        return Exact(list.Sum(t => t.OnlyA), list.Sum(t => t.OnlyB));
+    }
+}

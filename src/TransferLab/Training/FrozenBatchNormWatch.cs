@@ -1,0 +1,48 @@
+using TransferLab.Backbones;
+using TransferLab.Regularization;
+using TransferLab.Strategies;
+using static TorchSharp.torch;
+
+namespace TransferLab.Training;
+
+/// <summary>
+/// Remembers the running means of BatchNorm layers that never train under a strategy, so the run can say
+/// whether a "frozen" backbone's statistics moved anyway (they do with bn=train, as in the notebook).
+/// </summary>
+internal sealed class FrozenBatchNormWatch : IDisposable
+{
+    private readonly List<(TorchSharp.Modules.BatchNorm2d Layer, Tensor Start)> _watched = [];
+
+    public FrozenBatchNormWatch(ImageClassifier model, Strategy strategy, IReadOnlyList<NamedParameter> parameters)
+    {
+        var stageCount = model.Config.StageBlocks.Count;
+        using var noGrad = no_grad();
+        foreach (var (name, layer) in model.BatchNormLayers())
+        {
+            var prefix = name + ".";
+            var trainsSometime = parameters.Where(p => p.Name.StartsWith(prefix, StringComparison.Ordinal))
+                .Any(p => strategy.Phases.Any(phase => Strategy.Trains(phase, p.Name, model.Config.ClassifierName, stageCount)));
+            if (!trainsSometime && layer.running_mean is { } mean)
+                _watched.Add((layer, mean.detach().clone().DetachFromDisposeScope()));
+        }
+    }
+
+    /// <summary>Largest absolute change of any watched running mean since construction.</summary>
+    public double Drift()
+    {
+        using var noGrad = no_grad();
+        double drift = 0;
+        foreach (var (layer, start) in _watched)
+        {
+            using var change = (layer.running_mean! - start).abs().max();
+            drift = Math.Max(drift, change.item<float>());
+        }
+        return drift;
+    }
+
+    public void Dispose()
+    {
+        foreach (var (_, start) in _watched) start.Dispose();
+        _watched.Clear();
+    }
+}
