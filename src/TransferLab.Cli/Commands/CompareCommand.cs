@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using TransferLab.Cli.Rendering;
+using TransferLab.Backbones;
 using TransferLab.Data.Transforms;
 using TransferLab.Experiments;
 using TransferLab.Recipes;
@@ -30,11 +31,15 @@ public static class CompareCommand
     private static readonly Option<SelectionMode> Selection = new("--selection") { Description = "Epoch selection: bestval (the notebook's, optimistic) or holdout (a stratified cut of train; val stays untouched)", DefaultValueFactory = _ => SelectionMode.BestVal };
     private static readonly Option<double> Holdout = new("--holdout") { Description = "Share of train held out for --selection holdout and --tune", DefaultValueFactory = _ => 0.2 };
     private static readonly Option<TuneMode> Tune = new("--tune") { Description = "none, or lr: each run tries 4 learning rates (×0.1, ×0.3, ×1, ×3 its own) for 2 epochs on the holdout and keeps the best", DefaultValueFactory = _ => TuneMode.None };
+    private static readonly Option<FeatureCaching> CacheFeatures = new("--cache-features") { Description = "auto: train frozen runs (bn=eval) on cached backbone features where exact (--augment none) or with --cache-views; on: also with augmentation; off", DefaultValueFactory = _ => FeatureCaching.Auto };
+    private static readonly Option<int> CacheViews = new("--cache-views") { Description = "Augmented views per training image kept in the feature cache, cycled over epochs", DefaultValueFactory = _ => 0 };
+    private static readonly Option<string?> CacheDir = new("--cache-dir") { Description = "Cache folder (default $TRANSFERLAB_CACHE_DIR, else ~/.cache/transferlab)" };
+    private static readonly Option<Precision> PrecisionOption = new("--precision") { Description = "fp32, or bf16 for frozen backbones (runs that train the backbone stay fp32)", DefaultValueFactory = _ => Precision.Fp32 };
     private static readonly Option<int> Threads = new("--threads") { Description = "libtorch threads (0: one per core)", DefaultValueFactory = _ => 0 };
     private static readonly Option<string?> Out = new("--out") { Description = "Output folder (default runs/<timestamp>/)" };
 
     private static readonly Option[] All = [Data, Spec, Preset, Runs, Epochs, BatchSize, EvalBatchSize, Seed, Seeds, LearningRate, WeightDecay, L1,
-        L1ScopeOption, BatchNorm, AugmentOption, Selection, Holdout, Tune, Threads, Out];
+        L1ScopeOption, BatchNorm, AugmentOption, Selection, Holdout, Tune, CacheFeatures, CacheViews, CacheDir, PrecisionOption, Threads, Out];
 
     public static Command Create(TextWriter output, TextWriter error)
     {
@@ -42,7 +47,8 @@ public static class CompareCommand
             "Examples:\n" +
             "  transferlab compare --data ../shared/datasets/hymenoptera_data\n" +
             "  transferlab compare --data DIR --preset fair --seeds 5 --selection holdout\n" +
-            "  transferlab compare --data DIR --runs frozen,finetune@lr=1e-4+l2sp,lp-ft@probe=2 --seeds 3\n\n" +
+            "  transferlab compare --data DIR --runs frozen,finetune@lr=1e-4+l2sp,lp-ft@probe=2 --seeds 3\n" +
+            "  transferlab compare --data DIR --runs frozen --augment none      (trains on cached features)\n\n" +
             "Run recipes:\n  " + RecipeParser.Grammar.Replace("\n", "\n  "));
         foreach (var option in All) command.Options.Add(option);
         command.SetAction(parse => CliApp.Guard(error, () => Execute(ToConfig(parse), OutputFolder(parse), output)));
@@ -59,6 +65,7 @@ public static class CompareCommand
             {
                 DataDir = parse.GetValue(Data) is { } dataOverride ? Path.GetFullPath(dataOverride) : fromFile.DataDir,
                 Threads = IsGiven(parse, Threads) ? parse.GetValue(Threads) : fromFile.Threads,
+                CacheDir = parse.GetValue(CacheDir) ?? fromFile.CacheDir,
             };
         }
         var data = parse.GetValue(Data) ?? throw new InvalidInputException("compare needs --data DIR (or --spec FILE)");
@@ -85,6 +92,10 @@ public static class CompareCommand
             Selection = parse.GetValue(Selection),
             HoldoutFraction = parse.GetValue(Holdout),
             Tune = parse.GetValue(Tune),
+            CacheFeatures = parse.GetValue(CacheFeatures),
+            CacheViews = parse.GetValue(CacheViews),
+            CacheDir = parse.GetValue(CacheDir),
+            Precision = parse.GetValue(PrecisionOption),
             Threads = parse.GetValue(Threads),
         };
     }

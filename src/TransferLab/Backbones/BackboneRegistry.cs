@@ -40,24 +40,69 @@ public static class BackboneRegistry
             PixelScale = 255f,
             MeanImage = OnnxResNetImporter.ReadInitializer(PretrainedModelFiles.ResNetPreprocessOnnx, "MeanImage"),
         };
-        return new PretrainedBackbone(config, OnnxResNetImporter.Import(onnx, stages));
+        var fingerprint = Caching.ContentHash.Combine("cntk-onnx-importer/1", Caching.ContentHash.OfFile(onnx),
+            Caching.ContentHash.OfFile(PretrainedModelFiles.ResNetPreprocessOnnx));
+        return new PretrainedBackbone(config, fingerprint, () => OnnxResNetImporter.Import(onnx, stages));
     }
 }
 
-/// <summary>A backbone's configuration and its pretrained weights, ready to build classifiers from.</summary>
-public sealed class PretrainedBackbone(PretrainedConfig config, IReadOnlyDictionary<string, NamedWeight> weights)
+/// <summary>
+/// A backbone's configuration and its pretrained weights, ready to build classifiers from. The weights are
+/// imported from their source once and kept in the cache folder in TorchSharp's own format (keyed by the
+/// source files' hash), because building a network from that file is much faster than initialising one and
+/// copying the imported tensors in.
+/// </summary>
+public sealed class PretrainedBackbone(PretrainedConfig config, string fingerprint, Func<IReadOnlyDictionary<string, NamedWeight>> importWeights)
 {
+    private readonly Lazy<IReadOnlyDictionary<string, NamedWeight>> _weights = new(importWeights);
+    private readonly Lock _gate = new();
+
     public PretrainedConfig Config { get; } = config;
-    public IReadOnlyDictionary<string, NamedWeight> Weights { get; } = weights;
+
+    /// <summary>Hash of the weight and preprocessing sources; cached features are keyed by it.</summary>
+    public string Fingerprint { get; } = fingerprint;
+
+    /// <summary>The imported weights under torchvision names (read from the source on first use).</summary>
+    public IReadOnlyDictionary<string, NamedWeight> Weights => _weights.Value;
 
     /// <summary>A fresh classifier: pretrained backbone, new head for <paramref name="classes"/> initialised from <paramref name="seed"/>.</summary>
-    public ImageClassifier CreateClassifier(IReadOnlyList<string> classes, int seed)
+    /// <param name="cacheDirectory">Where the converted weights are kept (null: <see cref="Caching.CacheDirectory.Resolve"/>'s default).</param>
+    public ImageClassifier CreateClassifier(IReadOnlyList<string> classes, int seed, string? cacheDirectory = null)
     {
-        var network = new ResNet(Config.Name, BasicBlock.Factory, BasicBlock.Expansion, Config.StageBlocks.ToArray(), classes.Count);
-        WeightLoader.Load(network, Weights, mayBeMissing: key =>
-            key.StartsWith(Config.ClassifierName + ".", StringComparison.Ordinal) || key.EndsWith(".num_batches_tracked", StringComparison.Ordinal));
+        if (classes.Count < 2) throw new InvalidInputException("a classifier needs at least two classes");
+        var weightsFile = ConvertedWeightsFile(cacheDirectory);
+        ResNet network;
+        try
+        {
+            network = NewNetwork(classes.Count, weightsFile);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A damaged cache file is only a cache miss: convert again.
+            lock (_gate) File.Delete(weightsFile);
+            network = NewNetwork(classes.Count, ConvertedWeightsFile(cacheDirectory));
+        }
         var classifier = new ImageClassifier(Config, network, classes);
         classifier.ResetHead(seed);
         return classifier;
+    }
+
+    private ResNet NewNetwork(int classCount, string? weightsFile) =>
+        new(Config.Name, BasicBlock.Factory, BasicBlock.Expansion, Config.StageBlocks.ToArray(), classCount,
+            weights_file: weightsFile, skipfc: true);
+
+    /// <summary>The weights in TorchSharp's format, written on first use through the checked <see cref="WeightLoader"/>.</summary>
+    private string ConvertedWeightsFile(string? cacheDirectory)
+    {
+        var path = Path.Combine(Caching.CacheDirectory.Resolve(cacheDirectory), "weights", $"{Config.Name}-{Fingerprint[..16]}.dat");
+        lock (_gate)
+        {
+            if (File.Exists(path)) return path;
+            using var network = NewNetwork(classCount: 2, weightsFile: null);
+            WeightLoader.Load(network, Weights, mayBeMissing: key =>
+                key.StartsWith(Config.ClassifierName + ".", StringComparison.Ordinal) || key.EndsWith(".num_batches_tracked", StringComparison.Ordinal));
+            Caching.AtomicFile.Write(path, stream => network.save(stream));
+            return path;
+        }
     }
 }

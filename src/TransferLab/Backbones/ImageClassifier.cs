@@ -36,20 +36,35 @@ public sealed class ImageClassifier : IDisposable
     public IReadOnlyList<string> Classes { get; }
     public InputPreprocessing Preprocessing { get; }
 
+    /// <summary>Number format of the backbone (the head is always fp32).</summary>
+    public Precision BackbonePrecision { get; private set; } = Precision.Fp32;
+
     /// <summary>Class scores (logits) for RGB images in [0, 1], shape [batch, classes].</summary>
     public Tensor Forward(Tensor rgb01)
     {
         using var scope = NewDisposeScope();
-        return scope.MoveToOuter(Network.call(Preprocessing.Apply(rgb01)));
+        return scope.MoveToOuter(Head.call(Features(rgb01)));
     }
 
-    /// <summary>Pooled backbone features for RGB images in [0, 1], shape [batch, FeatureCount].</summary>
+    /// <summary>Pooled backbone features (fp32) for RGB images in [0, 1], shape [batch, FeatureCount].</summary>
     public Tensor Features(Tensor rgb01)
     {
         using var scope = NewDisposeScope();
         var x = Preprocessing.Apply(rgb01);
+        if (BackbonePrecision == Precision.Bf16) x = x.to_type(ScalarType.BFloat16);
         foreach (var module in _featureModules) x = module.call(x);
-        return scope.MoveToOuter(x);
+        return scope.MoveToOuter(x.dtype == ScalarType.Float32 ? x : x.to_type(ScalarType.Float32));
+    }
+
+    /// <summary>
+    /// Converts every backbone module (not the head) to the given precision. Only for a frozen backbone:
+    /// bf16 weights cannot be trained accurately by an fp32 optimizer.
+    /// </summary>
+    public void SetBackbonePrecision(Precision precision)
+    {
+        var type = precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        foreach (var module in _featureModules) module.to(type);
+        BackbonePrecision = precision;
     }
 
     /// <summary>Every parameter with its state-dict name and what regularizers need to know about it.</summary>

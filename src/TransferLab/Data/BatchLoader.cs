@@ -14,21 +14,20 @@ public sealed class BatchLoader(
     ImageSource images,
     int batchSize,
     int workers,
-    int prefetchBatches = 4)
+    int prefetchBatches = 4) : IBatchSource
 {
     public int SampleCount => samples.Count;
 
     public int BatchCount => (samples.Count + batchSize - 1) / batchSize;
 
-    /// <summary>The sample order for an epoch: shuffled from (seed, epoch), or in folder order.</summary>
-    public int[] Order(int seed, int epoch, bool shuffle) => shuffle
-        ? SeedSequence.Permutation(samples.Count, SeedSequence.Random(seed, SeedSequence.Shuffle, epoch))
-        : Enumerable.Range(0, samples.Count).ToArray();
+    public IReadOnlyList<ImageSample> Samples => samples;
 
-    public IEnumerable<HostBatch> Epoch(int seed, int epoch, bool shuffle, CancellationToken cancel = default)
+    public IViewTransform Transform => transform;
+
+    public IEnumerable<Batch> Epoch(int seed, int epoch, bool shuffle, CancellationToken cancel = default)
     {
-        var order = Order(seed, epoch, shuffle);
-        var channel = Channel.CreateBounded<HostBatch>(new BoundedChannelOptions(Math.Max(1, prefetchBatches))
+        var order = EpochOrder.For(samples.Count, seed, epoch, shuffle);
+        var channel = Channel.CreateBounded<ImageBatch>(new BoundedChannelOptions(Math.Max(1, prefetchBatches))
         {
             SingleReader = true,
             SingleWriter = true,
@@ -68,8 +67,12 @@ public sealed class BatchLoader(
         }
     }
 
+    /// <summary>Decodes and transforms the given samples into one batch, augmentation drawn from (seed, epoch, sample).</summary>
+    public ImageBatch Assemble(int[] indices, int seed, int epoch, CancellationToken cancel = default) =>
+        Assemble(indices, index => SeedSequence.Random(seed, SeedSequence.Augment, epoch, index), cancel);
+
     /// <summary>Decodes and transforms the given samples into one batch (in parallel across samples).</summary>
-    public HostBatch Assemble(int[] indices, int seed, int epoch, CancellationToken cancel = default)
+    public ImageBatch Assemble(int[] indices, Func<int, Random> randomFor, CancellationToken cancel = default)
     {
         var size = transform.OutputSize;
         var imageBytes = size * size * ViewRenderer.BytesPerPixel;
@@ -79,7 +82,7 @@ public sealed class BatchLoader(
         {
             var sample = samples[indices[i]];
             labels[i] = sample.Label;
-            var random = SeedSequence.Random(seed, SeedSequence.Augment, epoch, indices[i]);
+            var random = randomFor(indices[i]);
             images.Use(sample.Path, image =>
             {
                 var plan = transform.Plan(image.Width, image.Height, random);
@@ -87,6 +90,6 @@ public sealed class BatchLoader(
                 return 0;
             });
         });
-        return new HostBatch(pixels, labels, indices, size);
+        return new ImageBatch(pixels, size, labels, indices);
     }
 }

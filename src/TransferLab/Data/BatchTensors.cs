@@ -2,10 +2,10 @@ using static TorchSharp.torch;
 
 namespace TransferLab.Data;
 
-/// <summary>Turns a <see cref="HostBatch"/> into tensors: images [B, 3, S, S] float RGB in [0, 1], labels int64.</summary>
+/// <summary>Turns batches into tensors: images [B, 3, S, S] float RGB in [0, 1], features [B, F], labels int64.</summary>
 public static class BatchTensors
 {
-    public static Tensor Images(HostBatch batch)
+    public static Tensor Images(ImageBatch batch)
     {
         using var scope = NewDisposeScope();
         var rgba = tensor(batch.Pixels, [batch.Count, batch.Size, batch.Size, 4], ScalarType.Byte);
@@ -14,5 +14,7 @@ public static class BatchTensors
         return scope.MoveToOuter(images);
     }
 
-    public static Tensor Labels(HostBatch batch) => tensor(batch.Labels, ScalarType.Int64);
+    public static Tensor Features(FeatureBatch batch) => tensor(batch.Features, [batch.Count, batch.FeatureCount]);
+
+    public static Tensor Labels(Batch batch) => tensor(batch.Labels, ScalarType.Int64);
 }

@@ -20,6 +20,18 @@ public enum SelectionMode
 [JsonConverter(typeof(JsonStringEnumConverter<TuneMode>))]
 public enum TuneMode { None, Lr }
 
+[JsonConverter(typeof(JsonStringEnumConverter<FeatureCaching>))]
+public enum FeatureCaching
+{
+    /// <summary>Cache where it is exact (frozen backbone, BatchNorm in inference mode, no augmentation), or where --cache-views asks for it.</summary>
+    Auto,
+
+    /// <summary>Also cache augmented training views (K views, cycled over epochs; K defaults to the number of epochs).</summary>
+    On,
+
+    Off,
+}
+
 /// <summary>
 /// Everything a comparison needs (the experiment spec). Saved verbatim in results.json, with every run's
 /// resolved recipe, so any result can be re-run. A spec file is this object as JSON (<c>compare --spec</c>).
@@ -66,6 +78,17 @@ public sealed record ComparisonConfig
 
     public int TuneEpochs { get; init; } = 2;
 
+    public FeatureCaching CacheFeatures { get; init; } = FeatureCaching.Auto;
+
+    /// <summary>Augmented views per training image kept in the feature cache (0: not set).</summary>
+    public int CacheViews { get; init; }
+
+    /// <summary>Cache folder (null: $TRANSFERLAB_CACHE_DIR, else the user's cache folder).</summary>
+    public string? CacheDir { get; init; }
+
+    /// <summary>Number format of frozen backbones; backbones that train stay fp32.</summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
+
     /// <summary>libtorch intra-op threads; 0 means one per core.</summary>
     public int Threads { get; init; }
 
@@ -99,6 +122,7 @@ public sealed record ComparisonConfig
         if (WeightDecay is < 0) throw new InvalidInputException($"--weight-decay must not be negative (got {WeightDecay})");
         if (L1 is < 0) throw new InvalidInputException($"--l1 must not be negative (got {L1})");
         if (HoldoutFraction is <= 0 or >= 1) throw new InvalidInputException($"--holdout must be between 0 and 1 (got {HoldoutFraction})");
+        if (CacheViews < 0) throw new InvalidInputException($"--cache-views must not be negative (got {CacheViews})");
         if (Tune != TuneMode.None && (TuneEpochs < 1 || TuneLearningRateFactors.Count == 0 || TuneLearningRateFactors.Any(f => f <= 0)))
             throw new InvalidInputException("tuning needs at least one epoch and positive learning-rate factors");
         ResolveRuns();

@@ -16,10 +16,14 @@ public sealed record ComparisonResult(
     IReadOnlyList<RunResult> Runs,
     IReadOnlyList<RunSummary> Summary,
     IReadOnlyList<PairComparison> Comparisons,
+    ResourceUsage Resources,
     string Conclusion)
 {
     public const string CurrentSchema = "transferlab.results/2";
 }
+
+/// <summary>Time and memory the comparison took, and what the feature cache served.</summary>
+public sealed record ResourceUsage(double WallSeconds, double PeakRssMib, Caching.FeatureCacheStats FeatureCache);
 
 /// <summary>What the comparison was run on; <see cref="EvalLabels"/> lets predictions be scored again later.</summary>
 /// <param name="HoldoutImages">Train images held out for epoch selection (0 with best-val selection).</param>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TransferLab.Backbones;
+using TransferLab.Caching;
 using TransferLab.Data;
 using TransferLab.Data.Transforms;
 using TransferLab.Reporting;
@@ -41,27 +42,35 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
 
         using var images = new ImageSource(config.DecodedImageBudgetBytes);
         var loaders = new LoaderFactory(config, backbone.Config, images);
-        var evalLoader = loaders.Evaluation(splits.Evaluation.Samples);
+        var features = new FeatureCache(Caching.CacheDirectory.Resolve(config.CacheDir), images, config.EvalBatchSize, config.DataWorkers);
         var trainer = new Trainer(progress);
+        var wall = System.Diagnostics.Stopwatch.StartNew();
 
         IReadOnlyList<TuningResult>? tuning = null;
         if (config.Tune == TuneMode.Lr)
             (specs, tuning) = new LearningRateTuner(trainer, backbone, loaders).Tune(specs, splits, config);
 
         var results = new List<RunResult>();
-        ComparisonResult Snapshot() => Summarise(config, specs, environment, dataset, tuning, results);
+        ComparisonResult Snapshot() => Summarise(config, specs, environment, dataset, tuning, results,
+            new ResourceUsage(wall.Elapsed.TotalSeconds, ProcessMemory.PeakResidentMiB(), features.Stats));
         foreach (var seed in config.Seeds)
         {
             var (trainSamples, holdoutSamples) = holdoutSelection
                 ? HoldoutSplit.Split(splits.Train.Samples, config.HoldoutFraction, seed)
                 : (splits.Train.Samples, null);
-            var holdoutLoader = holdoutSamples is null ? null : loaders.Evaluation(holdoutSamples);
             foreach (var spec in specs)
             {
                 cancel.ThrowIfCancellationRequested();
-                using var model = CreateModel(backbone, splits.Classes, seed);
-                var outcome = trainer.Train(model, spec, seed, loaders.Training(trainSamples, spec.BatchSize), evalLoader, holdoutLoader, cancel);
-                results.Add(RunResult.From(spec, seed, outcome));
+                var plan = RunPlan.For(spec, config);
+                using (var model = CreateModel(backbone, splits.Classes, seed, config.CacheDir))
+                {
+                    model.SetBackbonePrecision(plan.Precision);
+                    var sources = new RunSources(plan, model, backbone.Fingerprint, loaders, features, cancel);
+                    var outcome = trainer.Train(model, spec, seed, sources.Training(trainSamples, spec.BatchSize),
+                        sources.Evaluation(splits.Evaluation.Samples), holdoutSamples is null ? null : sources.Evaluation(holdoutSamples), cancel);
+                    results.Add(RunResult.From(spec, seed, outcome, plan.UseFeatureCache, plan.Precision));
+                }
+                ProcessMemory.ReleaseFreedNativeMemory();
                 ResultStore.Save(outputDir, Snapshot());
             }
         }
@@ -69,29 +78,50 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
     }
 
     /// <summary>A fresh model whose head depends only on the seed (the same for every run of that seed).</summary>
-    internal static ImageClassifier CreateModel(PretrainedBackbone backbone, IReadOnlyList<string> classes, int seed)
+    internal static ImageClassifier CreateModel(PretrainedBackbone backbone, IReadOnlyList<string> classes, int seed, string? cacheDirectory = null)
     {
         manual_seed(seed);
-        return backbone.CreateClassifier(classes, SeedSequence.Derive(seed, SeedSequence.HeadInit));
+        return backbone.CreateClassifier(classes, SeedSequence.Derive(seed, SeedSequence.HeadInit), cacheDirectory);
     }
 
     private static ComparisonResult Summarise(ComparisonConfig config, IReadOnlyList<RunSpec> specs, RunEnvironment environment,
-        DatasetSummary dataset, IReadOnlyList<TuningResult>? tuning, List<RunResult> results)
+        DatasetSummary dataset, IReadOnlyList<TuningResult>? tuning, List<RunResult> results, ResourceUsage resources)
     {
         var runs = results.ToList();
         var summary = ComparisonStatistics.Summarise(runs, config.Selection == SelectionMode.Holdout);
         var comparisons = ComparisonStatistics.Compare(runs, dataset.EvalLabels);
         return new ComparisonResult(ComparisonResult.CurrentSchema, config, specs, environment, dataset, tuning, runs, summary, comparisons,
-            Conclusion.Write(summary, comparisons, dataset.EvalImages, config.Selection));
+            resources, Conclusion.Write(summary, comparisons, dataset.EvalImages, config.Selection));
     }
+}
+
+/// <summary>The batch sources of one run: cached features or images, per its <see cref="RunPlan"/>.</summary>
+internal sealed class RunSources(RunPlan plan, ImageClassifier model, string fingerprint, LoaderFactory loaders, FeatureCache cache,
+    CancellationToken cancel)
+{
+    private readonly int _featureCount = model.Config.FeatureCount;
+
+    public IBatchSource Training(IReadOnlyList<ImageSample> samples, int batchSize) => plan.UseFeatureCache
+        ? new CachedFeatureSource(samples, view => cache.Get(model, fingerprint, samples, loaders.TrainTransform, view, cancel),
+            plan.CacheViews, _featureCount, batchSize)
+        : loaders.Training(samples, batchSize);
+
+    public IBatchSource Evaluation(IReadOnlyList<ImageSample> samples) => plan.UseFeatureCache
+        ? new CachedFeatureSource(samples, _ => cache.Get(model, fingerprint, samples, loaders.EvalTransform, 0, cancel),
+            1, _featureCount, loaders.EvalBatchSize)
+        : loaders.Evaluation(samples);
 }
 
 /// <summary>Builds the train and evaluation loaders of a comparison from its configuration.</summary>
 internal sealed class LoaderFactory(ComparisonConfig config, PretrainedConfig input, ImageSource images)
 {
-    public BatchLoader Training(IReadOnlyList<ImageSample> samples, int batchSize) => new(samples,
-        ViewTransforms.ForTraining(config.Augmentation, input.InputSize, input.ResizeSize), images, batchSize, config.DataWorkers);
+    public IViewTransform TrainTransform { get; } = ViewTransforms.ForTraining(config.Augmentation, input.InputSize, input.ResizeSize);
+    public IViewTransform EvalTransform { get; } = ViewTransforms.ForEvaluation(input.InputSize, input.ResizeSize);
+    public int EvalBatchSize => config.EvalBatchSize;
 
-    public BatchLoader Evaluation(IReadOnlyList<ImageSample> samples) => new(samples,
-        ViewTransforms.ForEvaluation(input.InputSize, input.ResizeSize), images, config.EvalBatchSize, config.DataWorkers);
+    public BatchLoader Training(IReadOnlyList<ImageSample> samples, int batchSize) =>
+        new(samples, TrainTransform, images, batchSize, config.DataWorkers);
+
+    public BatchLoader Evaluation(IReadOnlyList<ImageSample> samples) =>
+        new(samples, EvalTransform, images, config.EvalBatchSize, config.DataWorkers);
 }

@@ -34,7 +34,7 @@ internal sealed class LearningRateTuner(Trainer trainer, PretrainedBackbone back
                     Name = $"{spec.Name} (tuning lr={rate:g3})",
                     Optimizer = spec.Optimizer with { LearningRate = rate },
                 };
-                using var model = ComparisonRunner.CreateModel(backbone, splits.Classes, seed);
+                using var model = ComparisonRunner.CreateModel(backbone, splits.Classes, seed, config.CacheDir);
                 // The holdout is both the selection and the scored split: validation stays unseen.
                 var outcome = trainer.Train(model, trial, seed, loaders.Training(trainSamples, spec.BatchSize), holdout);
                 scores[rate.ToString("g3", CultureInfo.InvariantCulture)] = outcome.BestValAcc;

@@ -17,8 +17,8 @@ namespace TransferLab.Training;
 /// </summary>
 public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
 {
-    public RunOutcome Train(ImageClassifier model, RunSpec spec, int seed, BatchLoader train, BatchLoader validation,
-        BatchLoader? holdout = null, CancellationToken cancel = default)
+    public RunOutcome Train(ImageClassifier model, RunSpec spec, int seed, IBatchSource train, IBatchSource validation,
+        IBatchSource? holdout = null, CancellationToken cancel = default)
     {
         var parameters = model.NamedParameters();
         var trainableCount = spec.Strategy.Phases.Max(phase => PhaseState.Partition(model, phase, parameters).Trainable.Sum(p => p.Parameter.numel()));
@@ -48,7 +48,8 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
                 var penalty = state.PenaltyValue();
                 var val = Evaluate(model, validation, seed, epoch, penalty, cancel, Reporter(spec, seed, epoch, "val", validation));
                 var hold = holdout is null ? null : Evaluate(model, holdout, seed, epoch, penalty, cancel, Reporter(spec, seed, epoch, "holdout", holdout));
-                var metrics = new EpochMetrics(epoch, trainLoss, trainAcc, val.Loss, val.Accuracy, clock.Elapsed.TotalSeconds, rate, hold?.Loss, hold?.Accuracy);
+                var metrics = new EpochMetrics(epoch, trainLoss, trainAcc, val.Loss, val.Accuracy, clock.Elapsed.TotalSeconds, rate,
+                    ProcessMemory.ResidentMiB(), hold?.Loss, hold?.Accuracy);
                 history.Add(metrics);
 
                 bestValAcc = Math.Max(bestValAcc, val.Accuracy);
@@ -82,8 +83,8 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
     /// Scores a model on a split in inference mode without gradients: mean cross-entropy (plus a constant
     /// <paramref name="lossOffset"/>), accuracy, and the predicted class of every sample in split order.
     /// </summary>
-    public static EvaluationResult Evaluate(ImageClassifier model, BatchLoader loader, int seed = 0, int epoch = 0,
-        double lossOffset = 0, CancellationToken cancel = default, Action<HostBatch>? afterBatch = null)
+    public static EvaluationResult Evaluate(ImageClassifier model, IBatchSource loader, int seed = 0, int epoch = 0,
+        double lossOffset = 0, CancellationToken cancel = default, Action<Batch>? afterBatch = null)
     {
         model.Network.eval();
         using var noGrad = no_grad();
@@ -93,7 +94,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         {
             using var scope = NewDisposeScope();
             var labels = BatchTensors.Labels(batch);
-            var logits = model.Forward(BatchTensors.Images(batch));
+            var logits = Logits(model, batch);
             var loss = functional.cross_entropy(logits, labels);
             var predicted = logits.argmax(1).data<long>().ToArray();
             for (var i = 0; i < predicted.Length; i++) predictions[batch.SampleIndices[i]] = (int)predicted[i];
@@ -105,7 +106,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
 
     /// <summary>One train phase: zero_grad → forward → loss + penalty → backward → step, with the scheduled rate.</summary>
     private (double Loss, double Accuracy) TrainEpoch(ImageClassifier model, RunSpec spec, PhaseState state, int seed, int epoch,
-        BatchLoader loader, CancellationToken cancel)
+        IBatchSource loader, CancellationToken cancel)
     {
         SetTrainMode(model, spec.Strategy);
         var phase = new PhaseAccumulator();
@@ -119,7 +120,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
             var labels = BatchTensors.Labels(batch);
 
             state.Optimizer.zero_grad();
-            var logits = model.Forward(BatchTensors.Images(batch));
+            var logits = Logits(model, batch);
             var loss = functional.cross_entropy(logits, labels);
             if (state.Penalty() is { } penalty) loss = loss + penalty;
             loss.backward();
@@ -131,7 +132,15 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         return (phase.Loss, phase.Accuracy);
     }
 
-    private Action<HostBatch> Reporter(RunSpec spec, int seed, int epoch, string phase, BatchLoader loader)
+    /// <summary>Images go through the whole network; cached features only through the head.</summary>
+    private static Tensor Logits(ImageClassifier model, Batch batch) => batch switch
+    {
+        ImageBatch images => model.Forward(BatchTensors.Images(images)),
+        FeatureBatch features => model.Head.call(BatchTensors.Features(features)),
+        _ => throw new ArgumentException($"unknown batch type {batch.GetType().Name}", nameof(batch)),
+    };
+
+    private Action<Batch> Reporter(RunSpec spec, int seed, int epoch, string phase, IBatchSource loader)
     {
         var index = 0;
         return batch => progress?.Report(new BatchCompleted(spec.Name, seed, epoch, phase, ++index, loader.BatchCount, batch.SampleIndices));

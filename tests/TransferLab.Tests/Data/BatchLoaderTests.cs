@@ -20,11 +20,11 @@ public class BatchLoaderTests
         return (folder, samples);
     }
 
-    private static List<HostBatch> Epoch(List<ImageSample> samples, int seed, int epoch, int workers)
+    private static List<ImageBatch> Epoch(List<ImageSample> samples, int seed, int epoch, int workers)
     {
         using var source = new ImageSource();
         var loader = new BatchLoader(samples, new RandomResizedCropAndFlip(16), source, batchSize: 3, workers: workers);
-        return loader.Epoch(seed, epoch, shuffle: true).ToList();
+        return loader.Epoch(seed, epoch, shuffle: true).Cast<ImageBatch>().ToList();
     }
 
     [Fact]

@@ -17,5 +17,8 @@ public interface IViewTransform
     /// <summary>True when <see cref="Plan"/> uses the random generator (the result then varies per draw).</summary>
     bool IsRandom { get; }
 
+    /// <summary>Identifies the transform and its parameters (cache keys depend on it).</summary>
+    string Key { get; }
+
     ViewPlan Plan(int width, int height, Random random);
 }

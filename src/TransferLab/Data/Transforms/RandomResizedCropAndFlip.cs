@@ -17,6 +17,9 @@ public sealed class RandomResizedCropAndFlip(
     public int OutputSize => size;
     public bool IsRandom => true;
 
+    public string Key => FormattableString.Invariant(
+        $"random-resized-crop:{size}:{minScale}-{maxScale}:{minRatio:R}-{maxRatio:R}:flip{flipProbability}:{ViewRenderer.Version}");
+
     public ViewPlan Plan(int width, int height, Random random)
     {
         var crop = SampleCrop(width, height, random);

@@ -9,6 +9,8 @@ public sealed class ResizeThenCenterCrop(int resize = 256, int crop = 224) : IVi
     public int OutputSize => crop;
     public bool IsRandom => false;
 
+    public string Key => FormattableString.Invariant($"resize-center-crop:{resize}:{crop}:{ViewRenderer.Version}");
+
     public ViewPlan Plan(int width, int height, Random random) => new(SourceBox(width, height), false);
 
     public CropBox SourceBox(int width, int height)

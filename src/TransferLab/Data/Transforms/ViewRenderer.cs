@@ -10,6 +10,9 @@ public static class ViewRenderer
 {
     public const int BytesPerPixel = 4;
 
+    /// <summary>Changes whenever rendering changes pixels, so caches keyed by it are never reused across versions.</summary>
+    public const string Version = "skia-trilinear-1";
+
     private static readonly SKSamplingOptions Sampling = new(SKFilterMode.Linear, SKMipmapMode.Linear);
 
     /// <summary>Renders into <paramref name="rgba"/>, which holds <c>size * size * 4</c> bytes (R, G, B, unused).</summary>

@@ -1,0 +1,88 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using TransferLab.Backbones;
+using TransferLab.Data;
+using TransferLab.Data.Transforms;
+using static TorchSharp.torch;
+
+namespace TransferLab.Caching;
+
+/// <summary>Counts of what the feature cache served and computed, for reports and benchmarks.</summary>
+public sealed record FeatureCacheStats(int Hits, int Computed, double ComputeSeconds);
+
+/// <summary>
+/// Backbone features of images, computed once and kept on disk. Valid only for a frozen backbone whose
+/// BatchNorm is in inference mode: then a feature depends only on the backbone's weights, its preprocessing,
+/// the view of the image and the image's content, and that is exactly the key. A random transform's view v of
+/// an image is drawn from (v, image content), so views are shared across seeds, splits and runs.
+/// </summary>
+public sealed class FeatureCache(string directory, ImageSource images, int batchSize, int workers)
+{
+    private const string FormatVersion = "features/1";
+    private readonly Dictionary<string, FeatureStore> _stores = new(StringComparer.Ordinal);
+    private int _hits, _computed;
+    private double _computeSeconds;
+
+    public string Directory { get; } = directory;
+
+    public FeatureCacheStats Stats => new(_hits, _computed, _computeSeconds);
+
+    /// <summary>Features of every sample, in split order ([count × FeatureCount] row-major); missing ones are computed with <paramref name="model"/>.</summary>
+    public float[] Get(ImageClassifier model, string backboneFingerprint, IReadOnlyList<ImageSample> samples, IViewTransform transform,
+        int view, CancellationToken cancel = default)
+    {
+        var featureCount = model.Config.FeatureCount;
+        var store = Store(Key(backboneFingerprint, model.BackbonePrecision, transform, transform.IsRandom ? view : 0), featureCount);
+        var hashes = samples.Select(s => ContentHash.OfFile(s.Path)).ToArray();
+        var result = new float[samples.Count * featureCount];
+        var missing = new List<int>();
+        for (var i = 0; i < samples.Count; i++)
+        {
+            if (store.TryGet(hashes[i], out var cached)) { cached.CopyTo(result, i * featureCount); _hits++; }
+            else missing.Add(i);
+        }
+        if (missing.Count > 0)
+        {
+            Compute(model, samples, transform, view, hashes, missing, store, result, cancel);
+            store.Save();
+        }
+        return result;
+    }
+
+    public static string Key(string backboneFingerprint, Precision precision, IViewTransform transform, int view) =>
+        ContentHash.Combine(FormatVersion, backboneFingerprint, precision.ToString(), transform.Key, view.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    private void Compute(ImageClassifier model, IReadOnlyList<ImageSample> samples, IViewTransform transform, int view, string[] hashes,
+        List<int> missing, FeatureStore store, float[] result, CancellationToken cancel)
+    {
+        var clock = Stopwatch.StartNew();
+        var featureCount = store.FeatureCount;
+        var loader = new BatchLoader(samples, transform, images, batchSize, workers);
+        model.Network.eval();
+        using var noGrad = no_grad();
+        foreach (var chunk in missing.Chunk(batchSize))
+        {
+            cancel.ThrowIfCancellationRequested();
+            var batch = loader.Assemble(chunk, index => SeedSequence.Random(view, SeedSequence.Augment, ContentSeed(hashes[index])), cancel);
+            using var scope = NewDisposeScope();
+            var features = model.Features(BatchTensors.Images(batch)).data<float>().ToArray();
+            for (var k = 0; k < chunk.Length; k++)
+            {
+                var row = features.AsSpan(k * featureCount, featureCount).ToArray();
+                store.Put(hashes[chunk[k]], row);
+                row.CopyTo(result, chunk[k] * featureCount);
+            }
+        }
+        _computed += missing.Count;
+        _computeSeconds += clock.Elapsed.TotalSeconds;
+    }
+
+    private FeatureStore Store(string key, int featureCount)
+    {
+        if (!_stores.TryGetValue(key, out var store))
+            _stores[key] = store = FeatureStore.Open(Path.Combine(Directory, "features", key[..32] + ".bin"), featureCount);
+        return store;
+    }
+
+    private static long ContentSeed(string hash) => BinaryPrimitives.ReadInt64LittleEndian(Convert.FromHexString(hash.AsSpan(0, 16)));
+}

@@ -1,0 +1,33 @@
+namespace TransferLab.Data;
+
+/// <summary>
+/// A batch in managed memory: labels and the samples' indices in their split, plus either images or
+/// precomputed backbone features. Tensors are made from it on the training thread (see
+/// <see cref="BatchTensors"/>), so that TorchSharp's thread-local dispose scopes own them.
+/// </summary>
+public abstract record Batch(long[] Labels, int[] SampleIndices)
+{
+    public int Count => Labels.Length;
+}
+
+/// <summary><see cref="Batch.Count"/> square RGBA images of side <see cref="Size"/>, one after another.</summary>
+public sealed record ImageBatch(byte[] Pixels, int Size, long[] Labels, int[] SampleIndices) : Batch(Labels, SampleIndices);
+
+/// <summary>Backbone features, <see cref="FeatureCount"/> floats per sample (from the feature cache).</summary>
+public sealed record FeatureBatch(float[] Features, int FeatureCount, long[] Labels, int[] SampleIndices) : Batch(Labels, SampleIndices);
+
+/// <summary>Something that yields the batches of an epoch: images decoded on the fly, or cached features.</summary>
+public interface IBatchSource
+{
+    int SampleCount { get; }
+    int BatchCount { get; }
+    IEnumerable<Batch> Epoch(int seed, int epoch, bool shuffle, CancellationToken cancel = default);
+}
+
+/// <summary>The sample order of an epoch, shared by every batch source so that paired runs see the same batches.</summary>
+public static class EpochOrder
+{
+    public static int[] For(int count, int seed, int epoch, bool shuffle) => shuffle
+        ? SeedSequence.Permutation(count, SeedSequence.Random(seed, SeedSequence.Shuffle, epoch))
+        : Enumerable.Range(0, count).ToArray();
+}

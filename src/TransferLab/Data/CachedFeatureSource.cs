@@ -1,0 +1,30 @@
+namespace TransferLab.Data;
+
+/// <summary>
+/// Batches of cached backbone features in the same order an image loader would give (see
+/// <see cref="EpochOrder"/>). With several augmented views, epoch e uses view e mod <c>views</c>.
+/// </summary>
+public sealed class CachedFeatureSource(IReadOnlyList<ImageSample> samples, Func<int, float[]> featuresOfView, int views, int featureCount,
+    int batchSize) : IBatchSource
+{
+    private readonly Dictionary<int, float[]> _views = [];
+
+    public int SampleCount => samples.Count;
+    public int BatchCount => (samples.Count + batchSize - 1) / batchSize;
+
+    public IEnumerable<Batch> Epoch(int seed, int epoch, bool shuffle, CancellationToken cancel = default)
+    {
+        var view = epoch % Math.Max(1, views);
+        if (!_views.TryGetValue(view, out var features)) _views[view] = features = featuresOfView(view);
+        var order = EpochOrder.For(samples.Count, seed, epoch, shuffle);
+        for (var start = 0; start < order.Length; start += batchSize)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var indices = order.AsSpan(start, Math.Min(batchSize, order.Length - start)).ToArray();
+            var batch = new float[indices.Length * featureCount];
+            for (var i = 0; i < indices.Length; i++)
+                features.AsSpan(indices[i] * featureCount, featureCount).CopyTo(batch.AsSpan(i * featureCount));
+            yield return new FeatureBatch(batch, featureCount, indices.Select(i => (long)samples[i].Label).ToArray(), indices);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using TransferLab.Backbones;
+using TransferLab.Data.Transforms;
+using TransferLab.Strategies;
+using TransferLab.Training;
+
+namespace TransferLab.Experiments;
+
+/// <summary>How one run executes: from cached backbone features or from images, and in which precision.</summary>
+/// <param name="CacheViews">Distinct training views in the cache (1 without augmentation).</param>
+public sealed record RunPlan(bool UseFeatureCache, int CacheViews, Precision Precision)
+{
+    /// <summary>
+    /// Features can stand in for images only when the backbone never trains and its BatchNorm is in inference
+    /// mode: then the backbone is a fixed function of the image. Without augmentation this is exact; with it,
+    /// the cache holds K augmented views instead of a fresh one per epoch.
+    /// </summary>
+    public static RunPlan For(RunSpec spec, ComparisonConfig config)
+    {
+        var frozenBackbone = spec.Strategy.Phases.All(p => p.TrainedStages == 0);
+        var precision = frozenBackbone ? config.Precision : Precision.Fp32;
+        var cacheable = frozenBackbone && spec.Strategy.BatchNorm == FrozenBatchNorm.Eval && config.CacheFeatures != FeatureCaching.Off;
+        if (!cacheable) return new RunPlan(false, 0, precision);
+        if (config.Augmentation == Augmentation.None) return new RunPlan(true, 1, precision);
+        if (config.CacheViews > 0) return new RunPlan(true, config.CacheViews, precision);
+        return config.CacheFeatures == FeatureCaching.On ? new RunPlan(true, spec.Epochs, precision) : new RunPlan(false, 0, precision);
+    }
+}
