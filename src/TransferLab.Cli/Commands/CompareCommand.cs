@@ -35,11 +35,15 @@ public static class CompareCommand
     private static readonly Option<int> CacheViews = new("--cache-views") { Description = "Augmented views per training image kept in the feature cache, cycled over epochs", DefaultValueFactory = _ => 0 };
     private static readonly Option<string?> CacheDir = new("--cache-dir") { Description = "Cache folder (default $TRANSFERLAB_CACHE_DIR, else ~/.cache/transferlab)" };
     private static readonly Option<Precision> PrecisionOption = new("--precision") { Description = "fp32, or bf16 for frozen backbones (runs that train the backbone stay fp32)", DefaultValueFactory = _ => Precision.Fp32 };
+    private static readonly Option<bool> Strict = new("--strict") { Description = "Fail on any unreadable image instead of skipping it" };
+    private static readonly Option<double> MaxBadRatio = new("--max-bad-ratio") { Description = "Largest share of unreadable images to skip; more fails the comparison", DefaultValueFactory = _ => 0.1 };
+    private static readonly Option<long> MaxPixels = new("--max-pixels") { Description = "Refuse images with more pixels, from their header (decompression-bomb guard)", DefaultValueFactory = _ => TransferLab.Data.ImageDecoder.DefaultMaxPixels };
+    private static readonly Option<string?> Resume = new("--resume") { Description = "Continue an interrupted comparison in this folder: finished runs are kept, the rest run with the saved configuration" };
     private static readonly Option<int> Threads = new("--threads") { Description = "libtorch threads (0: one per core)", DefaultValueFactory = _ => 0 };
     private static readonly Option<string?> Out = new("--out") { Description = "Output folder (default runs/<timestamp>/)" };
 
     private static readonly Option[] All = [Data, Spec, Preset, Runs, Epochs, BatchSize, EvalBatchSize, Seed, Seeds, LearningRate, WeightDecay, L1,
-        L1ScopeOption, BatchNorm, AugmentOption, Selection, Holdout, Tune, CacheFeatures, CacheViews, CacheDir, PrecisionOption, Threads, Out];
+        L1ScopeOption, BatchNorm, AugmentOption, Selection, Holdout, Tune, CacheFeatures, CacheViews, CacheDir, PrecisionOption, Strict, MaxBadRatio, MaxPixels, Resume, Threads, Out];
 
     public static Command Create(TextWriter output, TextWriter error)
     {
@@ -51,14 +55,16 @@ public static class CompareCommand
             "  transferlab compare --data DIR --runs frozen --augment none      (trains on cached features)\n\n" +
             "Run recipes:\n  " + RecipeParser.Grammar.Replace("\n", "\n  "));
         foreach (var option in All) command.Options.Add(option);
-        command.SetAction(parse => CliApp.Guard(error, () => Execute(ToConfig(parse), OutputFolder(parse), output)));
+        command.SetAction(parse => CliApp.Guard(error, () => Execute(ToConfig(parse), OutputFolder(parse), output,
+            parse.GetValue(Resume) is { } resumeDir ? ResultStore.Load(Path.Combine(resumeDir, ResultStore.FileName)) : null)));
         return command;
     }
 
     /// <summary>The pure part: command line → configuration (tested without running anything).</summary>
     public static ComparisonConfig ToConfig(ParseResult parse)
     {
-        if (parse.GetValue(Spec) is { } specPath)
+        var specPath = parse.GetValue(Spec) ?? (parse.GetValue(Resume) is { } resumeDir ? Path.Combine(resumeDir, ResultStore.FileName) : null);
+        if (specPath is not null)
         {
             var fromFile = ResultStore.LoadSpec(specPath);
             return fromFile with
@@ -96,19 +102,25 @@ public static class CompareCommand
             CacheViews = parse.GetValue(CacheViews),
             CacheDir = parse.GetValue(CacheDir),
             Precision = parse.GetValue(PrecisionOption),
+            Strict = parse.GetValue(Strict),
+            MaxBadRatio = parse.GetValue(MaxBadRatio),
+            MaxPixels = parse.GetValue(MaxPixels),
             Threads = parse.GetValue(Threads),
         };
     }
 
-    public static string OutputFolder(ParseResult parse) => parse.GetValue(Out)
+    public static string OutputFolder(ParseResult parse) => parse.GetValue(Resume) ?? parse.GetValue(Out)
         ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
 
     private static bool IsGiven(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 
-    private static int Execute(ComparisonConfig config, string outputDir, TextWriter output)
+    private static int Execute(ComparisonConfig config, string outputDir, TextWriter output, ComparisonResult? resume)
     {
         var renderer = new NotebookStyleRenderer(output);
-        var result = new ComparisonRunner(progress: renderer).Run(config, outputDir);
+        if (resume is not null) output.WriteLine($"Resuming {outputDir}: {resume.Runs.Count} finished run(s) kept");
+        var result = new ComparisonRunner(progress: renderer).Run(config, outputDir, resume: resume);
+        foreach (var bad in result.Dataset.BadImages) output.WriteLine($"skipped unreadable image {bad.Path}: {bad.Reason}");
+        if (result.Dataset.IgnoredFiles > 0) output.WriteLine($"ignored {result.Dataset.IgnoredFiles} non-image file(s) in class folders");
         ComparisonTable.Write(output, result);
         output.WriteLine();
         output.WriteLine(result.Conclusion);

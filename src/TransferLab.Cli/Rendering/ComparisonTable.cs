@@ -31,7 +31,8 @@ public static class ComparisonTable
         var table = NewTable("Runs", columns);
         foreach (var run in runs.OrderByDescending(r => r.SelectedValAcc).ThenBy(r => r.Seed))
         {
-            var row = new List<string> { Markup.Escape(run.Name), I(run.Seed), F($"{run.BestValAcc:F4}"), I(run.BestEpoch), F($"{run.FinalValAcc:F4}") };
+            var name = run.Status == RunStatus.Diverged ? $"{run.Name} (diverged)" : run.Name;
+            var row = new List<string> { Markup.Escape(name), I(run.Seed), F($"{run.BestValAcc:F4}"), I(run.BestEpoch), F($"{run.FinalValAcc:F4}") };
             if (holdout) row.Insert(3, F($"{run.SelectedValAcc:F4}"));
             row.AddRange([F($"{run.TrainSeconds:F1}"), run.TrainableParams.ToString("N0", CultureInfo.InvariantCulture)]);
             table.AddRow(row.ToArray());

@@ -25,6 +25,7 @@ public sealed class NotebookStyleRenderer(TextWriter output) : IProgress<Trainin
                 var elapsed = TimeSpan.FromSeconds(o.TrainSeconds);
                 output.WriteLine(F($"Training complete in {(int)elapsed.TotalMinutes}m {elapsed.Seconds}s"));
                 output.WriteLine(F($"Best val Acc: {o.BestValAcc:F4}; kept epoch {o.SelectedEpoch} (val Acc {o.SelectedValAcc:F4})"));
+                if (o.Divergence is { } divergence) output.WriteLine($"DIVERGED: {divergence}; the other runs continue");
                 if (o.FrozenBatchNormDrift > 0)
                     output.WriteLine(F($"note: BatchNorm running statistics of the frozen backbone changed during the run (largest mean shift {o.FrozenBatchNormDrift:g3}); use bn=eval to keep them fixed"));
                 break;

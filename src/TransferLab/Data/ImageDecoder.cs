@@ -5,7 +5,10 @@ namespace TransferLab.Data;
 /// <summary>Decodes image files with SkiaSharp into opaque RGB images (alpha is dropped, as PIL's convert("RGB") does).</summary>
 public static class ImageDecoder
 {
-    public static SKImage Decode(string path)
+    /// <summary>Pillow's decompression-bomb limit: larger images are refused from their header, before any pixel is decoded.</summary>
+    public const long DefaultMaxPixels = 89_478_485;
+
+    public static SKImage Decode(string path, long maxPixels = DefaultMaxPixels)
     {
         using var stream = OpenRead(path);
         using var codec = SKCodec.Create(stream, out var openResult)
@@ -13,6 +16,8 @@ public static class ImageDecoder
         var size = codec.Info;
         if (size.Width <= 0 || size.Height <= 0)
             throw new ImageDecodeException(path, $"invalid image size {size.Width}x{size.Height}");
+        if ((long)size.Width * size.Height > maxPixels)
+            throw new ImageDecodeException(path, $"{size.Width}x{size.Height} pixels exceeds the limit of {maxPixels:N0} (a decompression bomb, or raise --max-pixels)");
 
         // Decode as unpremultiplied RGBA so colour values survive untouched, then make the pixels opaque:
         // that is exactly "drop alpha".

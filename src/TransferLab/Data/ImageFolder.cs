@@ -31,6 +31,15 @@ public sealed class ImageFolder
 
     public int Count => Samples.Count;
 
+    /// <summary>The same folder with only <paramref name="keep"/> (e.g. without unreadable images); every class must keep an image.</summary>
+    public ImageFolder WithSamples(IReadOnlyList<ImageSample> keep)
+    {
+        var empty = Classes.Where((_, label) => Samples.Any(s => s.Label == label) && keep.All(s => s.Label != label)).ToList();
+        if (empty.Count > 0)
+            throw new DatasetException($"in '{Root}', class(es) {string.Join(", ", empty)} have no readable image left");
+        return new ImageFolder(Root, Classes, keep, IgnoredFiles);
+    }
+
     /// <summary>
     /// Reads <paramref name="root"/>. When <paramref name="classes"/> is given (the training split's classes),
     /// labels map by class name to that list, so a split with a missing class folder still labels correctly.
@@ -62,9 +71,7 @@ public sealed class ImageFolder
         var ignored = new List<string>();
         foreach (var name in classFolders)
         {
-            var files = Directory.EnumerateFiles(Path.Combine(root, name), "*", SearchOption.AllDirectories)
-                .Where(f => !IsHidden(Path.GetFileName(f)))
-                .Order(StringComparer.Ordinal);
+            var files = FilesBelow(Path.Combine(root, name)).Order(StringComparer.Ordinal);
             var before = samples.Count;
             foreach (var file in files)
             {
@@ -75,6 +82,26 @@ public sealed class ImageFolder
                 throw new DatasetException($"class folder '{Path.Combine(root, name)}' has no images (extensions: {string.Join(" ", ImageExtensions)})");
         }
         return new ImageFolder(root, classList, samples, ignored);
+    }
+
+    /// <summary>
+    /// Every non-hidden file below a folder, following symbolic links as torchvision does, but visiting each
+    /// real folder once, so a link loop terminates.
+    /// </summary>
+    private static IEnumerable<string> FilesBelow(string folder)
+    {
+        var visited = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>([folder]);
+        while (pending.Count > 0)
+        {
+            var current = pending.Pop();
+            var real = new DirectoryInfo(current).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(current);
+            if (!visited.Add(real)) continue;
+            foreach (var file in Directory.EnumerateFiles(current).Where(f => !IsHidden(Path.GetFileName(f))))
+                yield return file;
+            foreach (var sub in Directory.EnumerateDirectories(current).Where(d => !IsHidden(Path.GetFileName(d))))
+                pending.Push(sub);
+        }
     }
 
     // Folders that tools leave behind must never become classes.

@@ -7,7 +7,7 @@ namespace TransferLab.Data;
 /// Gives decoded images by sample path. Decoded images are kept in memory up to a byte budget, so each file
 /// is decoded once per process; past the budget, images are decoded again on each use. Thread-safe.
 /// </summary>
-public sealed class ImageSource(long memoryBudgetBytes = ImageSource.DefaultBudgetBytes) : IDisposable
+public sealed class ImageSource(long memoryBudgetBytes = ImageSource.DefaultBudgetBytes, long maxPixels = ImageDecoder.DefaultMaxPixels) : IDisposable
 {
     public const long DefaultBudgetBytes = 1L << 30;
 
@@ -19,7 +19,7 @@ public sealed class ImageSource(long memoryBudgetBytes = ImageSource.DefaultBudg
     {
         if (_decoded.TryGetValue(path, out var cached)) return use(cached);
 
-        var image = ImageDecoder.Decode(path);
+        var image = ImageDecoder.Decode(path, maxPixels);
         var bytes = (long)image.Width * image.Height * 4;
         if (Interlocked.Add(ref _bytesHeld, bytes) <= memoryBudgetBytes && _decoded.TryAdd(path, image))
             return use(image);

@@ -97,6 +97,15 @@ public sealed record ComparisonConfig
 
     public long DecodedImageBudgetBytes { get; init; } = Data.ImageSource.DefaultBudgetBytes;
 
+    /// <summary>Fail on any unreadable image instead of skipping it.</summary>
+    public bool Strict { get; init; }
+
+    /// <summary>Largest share of unreadable images that is skipped; more fails the comparison.</summary>
+    public double MaxBadRatio { get; init; } = 0.1;
+
+    /// <summary>Images with more pixels are refused from their header (decompression-bomb guard).</summary>
+    public long MaxPixels { get; init; } = Data.ImageDecoder.DefaultMaxPixels;
+
     public RecipeDefaults RecipeDefaults() => new(Epochs, BatchSize, LearningRate ?? 1e-3,
         new RegularizerDefaults(WeightDecay ?? 1e-3, L1 ?? 1e-3, L1Scope), BatchNorm);
 
@@ -122,6 +131,8 @@ public sealed record ComparisonConfig
         if (WeightDecay is < 0) throw new InvalidInputException($"--weight-decay must not be negative (got {WeightDecay})");
         if (L1 is < 0) throw new InvalidInputException($"--l1 must not be negative (got {L1})");
         if (HoldoutFraction is <= 0 or >= 1) throw new InvalidInputException($"--holdout must be between 0 and 1 (got {HoldoutFraction})");
+        if (MaxBadRatio is < 0 or > 1) throw new InvalidInputException($"--max-bad-ratio must be between 0 and 1 (got {MaxBadRatio})");
+        if (MaxPixels < 1) throw new InvalidInputException($"--max-pixels must be positive (got {MaxPixels})");
         if (CacheViews < 0) throw new InvalidInputException($"--cache-views must not be negative (got {CacheViews})");
         if (Tune != TuneMode.None && (TuneEpochs < 1 || TuneLearningRateFactors.Count == 0 || TuneLearningRateFactors.Any(f => f <= 0)))
             throw new InvalidInputException("tuning needs at least one epoch and positive learning-rate factors");

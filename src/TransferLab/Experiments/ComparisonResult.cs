@@ -27,6 +27,8 @@ public sealed record ResourceUsage(double WallSeconds, double PeakRssMib, Cachin
 
 /// <summary>What the comparison was run on; <see cref="EvalLabels"/> lets predictions be scored again later.</summary>
 /// <param name="HoldoutImages">Train images held out for epoch selection (0 with best-val selection).</param>
+/// <param name="BadImages">Unreadable images that were skipped, with the reason.</param>
+/// <param name="Fingerprint">SHA-256 over the relative paths, labels and contents of every image used.</param>
 public sealed record DatasetSummary(
     string Root,
     IReadOnlyList<string> Classes,
@@ -35,6 +37,8 @@ public sealed record DatasetSummary(
     string EvalSplit,
     int EvalImages,
     int IgnoredFiles,
+    IReadOnlyList<Data.BadImage> BadImages,
+    string Fingerprint,
     IReadOnlyList<int> EvalLabels);
 
 /// <summary>One run's learning-rate search: holdout accuracy per candidate, and the winner.</summary>

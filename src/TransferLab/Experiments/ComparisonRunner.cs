@@ -20,27 +20,32 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
 {
     private readonly ILogger _logger = logger ?? NullLogger<ComparisonRunner>.Instance;
 
-    public ComparisonResult Run(ComparisonConfig config, string outputDir, CancellationToken cancel = default)
+    /// <param name="resume">An interrupted comparison's results: its finished runs are kept, not trained again.</param>
+    public ComparisonResult Run(ComparisonConfig config, string outputDir, CancellationToken cancel = default, ComparisonResult? resume = null)
     {
         config.Validate();
-        var splits = DatasetSplits.Open(config.DataDir);
+        var opened = DatasetSplits.Open(config.DataDir);
         var specs = config.ResolveRuns();
         ResultStore.EnsureWritable(outputDir);
+
+        using var images = new ImageSource(config.DecodedImageBudgetBytes, config.MaxPixels);
+        var (splits, badImages) = CheckImages(opened, images, config, cancel);
 
         NativeRuntime.EnsureLoaded();
         set_num_threads(config.Threads > 0 ? config.Threads : Environment.ProcessorCount);
         var backbone = BackboneRegistry.Get(config.Backbone);
         var environment = RunEnvironment.Capture();
+        var fingerprint = DatasetFingerprint(splits);
+        if (resume is not null) CheckResumable(resume, splits, fingerprint);
         var holdoutSelection = config.Selection == SelectionMode.Holdout;
         var holdoutCount = holdoutSelection ? HoldoutSplit.Split(splits.Train.Samples, config.HoldoutFraction, config.Seeds[0]).Holdout.Count : 0;
         var dataset = new DatasetSummary(splits.Root, splits.Classes, splits.Train.Count - holdoutCount, holdoutCount,
             splits.EvaluationSplitName, splits.Evaluation.Count,
-            splits.Train.IgnoredFiles.Count + splits.Evaluation.IgnoredFiles.Count,
+            splits.Train.IgnoredFiles.Count + splits.Evaluation.IgnoredFiles.Count, badImages, fingerprint,
             splits.Evaluation.Samples.Select(s => s.Label).ToList());
         _logger.LogInformation("Comparing {Runs} on {Train} train / {Eval} {Split} images", string.Join(", ", specs.Select(s => s.Name)),
             dataset.TrainImages, dataset.EvalImages, dataset.EvalSplit);
 
-        using var images = new ImageSource(config.DecodedImageBudgetBytes);
         var loaders = new LoaderFactory(config, backbone.Config, images);
         var features = new FeatureCache(Caching.CacheDirectory.Resolve(config.CacheDir), images, config.EvalBatchSize, config.DataWorkers);
         var trainer = new Trainer(progress);
@@ -61,6 +66,11 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
             foreach (var spec in specs)
             {
                 cancel.ThrowIfCancellationRequested();
+                if (resume?.Runs.FirstOrDefault(r => r.Name == spec.Name && r.Seed == seed) is { } finished)
+                {
+                    results.Add(finished);
+                    continue;
+                }
                 var plan = RunPlan.For(spec, config);
                 using (var model = CreateModel(backbone, splits.Classes, seed, config.CacheDir))
                 {
@@ -76,6 +86,34 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
         }
         return Snapshot();
     }
+
+    /// <summary>Decodes every image once; unreadable ones are skipped (or fail the run, per --strict and --max-bad-ratio).</summary>
+    private static (DatasetSplits Splits, IReadOnlyList<BadImage> Bad) CheckImages(DatasetSplits splits, ImageSource images,
+        ComparisonConfig config, CancellationToken cancel)
+    {
+        var workers = Math.Max(1, Environment.ProcessorCount);
+        var (train, badTrain) = ImageCheck.Run(splits.Train.Samples, images, workers, cancel);
+        var (evaluation, badEval) = ImageCheck.Run(splits.Evaluation.Samples, images, workers, cancel);
+        var bad = badTrain.Concat(badEval).ToList();
+        ImageCheck.Enforce(bad, splits.Train.Count + splits.Evaluation.Count, config.Strict, config.MaxBadRatio);
+        return bad.Count == 0 ? (splits, bad)
+            : (splits with { Train = splits.Train.WithSamples(train), Evaluation = splits.Evaluation.WithSamples(evaluation) }, bad);
+    }
+
+    private static void CheckResumable(ComparisonResult previous, DatasetSplits splits, string fingerprint)
+    {
+        if (!previous.Dataset.Classes.SequenceEqual(splits.Classes))
+            throw new InvalidInputException($"cannot resume: the data's classes are now {string.Join(", ", splits.Classes)}, " +
+                $"the interrupted comparison had {string.Join(", ", previous.Dataset.Classes)}");
+        if (previous.Dataset.Fingerprint != fingerprint)
+            throw new InvalidInputException($"cannot resume: the images under {splits.Root} changed since the interrupted comparison " +
+                "(files added, removed, relabelled or edited); start a new comparison");
+    }
+
+    /// <summary>What exactly was trained and evaluated on: relative paths, labels and file contents.</summary>
+    private static string DatasetFingerprint(DatasetSplits splits) => ContentHash.Combine(
+        [.. splits.Train.Samples.Concat(splits.Evaluation.Samples).Select(s =>
+            $"{Path.GetRelativePath(splits.Root, s.Path)}|{s.Label}|{ContentHash.OfFile(s.Path)}")]);
 
     /// <summary>A fresh model whose head depends only on the seed (the same for every run of that seed).</summary>
     internal static ImageClassifier CreateModel(PretrainedBackbone backbone, IReadOnlyList<string> classes, int seed, string? cacheDirectory = null)

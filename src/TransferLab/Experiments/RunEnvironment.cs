@@ -9,6 +9,7 @@ namespace TransferLab.Experiments;
 public sealed record RunEnvironment(
     [property: JsonPropertyName("transferlab_version")] string TransferLabVersion,
     [property: JsonPropertyName("torchsharp_version")] string TorchSharpVersion,
+    string LibtorchVersion,
     string Dotnet,
     string Os,
     string Cpu,
@@ -19,6 +20,7 @@ public sealed record RunEnvironment(
     public static RunEnvironment Capture() => new(
         VersionOf(typeof(RunEnvironment).Assembly),
         VersionOf(typeof(torch).Assembly),
+        torch.__version__,
         RuntimeInformation.FrameworkDescription,
         RuntimeInformation.OSDescription,
         CpuModel(),

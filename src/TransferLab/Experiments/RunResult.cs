@@ -26,14 +26,15 @@ public sealed record RunResult(
     double TrainSeconds,
     long TrainableParams,
     double FrozenBnDrift,
+    string? Divergence,
     bool FeatureCache,
     Backbones.Precision BackbonePrecision,
     IReadOnlyList<EpochMetrics> History,
     IReadOnlyList<int> ValPredictions)
 {
     public static RunResult From(RunSpec spec, int seed, RunOutcome outcome, bool featureCache, Backbones.Precision precision) => new(
-        spec.Name, seed, RunStatus.Completed, spec.Strategy.Name, spec.Regularizers.Select(r => r.Label).ToList(),
+        spec.Name, seed, outcome.Diverged ? RunStatus.Diverged : RunStatus.Completed, spec.Strategy.Name, spec.Regularizers.Select(r => r.Label).ToList(),
         spec.Optimizer.Kind.ToString().ToLowerInvariant(), spec.Optimizer.LearningRate,
         outcome.BestValAcc, outcome.SelectedEpoch, outcome.SelectedValAcc, outcome.FinalValAcc, outcome.TrainSeconds,
-        outcome.TrainableParameters, outcome.FrozenBatchNormDrift, featureCache, precision, outcome.History, outcome.SelectedValPredictions);
+        outcome.TrainableParameters, outcome.FrozenBatchNormDrift, outcome.Divergence, featureCache, precision, outcome.History, outcome.SelectedValPredictions);
 }

@@ -31,7 +31,7 @@ public sealed record PairComparison(
 public static class ComparisonStatistics
 {
     public static IReadOnlyList<RunSummary> Summarise(IReadOnlyList<RunResult> runs, bool holdoutSelection) =>
-        runs.GroupBy(r => r.Name)
+        runs.Where(r => r.Status == RunStatus.Completed).GroupBy(r => r.Name)
             .Select(g => new RunSummary(g.Key, g.Count(),
                 SampleSummary.Of(g.Select(r => r.BestValAcc).ToList()),
                 SampleSummary.Of(g.Select(r => r.FinalValAcc).ToList()),

@@ -5,6 +5,7 @@ namespace TransferLab.Training;
 /// <param name="SelectedEpoch">The epoch whose weights the run keeps: the best on the selection split (validation, or the holdout).</param>
 /// <param name="SelectedValAcc">Validation accuracy of <paramref name="SelectedEpoch"/>; honest when selection used the holdout.</param>
 /// <param name="FrozenBatchNormDrift">Largest change of a frozen BatchNorm layer's running mean during the run (0 when none moved).</param>
+/// <param name="Divergence">Where and how the loss stopped being finite; null for a run that completed.</param>
 public sealed record RunOutcome(
     IReadOnlyList<EpochMetrics> History,
     double BestValAcc,
@@ -14,4 +15,9 @@ public sealed record RunOutcome(
     double TrainSeconds,
     long TrainableParameters,
     IReadOnlyList<int> SelectedValPredictions,
-    double FrozenBatchNormDrift);
+    double FrozenBatchNormDrift,
+    string? Divergence = null)
+{
+    /// <summary>True when the loss became NaN or infinite and the run was stopped (see <see cref="Divergence"/>).</summary>
+    public bool Diverged => Divergence is not null;
+}

@@ -31,6 +31,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         var selectedEpoch = -1;
         IReadOnlyList<int> selectedPredictions = [];
         PhaseState? state = null;
+        string? divergence = null;
         var total = Stopwatch.StartNew();
         try
         {
@@ -67,6 +68,12 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
             }
             Restore(model.Network, selected);
         }
+        catch (LossNotFiniteException e)
+        {
+            // Stop this run only; keep the best weights it reached (or the last step's, before the bad one).
+            divergence = e.Message;
+            if (selectedEpoch >= 0) Restore(model.Network, selected);
+        }
         finally
         {
             state?.Dispose();
@@ -74,7 +81,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         }
 
         var outcome = new RunOutcome(history, bestValAcc, selectedEpoch, selectedValAcc, history.Count > 0 ? history[^1].ValAcc : 0,
-            total.Elapsed.TotalSeconds, trainableCount, selectedPredictions, frozenNorms.Drift());
+            total.Elapsed.TotalSeconds, trainableCount, selectedPredictions, frozenNorms.Drift(), divergence);
         progress?.Report(new RunCompleted(spec.Name, seed, outcome));
         return outcome;
     }
@@ -123,10 +130,13 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
             var logits = Logits(model, batch);
             var loss = functional.cross_entropy(logits, labels);
             if (state.Penalty() is { } penalty) loss = loss + penalty;
+            var lossValue = loss.item<float>();
+            if (!float.IsFinite(lossValue))
+                throw new LossNotFiniteException($"loss became {lossValue} in epoch {epoch}, batch {batchIndex} of {loader.BatchCount}; run stopped");
             loss.backward();
             state.Optimizer.step();
 
-            phase.Add(loss.item<float>() + state.FrozenPenalty, CountCorrect(logits, labels), batch.Count);
+            phase.Add(lossValue + state.FrozenPenalty, CountCorrect(logits, labels), batch.Count);
             report(batch);
         }
         return (phase.Loss, phase.Accuracy);
@@ -180,3 +190,6 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         tensors.Clear();
     }
 }
+
+/// <summary>The training loss stopped being a finite number (the run diverged).</summary>
+internal sealed class LossNotFiniteException(string message) : Exception(message);

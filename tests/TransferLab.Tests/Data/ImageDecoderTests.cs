@@ -51,4 +51,22 @@ public class ImageDecoderTests
         var error = Assert.Throws<ImageDecodeException>(() => ImageDecoder.Decode(path));
         Assert.Contains(path, error.Message);
     }
+
+    [Fact]
+    public void Sixteen_bit_and_grayscale_images_become_8_bit_rgb()
+    {
+        using var folder = new TempFolder();
+        var deep = folder.Combine("deep.png");
+        File.WriteAllBytes(deep, TransferLab.Tests.Robustness.RawPng.Rgb16(20, 10, 2570, 51400, 23130));   // 0x0A0A, 0xC8C8, 0x5A5A
+        using var image = ImageDecoder.Decode(deep);
+        var rgba = new byte[4 * 4 * 4];
+        TransferLab.Data.Transforms.ViewRenderer.Render(image, new(new(0, 0, 10, 10), false), 4, rgba);
+        Assert.Equal(new byte[] { 10, 200, 90, 255 }, rgba[..4]);
+
+        var gray = folder.Combine("gray.png");
+        File.WriteAllBytes(gray, TransferLab.Tests.Robustness.RawPng.Build(3, 2, 8, 0, [0, 77, 77, 77, 0, 77, 77, 77]));
+        using var grayImage = ImageDecoder.Decode(gray);
+        TransferLab.Data.Transforms.ViewRenderer.Render(grayImage, new(new(0, 0, 3, 2), false), 4, rgba);
+        Assert.Equal(new byte[] { 77, 77, 77, 255 }, rgba[..4]);
+    }
 }

@@ -1,0 +1,42 @@
+namespace TransferLab.Data;
+
+/// <summary>An image file that cannot be used, and why.</summary>
+public sealed record BadImage(string Path, string Reason);
+
+/// <summary>
+/// Decodes every image of a split once, before training, and sets aside the ones that fail (truncated,
+/// empty, not an image, too large), so that one bad file found by a web scrape never stops a comparison
+/// hours in. The decoded images stay in the <see cref="ImageSource"/> for training.
+/// </summary>
+public static class ImageCheck
+{
+    public static (IReadOnlyList<ImageSample> Good, IReadOnlyList<BadImage> Bad) Run(IReadOnlyList<ImageSample> samples, ImageSource images,
+        int workers, CancellationToken cancel = default)
+    {
+        var bad = new BadImage?[samples.Count];
+        Parallel.For(0, samples.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers), CancellationToken = cancel }, i =>
+        {
+            try
+            {
+                images.Use(samples[i].Path, _ => 0);
+            }
+            catch (ImageDecodeException e)
+            {
+                bad[i] = new BadImage(samples[i].Path, e.Reason);
+            }
+        });
+        var good = samples.Where((_, i) => bad[i] is null).ToList();
+        return (good, bad.OfType<BadImage>().ToList());
+    }
+
+    /// <summary>Applies the user's tolerance: strict refuses any bad file; otherwise more than the ratio fails the run.</summary>
+    public static void Enforce(IReadOnlyList<BadImage> bad, int total, bool strict, double maxBadRatio)
+    {
+        if (bad.Count == 0) return;
+        var list = string.Join("; ", bad.Take(5).Select(b => $"{b.Path}: {b.Reason}")) + (bad.Count > 5 ? $"; and {bad.Count - 5} more" : "");
+        if (strict)
+            throw new DatasetException($"{bad.Count} unreadable image(s) and --strict is set: {list}. Remove or fix them, or drop --strict to skip them");
+        if ((double)bad.Count / total > maxBadRatio)
+            throw new DatasetException($"{bad.Count} of {total} images are unreadable, more than --max-bad-ratio {maxBadRatio:P0}: {list}");
+    }
+}

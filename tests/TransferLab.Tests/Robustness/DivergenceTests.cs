@@ -1,0 +1,29 @@
+using System.Text.Json;
+using TransferLab.Cli;
+
+namespace TransferLab.Tests.Robustness;
+
+public class DivergenceTests
+{
+    [SkippableFact]
+    public void A_non_finite_loss_stops_that_run_only_and_is_recorded()
+    {
+        using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 3);
+        using var output = new TempFolder();
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        // λ = 1e38 makes λ·Σ|w| overflow float32: the loss is infinite from the first batch.
+        var exit = CliApp.Run(["compare", "--data", data.Path, "--runs", "frozen+l1:1e38,frozen", "--epochs", "2", "--augment", "none",
+            "--out", output.Path], stdout, stderr);
+
+        Assert.True(exit == 0, stderr.ToString());
+        Assert.Contains("DIVERGED: loss became ∞ in epoch 0, batch 1", stdout.ToString().Replace("Infinity", "∞"));
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "results.json")));
+        var runs = json.RootElement.GetProperty("runs").EnumerateArray().ToList();
+        Assert.Equal("diverged", runs[0].GetProperty("status").GetString());
+        Assert.Contains("epoch 0, batch 1", runs[0].GetProperty("divergence").GetString());
+        Assert.Equal("completed", runs[1].GetProperty("status").GetString());
+        Assert.Equal(2, runs[1].GetProperty("history").GetArrayLength());
+        Assert.Equal(["frozen"], json.RootElement.GetProperty("summary").EnumerateArray().Select(s => s.GetProperty("name").GetString()));
+    }
+}
