@@ -17,10 +17,14 @@ public sealed record ComparisonResult(
     IReadOnlyList<RunSummary> Summary,
     IReadOnlyList<PairComparison> Comparisons,
     ResourceUsage Resources,
+    IReadOnlyList<SavedModel> Models,
     string Conclusion)
 {
     public const string CurrentSchema = "transferlab.results/2";
 }
+
+/// <summary>A run's saved best model; <see cref="Path"/> is relative to the results folder.</summary>
+public sealed record SavedModel(string Run, int Seed, string Path, double ValAcc);
 
 /// <summary>Time and memory the comparison took, and what the feature cache served.</summary>
 public sealed record ResourceUsage(double WallSeconds, double PeakRssMib, Caching.FeatureCacheStats FeatureCache);

@@ -56,8 +56,9 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
             (specs, tuning) = new LearningRateTuner(trainer, backbone, loaders).Tune(specs, splits, config);
 
         var results = new List<RunResult>();
+        var models = resume?.Models.ToDictionary(m => m.Run) ?? [];
         ComparisonResult Snapshot() => Summarise(config, specs, environment, dataset, tuning, results,
-            new ResourceUsage(wall.Elapsed.TotalSeconds, ProcessMemory.PeakResidentMiB(), features.Stats));
+            new ResourceUsage(wall.Elapsed.TotalSeconds, ProcessMemory.PeakResidentMiB(), features.Stats), models.Values.ToList());
         foreach (var seed in config.Seeds)
         {
             var (trainSamples, holdoutSamples) = holdoutSelection
@@ -78,7 +79,15 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
                     var sources = new RunSources(plan, model, backbone.Fingerprint, loaders, features, cancel);
                     var outcome = trainer.Train(model, spec, seed, sources.Training(trainSamples, spec.BatchSize),
                         sources.Evaluation(splits.Evaluation.Samples), holdoutSamples is null ? null : sources.Evaluation(holdoutSamples), cancel);
-                    results.Add(RunResult.From(spec, seed, outcome, plan.UseFeatureCache, plan.Precision));
+                    var result = RunResult.From(spec, seed, outcome, plan.UseFeatureCache, plan.Precision);
+                    results.Add(result);
+                    if (config.SaveModels && result.Status == RunStatus.Completed &&
+                        (!models.TryGetValue(spec.Name, out var saved) || result.SelectedValAcc > saved.ValAcc))
+                    {
+                        var relative = Path.Combine("models", Models.ModelFile.FileNameFor(spec.Name));
+                        Models.ModelFile.Save(Path.Combine(outputDir, relative), model, spec.Name, seed, result.BestEpoch, result.SelectedValAcc, backbone.Fingerprint);
+                        models[spec.Name] = new SavedModel(spec.Name, seed, relative, result.SelectedValAcc);
+                    }
                 }
                 ProcessMemory.ReleaseFreedNativeMemory();
                 ResultStore.Save(outputDir, Snapshot());
@@ -123,13 +132,14 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
     }
 
     private static ComparisonResult Summarise(ComparisonConfig config, IReadOnlyList<RunSpec> specs, RunEnvironment environment,
-        DatasetSummary dataset, IReadOnlyList<TuningResult>? tuning, List<RunResult> results, ResourceUsage resources)
+        DatasetSummary dataset, IReadOnlyList<TuningResult>? tuning, List<RunResult> results, ResourceUsage resources,
+        IReadOnlyList<SavedModel> models)
     {
         var runs = results.ToList();
         var summary = ComparisonStatistics.Summarise(runs, config.Selection == SelectionMode.Holdout);
         var comparisons = ComparisonStatistics.Compare(runs, dataset.EvalLabels);
         return new ComparisonResult(ComparisonResult.CurrentSchema, config, specs, environment, dataset, tuning, runs, summary, comparisons,
-            resources, Conclusion.Write(summary, comparisons, dataset.EvalImages, config.Selection));
+            resources, models, Conclusion.Write(summary, comparisons, dataset.EvalImages, config.Selection));
     }
 }
 

@@ -49,6 +49,8 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
                 var penalty = state.PenaltyValue();
                 var val = Evaluate(model, validation, seed, epoch, penalty, cancel, Reporter(spec, seed, epoch, "val", validation));
                 var hold = holdout is null ? null : Evaluate(model, holdout, seed, epoch, penalty, cancel, Reporter(spec, seed, epoch, "holdout", holdout));
+                // libtorch frees activations, but glibc keeps the pages; hand them back so RSS reflects what is in use.
+                ProcessMemory.ReleaseFreedNativeMemory();
                 var metrics = new EpochMetrics(epoch, trainLoss, trainAcc, val.Loss, val.Accuracy, clock.Elapsed.TotalSeconds, rate,
                     ProcessMemory.ResidentMiB(), hold?.Loss, hold?.Accuracy);
                 history.Add(metrics);

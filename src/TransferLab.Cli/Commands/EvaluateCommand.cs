@@ -1,0 +1,59 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+using TransferLab.Data;
+using TransferLab.Inference;
+using TransferLab.Models;
+
+namespace TransferLab.Cli.Commands;
+
+/// <summary><c>transferlab evaluate --model M --data DIR</c>: accuracy, per-class precision/recall/F1, confusion matrix.</summary>
+public static class EvaluateCommand
+{
+    private static readonly Option<string> Model = new("--model") { Description = "Model file (.tlmodel)", Required = true };
+    private static readonly Option<string> Data = new("--data") { Description = "A folder of class sub-folders, or a data folder with val/ or test/", Required = true };
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var command = new Command("evaluate", "Score a saved model on labelled images.\n\nExample:\n  transferlab evaluate --model runs/x/models/frozen-l2.tlmodel --data ../shared/datasets/hymenoptera_data");
+        command.Options.Add(Model);
+        command.Options.Add(Data);
+        command.SetAction(parse => CliApp.Guard(error, () =>
+        {
+            NativeRuntime.EnsureLoaded();
+            using var model = ModelFile.Load(parse.GetValue(Model)!);
+            var report = Evaluate(model, parse.GetValue(Data)!, out var skipped);
+            foreach (var p in skipped) output.WriteLine($"skipped unreadable image {p.Path}: {p.Error}");
+            Write(output, report);
+            return CliApp.Success;
+        }));
+        return command;
+    }
+
+    public static ClassificationReport Evaluate(LoadedModel model, string dataDir, out IReadOnlyList<Prediction> skipped)
+    {
+        var folder = new[] { "val", "test" }.Select(s => Path.Combine(dataDir, s)).FirstOrDefault(Directory.Exists) ?? dataDir;
+        var split = ImageFolder.Scan(folder, model.Metadata.Classes);
+        var predictions = Predictor.Predict(model, split.Samples.Select(s => s.Path).ToList(), topK: 1);
+        skipped = predictions.Where(p => p.Error is not null).ToList();
+        var scored = split.Samples.Zip(predictions).Where(x => x.Second.Error is null).ToList();
+        return ClassificationReport.From(scored.Select(x => x.First.Label).ToList(), scored.Select(x => x.Second.PredictedIndex).ToList(), model.Metadata.Classes);
+    }
+
+    public static void Write(TextWriter output, ClassificationReport report)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"accuracy {report.Accuracy:F4} on {report.Count} images"));
+        var metrics = new Table().Border(TableBorder.Rounded).AddColumns("class", "precision", "recall", "F1", "support");
+        foreach (var c in report.PerClass)
+            metrics.AddRow(Markup.Escape(c.Class), F(c.Precision), F(c.Recall), F(c.F1), c.Support.ToString(CultureInfo.InvariantCulture));
+        console.Write(metrics);
+        var confusion = new Table().Border(TableBorder.Rounded).Title("confusion (rows: true, columns: predicted)").AddColumn("");
+        foreach (var c in report.Classes) confusion.AddColumn(Markup.Escape(c));
+        for (var r = 0; r < report.Classes.Count; r++)
+            confusion.AddRow([Markup.Escape(report.Classes[r]), .. report.Confusion[r].Select(v => v.ToString(CultureInfo.InvariantCulture))]);
+        console.Write(confusion);
+    }
+
+    private static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
+}

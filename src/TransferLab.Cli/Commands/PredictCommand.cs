@@ -1,0 +1,74 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Spectre.Console;
+using TransferLab.Experiments;
+using TransferLab.Inference;
+using TransferLab.Models;
+
+namespace TransferLab.Cli.Commands;
+
+public enum OutputFormat { Table, Csv, Json }
+
+/// <summary><c>transferlab predict --model M PATH...</c>: top-k classes with probabilities per image.</summary>
+public static class PredictCommand
+{
+    private static readonly Option<string> Model = new("--model") { Description = "Model file (.tlmodel) saved by compare or train", Required = true };
+    private static readonly Argument<string[]> Paths = new("paths") { Description = "Image files or folders (searched recursively)", Arity = ArgumentArity.OneOrMore };
+    private static readonly Option<int> TopK = new("--top-k") { Description = "Classes to show per image", DefaultValueFactory = _ => 2 };
+    private static readonly Option<OutputFormat> Format = new("--format") { Description = "table, csv or json", DefaultValueFactory = _ => OutputFormat.Table };
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var command = new Command("predict", "Classify images with a saved model.\n\nExample:\n  transferlab predict --model runs/x/models/frozen-l2.tlmodel ../shared/datasets/hymenoptera_data/val/bees");
+        command.Options.Add(Model);
+        command.Options.Add(TopK);
+        command.Options.Add(Format);
+        command.Arguments.Add(Paths);
+        command.SetAction(parse => CliApp.Guard(error, () =>
+        {
+            NativeRuntime.EnsureLoaded();
+            using var model = ModelFile.Load(parse.GetValue(Model)!);
+            var predictions = Predictor.Predict(model, Predictor.CollectImages(parse.GetValue(Paths)!), parse.GetValue(TopK));
+            Write(output, predictions, parse.GetValue(Format));
+            return predictions.Any(p => p.Error is null) ? CliApp.Success : CliApp.BadInput;
+        }));
+        return command;
+    }
+
+    public static void Write(TextWriter output, IReadOnlyList<Prediction> predictions, OutputFormat format)
+    {
+        switch (format)
+        {
+            case OutputFormat.Json:
+                output.WriteLine(JsonSerializer.Serialize(predictions, ResultStore.JsonOptions));
+                break;
+            case OutputFormat.Csv:
+                output.WriteLine("path,rank,class,probability,error");
+                foreach (var p in predictions)
+                {
+                    if (p.Error is not null) output.WriteLine($"{Csv.Field(p.Path)},,,,{Csv.Field(p.Error)}");
+                    for (var i = 0; i < p.Top.Count; i++)
+                        output.WriteLine(FormattableString.Invariant($"{Csv.Field(p.Path)},{i + 1},{Csv.Field(p.Top[i].Class)},{p.Top[i].Probability:F6},"));
+                }
+                break;
+            default:
+                var table = new Table().Border(TableBorder.Rounded).AddColumn("image").AddColumn("prediction");
+                foreach (var p in predictions)
+                    table.AddRow(Markup.Escape(p.Path), p.Error is not null ? $"[red]unreadable: {Markup.Escape(p.Error)}[/]"
+                        : Markup.Escape(string.Join(", ", p.Top.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Class} {t.Probability:P1}")))));
+                AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) }).Write(table);
+                break;
+        }
+    }
+}
+
+/// <summary>CSV fields quoted per RFC 4180, and never starting with a formula character a spreadsheet would run.</summary>
+public static class Csv
+{
+    public static string Field(string value)
+    {
+        if (value.Length > 0 && "=+-@\t\r".Contains(value[0])) value = "'" + value;
+        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
+    }
+}

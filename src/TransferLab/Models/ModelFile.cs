@@ -1,0 +1,130 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.Json;
+using TransferLab.Backbones;
+using TransferLab.Caching;
+using TransferLab.Experiments;
+
+namespace TransferLab.Models;
+
+/// <summary>What a saved model needs to be loaded and used on its own, and where it came from.</summary>
+public sealed record ModelMetadata(
+    string Format,
+    string TransferlabVersion,
+    string Backbone,
+    string BackboneFingerprint,
+    Precision BackbonePrecision,
+    IReadOnlyList<string> Classes,
+    string Run,
+    int Seed,
+    int Epoch,
+    double ValAcc,
+    string CreatedUtc);
+
+/// <summary>A classifier read back from a model file, with its metadata.</summary>
+public sealed record LoadedModel(ImageClassifier Classifier, ModelMetadata Metadata) : IDisposable
+{
+    public void Dispose() => Classifier.Dispose();
+}
+
+/// <summary>
+/// The model file: a magic number, a length-prefixed JSON header (<see cref="ModelMetadata"/>) and the
+/// network's weights in TorchSharp's tensor format. Nothing in it is executed: the architecture comes from
+/// the backbone registry by name, and the header is checked (size, classes, backbone, weights' fingerprint)
+/// before any tensor is read.
+/// </summary>
+public static class ModelFile
+{
+    public const string FormatName = "transferlab.model/1";
+    public const string Extension = ".tlmodel";
+    private const int MaxHeaderBytes = 1 << 20;
+    private const int MaxClasses = 100_000;
+    private static ReadOnlySpan<byte> Magic => "TLMODEL1"u8;
+
+    public static void Save(string path, ImageClassifier model, string run, int seed, int epoch, double valAcc, string backboneFingerprint)
+    {
+        var metadata = new ModelMetadata(FormatName, RunEnvironment.Capture().TransferLabVersion, model.Config.Name, backboneFingerprint,
+            model.BackbonePrecision, model.Classes, run, seed, epoch, valAcc, DateTime.UtcNow.ToString("O"));
+        var header = JsonSerializer.SerializeToUtf8Bytes(metadata, ResultStore.JsonOptions);
+        using var weights = new MemoryStream();
+        model.Network.save(weights);   // TorchSharp closes the stream; its buffer stays readable
+        var bytes = weights.ToArray();
+        AtomicFile.Write(path, stream =>
+        {
+            stream.Write(Magic);
+            Span<byte> length = stackalloc byte[4];
+            BinaryPrimitives.WriteInt32LittleEndian(length, header.Length);
+            stream.Write(length);
+            stream.Write(header);
+            stream.Write(bytes);
+        });
+    }
+
+    public static ModelMetadata ReadMetadata(string path)
+    {
+        using var stream = Open(path);
+        return ReadHeader(stream, path);
+    }
+
+    public static LoadedModel Load(string path, string? cacheDirectory = null)
+    {
+        using var stream = Open(path);
+        var metadata = ReadHeader(stream, path);
+        var backbone = BackboneRegistry.Get(metadata.Backbone);
+        if (backbone.Fingerprint != metadata.BackboneFingerprint)
+            throw new InvalidInputException($"model '{path}' was trained on other {metadata.Backbone} weights " +
+                $"(fingerprint {metadata.BackboneFingerprint[..12]}…, this installation has {backbone.Fingerprint[..12]}…)");
+        var classifier = backbone.CreateClassifier(metadata.Classes, seed: 0, cacheDirectory);
+        try
+        {
+            classifier.SetBackbonePrecision(metadata.BackbonePrecision);
+            classifier.Network.load(stream, strict: true);
+            classifier.Network.eval();
+            return new LoadedModel(classifier, metadata);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            classifier.Dispose();
+            throw new InvalidInputException($"model '{path}': its weights do not fit a {metadata.Backbone} with {metadata.Classes.Count} classes " +
+                $"or the file is damaged ({e.Message.Split('\n')[0]})", e);
+        }
+    }
+
+    private static FileStream Open(string path)
+    {
+        if (!File.Exists(path)) throw new InvalidInputException($"model file '{path}' does not exist");
+        return File.OpenRead(path);
+    }
+
+    private static ModelMetadata ReadHeader(Stream stream, string path)
+    {
+        Span<byte> prefix = stackalloc byte[Magic.Length + 4];
+        if (stream.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false) < prefix.Length || !prefix[..Magic.Length].SequenceEqual(Magic))
+            throw new InvalidInputException($"'{path}' is not a TransferLab model file (it should start with TLMODEL1; train one with 'transferlab train' or 'compare')");
+        var length = BinaryPrimitives.ReadInt32LittleEndian(prefix[Magic.Length..]);
+        if (length <= 0 || length > MaxHeaderBytes || length > stream.Length - prefix.Length)
+            throw new InvalidInputException($"model '{path}' has a damaged header (declared length {length} bytes)");
+        var header = new byte[length];
+        stream.ReadExactly(header);
+        ModelMetadata? metadata;
+        try
+        {
+            metadata = JsonSerializer.Deserialize<ModelMetadata>(header, ResultStore.JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidInputException($"model '{path}' has a damaged header: {e.Message}");
+        }
+        if (metadata is null || metadata.Format != FormatName)
+            throw new InvalidInputException($"model '{path}' is in format '{metadata?.Format}', this TransferLab reads {FormatName}");
+        if (metadata.Classes is null || metadata.Classes.Count is < 2 or > MaxClasses || metadata.Classes.Any(string.IsNullOrEmpty))
+            throw new InvalidInputException($"model '{path}' declares an invalid class list");
+        if (!BackboneRegistry.Names.Contains(metadata.Backbone))
+            throw new InvalidInputException($"model '{path}' uses backbone '{metadata.Backbone}', which this TransferLab does not know ({string.Join(", ", BackboneRegistry.Names)})");
+        return metadata;
+    }
+
+    /// <summary>A file name for a run's model: recipe characters that file systems dislike become '_'.</summary>
+    public static string FileNameFor(string run) =>
+        new string(run.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_').ToArray()) + Extension;
+}
