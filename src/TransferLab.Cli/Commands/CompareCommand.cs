@@ -125,7 +125,7 @@ public static class CompareCommand
         output.WriteLine();
         output.WriteLine(result.Conclusion);
         output.WriteLine();
-        output.WriteLine($"Results: {Path.Combine(outputDir, ResultStore.FileName)}");
+        output.WriteLine($"Results: {Path.Combine(outputDir, ResultStore.FileName)}; report: {Path.Combine(outputDir, "report.html")}");
         return CliApp.Success;
     }
 }

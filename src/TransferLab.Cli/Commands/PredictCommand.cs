@@ -5,6 +5,7 @@ using Spectre.Console;
 using TransferLab.Experiments;
 using TransferLab.Inference;
 using TransferLab.Models;
+using TransferLab.Reporting;
 
 namespace TransferLab.Cli.Commands;
 
@@ -47,9 +48,9 @@ public static class PredictCommand
                 output.WriteLine("path,rank,class,probability,error");
                 foreach (var p in predictions)
                 {
-                    if (p.Error is not null) output.WriteLine($"{Csv.Field(p.Path)},,,,{Csv.Field(p.Error)}");
+                    if (p.Error is not null) output.WriteLine($"{CsvText.Field(p.Path)},,,,{CsvText.Field(p.Error)}");
                     for (var i = 0; i < p.Top.Count; i++)
-                        output.WriteLine(FormattableString.Invariant($"{Csv.Field(p.Path)},{i + 1},{Csv.Field(p.Top[i].Class)},{p.Top[i].Probability:F6},"));
+                        output.WriteLine(FormattableString.Invariant($"{CsvText.Field(p.Path)},{i + 1},{CsvText.Field(p.Top[i].Class)},{p.Top[i].Probability:F6},"));
                 }
                 break;
             default:
@@ -60,15 +61,5 @@ public static class PredictCommand
                 AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) }).Write(table);
                 break;
         }
-    }
-}
-
-/// <summary>CSV fields quoted per RFC 4180, and never starting with a formula character a spreadsheet would run.</summary>
-public static class Csv
-{
-    public static string Field(string value)
-    {
-        if (value.Length > 0 && "=+-@\t\r".Contains(value[0])) value = "'" + value;
-        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
     }
 }

@@ -93,7 +93,10 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
                 ResultStore.Save(outputDir, Snapshot());
             }
         }
-        return Snapshot();
+        var final = Snapshot();
+        ResultStore.Save(outputDir, final);
+        ReportWriter.Write(final, outputDir);
+        return final;
     }
 
     /// <summary>Decodes every image once; unreadable ones are skipped (or fail the run, per --strict and --max-bad-ratio).</summary>

@@ -101,6 +101,6 @@ public class ModelFileTests
     [InlineData("ants", "ants")]
     public void Csv_fields_are_quoted_and_never_start_a_formula(string value, string expected)
     {
-        Assert.Equal(expected, Csv.Field(value));
+        Assert.Equal(expected, TransferLab.Reporting.CsvText.Field(value));
     }
 }
