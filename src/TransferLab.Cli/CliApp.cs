@@ -14,6 +14,7 @@ public static class CliApp
     {
         var root = new RootCommand("TransferLab: which transfer-learning strategy gives the best accuracy on the same pretrained model and data?");
         root.Subcommands.Add(CompareCommand.Create(output, error));
+        root.Subcommands.Add(TrainCommand.Create(output, error));
         root.Subcommands.Add(PredictCommand.Create(output, error));
         root.Subcommands.Add(EvaluateCommand.Create(output, error));
         root.Subcommands.Add(InspectCommand.Create(output, error));

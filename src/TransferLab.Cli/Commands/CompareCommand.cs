@@ -39,11 +39,13 @@ public static class CompareCommand
     private static readonly Option<double> MaxBadRatio = new("--max-bad-ratio") { Description = "Largest share of unreadable images to skip; more fails the comparison", DefaultValueFactory = _ => 0.1 };
     private static readonly Option<long> MaxPixels = new("--max-pixels") { Description = "Refuse images with more pixels, from their header (decompression-bomb guard)", DefaultValueFactory = _ => TransferLab.Data.ImageDecoder.DefaultMaxPixels };
     private static readonly Option<string?> Resume = new("--resume") { Description = "Continue an interrupted comparison in this folder: finished runs are kept, the rest run with the saved configuration" };
+    private static readonly Option<bool> Quiet = new("--quiet") { Description = "Print only the final tables and conclusion" };
+    private static readonly Option<LogFormat> LogFormatOption = new("--log-format") { Description = "text (live display on a terminal, a line per epoch otherwise) or jsonl (one JSON event per line)", DefaultValueFactory = _ => LogFormat.Text };
     private static readonly Option<int> Threads = new("--threads") { Description = "libtorch threads (0: one per core)", DefaultValueFactory = _ => 0 };
     private static readonly Option<string?> Out = new("--out") { Description = "Output folder (default runs/<timestamp>/)" };
 
     private static readonly Option[] All = [Data, Spec, Preset, Runs, Epochs, BatchSize, EvalBatchSize, Seed, Seeds, LearningRate, WeightDecay, L1,
-        L1ScopeOption, BatchNorm, AugmentOption, Selection, Holdout, Tune, CacheFeatures, CacheViews, CacheDir, PrecisionOption, Strict, MaxBadRatio, MaxPixels, Resume, Threads, Out];
+        L1ScopeOption, BatchNorm, AugmentOption, Selection, Holdout, Tune, CacheFeatures, CacheViews, CacheDir, PrecisionOption, Strict, MaxBadRatio, MaxPixels, Resume, Quiet, LogFormatOption, Threads, Out];
 
     public static Command Create(TextWriter output, TextWriter error)
     {
@@ -56,7 +58,8 @@ public static class CompareCommand
             "Run recipes:\n  " + RecipeParser.Grammar.Replace("\n", "\n  "));
         foreach (var option in All) command.Options.Add(option);
         command.SetAction(parse => CliApp.Guard(error, () => Execute(ToConfig(parse), OutputFolder(parse), output,
-            parse.GetValue(Resume) is { } resumeDir ? ResultStore.Load(Path.Combine(resumeDir, ResultStore.FileName)) : null)));
+            parse.GetValue(Resume) is { } resumeDir ? ResultStore.Load(Path.Combine(resumeDir, ResultStore.FileName)) : null,
+            parse.GetValue(Quiet), parse.GetValue(LogFormatOption))));
         return command;
     }
 
@@ -114,11 +117,16 @@ public static class CompareCommand
 
     private static bool IsGiven(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 
-    private static int Execute(ComparisonConfig config, string outputDir, TextWriter output, ComparisonResult? resume)
+    /// <summary>Runs a comparison with the chosen progress display; shared by compare and train.</summary>
+    internal static ComparisonResult RunWithProgress(ComparisonConfig config, string outputDir, TextWriter output, ComparisonResult? resume,
+        bool quiet, LogFormat format) =>
+        ProgressRendering.Run(output, quiet, format, progress => new ComparisonRunner(progress: progress).Run(config, outputDir, resume: resume));
+
+    private static int Execute(ComparisonConfig config, string outputDir, TextWriter output, ComparisonResult? resume, bool quiet, LogFormat format)
     {
-        var renderer = new NotebookStyleRenderer(output);
         if (resume is not null) output.WriteLine($"Resuming {outputDir}: {resume.Runs.Count} finished run(s) kept");
-        var result = new ComparisonRunner(progress: renderer).Run(config, outputDir, resume: resume);
+        var result = RunWithProgress(config, outputDir, output, resume, quiet, format);
+        if (format == LogFormat.Jsonl) return CliApp.Success;
         foreach (var bad in result.Dataset.BadImages) output.WriteLine($"skipped unreadable image {bad.Path}: {bad.Reason}");
         if (result.Dataset.IgnoredFiles > 0) output.WriteLine($"ignored {result.Dataset.IgnoredFiles} non-image file(s) in class folders");
         ComparisonTable.Write(output, result);

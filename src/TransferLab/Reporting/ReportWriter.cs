@@ -71,6 +71,10 @@ public static class ReportWriter
         foreach (var (run, report) in content.Confusions)
             html.Append($"<h3>{Enc(run)}</h3>").Append(HtmlTable([["", .. report.Classes], .. report.Classes.Select((c, r) => (string[])[c, .. report.Confusion[r].Select(v => v.ToString())])]));
         html.Append("<h2>Configuration and environment</h2>").Append(HtmlTable([["", ""], .. content.Setup.Select(s => new[] { s.Key, s.Value })]));
+        // Lets a headless browser check that every chart decoded (see tests: the DOM dump carries the counts).
+        html.Append("<script>window.addEventListener('load',function(){var i=Array.prototype.slice.call(document.images);" +
+            "document.body.setAttribute('data-images-total',i.length);" +
+            "document.body.setAttribute('data-images-loaded',i.filter(function(x){return x.complete&&x.naturalWidth>0;}).length);});</script>\n");
         return html.Append("</body></html>\n").ToString();
     }
 

@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Text.Json;
+using Spectre.Console;
+using TransferLab.Experiments;
+using TransferLab.Training;
+
+namespace TransferLab.Cli.Rendering;
+
+public enum LogFormat { Text, Jsonl }
+
+/// <summary>
+/// Chooses how training progress is shown: a live Spectre display (run, epoch, phase, batch bar with ETA, last
+/// metrics) on a terminal; the notebook's line per epoch when output is redirected; JSON lines for machines;
+/// nothing with --quiet.
+/// </summary>
+public static class ProgressRendering
+{
+    public static T Run<T>(TextWriter output, bool quiet, LogFormat format, Func<IProgress<TrainingEvent>?, T> work)
+    {
+        if (format == LogFormat.Jsonl) return work(new JsonLinesRenderer(output));
+        if (quiet) return work(null);
+        var interactive = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+        if (!interactive) return work(new NotebookStyleRenderer(output));
+        T result = default!;
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(context => result = work(new LiveRenderer(context)));
+        return result;
+    }
+}
+
+/// <summary>One JSON object per event and line: {"event": "epoch_completed", "run": ..., ...}.</summary>
+public sealed class JsonLinesRenderer(TextWriter output) : IProgress<TrainingEvent>
+{
+    public void Report(TrainingEvent value)
+    {
+        var name = value.GetType().Name;
+        var type = string.Concat(name.Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+        var payload = JsonSerializer.SerializeToNode(value, value.GetType(), ResultStore.JsonOptions)!.AsObject();
+        payload.Insert(0, "event", type);
+        lock (output) output.WriteLine(payload.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+    }
+}
+
+/// <summary>A live progress task per run, its description showing epoch, phase and the last epoch's metrics.</summary>
+internal sealed class LiveRenderer(ProgressContext context) : IProgress<TrainingEvent>
+{
+    private readonly Dictionary<(string, int), ProgressTask> _tasks = [];
+    private readonly Dictionary<(string, int), string> _last = [];
+
+    public void Report(TrainingEvent value)
+    {
+        var key = (value.Run, value.Seed);
+        switch (value)
+        {
+            case RunStarted started:
+                _tasks[key] = context.AddTask(Markup.Escape($"{started.Run} (seed {started.Seed})"), maxValue: started.Epochs);
+                break;
+            case BatchCompleted batch when _tasks.TryGetValue(key, out var task):
+                var epochs = task.MaxValue;
+                // The train phase is most of an epoch's time; evaluation the rest.
+                var within = (double)batch.Batch / batch.BatchCount;
+                task.Value = batch.Epoch + (batch.Phase == "train" ? 0.8 * within : 0.8 + 0.2 * within);
+                task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                    $"{batch.Run} (seed {batch.Seed}) epoch {batch.Epoch + 1}/{epochs:F0} {batch.Phase} {batch.Batch}/{batch.BatchCount}{_last.GetValueOrDefault(key)}"));
+                break;
+            case EpochCompleted { Metrics: var m } when _tasks.TryGetValue(key, out var epochTask):
+                epochTask.Value = m.Epoch + 1;
+                _last[key] = string.Create(CultureInfo.InvariantCulture, $" · last: train {m.TrainAcc:F3} val {m.ValAcc:F3} ({m.ValLoss:F3})");
+                break;
+            case RunCompleted { Outcome: var o } when _tasks.TryGetValue(key, out var doneTask):
+                doneTask.Value = doneTask.MaxValue;
+                doneTask.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                    $"{value.Run} (seed {value.Seed}) best val {o.BestValAcc:F4} in {o.TrainSeconds:F0} s{(o.Diverged ? " DIVERGED" : "")}"));
+                doneTask.StopTask();
+                break;
+        }
+    }
+}
