@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
+using TransferLab.Cli.Rendering;
 using TransferLab.Data;
 using TransferLab.Inference;
 using TransferLab.Models;
@@ -42,7 +43,7 @@ public static class EvaluateCommand
 
     public static void Write(TextWriter output, ClassificationReport report)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        var console = ConsoleFor.Writer(output);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"accuracy {report.Accuracy:F4} on {report.Count} images"));
         var metrics = new Table().Border(TableBorder.Rounded).AddColumns("class", "precision", "recall", "F1", "support");
         foreach (var c in report.PerClass)

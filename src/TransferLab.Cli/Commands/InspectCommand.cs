@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
+using TransferLab.Cli.Rendering;
 using TransferLab.Data;
 
 namespace TransferLab.Cli.Commands;
@@ -17,7 +18,7 @@ public static class InspectCommand
         command.SetAction(parse => CliApp.Guard(error, () =>
         {
             var splits = DatasetSplits.Open(Path.GetFullPath(parse.GetValue(Data)!));
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+            var console = ConsoleFor.Writer(output);
             var counts = new Table().Border(TableBorder.Rounded).AddColumns("class", "train", splits.EvaluationSplitName);
             foreach (var (name, label) in splits.Classes.Select((c, i) => (c, i)))
                 counts.AddRow(Markup.Escape(name), I(splits.Train.Samples.Count(s => s.Label == label)), I(splits.Evaluation.Samples.Count(s => s.Label == label)));

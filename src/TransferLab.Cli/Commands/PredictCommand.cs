@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
+using TransferLab.Cli.Rendering;
 using TransferLab.Experiments;
 using TransferLab.Inference;
 using TransferLab.Models;
@@ -58,7 +59,7 @@ public static class PredictCommand
                 foreach (var p in predictions)
                     table.AddRow(Markup.Escape(p.Path), p.Error is not null ? $"[red]unreadable: {Markup.Escape(p.Error)}[/]"
                         : Markup.Escape(string.Join(", ", p.Top.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Class} {t.Probability:P1}")))));
-                AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) }).Write(table);
+                ConsoleFor.Writer(output).Write(table);
                 break;
         }
     }

@@ -10,7 +10,7 @@ public static class ComparisonTable
 {
     public static void Write(TextWriter output, ComparisonResult result)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        var console = ConsoleFor.Writer(output);
         var holdout = result.Config.Selection == TransferLab.Experiments.SelectionMode.Holdout;
         console.Write(Runs(result.Runs, holdout));
         if (result.Config.Seeds.Count > 1 || holdout)

@@ -18,8 +18,8 @@ public static class RunCatalog
     {
         ["notebook"] = ["frozen-l2", "finetune-l2", "frozen-l1"],
         // A fairer field: BatchNorm of frozen layers in inference mode, fine-tuning at a rate that does not wreck
-        // pretrained features, the intermediate strategies, and L2-SP.
-        ["fair"] = ["frozen", "finetune@lr=1e-4", "partial:1@lr=1e-4", "lp-ft", "frozen+l1", "finetune@lr=1e-4+l2sp"],
+        // pretrained features (LP-FT's fine-tune phase included), the intermediate strategies, and L2-SP.
+        ["fair"] = ["frozen", "finetune@lr=1e-4", "partial:1@lr=1e-4", "lp-ft@lr=1e-4", "frozen+l1", "finetune@lr=1e-4+l2sp"],
     };
 
     public static IReadOnlyList<string> NotebookPreset => Presets["notebook"];

@@ -48,11 +48,13 @@ public static class Conclusion
 
     private static string Evidence(PairComparison pair)
     {
-        var parts = new List<string> { F($"McNemar p={pair.McNemarCombined.PValue:0.###}") };
-        if (pair.PairedTP is { } t) parts.Add(F($"paired t p={t:0.###}"));
-        if (pair.WilcoxonP is { } w) parts.Add(F($"Wilcoxon p={w:0.###}"));
+        var parts = new List<string> { $"McNemar p{P(pair.McNemarCombined.PValue)}" };
+        if (pair.PairedTP is { } t) parts.Add($"paired t p{P(t)}");
+        if (pair.WilcoxonP is { } w) parts.Add($"Wilcoxon p{P(w)}");
         return ", " + string.Join(", ", parts);
     }
+
+    private static string P(double p) => p < 0.001 ? "<0.001" : F($"={p:0.###}");
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -23,7 +23,7 @@ internal sealed class FrozenBatchNormWatch : IDisposable
             var trainsSometime = parameters.Where(p => p.Name.StartsWith(prefix, StringComparison.Ordinal))
                 .Any(p => strategy.Phases.Any(phase => Strategy.Trains(phase, p.Name, model.Config.ClassifierName, stageCount)));
             if (!trainsSometime && layer.running_mean is { } mean)
-                _watched.Add((layer, mean.detach().clone().DetachFromDisposeScope()));
+                _watched.Add((layer, mean.detach().to_type(ScalarType.Float32).DetachFromDisposeScope()));
         }
     }
 
@@ -34,7 +34,7 @@ internal sealed class FrozenBatchNormWatch : IDisposable
         double drift = 0;
         foreach (var (layer, start) in _watched)
         {
-            using var change = (layer.running_mean! - start).abs().max();
+            using var change = (layer.running_mean!.to_type(ScalarType.Float32) - start).abs().max();
             drift = Math.Max(drift, change.item<float>());
         }
         return drift;
