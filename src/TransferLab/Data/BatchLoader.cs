@@ -20,10 +20,6 @@ public sealed class BatchLoader(
 
     public int BatchCount => (samples.Count + batchSize - 1) / batchSize;
 
-    public IReadOnlyList<ImageSample> Samples => samples;
-
-    public IViewTransform Transform => transform;
-
     public IEnumerable<Batch> Epoch(int seed, int epoch, bool shuffle, CancellationToken cancel = default)
     {
         var order = EpochOrder.For(samples.Count, seed, epoch, shuffle);

@@ -60,12 +60,6 @@ public static class ModelFile
         });
     }
 
-    public static ModelMetadata ReadMetadata(string path)
-    {
-        using var stream = Open(path);
-        return ReadHeader(stream, path);
-    }
-
     public static LoadedModel Load(string path, string? cacheDirectory = null)
     {
         using var stream = Open(path);

@@ -34,8 +34,6 @@ public sealed class RecipeArguments(string component, IReadOnlyDictionary<string
             : throw new InvalidInputException($"{Component}: {key}={text} is not a whole number")
         : fallback;
 
-    public int? NullableInt(string key) => Has(key) ? Int(key, 0) : String(key) is null ? null : 0;
-
     public bool Bool(string key, bool fallback) => String(key) switch
     {
         null => fallback,
