@@ -23,7 +23,8 @@ internal sealed class FrozenBatchNormWatch : IDisposable
             var trainsSometime = parameters.Where(p => p.Name.StartsWith(prefix, StringComparison.Ordinal))
                 .Any(p => strategy.Phases.Any(phase => Strategy.Trains(phase, p.Name, model.Config.ClassifierName, stageCount)));
             if (!trainsSometime && layer.running_mean is { } mean)
-                _watched.Add((layer, mean.detach().to_type(ScalarType.Float32).DetachFromDisposeScope()));
+                // clone: detach() and a same-dtype to_type() both alias the live buffer, which would hide every change.
+                _watched.Add((layer, mean.detach().to_type(ScalarType.Float32).clone().DetachFromDisposeScope()));
         }
     }
 
