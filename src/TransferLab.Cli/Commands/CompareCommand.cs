@@ -19,7 +19,7 @@ public static class CompareCommand
     private static readonly Option<string[]> Runs = new("--runs") { Description = "Comma-separated run names or recipes instead of the preset's (grammar below)", AllowMultipleArgumentsPerToken = true };
     private static readonly Option<int> Epochs = new("--epochs") { Description = "Epochs per run", DefaultValueFactory = _ => 5 };
     private static readonly Option<int> BatchSize = new("--batch-size") { Description = "Training batch size", DefaultValueFactory = _ => 4 };
-    private static readonly Option<int> EvalBatchSize = new("--eval-batch-size") { Description = "Evaluation batch size (does not change results: BatchNorm is in inference mode)", DefaultValueFactory = _ => 16 };
+    private static readonly Option<int> EvalBatchSize = new("--eval-batch-size") { Description = "Evaluation batch size (does not change results: BatchNorm is in inference mode)", DefaultValueFactory = _ => 8 };
     private static readonly Option<int> Seed = new("--seed") { Description = "First seed", DefaultValueFactory = _ => 0 };
     private static readonly Option<int> Seeds = new("--seeds") { Description = "Number of seeds (seed, seed+1, ...); every run is repeated per seed, paired", DefaultValueFactory = _ => 1 };
     private static readonly Option<double?> LearningRate = new("--lr") { Description = "Learning rate for recipes that do not set @lr (default 1e-3)" };

@@ -60,10 +60,10 @@ public sealed class FeatureCache(string directory, ImageSource images, int batch
         var loader = new BatchLoader(samples, transform, images, batchSize, workers);
         model.Network.eval();
         using var noGrad = no_grad();
-        foreach (var chunk in missing.Chunk(batchSize))
+        var batches = loader.Prefetched(missing.Chunk(batchSize), index => SeedSequence.Random(view, SeedSequence.Augment, ContentSeed(hashes[index])), cancel);
+        foreach (var batch in batches)
         {
-            cancel.ThrowIfCancellationRequested();
-            var batch = loader.Assemble(chunk, index => SeedSequence.Random(view, SeedSequence.Augment, ContentSeed(hashes[index])), cancel);
+            var chunk = batch.SampleIndices;
             using var scope = NewDisposeScope();
             var features = model.Features(BatchTensors.Images(batch)).data<float>().ToArray();
             for (var k = 0; k < chunk.Length; k++)

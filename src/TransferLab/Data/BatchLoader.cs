@@ -23,6 +23,19 @@ public sealed class BatchLoader(
     public IEnumerable<Batch> Epoch(int seed, int epoch, bool shuffle, CancellationToken cancel = default)
     {
         var order = EpochOrder.For(samples.Count, seed, epoch, shuffle);
+        return Prefetched(order.Chunk(batchSize), (indices, stop) => Assemble(indices, seed, epoch, stop), cancel);
+    }
+
+    /// <summary>
+    /// The batches of the given sample indices, in order, assembled on a background task that stays up to
+    /// <c>prefetchBatches</c> ahead of the caller, so decoding and transforms overlap the model's compute.
+    /// </summary>
+    public IEnumerable<ImageBatch> Prefetched(IEnumerable<int[]> chunks, Func<int, Random> randomFor, CancellationToken cancel = default) =>
+        Prefetched(chunks, (indices, stop) => Assemble(indices, randomFor, stop), cancel);
+
+    private IEnumerable<ImageBatch> Prefetched(IEnumerable<int[]> chunks, Func<int[], CancellationToken, ImageBatch> assemble,
+        CancellationToken cancel)
+    {
         var channel = Channel.CreateBounded<ImageBatch>(new BoundedChannelOptions(Math.Max(1, prefetchBatches))
         {
             SingleReader = true,
@@ -33,12 +46,8 @@ public sealed class BatchLoader(
         {
             try
             {
-                for (var start = 0; start < order.Length; start += batchSize)
-                {
-                    var indices = order.AsSpan(start, Math.Min(batchSize, order.Length - start)).ToArray();
-                    var batch = Assemble(indices, seed, epoch, stop.Token);
-                    await channel.Writer.WriteAsync(batch, stop.Token).ConfigureAwait(false);
-                }
+                foreach (var indices in chunks)
+                    await channel.Writer.WriteAsync(assemble(indices, stop.Token), stop.Token).ConfigureAwait(false);
                 channel.Writer.Complete();
             }
             catch (Exception e)

@@ -1,3 +1,5 @@
+using TransferLab.Caching;
+
 namespace TransferLab.Data;
 
 /// <summary>An image file that cannot be used, and why.</summary>
@@ -6,27 +8,45 @@ public sealed record BadImage(string Path, string Reason);
 /// <summary>
 /// Decodes every image of a split once, before training, and sets aside the ones that fail (truncated,
 /// empty, not an image, too large), so that one bad file found by a web scrape never stops a comparison
-/// hours in. The decoded images stay in the <see cref="ImageSource"/> for training.
+/// hours in. The decoded images stay in the <see cref="ImageSource"/> for training. Images whose content is in
+/// <see cref="VerifiedImages"/> are not decoded again: they are decoded later, when training needs them.
 /// </summary>
 public static class ImageCheck
 {
     public static (IReadOnlyList<ImageSample> Good, IReadOnlyList<BadImage> Bad) Run(IReadOnlyList<ImageSample> samples, ImageSource images,
-        int workers, CancellationToken cancel = default)
+        int workers, CancellationToken cancel = default, VerifiedImages? verified = null)
     {
         var bad = new BadImage?[samples.Count];
         Parallel.For(0, samples.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers), CancellationToken = cancel }, i =>
         {
             try
             {
-                images.Use(samples[i].Path, _ => 0);
+                var hash = verified is null ? null : HashOrNull(samples[i].Path);
+                if (hash is not null && verified!.IsKnownGood(hash, images.MaxPixels)) return;
+                var pixels = images.Use(samples[i].Path, image => (long)image.Width * image.Height);
+                if (hash is not null) verified!.Add(hash, pixels);
             }
             catch (ImageDecodeException e)
             {
                 bad[i] = new BadImage(samples[i].Path, e.Reason);
             }
         });
+        verified?.Save();
         var good = samples.Where((_, i) => bad[i] is null).ToList();
         return (good, bad.OfType<BadImage>().ToList());
+    }
+
+    /// <summary>The file's content hash, or null when it cannot be read (decoding then reports why).</summary>
+    private static string? HashOrNull(string path)
+    {
+        try
+        {
+            return ContentHash.OfFile(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Applies the user's tolerance: strict refuses any bad file; otherwise more than the ratio fails the run.</summary>

@@ -11,8 +11,15 @@ public sealed class ImageSource(long memoryBudgetBytes = ImageSource.DefaultBudg
 {
     public const long DefaultBudgetBytes = 1L << 30;
 
+    /// <summary>Images with more pixels than this are refused from their header.</summary>
+    public long MaxPixels => maxPixels;
+
     private readonly ConcurrentDictionary<string, SKImage> _decoded = new(StringComparer.Ordinal);
     private long _bytesHeld;
+    private int _decodeCount;
+
+    /// <summary>How many times a file was decoded (cache misses), for tests and benchmarks.</summary>
+    public int DecodeCount => Volatile.Read(ref _decodeCount);
 
     /// <summary>Runs <paramref name="use"/> on the decoded image; the image is valid only inside the call.</summary>
     public T Use<T>(string path, Func<SKImage, T> use)
@@ -20,6 +27,7 @@ public sealed class ImageSource(long memoryBudgetBytes = ImageSource.DefaultBudg
         if (_decoded.TryGetValue(path, out var cached)) return use(cached);
 
         var image = ImageDecoder.Decode(path, maxPixels);
+        Interlocked.Increment(ref _decodeCount);
         var bytes = (long)image.Width * image.Height * 4;
         if (Interlocked.Add(ref _bytesHeld, bytes) <= memoryBudgetBytes && _decoded.TryAdd(path, image))
             return use(image);

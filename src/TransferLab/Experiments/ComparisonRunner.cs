@@ -99,13 +99,14 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
         return final;
     }
 
-    /// <summary>Decodes every image once; unreadable ones are skipped (or fail the run, per --strict and --max-bad-ratio).</summary>
+    /// <summary>Decodes every image not verified before; unreadable ones are skipped (or fail the run, per --strict and --max-bad-ratio).</summary>
     private static (DatasetSplits Splits, IReadOnlyList<BadImage> Bad) CheckImages(DatasetSplits splits, ImageSource images,
         ComparisonConfig config, CancellationToken cancel)
     {
         var workers = Math.Max(1, Environment.ProcessorCount);
-        var (train, badTrain) = ImageCheck.Run(splits.Train.Samples, images, workers, cancel);
-        var (evaluation, badEval) = ImageCheck.Run(splits.Evaluation.Samples, images, workers, cancel);
+        var verified = VerifiedImages.Open(CacheDirectory.Resolve(config.CacheDir));
+        var (train, badTrain) = ImageCheck.Run(splits.Train.Samples, images, workers, cancel, verified);
+        var (evaluation, badEval) = ImageCheck.Run(splits.Evaluation.Samples, images, workers, cancel, verified);
         var bad = badTrain.Concat(badEval).ToList();
         ImageCheck.Enforce(bad, splits.Train.Count + splits.Evaluation.Count, config.Strict, config.MaxBadRatio);
         return bad.Count == 0 ? (splits, bad)
