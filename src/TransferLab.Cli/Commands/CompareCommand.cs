@@ -38,14 +38,15 @@ public static class CompareCommand
     private static readonly Option<bool> Strict = new("--strict") { Description = "Fail on any unreadable image instead of skipping it" };
     private static readonly Option<double> MaxBadRatio = new("--max-bad-ratio") { Description = "Largest share of unreadable images to skip; more fails the comparison", DefaultValueFactory = _ => 0.1 };
     private static readonly Option<long> MaxPixels = new("--max-pixels") { Description = "Refuse images with more pixels, from their header (decompression-bomb guard)", DefaultValueFactory = _ => TransferLab.Data.ImageDecoder.DefaultMaxPixels };
-    private static readonly Option<string?> Resume = new("--resume") { Description = "Continue an interrupted comparison in this folder: finished runs are kept, the rest run with the saved configuration" };
+    private static readonly Option<string?> Resume = new("--resume") { Description = "Continue an interrupted comparison in this folder: finished runs are kept, the interrupted run continues from its last epoch checkpoint, the rest run with the saved configuration" };
+    private static readonly Option<bool> RestartUnfinished = new("--restart-unfinished") { Description = "With --resume: train the interrupted run from its first epoch instead of its checkpoint (when the checkpoint is missing or damaged)" };
     private static readonly Option<bool> Quiet = new("--quiet") { Description = "Print only the final tables and conclusion" };
     private static readonly Option<LogFormat> LogFormatOption = new("--log-format") { Description = "text (live display on a terminal, a line per epoch otherwise) or jsonl (one JSON event per line)", DefaultValueFactory = _ => LogFormat.Text };
     private static readonly Option<int> Threads = new("--threads") { Description = "libtorch threads (0: one per core)", DefaultValueFactory = _ => 0 };
     private static readonly Option<string?> Out = new("--out") { Description = "Output folder (default runs/<timestamp>/)" };
 
     private static readonly Option[] All = [Data, Spec, Preset, Runs, Epochs, BatchSize, EvalBatchSize, Seed, Seeds, LearningRate, WeightDecay, L1,
-        L1ScopeOption, BatchNorm, AugmentOption, Selection, Holdout, Tune, CacheFeatures, CacheViews, CacheDir, PrecisionOption, Strict, MaxBadRatio, MaxPixels, Resume, Quiet, LogFormatOption, Threads, Out];
+        L1ScopeOption, BatchNorm, AugmentOption, Selection, Holdout, Tune, CacheFeatures, CacheViews, CacheDir, PrecisionOption, Strict, MaxBadRatio, MaxPixels, Resume, RestartUnfinished, Quiet, LogFormatOption, Threads, Out];
 
     public static Command Create(TextWriter output, TextWriter error)
     {
@@ -59,7 +60,7 @@ public static class CompareCommand
         foreach (var option in All) command.Options.Add(option);
         command.SetAction(parse => CliApp.Guard(error, () => Execute(ToConfig(parse), OutputFolder(parse), output,
             parse.GetValue(Resume) is { } resumeDir ? ResultStore.Load(Path.Combine(resumeDir, ResultStore.FileName)) : null,
-            parse.GetValue(Quiet), parse.GetValue(LogFormatOption))));
+            parse.GetValue(RestartUnfinished), parse.GetValue(Quiet), parse.GetValue(LogFormatOption))));
         return command;
     }
 
@@ -119,13 +120,18 @@ public static class CompareCommand
 
     /// <summary>Runs a comparison with the chosen progress display; shared by compare and train.</summary>
     internal static ComparisonResult RunWithProgress(ComparisonConfig config, string outputDir, TextWriter output, ComparisonResult? resume,
-        bool quiet, LogFormat format) =>
-        ProgressRendering.Run(output, quiet, format, progress => new ComparisonRunner(progress: progress).Run(config, outputDir, resume: resume));
+        bool quiet, LogFormat format, bool restartUnfinished = false) =>
+        ProgressRendering.Run(output, quiet, format, progress =>
+            new ComparisonRunner(progress: progress).Run(config, outputDir, resume: resume, restartUnfinished: restartUnfinished));
 
-    private static int Execute(ComparisonConfig config, string outputDir, TextWriter output, ComparisonResult? resume, bool quiet, LogFormat format)
+    private static int Execute(ComparisonConfig config, string outputDir, TextWriter output, ComparisonResult? resume, bool restartUnfinished,
+        bool quiet, LogFormat format)
     {
-        if (resume is not null) output.WriteLine($"Resuming {outputDir}: {resume.Runs.Count} finished run(s) kept");
-        var result = RunWithProgress(config, outputDir, output, resume, quiet, format);
+        if (resume is not null)
+            output.WriteLine($"Resuming {outputDir}: {resume.Runs.Count} finished run(s) kept" + (resume.Unfinished is { } u
+                ? restartUnfinished ? $"; {u.Run} (seed {u.Seed}) starts again from its first epoch" : $"; {u.Run} (seed {u.Seed}) continues after epoch {u.EpochsDone}"
+                : ""));
+        var result = RunWithProgress(config, outputDir, output, resume, quiet, format, restartUnfinished);
         if (format == LogFormat.Jsonl) return CliApp.Success;
         foreach (var bad in result.Dataset.BadImages) output.WriteLine($"skipped unreadable image {bad.Path}: {bad.Reason}");
         if (result.Dataset.IgnoredFiles > 0) output.WriteLine($"ignored {result.Dataset.IgnoredFiles} non-image file(s) in class folders");

@@ -12,7 +12,8 @@ public sealed class NotebookStyleRenderer(TextWriter output) : IProgress<Trainin
         {
             case RunStarted started:
                 output.WriteLine();
-                output.WriteLine($"== {started.Run} (seed {started.Seed}, {started.TrainableParameters:N0} trainable parameters)");
+                output.WriteLine($"== {started.Run} (seed {started.Seed}, {started.TrainableParameters:N0} trainable parameters)" +
+                    (started.ResumedAtEpoch > 0 ? $", resumed from its checkpoint at epoch {started.ResumedAtEpoch}" : ""));
                 break;
             case EpochCompleted { Metrics: var m } epoch:
                 output.WriteLine(F($"Epoch {m.Epoch}/{epoch.Epochs - 1}"));

@@ -56,6 +56,7 @@ internal sealed class LiveRenderer(ProgressContext context) : IProgress<Training
         {
             case RunStarted started:
                 _tasks[key] = context.AddTask(Markup.Escape($"{started.Run} (seed {started.Seed})"), maxValue: started.Epochs);
+                _tasks[key].Value = started.ResumedAtEpoch;
                 break;
             case BatchCompleted batch when _tasks.TryGetValue(key, out var task):
                 var epochs = task.MaxValue;

@@ -6,6 +6,7 @@ namespace TransferLab.Experiments;
 /// <summary>The content of results.json.</summary>
 /// <param name="ResolvedRuns">Every run's full recipe, so the comparison can be re-run exactly (<c>compare --spec results.json</c>).</param>
 /// <param name="Tuning">Learning rates tried and chosen per run when <c>--tune lr</c> was used.</param>
+/// <param name="Unfinished">The run in progress when this file was written (null once the comparison completes).</param>
 public sealed record ComparisonResult(
     string Schema,
     ComparisonConfig Config,
@@ -18,10 +19,14 @@ public sealed record ComparisonResult(
     IReadOnlyList<PairComparison> Comparisons,
     ResourceUsage Resources,
     IReadOnlyList<SavedModel> Models,
-    string Conclusion)
+    string Conclusion,
+    UnfinishedRun? Unfinished = null)
 {
     public const string CurrentSchema = "transferlab.results/2";
 }
+
+/// <summary>A run interrupted after <see cref="EpochsDone"/> epochs; <see cref="Checkpoint"/> is relative to the results folder.</summary>
+public sealed record UnfinishedRun(string Run, int Seed, int EpochsDone, string Checkpoint);
 
 /// <summary>A run's saved best model; <see cref="Path"/> is relative to the results folder.</summary>
 public sealed record SavedModel(string Run, int Seed, string Path, double ValAcc);

@@ -20,8 +20,11 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
 {
     private readonly ILogger _logger = logger ?? NullLogger<ComparisonRunner>.Instance;
 
-    /// <param name="resume">An interrupted comparison's results: its finished runs are kept, not trained again.</param>
-    public ComparisonResult Run(ComparisonConfig config, string outputDir, CancellationToken cancel = default, ComparisonResult? resume = null)
+    /// <param name="resume">An interrupted comparison's results: its finished runs are kept, not trained again, and the run
+    /// it was in the middle of continues from its last epoch checkpoint.</param>
+    /// <param name="restartUnfinished">Train the interrupted run from its first epoch instead (its checkpoint is discarded).</param>
+    public ComparisonResult Run(ComparisonConfig config, string outputDir, CancellationToken cancel = default, ComparisonResult? resume = null,
+        bool restartUnfinished = false)
     {
         config.Validate();
         var opened = DatasetSplits.Open(config.DataDir);
@@ -57,8 +60,12 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
 
         var results = new List<RunResult>();
         var models = resume?.Models.ToDictionary(m => m.Run) ?? [];
+        UnfinishedRun? unfinished = null;
         ComparisonResult Snapshot() => Summarise(config, specs, environment, dataset, tuning, results,
-            new ResourceUsage(wall.Elapsed.TotalSeconds, ProcessMemory.PeakResidentMiB(), features.Stats), models.Values.ToList());
+            new ResourceUsage(wall.Elapsed.TotalSeconds, ProcessMemory.PeakResidentMiB(), features.Stats), models.Values.ToList(), unfinished);
+        if (resume?.Unfinished is { } interrupted && !restartUnfinished && !File.Exists(Path.Combine(outputDir, interrupted.Checkpoint)))
+            throw new InvalidInputException($"cannot resume: run {interrupted.Run} (seed {interrupted.Seed}) had finished {interrupted.EpochsDone} epoch(s), " +
+                $"but its checkpoint {Path.Combine(outputDir, interrupted.Checkpoint)} is missing; restore it, or add --restart-unfinished to train that run from its first epoch");
         foreach (var seed in config.Seeds)
         {
             var (trainSamples, holdoutSamples) = holdoutSelection
@@ -73,12 +80,16 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
                     continue;
                 }
                 var plan = RunPlan.For(spec, config);
+                var checkpoint = CheckpointFor(config, spec, plan, seed, splits.Classes, fingerprint, backbone.Fingerprint, outputDir,
+                    epochsDone => { unfinished = new UnfinishedRun(spec.Name, seed, epochsDone, CheckpointPath(spec, seed)); ResultStore.Save(outputDir, Snapshot()); });
+                if (restartUnfinished) checkpoint?.Delete();
                 using (var model = CreateModel(backbone, splits.Classes, seed, config.CacheDir))
                 {
                     model.SetBackbonePrecision(plan.Precision);
                     var sources = new RunSources(plan, model, backbone.Fingerprint, loaders, features, cancel);
                     var outcome = trainer.Train(model, spec, seed, sources.Training(trainSamples, spec.BatchSize),
-                        sources.Evaluation(splits.Evaluation.Samples), holdoutSamples is null ? null : sources.Evaluation(holdoutSamples), cancel);
+                        sources.Evaluation(splits.Evaluation.Samples), holdoutSamples is null ? null : sources.Evaluation(holdoutSamples), cancel,
+                        checkpoint);
                     var result = RunResult.From(spec, seed, outcome, plan.UseFeatureCache, plan.Precision);
                     results.Add(result);
                     if (config.SaveModels && result.Status == RunStatus.Completed &&
@@ -90,7 +101,9 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
                     }
                 }
                 ProcessMemory.ReleaseFreedNativeMemory();
+                unfinished = null;
                 ResultStore.Save(outputDir, Snapshot());
+                checkpoint?.Delete();   // only once results.json has the finished run
             }
         }
         var final = Snapshot();
@@ -112,6 +125,25 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
         return bad.Count == 0 ? (splits, bad)
             : (splits with { Train = splits.Train.WithSamples(train), Evaluation = splits.Evaluation.WithSamples(evaluation) }, bad);
     }
+
+    /// <summary>
+    /// The epoch checkpoint of a run trained on images. Runs on cached features get none: their epochs take
+    /// milliseconds, so training them again costs less than writing the backbone's weights every epoch.
+    /// </summary>
+    private static RunCheckpoint? CheckpointFor(ComparisonConfig config, RunSpec spec, RunPlan plan, int seed, IReadOnlyList<string> classes,
+        string dataFingerprint, string backboneFingerprint, string outputDir, Action<int> saved)
+    {
+        if (plan.UseFeatureCache) return null;
+        // Everything besides the data and backbone that the run's numbers depend on.
+        var configuration = ContentHash.OfText(System.Text.Json.JsonSerializer.Serialize(
+            new { spec, plan, config.Augmentation, config.Selection, config.HoldoutFraction }, ResultStore.JsonOptions));
+        var identity = new CheckpointIdentity(spec.Name, seed, configuration, dataFingerprint, backboneFingerprint, classes);
+        return new RunCheckpoint(Path.Combine(outputDir, CheckpointPath(spec, seed)), identity, saved);
+    }
+
+    /// <summary>A run's checkpoint file, relative to the results folder.</summary>
+    private static string CheckpointPath(RunSpec spec, int seed) =>
+        Path.Combine("checkpoints", Path.ChangeExtension(Models.ModelFile.FileNameFor(spec.Name), null) + $".seed{seed}.ckpt");
 
     private static void CheckResumable(ComparisonResult previous, DatasetSplits splits, string fingerprint)
     {
@@ -137,13 +169,13 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
 
     private static ComparisonResult Summarise(ComparisonConfig config, IReadOnlyList<RunSpec> specs, RunEnvironment environment,
         DatasetSummary dataset, IReadOnlyList<TuningResult>? tuning, List<RunResult> results, ResourceUsage resources,
-        IReadOnlyList<SavedModel> models)
+        IReadOnlyList<SavedModel> models, UnfinishedRun? unfinished)
     {
         var runs = results.ToList();
         var summary = ComparisonStatistics.Summarise(runs, config.Selection == SelectionMode.Holdout);
         var comparisons = ComparisonStatistics.Compare(runs, dataset.EvalLabels);
         return new ComparisonResult(ComparisonResult.CurrentSchema, config, specs, environment, dataset, tuning, runs, summary, comparisons,
-            resources, models, Conclusion.Write(summary, comparisons, dataset.EvalImages, config.Selection));
+            resources, models, Conclusion.Write(summary, comparisons, dataset.EvalImages, config.Selection), unfinished);
     }
 }
 

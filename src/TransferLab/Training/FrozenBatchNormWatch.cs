@@ -11,7 +11,7 @@ namespace TransferLab.Training;
 /// </summary>
 internal sealed class FrozenBatchNormWatch : IDisposable
 {
-    private readonly List<(TorchSharp.Modules.BatchNorm2d Layer, Tensor Start)> _watched = [];
+    private readonly List<(string Name, TorchSharp.Modules.BatchNorm2d Layer, Tensor Start)> _watched = [];
 
     public FrozenBatchNormWatch(ImageClassifier model, Strategy strategy, IReadOnlyList<NamedParameter> parameters)
     {
@@ -24,7 +24,7 @@ internal sealed class FrozenBatchNormWatch : IDisposable
                 .Any(p => strategy.Phases.Any(phase => Strategy.Trains(phase, p.Name, model.Config.ClassifierName, stageCount)));
             if (!trainsSometime && layer.running_mean is { } mean)
                 // clone: detach() and a same-dtype to_type() both alias the live buffer, which would hide every change.
-                _watched.Add((layer, mean.detach().to_type(ScalarType.Float32).clone().DetachFromDisposeScope()));
+                _watched.Add((name, layer, mean.detach().to_type(ScalarType.Float32).clone().DetachFromDisposeScope()));
         }
     }
 
@@ -33,7 +33,7 @@ internal sealed class FrozenBatchNormWatch : IDisposable
     {
         using var noGrad = no_grad();
         double drift = 0;
-        foreach (var (layer, start) in _watched)
+        foreach (var (_, layer, start) in _watched)
         {
             using var change = (layer.running_mean!.to_type(ScalarType.Float32) - start).abs().max();
             drift = Math.Max(drift, change.item<float>());
@@ -41,9 +41,12 @@ internal sealed class FrozenBatchNormWatch : IDisposable
         return drift;
     }
 
+    /// <summary>The running means as they were when the run started, by layer name (a resumed run restores them).</summary>
+    public IReadOnlyDictionary<string, Tensor> Starts => _watched.ToDictionary(w => w.Name, w => w.Start);
+
     public void Dispose()
     {
-        foreach (var (_, start) in _watched) start.Dispose();
+        foreach (var (_, _, start) in _watched) start.Dispose();
         _watched.Clear();
     }
 }

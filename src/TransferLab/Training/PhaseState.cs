@@ -83,6 +83,25 @@ internal sealed class PhaseState : IDisposable
         return FrozenPenalty + (Penalty() is { } p ? p.item<float>() : 0);
     }
 
+    /// <summary>The optimizer's moments and step counts, in TorchSharp's state format (for checkpoints).</summary>
+    public byte[] SaveOptimizerState()
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+            Helper.save_state_dict(writer);
+        return buffer.ToArray();
+    }
+
+    public void LoadOptimizerState(byte[] saved)
+    {
+        using var reader = new BinaryReader(new MemoryStream(saved, writable: false));
+        Helper.load_state_dict(reader);
+    }
+
+    // Adam, AdamW and SGD are all TorchSharp's managed optimizers, which carry their state this way.
+    private OptimizerHelper Helper => Optimizer as OptimizerHelper
+        ?? throw new InvalidOperationException($"{Optimizer.GetType().Name} cannot save its state");
+
     public void Dispose()
     {
         Optimizer.Dispose();

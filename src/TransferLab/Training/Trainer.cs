@@ -17,25 +17,23 @@ namespace TransferLab.Training;
 /// </summary>
 public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
 {
+    /// <param name="checkpoint">Where to save the run's state after every epoch, and to resume it from when the file exists.</param>
     public RunOutcome Train(ImageClassifier model, RunSpec spec, int seed, IBatchSource train, IBatchSource validation,
-        IBatchSource? holdout = null, CancellationToken cancel = default)
+        IBatchSource? holdout = null, CancellationToken cancel = default, RunCheckpoint? checkpoint = null)
     {
         var parameters = model.NamedParameters();
         var trainableCount = spec.Strategy.Phases.Max(phase => PhaseState.Partition(model, phase, parameters).Trainable.Sum(p => p.Parameter.numel()));
         using var frozenNorms = new FrozenBatchNormWatch(model, spec.Strategy, parameters);
-        progress?.Report(new RunStarted(spec.Name, seed, spec.Epochs, trainableCount));
+        using var run = new RunProgress(model.Network);
+        var resumed = checkpoint is { Exists: true } ? checkpoint.Load(model, run, frozenNorms) : null;
+        progress?.Report(new RunStarted(spec.Name, seed, spec.Epochs, trainableCount, resumed?.EpochsDone ?? 0));
 
-        var history = new List<EpochMetrics>();
-        var selected = Snapshot(model.Network);
-        double bestSelection = double.NegativeInfinity, bestValAcc = 0, selectedValAcc = 0;
-        var selectedEpoch = -1;
-        IReadOnlyList<int> selectedPredictions = [];
         PhaseState? state = null;
         string? divergence = null;
         var total = Stopwatch.StartNew();
         try
         {
-            for (var epoch = 0; epoch < spec.Epochs; epoch++)
+            for (var epoch = resumed?.EpochsDone ?? 0; epoch < spec.Epochs; epoch++)
             {
                 var clock = Stopwatch.StartNew();
                 var phase = spec.Strategy.PhaseAt(epoch);
@@ -43,6 +41,9 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
                 {
                     state?.Dispose();
                     state = PhaseState.Start(model, spec, phase, parameters);
+                    // A run resumed within a phase continues with that phase's optimizer moments.
+                    if (resumed is { } point && point.PhaseIndex == PhaseIndex(spec, phase)) state.LoadOptimizerState(point.OptimizerState);
+                    resumed = null;
                 }
                 var rate = LearningRateSchedule.At(spec.Schedule, state.BaseRate, epoch, spec.Epochs);
                 var (trainLoss, trainAcc) = TrainEpoch(model, spec, state, seed, epoch, train, cancel);
@@ -53,40 +54,33 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
                 ProcessMemory.ReleaseFreedNativeMemory();
                 var metrics = new EpochMetrics(epoch, trainLoss, trainAcc, val.Loss, val.Accuracy, clock.Elapsed.TotalSeconds, rate,
                     ProcessMemory.ResidentMiB(), hold?.Loss, hold?.Accuracy);
-                history.Add(metrics);
-
-                bestValAcc = Math.Max(bestValAcc, val.Accuracy);
-                var selectionAcc = hold?.Accuracy ?? val.Accuracy;
-                if (selectionAcc > bestSelection)
-                {
-                    bestSelection = selectionAcc;
-                    selectedEpoch = epoch;
-                    selectedValAcc = val.Accuracy;
-                    selectedPredictions = val.Predictions;
-                    DisposeAll(selected);
-                    selected = Snapshot(model.Network);
-                }
+                run.Record(metrics, hold?.Accuracy ?? val.Accuracy, val.Predictions);
+                if (checkpoint is not null && epoch + 1 < spec.Epochs)
+                    checkpoint.Save(model, run, frozenNorms, state, epoch + 1, PhaseIndex(spec, phase), run.EarlierSeconds + total.Elapsed.TotalSeconds);
                 progress?.Report(new EpochCompleted(spec.Name, seed, spec.Epochs, metrics));
             }
-            Restore(model.Network, selected);
+            run.RestoreSelected();
         }
         catch (LossNotFiniteException e)
         {
             // Stop this run only; keep the best weights it reached (or the last step's, before the bad one).
             divergence = e.Message;
-            if (selectedEpoch >= 0) Restore(model.Network, selected);
+            if (run.SelectedEpoch >= 0) run.RestoreSelected();
         }
         finally
         {
             state?.Dispose();
-            DisposeAll(selected);
         }
 
-        var outcome = new RunOutcome(history, bestValAcc, selectedEpoch, selectedValAcc, history.Count > 0 ? history[^1].ValAcc : 0,
-            total.Elapsed.TotalSeconds, trainableCount, selectedPredictions, frozenNorms.Drift(), divergence);
+        var history = run.History;
+        var outcome = new RunOutcome(history.ToList(), run.BestValAcc, run.SelectedEpoch, run.SelectedValAcc, history.Count > 0 ? history[^1].ValAcc : 0,
+            run.EarlierSeconds + total.Elapsed.TotalSeconds, trainableCount, run.SelectedPredictions, frozenNorms.Drift(), divergence);
         progress?.Report(new RunCompleted(spec.Name, seed, outcome));
         return outcome;
     }
+
+    private static int PhaseIndex(RunSpec spec, StrategyPhase phase) =>
+        spec.Strategy.Phases.Select((p, i) => (p, i)).First(x => ReferenceEquals(x.p, phase) || x.p == phase).i;
 
     /// <summary>
     /// Scores a model on a split in inference mode without gradients: mean cross-entropy (plus a constant
@@ -171,25 +165,6 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
     {
         using var correct = logits.argmax(1).eq(labels).sum();
         return correct.item<long>();
-    }
-
-    private static Dictionary<string, Tensor> Snapshot(Module module)
-    {
-        using var noGrad = no_grad();
-        return module.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
-    }
-
-    private static void Restore(Module module, Dictionary<string, Tensor> snapshot)
-    {
-        using var noGrad = no_grad();
-        var state = module.state_dict();
-        foreach (var (name, value) in snapshot) state[name].copy_(value);
-    }
-
-    private static void DisposeAll(Dictionary<string, Tensor> tensors)
-    {
-        foreach (var t in tensors.Values) t.Dispose();
-        tensors.Clear();
     }
 }
 

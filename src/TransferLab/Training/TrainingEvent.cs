@@ -3,7 +3,8 @@ namespace TransferLab.Training;
 /// <summary>What the trainer reports while it works; the CLI decides how to show it.</summary>
 public abstract record TrainingEvent(string Run, int Seed);
 
-public sealed record RunStarted(string Run, int Seed, int Epochs, long TrainableParameters) : TrainingEvent(Run, Seed);
+/// <param name="ResumedAtEpoch">The first epoch this process trains: 0 for a fresh run, more when resumed from a checkpoint.</param>
+public sealed record RunStarted(string Run, int Seed, int Epochs, long TrainableParameters, int ResumedAtEpoch = 0) : TrainingEvent(Run, Seed);
 
 /// <summary>A batch finished; <see cref="SampleIndices"/> are the samples it held (in its split's order).</summary>
 public sealed record BatchCompleted(string Run, int Seed, int Epoch, string Phase, int Batch, int BatchCount, IReadOnlyList<int> SampleIndices)

@@ -6,7 +6,7 @@ namespace TransferLab.Tests.Robustness;
 
 public class ResumeTests
 {
-    private static readonly string[] Runs = ["--runs", "frozen,frozen+l1,partial:1@lr=1e-4", "--epochs", "2", "--seeds", "2"];
+    private static readonly string[] Runs = ["--runs", "frozen,frozen+l1,partial:1@lr=1e-4", "--epochs", "3", "--seeds", "2"];
 
     private static List<string> Numbers(string folder)
     {
@@ -17,25 +17,32 @@ public class ResumeTests
             .ToList();
     }
 
-    private static int FinishedRuns(string folder)
+    private static int FinishedRuns(string folder) => ReadResults(folder, root => root.GetProperty("runs").GetArrayLength());
+
+    /// <summary>True once results.json records a run interrupted after at least one checkpointed epoch.</summary>
+    private static bool RunInProgress(string folder) =>
+        ReadResults(folder, root => root.TryGetProperty("unfinished", out var u) && u.ValueKind == JsonValueKind.Object ? 1 : 0) == 1;
+
+    private static int ReadResults(string folder, Func<JsonElement, int> read)
     {
         try
         {
             using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "results.json")));
-            return json.RootElement.GetProperty("runs").GetArrayLength();
+            return read(json.RootElement);
         }
         catch (Exception e) when (e is IOException or JsonException) { return 0; }
     }
 
     /// <summary>Starts the CLI as its own process and SIGKILLs it once <paramref name="killWhen"/> holds (or after the timeout).</summary>
-    private static void RunAndKill(string[] args, Func<bool> killWhen, TimeSpan timeout)
+    private static string RunAndKill(string[] args, Func<bool> killWhen, TimeSpan timeout)
     {
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var cli = Path.Combine(AppContext.BaseDirectory, "TransferLab.Cli.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(cli);
         foreach (var a in args) start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, line) => { if (line.Data is { } text) output.Enqueue(text); };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -43,6 +50,7 @@ public class ResumeTests
         while (!process.HasExited && !killWhen() && clock.Elapsed < timeout) Thread.Sleep(50);
         if (!process.HasExited) process.Kill(entireProcessTree: true);   // SIGKILL
         process.WaitForExit();
+        return string.Join("\n", output);
     }
 
     [SkippableFact]
@@ -54,16 +62,44 @@ public class ResumeTests
         var error = new StringWriter();
         Assert.True(0 == CliApp.Run(["compare", "--data", data.Path, .. Runs, "--out", uninterrupted.Path], TextWriter.Null, error), error.ToString());
 
-        // Kill once right after the first run is recorded, once at a random moment of the resumed process.
-        RunAndKill(["compare", "--data", data.Path, .. Runs, "--out", interrupted.Path], () => FinishedRuns(interrupted.Path) >= 1, TimeSpan.FromMinutes(3));
-        Assert.InRange(FinishedRuns(interrupted.Path), 1, 5);
+        // Kill once in the middle of a run (after an epoch checkpoint), then at a random moment of the resumed
+        // process, then once more right after it has recorded another finished run.
+        RunAndKill(["compare", "--data", data.Path, .. Runs, "--out", interrupted.Path], () => RunInProgress(interrupted.Path), TimeSpan.FromMinutes(3));
+        Assert.True(RunInProgress(interrupted.Path));
         var moment = TimeSpan.FromMilliseconds(new Random().Next(1500, 6000));
-        RunAndKill(["compare", "--resume", interrupted.Path], () => false, moment);
+        var resumed = RunAndKill(["compare", "--resume", interrupted.Path], () => false, moment);
+        Assert.Contains("continues after epoch", resumed);
+        var finished = FinishedRuns(interrupted.Path);
+        RunAndKill(["compare", "--resume", interrupted.Path], () => FinishedRuns(interrupted.Path) > finished, TimeSpan.FromMinutes(3));
 
         var stdout = new StringWriter();
         Assert.True(0 == CliApp.Run(["compare", "--resume", interrupted.Path], stdout, error), error.ToString());
         Assert.Contains("finished run(s) kept", stdout.ToString());
         Assert.Equal(Numbers(uninterrupted.Path), Numbers(interrupted.Path));
+        Assert.Empty(Directory.GetFiles(Path.Combine(interrupted.Path, "checkpoints")));   // removed as their runs finished
+    }
+
+    [SkippableFact]
+    public void A_missing_checkpoint_is_an_error_unless_the_run_is_restarted()
+    {
+        using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);
+        using var output = new TempFolder();
+        string[] args = ["compare", "--data", data.Path, "--runs", "frozen@bn=train", "--epochs", "3", "--out", output.Path];
+        RunAndKill(args, () => RunInProgress(output.Path), TimeSpan.FromMinutes(3));
+        Assert.True(RunInProgress(output.Path));
+        foreach (var file in Directory.GetFiles(Path.Combine(output.Path, "checkpoints"))) File.Delete(file);
+
+        var error = new StringWriter();
+        Assert.Equal(2, CliApp.Run(["compare", "--resume", output.Path], TextWriter.Null, error));
+        Assert.Contains("checkpoint", error.ToString());
+        Assert.Contains("is missing", error.ToString());
+        Assert.Contains("--restart-unfinished", error.ToString());
+
+        var stdout = new StringWriter();
+        Assert.True(0 == CliApp.Run(["compare", "--resume", output.Path, "--restart-unfinished"], stdout, error), error.ToString());
+        Assert.Contains("starts again from its first epoch", stdout.ToString());
+        Assert.Equal(1, FinishedRuns(output.Path));
+        Assert.False(RunInProgress(output.Path));
     }
 
     [SkippableFact]

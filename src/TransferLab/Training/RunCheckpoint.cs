@@ -1,0 +1,157 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using TransferLab.Backbones;
+using TransferLab.Caching;
+using static TorchSharp.torch;
+
+namespace TransferLab.Training;
+
+/// <summary>
+/// What a checkpoint belongs to. A checkpoint is only resumed into the same run: same recipe, seed, data,
+/// backbone weights and classes; any difference is named in the error.
+/// </summary>
+/// <param name="Configuration">Fingerprint of everything that shapes the run's numbers (recipe, epochs, batch, augmentation…).</param>
+/// <param name="Data">Fingerprint of the images and labels.</param>
+/// <param name="Backbone">Fingerprint of the pretrained weights.</param>
+public sealed record CheckpointIdentity(string Run, int Seed, string Configuration, string Data, string Backbone, IReadOnlyList<string> Classes);
+
+/// <summary>Where a resumed run continues: the next epoch, the phase it was in and that phase's optimizer state.</summary>
+internal sealed record ResumePoint(int EpochsDone, int PhaseIndex, byte[] OptimizerState);
+
+/// <summary>
+/// One run's state after an epoch, so a killed comparison continues mid-run with the same numbers it would have
+/// produced uninterrupted: the live weights and buffers, the optimizer's moments, the history, the selected
+/// epoch and its weights, and the frozen BatchNorm statistics at the start. Data order and augmentation need
+/// no saved random state: they are drawn from (seed, epoch, sample). Written through a temporary file and a
+/// rename, so a kill mid-write leaves the previous checkpoint intact.
+/// </summary>
+/// <param name="saved">Called with the number of finished epochs after each checkpoint is written.</param>
+public sealed class RunCheckpoint(string path, CheckpointIdentity identity, Action<int>? saved = null)
+{
+    public const string FormatName = "transferlab.checkpoint/1";
+    private const int MaxHeaderBytes = 16 << 20;
+    private static ReadOnlySpan<byte> Magic => "TLCKPT01"u8;
+
+    public string Path => path;
+
+    public bool Exists => File.Exists(path);
+
+    private sealed record Header(string Format, CheckpointIdentity Identity, int EpochsDone, int PhaseIndex, double TrainSeconds,
+        IReadOnlyList<EpochMetrics> History, double BestSelection, double BestValAcc, int SelectedEpoch, double SelectedValAcc,
+        IReadOnlyList<int> SelectedPredictions);
+
+    internal void Save(ImageClassifier model, RunProgress run, FrozenBatchNormWatch frozenNorms, PhaseState phase, int epochsDone,
+        int phaseIndex, double trainSeconds)
+    {
+        var header = JsonSerializer.SerializeToUtf8Bytes(new Header(FormatName, identity, epochsDone, phaseIndex, trainSeconds, run.History,
+            run.BestSelection, run.BestValAcc, run.SelectedEpoch, run.SelectedValAcc, run.SelectedPredictions), Experiments.ResultStore.JsonOptions);
+        var optimizer = phase.SaveOptimizerState();
+        AtomicFile.Write(path, stream =>
+        {
+            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+            writer.Write(Magic);
+            writer.Write(header.Length);
+            writer.Write(header);
+            model.Network.save(writer);
+            WriteTensors(writer, run.Selected);
+            WriteTensors(writer, frozenNorms.Starts);
+            writer.Write(optimizer.Length);
+            writer.Write(optimizer);
+        });
+        saved?.Invoke(epochsDone);
+    }
+
+    /// <summary>Restores the network, <paramref name="run"/> and the BatchNorm starting statistics; returns where to continue.</summary>
+    internal ResumePoint Load(ImageClassifier model, RunProgress run, FrozenBatchNormWatch frozenNorms)
+    {
+        try
+        {
+            using var reader = new BinaryReader(File.OpenRead(path), Encoding.UTF8);
+            var header = ReadHeader(reader);
+            CheckIdentity(header.Identity);
+            model.Network.load(reader, strict: true);
+            ReadTensors(reader, run.Selected, "selected weights");
+            ReadTensors(reader, frozenNorms.Starts, "BatchNorm starting statistics");
+            var optimizerLength = reader.ReadInt32();
+            if (optimizerLength < 0 || optimizerLength > reader.BaseStream.Length - reader.BaseStream.Position)
+                throw new InvalidDataException($"optimizer state of {optimizerLength} bytes does not fit in the file");
+            var optimizer = reader.ReadBytes(optimizerLength);
+
+            run.History.Clear();
+            run.History.AddRange(header.History);
+            run.BestSelection = header.BestSelection;
+            run.BestValAcc = header.BestValAcc;
+            run.SelectedEpoch = header.SelectedEpoch;
+            run.SelectedValAcc = header.SelectedValAcc;
+            run.SelectedPredictions = header.SelectedPredictions;
+            run.EarlierSeconds = header.TrainSeconds;
+            return new ResumePoint(header.EpochsDone, header.PhaseIndex, optimizer);
+        }
+        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or JsonException or ArgumentException
+                                      or InvalidOperationException or ExternalException)
+        {
+            throw new InvalidInputException($"checkpoint '{path}' of run {identity.Run} (seed {identity.Seed}) is truncated or damaged " +
+                $"({e.Message.Split('\n')[0]}); delete it, or resume with --restart-unfinished, to train that run from its first epoch", e);
+        }
+    }
+
+    public void Delete()
+    {
+        if (File.Exists(path)) File.Delete(path);
+    }
+
+    private Header ReadHeader(BinaryReader reader)
+    {
+        if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
+            throw new InvalidDataException("it does not start with TLCKPT01");
+        var length = reader.ReadInt32();
+        if (length <= 0 || length > MaxHeaderBytes || length > reader.BaseStream.Length - reader.BaseStream.Position)
+            throw new InvalidDataException($"declared header length {length} bytes");
+        var header = JsonSerializer.Deserialize<Header>(reader.ReadBytes(length), Experiments.ResultStore.JsonOptions)
+            ?? throw new InvalidDataException("empty header");
+        if (header.Format != FormatName) throw new InvalidDataException($"format '{header.Format}', expected {FormatName}");
+        if (header.Identity is null || header.History is null || header.SelectedPredictions is null || header.EpochsDone < 1)
+            throw new InvalidDataException("incomplete header");
+        return header;
+    }
+
+    private void CheckIdentity(CheckpointIdentity saved)
+    {
+        var differences = new List<string>();
+        if (saved.Run != identity.Run || saved.Seed != identity.Seed)
+            differences.Add($"it belongs to run {saved.Run} seed {saved.Seed}, not {identity.Run} seed {identity.Seed}");
+        if (!saved.Classes.SequenceEqual(identity.Classes))
+            differences.Add($"classes were {string.Join(", ", saved.Classes)}, now {string.Join(", ", identity.Classes)}");
+        if (saved.Backbone != identity.Backbone) differences.Add("the backbone's pretrained weights differ");
+        if (saved.Data != identity.Data) differences.Add("the images or their labels changed");
+        if (saved.Configuration != identity.Configuration) differences.Add("the run's configuration (recipe, epochs, batch size, augmentation…) changed");
+        if (differences.Count > 0)
+            throw new InvalidInputException($"checkpoint '{path}' does not match this run: {string.Join("; ", differences)}. " +
+                "Delete it, or resume with --restart-unfinished, to train the run from its first epoch");
+    }
+
+    private static void WriteTensors(BinaryWriter writer, IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        writer.Write(tensors.Count);
+        foreach (var (name, tensor) in tensors.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            writer.Write(name);
+            TorchSharp.TensorExtensionMethods.Save(tensor, writer);
+        }
+    }
+
+    /// <summary>Reads tensors into <paramref name="into"/>'s, which must have the same names (TorchSharp checks dtype and shape).</summary>
+    private static void ReadTensors(BinaryReader reader, IReadOnlyDictionary<string, Tensor> into, string what)
+    {
+        var count = reader.ReadInt32();
+        if (count != into.Count) throw new InvalidDataException($"{what}: {count} tensors, expected {into.Count}");
+        using var noGrad = no_grad();
+        for (var i = 0; i < count; i++)
+        {
+            var name = reader.ReadString();
+            if (!into.TryGetValue(name, out var target)) throw new InvalidDataException($"{what}: unexpected tensor '{name}'");
+            TorchSharp.TensorExtensionMethods.Load(target, reader);
+        }
+    }
+}
