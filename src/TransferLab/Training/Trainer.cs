@@ -25,7 +25,8 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         var trainableCount = spec.Strategy.Phases.Max(phase => PhaseState.Partition(model, phase, parameters).Trainable.Sum(p => p.Parameter.numel()));
         using var frozenNorms = new FrozenBatchNormWatch(model, spec.Strategy, parameters);
         using var run = new RunProgress(model.Network);
-        var resumed = checkpoint is { Exists: true } ? checkpoint.Load(model, run, frozenNorms) : null;
+        var changing = RunCheckpoint.ChangingEntries(model, spec.Strategy, parameters);
+        var resumed = checkpoint is { Exists: true } ? checkpoint.Load(model, changing, run, frozenNorms) : null;
         progress?.Report(new RunStarted(spec.Name, seed, spec.Epochs, trainableCount, resumed?.EpochsDone ?? 0));
 
         PhaseState? state = null;
@@ -56,7 +57,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
                     ProcessMemory.ResidentMiB(), hold?.Loss, hold?.Accuracy);
                 run.Record(metrics, hold?.Accuracy ?? val.Accuracy, val.Predictions);
                 if (checkpoint is not null && epoch + 1 < spec.Epochs)
-                    checkpoint.Save(model, run, frozenNorms, state, epoch + 1, PhaseIndex(spec, phase), run.EarlierSeconds + total.Elapsed.TotalSeconds);
+                    checkpoint.Save(model, changing, run, frozenNorms, state, epoch + 1, PhaseIndex(spec, phase), run.EarlierSeconds + total.Elapsed.TotalSeconds);
                 progress?.Report(new EpochCompleted(spec.Name, seed, spec.Epochs, metrics));
             }
             run.RestoreSelected();
