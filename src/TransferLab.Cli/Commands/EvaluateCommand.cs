@@ -49,7 +49,9 @@ public static class EvaluateCommand
         foreach (var c in report.PerClass)
             metrics.AddRow(Markup.Escape(c.Class), F(c.Precision), F(c.Recall), F(c.F1), c.Support.ToString(CultureInfo.InvariantCulture));
         console.Write(metrics);
-        var confusion = new Table().Border(TableBorder.Rounded).Title("confusion (rows: true, columns: predicted)").AddColumn("");
+        // A line of its own: as a table title it would wrap to the width of a two-class table.
+        console.WriteLine("confusion matrix (rows: true class, columns: predicted)");
+        var confusion = new Table().Border(TableBorder.Rounded).AddColumn("");
         foreach (var c in report.Classes) confusion.AddColumn(Markup.Escape(c));
         for (var r = 0; r < report.Classes.Count; r++)
             confusion.AddRow([Markup.Escape(report.Classes[r]), .. report.Confusion[r].Select(v => v.ToString(CultureInfo.InvariantCulture))]);
