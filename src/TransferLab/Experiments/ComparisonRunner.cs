@@ -83,6 +83,7 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
                 var checkpoint = CheckpointFor(config, spec, plan, seed, splits.Classes, fingerprint, backbone.Fingerprint, outputDir,
                     epochsDone => { unfinished = new UnfinishedRun(spec.Name, seed, epochsDone, CheckpointPath(spec, seed)); ResultStore.Save(outputDir, Snapshot()); });
                 if (restartUnfinished) checkpoint?.Delete();
+                var extractionBefore = features.Stats.ComputeSeconds;
                 using (var model = CreateModel(backbone, splits.Classes, seed, config.CacheDir))
                 {
                     model.SetBackbonePrecision(plan.Precision);
@@ -90,7 +91,8 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
                     var outcome = trainer.Train(model, spec, seed, sources.Training(trainSamples, spec.BatchSize),
                         sources.Evaluation(splits.Evaluation.Samples), holdoutSamples is null ? null : sources.Evaluation(holdoutSamples), cancel,
                         checkpoint);
-                    var result = RunResult.From(spec, seed, outcome, plan.UseFeatureCache, plan.Precision);
+                    var result = RunResult.From(spec, seed, outcome, plan.UseFeatureCache, plan.Precision,
+                        features.Stats.ComputeSeconds - extractionBefore);
                     results.Add(result);
                     if (config.SaveModels && result.Status == RunStatus.Completed &&
                         (!models.TryGetValue(spec.Name, out var saved) || result.SelectedValAcc > saved.ValAcc))
@@ -175,7 +177,8 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
         var summary = ComparisonStatistics.Summarise(runs, config.Selection == SelectionMode.Holdout);
         var comparisons = ComparisonStatistics.Compare(runs, dataset.EvalLabels);
         return new ComparisonResult(ComparisonResult.CurrentSchema, config, specs, environment, dataset, tuning, runs, summary, comparisons,
-            resources, models, Conclusion.Write(summary, comparisons, dataset.EvalImages, config.Selection), unfinished);
+            resources, models, Conclusion.Write(summary, comparisons, dataset.EvalImages, config.Selection,
+                resources.FeatureCache.ComputeSeconds), unfinished);
     }
 }
 

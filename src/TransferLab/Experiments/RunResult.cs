@@ -11,6 +11,9 @@ public enum RunStatus { Completed, Diverged }
 /// <param name="BestEpoch">The selected epoch (best on the selection split).</param>
 /// <param name="SelectedValAcc">Validation accuracy of the selected epoch (honest under holdout selection).</param>
 /// <param name="ValPredictions">Predicted class per validation image (split order) at the selected epoch.</param>
+/// <param name="TrainSeconds">Time the run trained and evaluated, without <paramref name="FeatureExtractionSeconds"/>.</param>
+/// <param name="FeatureExtractionSeconds">Time this run spent computing backbone features into the shared cache. Whichever
+/// cached run comes first pays it for all, so it is kept apart from <paramref name="TrainSeconds"/> to compare runs fairly.</param>
 public sealed record RunResult(
     string Name,
     int Seed,
@@ -30,11 +33,14 @@ public sealed record RunResult(
     bool FeatureCache,
     Backbones.Precision BackbonePrecision,
     IReadOnlyList<EpochMetrics> History,
-    IReadOnlyList<int> ValPredictions)
+    IReadOnlyList<int> ValPredictions,
+    double FeatureExtractionSeconds = 0)
 {
-    public static RunResult From(RunSpec spec, int seed, RunOutcome outcome, bool featureCache, Backbones.Precision precision) => new(
+    public static RunResult From(RunSpec spec, int seed, RunOutcome outcome, bool featureCache, Backbones.Precision precision,
+        double featureExtractionSeconds = 0) => new(
         spec.Name, seed, outcome.Diverged ? RunStatus.Diverged : RunStatus.Completed, spec.Strategy.Name, spec.Regularizers.Select(r => r.Label).ToList(),
         spec.Optimizer.Kind.ToString().ToLowerInvariant(), spec.Optimizer.LearningRate,
-        outcome.BestValAcc, outcome.SelectedEpoch, outcome.SelectedValAcc, outcome.FinalValAcc, outcome.TrainSeconds,
-        outcome.TrainableParameters, outcome.FrozenBatchNormDrift, outcome.Divergence, featureCache, precision, outcome.History, outcome.SelectedValPredictions);
+        outcome.BestValAcc, outcome.SelectedEpoch, outcome.SelectedValAcc, outcome.FinalValAcc, Math.Max(0, outcome.TrainSeconds - featureExtractionSeconds),
+        outcome.TrainableParameters, outcome.FrozenBatchNormDrift, outcome.Divergence, featureCache, precision, outcome.History, outcome.SelectedValPredictions,
+        featureExtractionSeconds);
 }

@@ -13,8 +13,9 @@ public static class Conclusion
 {
     public const double Alpha = 0.05;
 
+    /// <param name="featureExtractionSeconds">Backbone features computed for the cache during the comparison (shared, counted once).</param>
     public static string Write(IReadOnlyList<RunSummary> summary, IReadOnlyList<PairComparison> comparisons, int evalImages,
-        SelectionMode selection)
+        SelectionMode selection, double featureExtractionSeconds = 0)
     {
         if (summary.Count == 0) return "No run finished.";
         var holdout = selection == SelectionMode.Holdout;
@@ -24,7 +25,7 @@ public static class Conclusion
         var metric = holdout ? "validation accuracy at the epoch chosen on the holdout" : "best-epoch validation accuracy";
         var lines = new List<string>
         {
-            F($"Best: {best.Name}, {metric} {Describe(Headline(best))}, {best.MeanTrainSeconds:F0} s per run."),
+            F($"Best: {best.Name}, {metric} {Describe(Headline(best))}, {best.MeanTrainSeconds:F1} s per run."),
         };
         foreach (var other in ranked.Skip(1))
         {
@@ -33,8 +34,10 @@ public static class Conclusion
             var evidence = pair is null ? "" : Evidence(pair);
             var significant = pair is not null && (pair.PairedTP ?? pair.McNemarCombined.PValue) < Alpha;
             var verdict = significant ? "a real difference at the 5% level" : "within noise: the data cannot tell these apart";
-            lines.Add(F($"vs {other.Name} ({Describe(Headline(other))}): {gap * 100:+0.0;-0.0;0.0} points (≈{gap * evalImages:F0} of {evalImages} images){evidence} — {verdict}; it takes {other.MeanTrainSeconds / Math.Max(best.MeanTrainSeconds, 1e-9):F1}× the time."));
+            lines.Add(F($"vs {other.Name} ({Describe(Headline(other))}): {gap * 100:+0.0;-0.0;0.0} points (≈{gap * evalImages:F0} of {evalImages} images){evidence} — {verdict}; {other.MeanTrainSeconds:F1} s per run."));
         }
+        if (featureExtractionSeconds >= 0.05)
+            lines.Add(F($"Runs on cached features also shared one extraction of backbone features ({featureExtractionSeconds:F1} s), not counted in their times."));
         lines.Add(holdout
             ? "Epochs were selected on a holdout cut from train, so validation accuracy is an honest estimate."
             : F($"Epochs were selected on the same validation split that is reported, so accuracies are optimistic (--selection holdout avoids this); one image is {100.0 / evalImages:F2} points."));

@@ -55,6 +55,28 @@ public class CompareCommandTests
     }
 
     [SkippableFact]
+    public void Shared_feature_extraction_is_counted_once_and_not_in_run_times()
+    {
+        using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 4);
+        using var output = new TempFolder();
+        using var cache = new TempFolder();
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var exit = CliApp.Run(["compare", "--data", data.Path, "--runs", "frozen,frozen+l1", "--augment", "none", "--epochs", "2",
+            "--cache-dir", cache.Path, "--out", output.Path], stdout, stderr);
+
+        Assert.True(exit == 0, stderr.ToString());
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "results.json")));
+        var runs = json.RootElement.GetProperty("runs").EnumerateArray().ToList();
+        var extraction = runs.Select(r => r.GetProperty("feature_extraction_seconds").GetDouble()).ToList();
+        Assert.True(extraction[0] > 0, "the first cached run computes the features");
+        Assert.Equal(0, extraction[1]);   // the second finds them in the cache
+        var total = json.RootElement.GetProperty("resources").GetProperty("feature_cache").GetProperty("compute_seconds").GetDouble();
+        Assert.Equal(total, extraction.Sum(), 6);
+        Assert.Contains("shared one extraction of backbone features", json.RootElement.GetProperty("conclusion").GetString());
+    }
+
+    [SkippableFact]
     public void Compare_runs_end_to_end_on_a_small_real_subset()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 12, valPerClass: 8);
