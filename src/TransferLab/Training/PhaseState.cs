@@ -83,14 +83,8 @@ internal sealed class PhaseState : IDisposable
         return FrozenPenalty + (Penalty() is { } p ? p.item<float>() : 0);
     }
 
-    /// <summary>The optimizer's moments and step counts, in TorchSharp's state format (for checkpoints).</summary>
-    public byte[] SaveOptimizerState()
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
-            Helper.save_state_dict(writer);
-        return buffer.ToArray();
-    }
+    /// <summary>Writes the optimizer's moments and step counts in TorchSharp's state format (for checkpoints).</summary>
+    public void SaveOptimizerState(BinaryWriter writer) => Helper.save_state_dict(writer);
 
     public void LoadOptimizerState(byte[] saved)
     {
