@@ -9,7 +9,8 @@ public sealed record BadImage(string Path, string Reason);
 /// Decodes every image of a split once, before training, and sets aside the ones that fail (truncated,
 /// empty, not an image, too large), so that one bad file found by a web scrape never stops a comparison
 /// hours in. The decoded images stay in the <see cref="ImageSource"/> for training. Images whose content is in
-/// <see cref="VerifiedImages"/> are not decoded again: they are decoded later, when training needs them.
+/// <see cref="VerifiedImages"/> are not decoded again: they are decoded later, when training needs them; the
+/// caller saves the list once it has checked every split.
 /// </summary>
 public static class ImageCheck
 {
@@ -31,7 +32,6 @@ public static class ImageCheck
                 bad[i] = new BadImage(samples[i].Path, e.Reason);
             }
         });
-        verified?.Save();
         var good = samples.Where((_, i) => bad[i] is null).ToList();
         return (good, bad.OfType<BadImage>().ToList());
     }

@@ -122,6 +122,7 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
         var verified = VerifiedImages.Open(CacheDirectory.Resolve(config.CacheDir));
         var (train, badTrain) = ImageCheck.Run(splits.Train.Samples, images, workers, cancel, verified);
         var (evaluation, badEval) = ImageCheck.Run(splits.Evaluation.Samples, images, workers, cancel, verified);
+        verified.Save();
         var bad = badTrain.Concat(badEval).ToList();
         ImageCheck.Enforce(bad, splits.Train.Count + splits.Evaluation.Count, config.Strict, config.MaxBadRatio);
         return bad.Count == 0 ? (splits, bad)

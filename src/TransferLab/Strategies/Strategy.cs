@@ -62,6 +62,10 @@ public sealed record Strategy(string Name, IReadOnlyList<StrategyPhase> Phases, 
         return depth >= 1 && depth > stageCount - phase.TrainedStages;
     }
 
+    /// <summary>Whether any phase of this strategy trains a parameter (what a run can change).</summary>
+    public bool TrainsInSomePhase(string parameterName, string headName, int stageCount) =>
+        Phases.Any(phase => Trains(phase, parameterName, headName, stageCount));
+
     /// <summary>Learning-rate multiplier of a parameter under <see cref="LayerDecay"/>.</summary>
     public double LearningRateScale(string parameterName, string headName, int stageCount) =>
         LayerDecay == 1.0 ? 1.0 : Math.Pow(LayerDecay, stageCount + 1 - DepthOf(parameterName, headName, stageCount));

@@ -49,7 +49,7 @@ public sealed class RunCheckpoint(string path, CheckpointIdentity identity, Acti
     {
         var stageCount = model.Config.StageBlocks.Count;
         var frozen = parameters
-            .Where(p => !strategy.Phases.Any(phase => Strategies.Strategy.Trains(phase, p.Name, model.Config.ClassifierName, stageCount)))
+            .Where(p => !strategy.TrainsInSomePhase(p.Name, model.Config.ClassifierName, stageCount))
             .Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         return model.Network.state_dict().Keys.Where(name => !frozen.Contains(name)).ToHashSet(StringComparer.Ordinal);
     }

@@ -12,7 +12,9 @@ public class VerifiedImagesTests
     private static (IReadOnlyList<BadImage> Bad, int Decoded) Check(string root, string cache, long maxPixels = ImageDecoder.DefaultMaxPixels)
     {
         using var images = new ImageSource(maxPixels: maxPixels);
-        var (_, bad) = ImageCheck.Run(Samples(root), images, workers: 2, verified: VerifiedImages.Open(cache));
+        var verified = VerifiedImages.Open(cache);
+        var (_, bad) = ImageCheck.Run(Samples(root), images, workers: 2, verified: verified);
+        verified.Save();
         return (bad, images.DecodeCount);
     }
 
