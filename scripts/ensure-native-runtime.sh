@@ -3,6 +3,9 @@
 # which Debian 12's libstdc++ (GCC 12) does not provide. On such a system we take libstdc++6 from
 # Debian 13 (trixie), with trixie pinned at priority 100 so that nothing else is upgraded from it
 # unless asked for by name. Idempotent: exits at once when the symbol version is already there.
+# It also installs jemalloc (libjemalloc2), which the CLI runs on when present: glibc's malloc fragments under
+# libtorch's per-batch tensors (see NativeAllocator.cs and docs/BENCHMARKS.md). jemalloc is optional; without it
+# the CLI works on glibc with a higher peak memory.
 set -euo pipefail
 
 readonly NEEDED_SYMBOL_VERSION="GLIBCXX_3.4.32"
@@ -17,8 +20,21 @@ has_needed_symbol() {
   [ -n "$lib" ] && grep -aq "$NEEDED_SYMBOL_VERSION" "$lib"
 }
 
+ensure_jemalloc() {
+  if ldconfig -p 2>/dev/null | grep -q 'libjemalloc\.so\.2'; then
+    echo "native runtime: jemalloc present"
+  elif [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    echo "native runtime: installing jemalloc (libjemalloc2)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjemalloc2 >/dev/null \
+      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjemalloc2 >/dev/null; }
+  else
+    echo "native runtime: jemalloc is not installed; the CLI will use glibc's malloc (higher peak memory)." >&2
+  fi
+}
+
 if has_needed_symbol; then
   echo "native runtime: $(libstdcxx_path) already provides $NEEDED_SYMBOL_VERSION"
+  ensure_jemalloc
   exit 0
 fi
 
@@ -52,6 +68,7 @@ apt-get install -y -qq -t trixie libstdc++6 >/dev/null
 
 if has_needed_symbol; then
   echo "native runtime: $(libstdcxx_path) now provides $NEEDED_SYMBOL_VERSION"
+  ensure_jemalloc
 else
   echo "native runtime: libstdc++6 from trixie was installed but $NEEDED_SYMBOL_VERSION is still missing" >&2
   exit 1

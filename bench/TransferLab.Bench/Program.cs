@@ -4,7 +4,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using TransferLab.Backbones;
+using TransferLab.Training;
 using static TorchSharp.torch;
+
+NativeAllocator.UseJemallocIfInstalled();   // as the CLI does, so the throughput is the CLI's
 
 var batchSizes = args.Length > 0 ? args[0].Split(',').Select(int.Parse).ToArray() : [4];
 var steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;

@@ -15,7 +15,8 @@ public sealed record RunEnvironment(
     string Cpu,
     int LogicalCores,
     int TorchThreads,
-    string StartedUtc)
+    string StartedUtc,
+    string Allocator = "unknown")
 {
     public static RunEnvironment Capture() => new(
         VersionOf(typeof(RunEnvironment).Assembly),
@@ -26,7 +27,8 @@ public sealed record RunEnvironment(
         CpuModel(),
         Environment.ProcessorCount,
         torch.get_num_threads(),
-        DateTime.UtcNow.ToString("O"));
+        DateTime.UtcNow.ToString("O"),
+        Training.NativeAllocator.Current);
 
     private static string VersionOf(Assembly assembly) =>
         (assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? assembly.GetName().Version?.ToString() ?? "unknown")

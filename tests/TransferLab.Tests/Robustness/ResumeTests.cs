@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using TransferLab.Cli;
+using TransferLab.Tests.Cli;
 
 namespace TransferLab.Tests.Robustness;
 
@@ -37,11 +38,7 @@ public class ResumeTests
     private static string RunAndKill(string[] args, Func<bool> killWhen, TimeSpan timeout)
     {
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var cli = Path.Combine(AppContext.BaseDirectory, "TransferLab.Cli.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(cli);
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
+        using var process = CliProcess.Start(args);
         process.OutputDataReceived += (_, line) => { if (line.Data is { } text) output.Enqueue(text); };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
