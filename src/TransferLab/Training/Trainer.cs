@@ -51,7 +51,8 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
                 var penalty = state.PenaltyValue();
                 var val = Evaluate(model, validation, seed, epoch, penalty, cancel, Reporter(spec, seed, epoch, "val", validation));
                 var hold = holdout is null ? null : Evaluate(model, holdout, seed, epoch, penalty, cancel, Reporter(spec, seed, epoch, "holdout", holdout));
-                // libtorch frees activations, but glibc keeps the pages; hand them back so RSS reflects what is in use.
+                // On glibc, libtorch frees activations but the arenas keep the pages; hand them back so RSS reflects what is
+                // in use. (Under jemalloc, which the CLI prefers, this touches only glibc's idle arena: a no-op.)
                 ProcessMemory.ReleaseFreedNativeMemory();
                 var metrics = new EpochMetrics(epoch, trainLoss, trainAcc, val.Loss, val.Accuracy, clock.Elapsed.TotalSeconds, rate,
                     ProcessMemory.ResidentMiB(), hold?.Loss, hold?.Accuracy);
