@@ -25,8 +25,10 @@ ensure_jemalloc() {
     echo "native runtime: jemalloc present"
   elif [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
     echo "native runtime: installing jemalloc (libjemalloc2)"
+    # Optional, so a failure here only warns.
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjemalloc2 >/dev/null \
-      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjemalloc2 >/dev/null; }
+      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjemalloc2 >/dev/null; } \
+      || echo "native runtime: could not install libjemalloc2; the CLI will use glibc's malloc (higher peak memory)." >&2
   else
     echo "native runtime: jemalloc is not installed; the CLI will use glibc's malloc (higher peak memory)." >&2
   fi
