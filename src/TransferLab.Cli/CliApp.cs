@@ -25,14 +25,29 @@ public static class CliApp
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var parse = BuildRoot(output, error).Parse(args);
-        if (parse.Errors.Count > 0)
+        var errors = parse.Errors.Select(e => e.Message).Concat(EmptyValues(parse)).ToList();
+        if (errors.Count > 0)
         {
-            foreach (var e in parse.Errors) error.WriteLine($"error: {e.Message}");
+            foreach (var e in errors) error.WriteLine($"error: {e}");
             error.WriteLine("Run 'transferlab --help' or 'transferlab COMMAND --help' for usage.");
             return BadInput;
         }
         return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
     }
+
+    /// <summary>
+    /// Options and arguments given as an empty string (<c>--data ""</c>, an unset shell variable): every value
+    /// here is a path, a name or a number, so an empty one is a mistake to name now rather than a crash later.
+    /// </summary>
+    private static IEnumerable<string> EmptyValues(ParseResult parse) =>
+        parse.CommandResult.Children.SelectMany(child => child switch
+        {
+            System.CommandLine.Parsing.OptionResult option when option.Tokens.Any(t => t.Value.Length == 0) =>
+                [$"{option.Option.Name} was given an empty value; give it a value or leave the option out."],
+            System.CommandLine.Parsing.ArgumentResult argument when argument.Tokens.Any(t => t.Value.Length == 0) =>
+                [$"{argument.Argument.Name.ToUpperInvariant()}: an empty value was given; remove it (an unset shell variable?)."],
+            _ => Array.Empty<string>(),
+        });
 
     /// <summary>Runs a command body, turning TransferLab's exceptions into one-paragraph messages and exit codes.</summary>
     public static int Guard(TextWriter error, Func<int> body)

@@ -10,8 +10,8 @@ namespace TransferLab.Training;
 /// libtorch allocates and frees a few hundred MB of activations and gradients per training step, next to
 /// long-lived blocks (decoded images, optimizer state). glibc's arenas fragment under that pattern and keep the
 /// freed pages: a fine-tuning run held 0.5 GB in use but 1.0–1.9 GB resident, and the notebook comparison peaked
-/// at 2.9 GB. Handing the pages back (malloc_trim, a fixed mmap threshold) keeps RSS low but makes fine-tuning
-/// 2–6× slower, because page faults are expensive on these virtual machines. jemalloc's size classes keep
+/// at 2.7 GiB. Handing the pages back (malloc_trim, a fixed mmap threshold) keeps RSS low but makes fine-tuning
+/// 1.3–6× slower, because page faults are expensive on these virtual machines. jemalloc's size classes keep
 /// fragmentation low without handing memory back, so RSS stays flat at the working set and no page is faulted
 /// twice (docs/BENCHMARKS.md has the measurements). The allocator must be chosen before the process starts, so
 /// <see cref="UseJemallocIfInstalled"/> replaces the process image with itself (same PID, arguments and
@@ -75,8 +75,9 @@ public static partial class NativeAllocator
     {
         try
         {
+            // Each argument ends with a NUL; drop only the last one, so empty arguments survive.
             var raw = File.ReadAllBytes("/proc/self/cmdline");
-            return Encoding.UTF8.GetString(raw).TrimEnd('\0').Split('\0');
+            return raw.Length == 0 ? null : Encoding.UTF8.GetString(raw, 0, raw.Length - 1).Split('\0');
         }
         catch (IOException) { return null; }
     }

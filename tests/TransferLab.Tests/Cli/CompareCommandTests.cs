@@ -14,6 +14,18 @@ public class CompareCommandTests
         return CompareCommand.ToConfig(parse);
     }
 
+    [Theory]
+    [InlineData("--data", "compare", "--data", "")]
+    [InlineData("--model", "predict", "--model", "", "ant.jpg")]
+    [InlineData("PATHS", "predict", "--model", "m.tlmodel", "ant.jpg", "")]
+    public void An_empty_value_is_named_instead_of_crashing(string named, params string[] args)
+    {
+        var error = new StringWriter();
+        Assert.Equal(CliApp.BadInput, CliApp.Run(args, TextWriter.Null, error));
+        Assert.Contains(named, error.ToString());
+        Assert.Contains("empty value", error.ToString());
+    }
+
     [Fact]
     public void Defaults_are_the_notebook_protocol()
     {
