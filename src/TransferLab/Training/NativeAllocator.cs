@@ -49,7 +49,7 @@ public static partial class NativeAllocator
         if (!OperatingSystem.IsLinux()) return;
         if (string.Equals(Environment.GetEnvironmentVariable(ChoiceVariable), "system", StringComparison.OrdinalIgnoreCase)) return;
         if (Environment.GetEnvironmentVariable(AttemptVariable) is not null || IsJemallocLoaded()) return;
-        if (FindJemalloc() is not { } library) return;
+        if (InstalledJemalloc is not { } library) return;
         if (CommandLine() is not { Length: > 0 } arguments) return;
 
         var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
@@ -61,7 +61,8 @@ public static partial class NativeAllocator
         // Only reached when execve failed: carry on with the C library's allocator.
     }
 
-    private static string? FindJemalloc() =>
+    /// <summary>Path of the installed <c>libjemalloc.so.2</c>, or null when there is none in the usual library folders.</summary>
+    public static string? InstalledJemalloc =>
         LibraryDirectories.Select(directory => Path.Combine(directory, JemallocFile)).FirstOrDefault(File.Exists);
 
     private static bool IsJemallocLoaded()

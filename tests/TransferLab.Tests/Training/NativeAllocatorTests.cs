@@ -6,8 +6,6 @@ namespace TransferLab.Tests.Training;
 
 public class NativeAllocatorTests
 {
-    private static readonly string Jemalloc = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
-
     private static string AllocatorOfRun(IReadOnlyDictionary<string, string>? environment)
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 2, valPerClass: 1);
@@ -23,7 +21,8 @@ public class NativeAllocatorTests
     public void The_cli_runs_on_jemalloc_when_it_is_installed_and_records_it()
     {
         TestData.RequireHymenoptera();
-        Skip.IfNot(OperatingSystem.IsLinux() && File.Exists(Jemalloc), $"{Jemalloc} is not installed (scripts/ensure-native-runtime.sh installs it)");
+        Skip.IfNot(OperatingSystem.IsLinux() && NativeAllocator.InstalledJemalloc is not null,
+            "libjemalloc.so.2 is not installed (scripts/ensure-native-runtime.sh installs it)");
         Assert.Equal("jemalloc", AllocatorOfRun(null));
     }
 
