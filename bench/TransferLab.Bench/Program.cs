@@ -1,6 +1,6 @@
 // Fine-tuning throughput: full train steps (zero_grad → forward → loss → backward → Adam step) of the
 // pretrained ResNet-18 on fixed random images, as bench/pytorch_throughput.py does in PyTorch.
-// Usage: TransferLab.Bench BATCH[,BATCH...] [STEPS] [THREADS]    Prints one JSON line per batch size.
+// Usage: TransferLab.Bench BATCH[,BATCH...] [STEPS] [THREADS] [fp32|bf16-mixed]    Prints one JSON line per batch size.
 using System.Diagnostics;
 using System.Globalization;
 using TransferLab.Backbones;
@@ -12,12 +12,14 @@ NativeAllocator.UseJemallocIfInstalled();   // as the CLI does, so the throughpu
 var batchSizes = args.Length > 0 ? args[0].Split(',').Select(int.Parse).ToArray() : [4];
 var steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
 var threads = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : Environment.ProcessorCount;
+var precision = args.Length > 3 && args[3] == "bf16-mixed" ? Precision.Bf16Mixed : Precision.Fp32;
 set_num_threads(threads);
 manual_seed(0);
 var backbone = BackboneRegistry.Get(BackboneRegistry.ResNet18ImageNet);
 foreach (var batch in batchSizes)
 {
     using var model = backbone.CreateClassifier(["a", "b"], seed: 0);
+    model.SetBackbonePrecision(precision);
     model.Network.train();
     using var optimizer = optim.Adam(model.Network.parameters(), lr: 1e-4, weight_decay: 1e-3);
     using var images = rand(batch, 3, 224, 224);
@@ -35,5 +37,5 @@ foreach (var batch in batchSizes)
     var clock = Stopwatch.StartNew();
     for (var i = 0; i < steps; i++) Step();
     var seconds = clock.Elapsed.TotalSeconds;
-    Console.WriteLine(FormattableString.Invariant($"{{\"framework\": \"transferlab\", \"batch\": {batch}, \"steps\": {steps}, \"images_per_second\": {batch * steps / seconds:F2}}}"));
+    Console.WriteLine(FormattableString.Invariant($"{{\"framework\": \"transferlab\", \"precision\": \"{precision}\", \"batch\": {batch}, \"steps\": {steps}, \"images_per_second\": {batch * steps / seconds:F2}}}"));
 }

@@ -34,7 +34,19 @@ public static class CompareCommand
     private static readonly Option<FeatureCaching> CacheFeatures = new("--cache-features") { Description = "auto: train frozen runs (bn=eval) on cached backbone features where exact (--augment none) or with --cache-views; on: also with augmentation; off", DefaultValueFactory = _ => FeatureCaching.Auto };
     private static readonly Option<int> CacheViews = new("--cache-views") { Description = "Augmented views per training image kept in the feature cache, cycled over epochs", DefaultValueFactory = _ => 0 };
     private static readonly Option<string?> CacheDir = new("--cache-dir") { Description = "Cache folder (default $TRANSFERLAB_CACHE_DIR, else ~/.cache/transferlab)" };
-    private static readonly Option<Precision> PrecisionOption = new("--precision") { Description = "fp32, or bf16 for frozen backbones (runs that train the backbone stay fp32)", DefaultValueFactory = _ => Precision.Fp32 };
+    private static readonly Option<Precision> PrecisionOption = new("--precision")
+    {
+        Description = "fp32; bf16: frozen backbones compute in bfloat16 (runs that train the backbone stay fp32); " +
+            "bf16-mixed: as bf16, and backbones that train compute in bfloat16 from fp32 weights (mixed precision)",
+        DefaultValueFactory = _ => Precision.Fp32,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+            if (PrecisionNames.TryParse(text, out var precision)) return precision;
+            result.AddError($"--precision '{text}' is not one of {PrecisionNames.Choices}");
+            return Precision.Fp32;
+        },
+    };
     private static readonly Option<bool> Strict = new("--strict") { Description = "Fail on any unreadable image instead of skipping it" };
     private static readonly Option<double> MaxBadRatio = new("--max-bad-ratio") { Description = "Largest share of unreadable images to skip; more fails the comparison", DefaultValueFactory = _ => 0.1 };
     private static readonly Option<long> MaxPixels = new("--max-pixels") { Description = "Refuse images with more pixels, from their header (decompression-bomb guard)", DefaultValueFactory = _ => TransferLab.Data.ImageDecoder.DefaultMaxPixels };

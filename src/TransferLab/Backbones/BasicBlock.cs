@@ -43,9 +43,9 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
-        var x = relu.call(bn1.call(conv1.call(input)));
-        x = bn2.call(conv2.call(x));
-        var identity = downsample is null ? input : downsample.call(input);
+        var x = relu.call(bn1.call(MixedPrecision.Call(conv1, input)));
+        x = bn2.call(MixedPrecision.Call(conv2, x));
+        var identity = downsample is null ? input : MixedPrecision.Call(downsample, input);
         return x.add_(identity).relu_();
     }
 

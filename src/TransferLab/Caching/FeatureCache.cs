@@ -18,7 +18,9 @@ public sealed record FeatureCacheStats(int Hits, int Computed, double ComputeSec
 /// </summary>
 public sealed class FeatureCache(string directory, ImageSource images, int batchSize, int workers)
 {
-    private const string FormatVersion = "features/1";
+    // Part of every key: bump it when the backbone's arithmetic changes, so older features are never reused.
+    // 2: bf16 activations channels-last (a different summation order in every bf16 convolution).
+    private const string FormatVersion = "features/2";
     private readonly Dictionary<string, FeatureStore> _stores = new(StringComparer.Ordinal);
     private int _hits, _computed;
     private double _computeSeconds;

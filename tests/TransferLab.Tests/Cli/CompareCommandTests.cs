@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TransferLab.Backbones;
 using TransferLab.Cli;
 using TransferLab.Cli.Commands;
 using TransferLab.Regularization;
@@ -49,6 +50,24 @@ public class CompareCommandTests
         Assert.Equal([3, 4], config.Seeds);
         Assert.Equal((1e-4, 0.01, 0.002), (config.LearningRate!.Value, config.WeightDecay!.Value, config.L1!.Value));
         Assert.Equal(L1Scope.All, config.L1Scope);
+    }
+
+    [Theory]
+    [InlineData("fp32", Precision.Fp32)]
+    [InlineData("BF16", Precision.Bf16)]
+    [InlineData("bf16-mixed", Precision.Bf16Mixed)]
+    public void Precision_is_named_as_users_write_it(string name, Precision expected)
+    {
+        Assert.Equal(expected, Parse("--data", "d", "--precision", name).Precision);
+        Assert.Equal(name.ToLowerInvariant(), PrecisionNames.Of(expected));
+    }
+
+    [Fact]
+    public void An_unknown_precision_is_refused_with_the_choices()
+    {
+        var error = new StringWriter();
+        Assert.Equal(CliApp.BadInput, CliApp.Run(["compare", "--data", "d", "--precision", "fp16"], TextWriter.Null, error));
+        Assert.Contains("--precision 'fp16' is not one of fp32, bf16, bf16-mixed", error.ToString());
     }
 
     [Fact]

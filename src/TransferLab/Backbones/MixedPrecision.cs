@@ -1,0 +1,41 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace TransferLab.Backbones;
+
+/// <summary>
+/// Mixed-precision forward for <see cref="Precision.Bf16Mixed"/>, done by hand because TorchSharp has no
+/// autocast: a bf16 activation reaching a convolution with fp32 weights is convolved with a bf16 copy of the
+/// weight. The copy is an autograd op, so the gradient arrives at the fp32 parameter as fp32 and the
+/// optimizer, regularizers, checkpoints and saved models never see bf16. BatchNorm needs nothing: libtorch's
+/// CPU kernel takes bf16 input with fp32 weights and running statistics (and accumulates in fp32).
+/// </summary>
+internal static class MixedPrecision
+{
+    /// <summary>Calls <paramref name="module"/> on <paramref name="x"/>, casting convolution weights to x's bf16 where they differ.</summary>
+    public static Tensor Call(Module<Tensor, Tensor> module, Tensor x)
+    {
+        switch (module)
+        {
+            case Conv2d conv when x.dtype == ScalarType.BFloat16 && conv.weight!.dtype != ScalarType.BFloat16:
+                if (conv.padding_type is not null || conv.padding_mode != TorchSharp.PaddingModes.Zeros)
+                    throw new NotSupportedException("bf16-mixed supports convolutions with explicit zero padding only");
+                // One copy that is both bf16 and channels-last (the cast keeps the permuted strides), like the activations.
+                var weight = conv.weight.permute(0, 2, 3, 1).to_type(ScalarType.BFloat16).permute(0, 3, 1, 2);
+                return functional.conv2d(x, weight, conv.bias?.to_type(ScalarType.BFloat16),
+                    conv.stride, conv.padding, conv.dilation, conv.groups);
+            case Sequential sequence:   // torchvision's downsample: Sequential(conv, bn)
+                foreach (var child in sequence.children()) x = Call((Module<Tensor, Tensor>)child, x);
+                return x;
+            default:
+                return module.call(x);
+        }
+    }
+
+    /// <summary>
+    /// The same [N, C, H, W] tensor stored channels-last (NHWC strides). TorchSharp has no memory-format
+    /// argument, so this is the permute-copy-permute that <c>torch.channels_last</c> amounts to.
+    /// </summary>
+    public static Tensor ChannelsLast(Tensor x) => x.dim() == 4 ? x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : x;
+}
