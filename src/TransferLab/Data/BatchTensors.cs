@@ -14,7 +14,16 @@ public static class BatchTensors
         return scope.MoveToOuter(images);
     }
 
-    public static Tensor Features(FeatureBatch batch) => tensor(batch.Features, [batch.Count, batch.FeatureCount]);
+    /// <summary>
+    /// Features in libtorch's own (64-byte aligned) memory, like the backbone's output: the head's matrix multiply
+    /// sums in an order that depends on alignment, and a tensor over a managed array is not aligned alike — the
+    /// same features then give logits one rounding apart, and replayed runs must equal computed ones exactly.
+    /// </summary>
+    public static Tensor Features(FeatureBatch batch)
+    {
+        using var managed = tensor(batch.Features, [batch.Count, batch.FeatureCount]);
+        return managed.clone();
+    }
 
     public static Tensor Labels(Batch batch) => tensor(batch.Labels, ScalarType.Int64);
 }

@@ -68,6 +68,7 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
                 $"but its checkpoint {Path.Combine(outputDir, interrupted.Checkpoint)} is missing; restore it, or add --restart-unfinished to train that run from its first epoch");
         foreach (var seed in config.Seeds)
         {
+            using var passes = new BackbonePasses();
             var (trainSamples, holdoutSamples) = holdoutSelection
                 ? HoldoutSplit.Split(splits.Train.Samples, config.HoldoutFraction, seed)
                 : (splits.Train.Samples, null);
@@ -80,7 +81,8 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
                     continue;
                 }
                 var plan = RunPlan.For(spec, config);
-                var checkpoint = CheckpointFor(config, spec, plan, seed, splits.Classes, fingerprint, backbone.Fingerprint, outputDir,
+                var (recordTo, replayFrom) = passes.For(spec, plan, config);
+                var checkpoint = replayFrom is not null ? null : CheckpointFor(config, spec, plan, seed, splits.Classes, fingerprint, backbone.Fingerprint, outputDir,
                     epochsDone => { unfinished = new UnfinishedRun(spec.Name, seed, epochsDone, CheckpointPath(spec, seed)); ResultStore.Save(outputDir, Snapshot()); });
                 if (restartUnfinished) checkpoint?.Delete();
                 var extractionBefore = features.Stats.ComputeSeconds;
@@ -90,9 +92,9 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
                     var sources = new RunSources(plan, model, backbone.Fingerprint, loaders, features, cancel);
                     var outcome = trainer.Train(model, spec, seed, sources.Training(trainSamples, spec.BatchSize),
                         sources.Evaluation(splits.Evaluation.Samples), holdoutSamples is null ? null : sources.Evaluation(holdoutSamples), cancel,
-                        checkpoint);
+                        checkpoint, recordTo, replayFrom);
                     var result = RunResult.From(spec, seed, outcome, plan.UseFeatureCache, plan.Precision,
-                        features.Stats.ComputeSeconds - extractionBefore);
+                        features.Stats.ComputeSeconds - extractionBefore) with { BackbonePassFrom = replayFrom?.RecordedBy };
                     results.Add(result);
                     if (config.SaveModels && result.Status == RunStatus.Completed &&
                         (!models.TryGetValue(spec.Name, out var saved) || result.SelectedValAcc > saved.ValAcc))
@@ -179,8 +181,12 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
         var comparisons = ComparisonStatistics.Compare(runs, dataset.EvalLabels);
         return new ComparisonResult(ComparisonResult.CurrentSchema, config, specs, environment, dataset, tuning, runs, summary, comparisons,
             resources, models, Conclusion.Write(summary, comparisons, dataset.EvalImages, config.Selection,
-                resources.FeatureCache.ComputeSeconds), unfinished);
+                resources.FeatureCache.ComputeSeconds, ReplayedPasses(runs)), unfinished);
     }
+
+    /// <summary>Which run replayed which run's backbone pass (each pair once, over seeds).</summary>
+    private static IReadOnlyList<(string Run, string From)> ReplayedPasses(IEnumerable<RunResult> runs) =>
+        runs.Where(r => r.BackbonePassFrom is not null).Select(r => (r.Name, r.BackbonePassFrom!)).Distinct().ToList();
 }
 
 /// <summary>The batch sources of one run: cached features or images, per its <see cref="RunPlan"/>.</summary>
@@ -198,6 +204,32 @@ internal sealed class RunSources(RunPlan plan, ImageClassifier model, string fin
         ? new CachedFeatureSource(samples, _ => cache.Get(model, fingerprint, samples, loaders.EvalTransform, 0, cancel),
             1, _featureCount, loaders.EvalBatchSize)
         : loaders.Evaluation(samples);
+}
+
+/// <summary>
+/// The backbone passes recorded so far for one seed, by what determines them: batch size, precision and
+/// BatchNorm mode (the seed, samples and transforms are the same for every run of the seed). A run with a
+/// frozen backbone that is not on the feature cache replays a pass that covers its epochs, or records one.
+/// </summary>
+internal sealed class BackbonePasses : IDisposable
+{
+    private readonly Dictionary<string, BackbonePass> _passes = new(StringComparer.Ordinal);
+
+    public (BackbonePass? RecordTo, BackbonePass? ReplayFrom) For(RunSpec spec, RunPlan plan, ComparisonConfig config)
+    {
+        var frozenBackbone = spec.Strategy.Phases.All(p => p.TrainedStages == 0);
+        if (!frozenBackbone || plan.UseFeatureCache || config.CacheFeatures == FeatureCaching.Off) return (null, null);
+        var key = $"{spec.BatchSize}|{plan.Precision}|{spec.Strategy.BatchNorm}";
+        if (_passes.TryGetValue(key, out var recorded) && recorded.Covers(spec.Epochs)) return (null, recorded);
+        recorded?.Dispose();
+        return (_passes[key] = new BackbonePass(spec.Name), null);
+    }
+
+    public void Dispose()
+    {
+        foreach (var pass in _passes.Values) pass.Dispose();
+        _passes.Clear();
+    }
 }
 
 /// <summary>Builds the train and evaluation loaders of a comparison from its configuration.</summary>

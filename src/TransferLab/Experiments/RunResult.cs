@@ -14,6 +14,7 @@ public enum RunStatus { Completed, Diverged }
 /// <param name="TrainSeconds">Time the run trained and evaluated, without <paramref name="FeatureExtractionSeconds"/>.</param>
 /// <param name="FeatureExtractionSeconds">Time this run spent computing backbone features into the shared cache. Whichever
 /// cached run comes first pays it for all, so it is kept apart from <paramref name="TrainSeconds"/> to compare runs fairly.</param>
+/// <param name="BackbonePassFrom">The earlier run whose frozen-backbone pass this run replayed (identical numbers; its time is the head's only).</param>
 public sealed record RunResult(
     string Name,
     int Seed,
@@ -34,7 +35,8 @@ public sealed record RunResult(
     Backbones.Precision BackbonePrecision,
     IReadOnlyList<EpochMetrics> History,
     IReadOnlyList<int> ValPredictions,
-    double FeatureExtractionSeconds = 0)
+    double FeatureExtractionSeconds = 0,
+    string? BackbonePassFrom = null)
 {
     public static RunResult From(RunSpec spec, int seed, RunOutcome outcome, bool featureCache, Backbones.Precision precision,
         double featureExtractionSeconds = 0) => new(

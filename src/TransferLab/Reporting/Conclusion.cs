@@ -14,8 +14,9 @@ public static class Conclusion
     public const double Alpha = 0.05;
 
     /// <param name="featureExtractionSeconds">Backbone features computed for the cache during the comparison (shared, counted once).</param>
+    /// <param name="replayedPasses">Runs that replayed an earlier run's frozen-backbone pass, and that run.</param>
     public static string Write(IReadOnlyList<RunSummary> summary, IReadOnlyList<PairComparison> comparisons, int evalImages,
-        SelectionMode selection, double featureExtractionSeconds = 0)
+        SelectionMode selection, double featureExtractionSeconds = 0, IReadOnlyList<(string Run, string From)>? replayedPasses = null)
     {
         if (summary.Count == 0) return "No run finished.";
         var holdout = selection == SelectionMode.Holdout;
@@ -38,6 +39,8 @@ public static class Conclusion
         }
         if (featureExtractionSeconds >= 0.05)
             lines.Add(F($"Runs on cached features also shared one extraction of backbone features ({featureExtractionSeconds:F1} s), not counted in their times."));
+        foreach (var (run, from) in replayedPasses ?? [])
+            lines.Add($"{run} trained its head on the backbone pass {from} computed (same frozen backbone, seed and batches: identical numbers), so its time is the head's only.");
         lines.Add(holdout
             ? "Epochs were selected on a holdout cut from train, so validation accuracy is an honest estimate."
             : F($"Epochs were selected on the same validation split that is reported, so accuracies are optimistic (--selection holdout avoids this); one image is {100.0 / evalImages:F2} points."));

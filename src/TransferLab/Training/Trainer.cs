@@ -18,9 +18,18 @@ namespace TransferLab.Training;
 public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
 {
     /// <param name="checkpoint">Where to save the run's state after every epoch, and to resume it from when the file exists.</param>
+    /// <param name="recordTo">Records what the (frozen) backbone computes, for runs that can replay it.</param>
+    /// <param name="replayFrom">A recorded pass of this run's frozen backbone to train the head on instead of images.</param>
     public RunOutcome Train(ImageClassifier model, RunSpec spec, int seed, IBatchSource train, IBatchSource validation,
-        IBatchSource? holdout = null, CancellationToken cancel = default, RunCheckpoint? checkpoint = null)
+        IBatchSource? holdout = null, CancellationToken cancel = default, RunCheckpoint? checkpoint = null,
+        BackbonePass? recordTo = null, BackbonePass? replayFrom = null)
     {
+        if (replayFrom is not null)
+        {
+            train = replayFrom.Replay("train", train);
+            validation = replayFrom.Replay("val", validation);
+            if (holdout is not null) holdout = replayFrom.Replay("holdout", holdout);
+        }
         var parameters = model.NamedParameters();
         var trainableCount = spec.Strategy.Phases.Max(phase => PhaseState.Partition(model, phase, parameters).Trainable.Sum(p => p.Parameter.numel()));
         using var frozenNorms = new FrozenBatchNormWatch(model, spec.Strategy, parameters);
@@ -47,16 +56,21 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
                     resumed = null;
                 }
                 var rate = LearningRateSchedule.At(spec.Schedule, state.BaseRate, epoch, spec.Epochs);
-                var (trainLoss, trainAcc) = TrainEpoch(model, spec, state, seed, epoch, train, cancel);
+                var (trainLoss, trainAcc) = TrainEpoch(model, spec, state, seed, epoch, train, cancel, Recorder(recordTo, epoch, "train"));
+                recordTo?.EndTrainPhase(epoch, model.Network);
+                replayFrom?.RestoreBuffersAfterTraining(epoch, model.Network);
                 var penalty = state.PenaltyValue();
-                var val = Evaluate(model, validation, seed, epoch, penalty, cancel, Reporter(spec, seed, epoch, "val", validation));
-                var hold = holdout is null ? null : Evaluate(model, holdout, seed, epoch, penalty, cancel, Reporter(spec, seed, epoch, "holdout", holdout));
+                var val = Evaluate(model, validation, seed, epoch, penalty, cancel, Reporter(spec, seed, epoch, "val", validation),
+                    Recorder(recordTo, epoch, "val"));
+                var hold = holdout is null ? null : Evaluate(model, holdout, seed, epoch, penalty, cancel, Reporter(spec, seed, epoch, "holdout", holdout),
+                    Recorder(recordTo, epoch, "holdout"));
                 // On glibc, libtorch frees activations but the arenas keep the pages; hand them back so RSS reflects what is
                 // in use. (Under jemalloc, which the CLI prefers, this touches only glibc's idle arena: a no-op.)
                 ProcessMemory.ReleaseFreedNativeMemory();
                 var metrics = new EpochMetrics(epoch, trainLoss, trainAcc, val.Loss, val.Accuracy, clock.Elapsed.TotalSeconds, rate,
                     ProcessMemory.ResidentMiB(), hold?.Loss, hold?.Accuracy);
                 run.Record(metrics, hold?.Accuracy ?? val.Accuracy, val.Predictions);
+                recordTo?.EndEpoch(epoch);
                 if (checkpoint is not null && epoch + 1 < spec.Epochs)
                     checkpoint.Save(model, changing, run, frozenNorms, state, epoch + 1, PhaseIndex(spec, phase), run.EarlierSeconds + total.Elapsed.TotalSeconds);
                 progress?.Report(new EpochCompleted(spec.Name, seed, spec.Epochs, metrics));
@@ -81,6 +95,9 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         return outcome;
     }
 
+    private static Action<Batch, Tensor>? Recorder(BackbonePass? pass, int epoch, string phase) =>
+        pass is null ? null : (batch, features) => pass.Add(epoch, phase, batch, features);
+
     private static int PhaseIndex(RunSpec spec, StrategyPhase phase) =>
         spec.Strategy.Phases.Select((p, i) => (p, i)).First(x => ReferenceEquals(x.p, phase) || x.p == phase).i;
 
@@ -89,7 +106,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
     /// <paramref name="lossOffset"/>), accuracy, and the predicted class of every sample in split order.
     /// </summary>
     public static EvaluationResult Evaluate(ImageClassifier model, IBatchSource loader, int seed = 0, int epoch = 0,
-        double lossOffset = 0, CancellationToken cancel = default, Action<Batch>? afterBatch = null)
+        double lossOffset = 0, CancellationToken cancel = default, Action<Batch>? afterBatch = null, Action<Batch, Tensor>? onFeatures = null)
     {
         model.Network.eval();
         using var noGrad = no_grad();
@@ -99,7 +116,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         {
             using var scope = NewDisposeScope();
             var labels = BatchTensors.Labels(batch);
-            var logits = Logits(model, batch);
+            var logits = Logits(model, batch, onFeatures);
             var loss = functional.cross_entropy(logits, labels);
             var predicted = logits.argmax(1).data<long>().ToArray();
             for (var i = 0; i < predicted.Length; i++) predictions[batch.SampleIndices[i]] = (int)predicted[i];
@@ -111,7 +128,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
 
     /// <summary>One train phase: zero_grad → forward → loss + penalty → backward → step, with the scheduled rate.</summary>
     private (double Loss, double Accuracy) TrainEpoch(ImageClassifier model, RunSpec spec, PhaseState state, int seed, int epoch,
-        IBatchSource loader, CancellationToken cancel)
+        IBatchSource loader, CancellationToken cancel, Action<Batch, Tensor>? onFeatures)
     {
         SetTrainMode(model, spec.Strategy);
         var phase = new PhaseAccumulator();
@@ -125,7 +142,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
             var labels = BatchTensors.Labels(batch);
 
             state.Optimizer.zero_grad();
-            var logits = Logits(model, batch);
+            var logits = Logits(model, batch, onFeatures);
             var loss = functional.cross_entropy(logits, labels);
             if (state.Penalty() is { } penalty) loss = loss + penalty;
             var lossValue = loss.item<float>();
@@ -140,13 +157,23 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         return (phase.Loss, phase.Accuracy);
     }
 
-    /// <summary>Images go through the whole network; cached features only through the head.</summary>
-    private static Tensor Logits(ImageClassifier model, Batch batch) => batch switch
+    /// <summary>
+    /// Images go through the whole network (what the backbone computes is handed to <paramref name="onFeatures"/>);
+    /// cached or replayed features only through the head.
+    /// </summary>
+    private static Tensor Logits(ImageClassifier model, Batch batch, Action<Batch, Tensor>? onFeatures) => batch switch
     {
-        ImageBatch images => model.Forward(BatchTensors.Images(images)),
+        ImageBatch images when onFeatures is null => model.Forward(BatchTensors.Images(images)),
+        ImageBatch images => HeadOf(model, batch, model.Features(BatchTensors.Images(images)), onFeatures),
         FeatureBatch features => model.Head.call(BatchTensors.Features(features)),
         _ => throw new ArgumentException($"unknown batch type {batch.GetType().Name}", nameof(batch)),
     };
+
+    private static Tensor HeadOf(ImageClassifier model, Batch batch, Tensor features, Action<Batch, Tensor> onFeatures)
+    {
+        onFeatures(batch, features);
+        return model.Head.call(features);
+    }
 
     private Action<Batch> Reporter(RunSpec spec, int seed, int epoch, string phase, IBatchSource loader)
     {
