@@ -20,6 +20,8 @@ echo "== TransferLab: notebook protocol, fp32; bf16 frozen backbones; bf16 also 
 timed tl-fp32 dotnet "$cli" compare --data "$data" --epochs "$epochs" --threads "$threads" --out "$out/tl-fp32"
 timed tl-bf16 dotnet "$cli" compare --data "$data" --epochs "$epochs" --threads "$threads" --precision bf16 --out "$out/tl-bf16"
 timed tl-bf16-mixed dotnet "$cli" compare --data "$data" --epochs "$epochs" --threads "$threads" --precision bf16-mixed --out "$out/tl-bf16-mixed"
+# The same fp32 comparison with every run computing its own backbone pass (no shared pass, no feature cache).
+timed tl-fp32-unshared dotnet "$cli" compare --data "$data" --epochs "$epochs" --threads "$threads" --cache-features off --out "$out/tl-fp32-unshared"
 echo "== TransferLab: frozen on cached features (--augment none), cold then warm cache"
 rm -rf "$out/feature-cache"
 timed tl-cold dotnet "$cli" compare --data "$data" --runs frozen --augment none --epochs "$epochs" --threads "$threads" --cache-dir "$out/feature-cache" --out "$out/tl-cold"

@@ -10,7 +10,7 @@ ref_wall, ref_rss = timing("reference")
 ref_frozen = ref["frozen"]["seconds"]
 summary = {"pytorch": {"wall_seconds": ref_wall, "peak_rss_mib": ref_rss,
                        "best_val_acc": {k: v["best_val_acc"] for k, v in ref.items()}, "frozen_seconds": ref_frozen}}
-for name in ["tl-fp32", "tl-bf16", "tl-bf16-mixed", "tl-cold", "tl-warm"]:
+for name in ["tl-fp32", "tl-fp32-unshared", "tl-bf16", "tl-bf16-mixed", "tl-cold", "tl-warm"]:
     wall, rss = timing(name)
     r = results(name)
     summary[name] = {"wall_seconds": wall, "peak_rss_mib": rss,
@@ -29,6 +29,8 @@ json.dump(summary, open(f"{out}/performance.json", "w"), indent=1)
 
 print(f"(a)  notebook protocol fp32: TransferLab {summary['tl-fp32']['wall_seconds']:.1f} s vs PyTorch {ref_wall:.1f} s -> ratio {summary['tl-fp32']['wall_seconds'] / ref_wall:.3f}")
 print(f"     accuracy PyTorch {summary['pytorch']['best_val_acc']}  TransferLab {summary['tl-fp32']['best_val_acc']}")
+u = summary["tl-fp32-unshared"]
+print(f"     without the shared backbone pass (--cache-features off): {u['wall_seconds']:.1f} s -> ratio {u['wall_seconds'] / ref_wall:.3f}; accuracy {u['best_val_acc']}; run seconds {u['run_seconds']}")
 for name in ["tl-bf16", "tl-bf16-mixed"]:
     s = summary[name]
     print(f"(a') notebook protocol --precision {name[3:]}: {s['wall_seconds']:.1f} s -> ratio {s['wall_seconds'] / ref_wall:.3f}; accuracy {s['best_val_acc']}; run seconds {s['run_seconds']}")
