@@ -21,7 +21,10 @@ public static class Conclusion
         if (summary.Count == 0) return "No run finished.";
         var holdout = selection == SelectionMode.Holdout;
         SampleSummary Headline(RunSummary s) => holdout ? s.SelectedValAcc! : s.BestValAcc;
-        var ranked = summary.OrderByDescending(s => Headline(s).Mean).ThenBy(s => s.MeanTrainSeconds).ToList();
+        // Ties keep the order the runs were asked for. Not the faster first: a run that replayed another's backbone
+        // pass takes a fraction of a second without being cheaper as a strategy.
+        var ranked = summary.Select((s, index) => (s, index)).OrderByDescending(x => Headline(x.s).Mean).ThenBy(x => x.index)
+            .Select(x => x.s).ToList();
         var best = ranked[0];
         var metric = holdout ? "validation accuracy at the epoch chosen on the holdout" : "best-epoch validation accuracy";
         var lines = new List<string>
