@@ -1,4 +1,6 @@
 using SkiaSharp;
+using TransferLab.Data;
+using TransferLab.Data.Transforms;
 
 namespace TransferLab.Tests;
 
@@ -19,6 +21,18 @@ internal static class TestData
         Skip.IfNot(Directory.Exists(Path.Combine(HymenopteraDir, "train")),
             $"real dataset not found at {HymenopteraDir}; set TRANSFERLAB_TEST_DATA to a hymenoptera_data folder to run this test");
         return HymenopteraDir;
+    }
+
+    /// <summary>
+    /// The first <paramref name="perClass"/> real images of each class of a split, resized and centre-cropped as
+    /// for evaluation, in one batch.
+    /// </summary>
+    public static ImageBatch RealBatch(Func<DatasetSplits, ImageFolder> split, int perClass)
+    {
+        var samples = split(DatasetSplits.Open(RequireHymenoptera())).Samples.GroupBy(s => s.Label).SelectMany(g => g.Take(perClass)).ToList();
+        using var source = new ImageSource();
+        return new BatchLoader(samples, new ResizeThenCenterCrop(256, 224), source, samples.Count, workers: 2)
+            .Assemble(Enumerable.Range(0, samples.Count).ToArray(), seed: 0, epoch: 0);
     }
 
     public static IEnumerable<string> AllImageFiles(string root) =>

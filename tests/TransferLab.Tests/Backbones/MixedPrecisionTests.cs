@@ -1,6 +1,5 @@
 using TransferLab.Backbones;
 using TransferLab.Data;
-using TransferLab.Data.Transforms;
 using static TorchSharp.torch;
 using Tensor = TorchSharp.torch.Tensor;
 
@@ -14,11 +13,7 @@ public class MixedPrecisionTests
     /// <summary>Four real training images, two per class, as the train phase would see them (BatchNorm in training mode).</summary>
     private static (Tensor Images, Tensor Labels) RealBatch()
     {
-        var splits = DatasetSplits.Open(TestData.RequireHymenoptera());
-        var samples = splits.Train.Samples.GroupBy(s => s.Label).SelectMany(g => g.Take(2)).ToList();
-        using var source = new ImageSource();
-        var batch = new BatchLoader(samples, new ResizeThenCenterCrop(256, 224), source, samples.Count, workers: 1)
-            .Assemble(Enumerable.Range(0, samples.Count).ToArray(), seed: 0, epoch: 0);
+        var batch = TestData.RealBatch(splits => splits.Train, perClass: 2);
         return (BatchTensors.Images(batch), BatchTensors.Labels(batch));
     }
 

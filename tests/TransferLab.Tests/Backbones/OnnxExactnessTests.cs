@@ -2,7 +2,6 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using TransferLab.Backbones;
 using TransferLab.Data;
-using TransferLab.Data.Transforms;
 using static TorchSharp.torch;
 using Tensor = TorchSharp.torch.Tensor;
 
@@ -15,12 +14,8 @@ public class OnnxExactnessTests
 
     private static (Tensor Rgb01, int Count) RealImages()
     {
-        var splits = DatasetSplits.Open(TestData.RequireHymenoptera());
-        var samples = splits.Evaluation.Samples.GroupBy(s => s.Label).SelectMany(g => g.Take(ImagesPerClass)).ToList();
-        using var source = new ImageSource();
-        var loader = new BatchLoader(samples, new ResizeThenCenterCrop(256, 224), source, samples.Count, workers: 2);
-        var batch = loader.Assemble(Enumerable.Range(0, samples.Count).ToArray(), seed: 0, epoch: 0);
-        return (BatchTensors.Images(batch), samples.Count);
+        var batch = TestData.RealBatch(splits => splits.Evaluation, ImagesPerClass);
+        return (BatchTensors.Images(batch), batch.Count);
     }
 
     private static float[] RunOnnx(InferenceSession session, float[] chw)
