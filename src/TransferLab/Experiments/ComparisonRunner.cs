@@ -82,7 +82,7 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
                 }
                 var plan = RunPlan.For(spec, config);
                 var (recordTo, replayFrom) = passes.For(spec, plan, config);
-                var checkpoint = replayFrom is not null ? null : CheckpointFor(config, spec, plan, seed, splits.Classes, fingerprint, backbone.Fingerprint, outputDir,
+                var checkpoint = CheckpointFor(config, spec, plan, seed, splits.Classes, fingerprint, backbone.Fingerprint, outputDir,
                     epochsDone => { unfinished = new UnfinishedRun(spec.Name, seed, epochsDone, CheckpointPath(spec, seed)); ResultStore.Save(outputDir, Snapshot()); });
                 if (restartUnfinished) checkpoint?.Delete();
                 var extractionBefore = features.Stats.ComputeSeconds;
@@ -92,7 +92,9 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
                     var sources = new RunSources(plan, model, backbone.Fingerprint, loaders, features, cancel);
                     var outcome = trainer.Train(model, spec, seed, sources.Training(trainSamples, spec.BatchSize),
                         sources.Evaluation(splits.Evaluation.Samples), holdoutSamples is null ? null : sources.Evaluation(holdoutSamples), cancel,
-                        checkpoint, recordTo, replayFrom);
+                        // A replayed run takes a fraction of a second: no checkpoints (one left by an earlier process that computed
+                        // this run is not resumed, and is deleted below like any finished run's).
+                        replayFrom is null ? checkpoint : null, recordTo, replayFrom);
                     var result = RunResult.From(spec, seed, outcome, plan.UseFeatureCache, plan.Precision,
                         features.Stats.ComputeSeconds - extractionBefore) with { BackbonePassFrom = replayFrom?.RecordedBy };
                     results.Add(result);
@@ -217,7 +219,7 @@ internal sealed class BackbonePasses : IDisposable
 
     public (BackbonePass? RecordTo, BackbonePass? ReplayFrom) For(RunSpec spec, RunPlan plan, ComparisonConfig config)
     {
-        var frozenBackbone = spec.Strategy.Phases.All(p => p.TrainedStages == 0);
+        var frozenBackbone = spec.Strategy.KeepsBackboneFrozen();
         if (!frozenBackbone || plan.UseFeatureCache || config.CacheFeatures == FeatureCaching.Off) return (null, null);
         var key = $"{spec.BatchSize}|{plan.Precision}|{spec.Strategy.BatchNorm}";
         if (_passes.TryGetValue(key, out var recorded) && recorded.Covers(spec.Epochs)) return (null, recorded);

@@ -16,7 +16,7 @@ public sealed record RunPlan(bool UseFeatureCache, int CacheViews, Precision Pre
     /// </summary>
     public static RunPlan For(RunSpec spec, ComparisonConfig config)
     {
-        var frozenBackbone = spec.Strategy.Phases.All(p => p.TrainedStages == 0);
+        var frozenBackbone = spec.Strategy.KeepsBackboneFrozen();
         var precision = EffectivePrecision(frozenBackbone, config.Precision);
         var cacheable = frozenBackbone && spec.Strategy.BatchNorm == FrozenBatchNorm.Eval && config.CacheFeatures != FeatureCaching.Off;
         if (!cacheable) return new RunPlan(false, 0, precision);

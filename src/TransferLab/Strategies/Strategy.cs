@@ -62,6 +62,13 @@ public sealed record Strategy(string Name, IReadOnlyList<StrategyPhase> Phases, 
         return depth >= 1 && depth > stageCount - phase.TrainedStages;
     }
 
+    /// <summary>
+    /// True when no phase trains any backbone stage: the backbone is then a fixed function (of the image, or of the
+    /// batch with BatchNorm in training mode), which the feature cache, bf16 storage and shared passes rely on.
+    /// A method, not a property, so that it stays out of the serialized recipe.
+    /// </summary>
+    public bool KeepsBackboneFrozen() => Phases.All(p => p.TrainedStages == 0);
+
     /// <summary>Whether any phase of this strategy trains a parameter (what a run can change).</summary>
     public bool TrainsInSomePhase(string parameterName, string headName, int stageCount) =>
         Phases.Any(phase => Trains(phase, parameterName, headName, stageCount));
