@@ -70,22 +70,44 @@ public sealed class PretrainedBackbone(PretrainedConfig config, string fingerpri
     public ImageClassifier CreateClassifier(IReadOnlyList<string> classes, int seed, string? cacheDirectory = null)
     {
         if (classes.Count < 2) throw new InvalidInputException("a classifier needs at least two classes");
-        var weightsFile = ConvertedWeightsFile(cacheDirectory);
-        ResNet network;
-        try
-        {
-            network = NewNetwork(classes.Count, weightsFile);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // A damaged cache file is only a cache miss: convert again.
-            lock (_gate) File.Delete(weightsFile);
-            network = NewNetwork(classes.Count, ConvertedWeightsFile(cacheDirectory));
-        }
+        var network = NetworkFromCache(classes.Count, cacheDirectory) ?? NetworkWithImportedWeights(classes.Count);
         var classifier = new ImageClassifier(Config, network, classes);
         classifier.ResetHead(seed);
         return classifier;
     }
+
+    /// <summary>The network built from the converted-weights file, or null when the cache folder cannot be written.</summary>
+    private ResNet? NetworkFromCache(int classCount, string? cacheDirectory)
+    {
+        try
+        {
+            var weightsFile = ConvertedWeightsFile(cacheDirectory);
+            try
+            {
+                return NewNetwork(classCount, weightsFile);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A damaged cache file is only a cache miss: convert again.
+                lock (_gate) File.Delete(weightsFile);
+                return NewNetwork(classCount, ConvertedWeightsFile(cacheDirectory));
+            }
+        }
+        catch (Storage.FileWriteException)
+        {
+            return null;   // the cache is optional (the comparison warns once that it cannot be written)
+        }
+    }
+
+    private ResNet NetworkWithImportedWeights(int classCount)
+    {
+        var network = NewNetwork(classCount, weightsFile: null);
+        WeightLoader.Load(network, Weights, mayBeMissing: IsHeadOrCounter);
+        return network;
+    }
+
+    private bool IsHeadOrCounter(string key) =>
+        key.StartsWith(Config.ClassifierName + ".", StringComparison.Ordinal) || key.EndsWith(".num_batches_tracked", StringComparison.Ordinal);
 
     private ResNet NewNetwork(int classCount, string? weightsFile) =>
         new(Config.Name, BasicBlock.Factory, BasicBlock.Expansion, Config.StageBlocks.ToArray(), classCount,
@@ -99,9 +121,8 @@ public sealed class PretrainedBackbone(PretrainedConfig config, string fingerpri
         {
             if (File.Exists(path)) return path;
             using var network = NewNetwork(classCount: 2, weightsFile: null);
-            WeightLoader.Load(network, Weights, mayBeMissing: key =>
-                key.StartsWith(Config.ClassifierName + ".", StringComparison.Ordinal) || key.EndsWith(".num_batches_tracked", StringComparison.Ordinal));
-            Caching.AtomicFile.Write(path, stream => network.save(stream));
+            WeightLoader.Load(network, Weights, mayBeMissing: IsHeadOrCounter);
+            Storage.AtomicFile.Write(path, stream => network.save(stream));
             return path;
         }
     }

@@ -16,13 +16,15 @@ public sealed record FeatureCacheStats(int Hits, int Computed, double ComputeSec
 /// the view of the image and the image's content, and that is exactly the key. A random transform's view v of
 /// an image is drawn from (v, image content), so views are shared across seeds, splits and runs.
 /// </summary>
-public sealed class FeatureCache(string directory, ImageSource images, int batchSize, int workers)
+/// <param name="warn">Told once when the cache cannot be written; the features are then kept in memory only.</param>
+public sealed class FeatureCache(string directory, ImageSource images, int batchSize, int workers, Action<string>? warn = null)
 {
     // Part of every key: bump it when the backbone's arithmetic changes, so older features are never reused.
     // 2: bf16 activations channels-last (a different summation order in every bf16 convolution).
     private const string FormatVersion = "features/2";
     private readonly Dictionary<string, FeatureStore> _stores = new(StringComparer.Ordinal);
     private int _hits, _computed;
+    private bool _unwritable;
     private double _computeSeconds;
 
     public string Directory { get; } = directory;
@@ -46,9 +48,23 @@ public sealed class FeatureCache(string directory, ImageSource images, int batch
         if (missing.Count > 0)
         {
             Compute(model, samples, transform, view, hashes, missing, store, result, cancel);
-            store.Save();
+            TrySave(store);
         }
         return result;
+    }
+
+    private void TrySave(FeatureStore store)
+    {
+        if (_unwritable) return;
+        try
+        {
+            store.Save();
+        }
+        catch (Storage.FileWriteException e)
+        {
+            _unwritable = true;
+            warn?.Invoke($"{e.Message}; backbone features stay in memory for this comparison and are computed again next time");
+        }
     }
 
     public static string Key(string backboneFingerprint, Precision precision, IViewTransform transform, int view) =>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using TransferLab.Storage;
 
 namespace TransferLab.Caching;
 
@@ -54,9 +55,10 @@ public sealed class VerifiedImages
     }
 
     /// <summary>Writes the list if it grew. Failing to write is not an error: the next run decodes again.</summary>
-    public void Save()
+    /// <returns>Why the list could not be written, or null.</returns>
+    public string? Save()
     {
-        if (Volatile.Read(ref _added) == 0) return;
+        if (Volatile.Read(ref _added) == 0) return null;
         try
         {
             AtomicFile.Write(_path, stream =>
@@ -66,9 +68,11 @@ public sealed class VerifiedImages
                     writer.Write(FormattableString.Invariant($"{hash}\t{count}\n"));
             });
             _added = 0;
+            return null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (FileWriteException e)
         {
+            return e.Message;
         }
     }
 }

@@ -1,9 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using TransferLab.Storage;
 
 namespace TransferLab.Experiments;
 
-/// <summary>Reads and writes results.json. Writes go to a temporary file first and are renamed into place, so a crash never leaves a half-written file.</summary>
+/// <summary>
+/// Reads and writes results.json. Writes go through <see cref="AtomicFile"/>, so a crash never leaves a
+/// half-written file.
+/// </summary>
 public static class ResultStore
 {
     public const string FileName = "results.json";
@@ -20,11 +24,8 @@ public static class ResultStore
 
     public static string Save(string directory, ComparisonResult result)
     {
-        Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, FileName);
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(result, JsonOptions));
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.WriteText(path, JsonSerializer.Serialize(result, JsonOptions));
         return path;
     }
 
@@ -66,7 +67,8 @@ public static class ResultStore
     }
 
     /// <summary>Fails before any training when the output folder cannot be written.</summary>
-    public static void EnsureWritable(string directory)
+    /// <param name="option">The option that chose the folder, named in the error.</param>
+    public static void EnsureWritable(string directory, string option = "--out")
     {
         try
         {
@@ -77,7 +79,7 @@ public static class ResultStore
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidInputException($"output folder '{directory}' is not writable ({e.Message}); choose another with --out");
+            throw new InvalidInputException($"output folder '{directory}' is not writable ({e.Message}); choose another with {option}");
         }
     }
 }

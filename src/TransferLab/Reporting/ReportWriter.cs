@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using TransferLab.Caching;
+using TransferLab.Storage;
 using TransferLab.Experiments;
 
 namespace TransferLab.Reporting;

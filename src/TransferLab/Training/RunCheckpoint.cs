@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using TransferLab.Backbones;
 using TransferLab.Caching;
+using TransferLab.Storage;
 using static TorchSharp.torch;
 
 namespace TransferLab.Training;
