@@ -24,8 +24,9 @@ public static class CliApp
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        var parse = BuildRoot(output, error).Parse(args);
-        var errors = parse.Errors.Select(e => e.Message).Concat(EmptyValues(parse)).ToList();
+        // No response files: a path that starts with '@' is a path.
+        var parse = BuildRoot(output, error).Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        var errors = parse.Errors.Select(Describe).Concat(EmptyValues(parse)).ToList();
         if (errors.Count > 0)
         {
             foreach (var e in errors) error.WriteLine($"error: {e}");
@@ -34,6 +35,24 @@ public static class CliApp
         }
         return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
     }
+
+    /// <summary>A parse error in the user's terms: a value that does not convert names the option and what it takes.</summary>
+    private static string Describe(System.CommandLine.Parsing.ParseError error)
+    {
+        if (error.SymbolResult is not System.CommandLine.Parsing.OptionResult { Option: var option } result
+            || !error.Message.StartsWith("Cannot parse argument", StringComparison.Ordinal))
+            return error.Message;
+        var given = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        return $"{option.Name} '{given}' is not {Expected(Nullable.GetUnderlyingType(option.ValueType) ?? option.ValueType)}";
+    }
+
+    private static string Expected(Type type) => type switch
+    {
+        _ when type == typeof(int) || type == typeof(long) => "a whole number",
+        _ when type == typeof(double) || type == typeof(float) => "a number (e.g. 0.001 or 1e-3)",
+        { IsEnum: true } => "one of " + string.Join("|", Enum.GetNames(type).Select(n => n.ToLowerInvariant())),
+        _ => "a valid value",
+    };
 
     /// <summary>
     /// Options and arguments given as an empty string (<c>--data ""</c>, an unset shell variable): every value
@@ -58,12 +77,18 @@ public static class CliApp
         }
         catch (InvalidInputException e)
         {
-            error.WriteLine($"error: {e.Message}");
+            error.WriteLine($"error: {Rendering.TerminalText.Safe(e.Message)}");
             return BadInput;
         }
         catch (TransferLabException e)
         {
-            error.WriteLine($"error: {e.Message}");
+            error.WriteLine($"error: {Rendering.TerminalText.Safe(e.Message)}");
+            return Failure;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A file-system failure no TransferLab code anticipated: still one line, not a stack trace.
+            error.WriteLine($"error: {Rendering.TerminalText.Safe(e.Message)}");
             return Failure;
         }
         catch (OperationCanceledException)

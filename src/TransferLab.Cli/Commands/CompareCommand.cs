@@ -16,7 +16,7 @@ public static class CompareCommand
     private static readonly Option<string?> Data = new("--data") { Description = "Data folder holding train/ and val/ (or test/), one sub-folder per class" };
     private static readonly Option<string?> Spec = new("--spec") { Description = "Experiment spec (JSON), or a results.json to re-run; --data, --out and --threads still apply" };
     private static readonly Option<string> Preset = new("--preset") { Description = $"Named set of runs: {string.Join(", ", RunCatalog.Presets.Select(p => $"{p.Key} ({string.Join(", ", p.Value)})"))}", DefaultValueFactory = _ => "notebook" };
-    private static readonly Option<string[]> Runs = new("--runs") { Description = "Comma-separated run names or recipes instead of the preset's (grammar below)", AllowMultipleArgumentsPerToken = true };
+    private static readonly Option<string[]> Runs = new("--runs") { Description = "Comma-separated run names or recipes instead of the preset's (grammar below)" };
     private static readonly Option<int> Epochs = new("--epochs") { Description = "Epochs per run", DefaultValueFactory = _ => 5 };
     private static readonly Option<int> BatchSize = new("--batch-size") { Description = "Training batch size", DefaultValueFactory = _ => 4 };
     private static readonly Option<int> EvalBatchSize = new("--eval-batch-size") { Description = "Evaluation batch size (does not change results: BatchNorm is in inference mode)", DefaultValueFactory = _ => 8 };
@@ -71,7 +71,7 @@ public static class CompareCommand
             "Run recipes:\n  " + RecipeParser.Grammar.Replace("\n", "\n  "));
         foreach (var option in All) command.Options.Add(option);
         command.SetAction(parse => CliApp.Guard(error, () => Execute(ToConfig(parse), OutputFolder(parse), output,
-            parse.GetValue(Resume) is { } resumeDir ? ResultStore.Load(Path.Combine(resumeDir, ResultStore.FileName)) : null,
+            parse.GetValue(Resume) is { } resumeDir ? ResultStore.Load(ResumableResults(resumeDir)) : null,
             parse.GetValue(RestartUnfinished), parse.GetValue(Quiet), parse.GetValue(LogFormatOption))));
         return command;
     }
@@ -79,7 +79,7 @@ public static class CompareCommand
     /// <summary>The pure part: command line → configuration (tested without running anything).</summary>
     public static ComparisonConfig ToConfig(ParseResult parse)
     {
-        var specPath = parse.GetValue(Spec) ?? (parse.GetValue(Resume) is { } resumeDir ? Path.Combine(resumeDir, ResultStore.FileName) : null);
+        var specPath = parse.GetValue(Spec) ?? (parse.GetValue(Resume) is { } resumeDir ? ResumableResults(resumeDir) : null);
         if (specPath is not null)
         {
             var fromFile = ResultStore.LoadSpec(specPath);
@@ -125,6 +125,18 @@ public static class CompareCommand
         };
     }
 
+    /// <summary>The results.json of a folder to resume, or why there is nothing to resume there.</summary>
+    internal static string ResumableResults(string folder)
+    {
+        var path = Path.Combine(folder, ResultStore.FileName);
+        if (File.Exists(path)) return path;
+        if (!Directory.Exists(folder))
+            throw new InvalidInputException($"cannot resume: folder '{folder}' does not exist (--resume takes the --out folder of a comparison)");
+        throw new InvalidInputException($"cannot resume '{folder}': it has no {ResultStore.FileName}, so the comparison there " +
+            "stopped before it finished checking its images (nothing was trained yet), or it is not a comparison folder; " +
+            $"run the same compare command again with --out {folder}");
+    }
+
     public static string OutputFolder(ParseResult parse) => parse.GetValue(Resume) ?? parse.GetValue(Out)
         ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
 
@@ -139,17 +151,15 @@ public static class CompareCommand
     private static int Execute(ComparisonConfig config, string outputDir, TextWriter output, ComparisonResult? resume, bool restartUnfinished,
         bool quiet, LogFormat format)
     {
-        if (resume is not null)
-            output.WriteLine($"Resuming {outputDir}: {resume.Runs.Count} finished run(s) kept" + (resume.Unfinished is { } u
-                ? restartUnfinished ? $"; {u.Run} (seed {u.Seed}) starts again from its first epoch" : $"; {u.Run} (seed {u.Seed}) continues after epoch {u.EpochsDone}"
-                : ""));
         var result = RunWithProgress(config, outputDir, output, resume, quiet, format, restartUnfinished);
         if (format == LogFormat.Jsonl) return CliApp.Success;
-        foreach (var bad in result.Dataset.BadImages) output.WriteLine($"skipped unreadable image {bad.Path}: {bad.Reason}");
+        foreach (var bad in result.Dataset.BadImages) output.WriteLine($"skipped unreadable image {TerminalText.Safe(bad.Path)}: {TerminalText.Safe(bad.Reason)}");
+        foreach (var link in result.Dataset.SkippedLinks)
+            output.WriteLine($"link not followed: {TerminalText.Safe(link.Path)}: {link.Reason}");
         if (result.Dataset.IgnoredFiles > 0) output.WriteLine($"ignored {result.Dataset.IgnoredFiles} non-image file(s) in class folders");
         ComparisonTable.Write(output, result);
         output.WriteLine();
-        output.WriteLine(result.Conclusion);
+        output.WriteLine(TerminalText.Safe(result.Conclusion));
         output.WriteLine();
         output.WriteLine($"Results: {Path.Combine(outputDir, ResultStore.FileName)}; report: {Path.Combine(outputDir, "report.html")}");
         return CliApp.Success;

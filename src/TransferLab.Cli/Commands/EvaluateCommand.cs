@@ -24,7 +24,7 @@ public static class EvaluateCommand
             NativeRuntime.EnsureLoaded();
             using var model = ModelFile.Load(parse.GetValue(Model)!);
             var report = Evaluate(model, parse.GetValue(Data)!, out var skipped);
-            foreach (var p in skipped) output.WriteLine($"skipped unreadable image {p.Path}: {p.Error}");
+            foreach (var p in skipped) output.WriteLine($"skipped unreadable image {TerminalText.Safe(p.Path)}: {TerminalText.Safe(p.Error!)}");
             Write(output, report);
             return CliApp.Success;
         }));
@@ -47,14 +47,14 @@ public static class EvaluateCommand
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"accuracy {report.Accuracy:F4} on {report.Count} images"));
         var metrics = new Table().Border(TableBorder.Rounded).AddColumns("class", "precision", "recall", "F1", "support");
         foreach (var c in report.PerClass)
-            metrics.AddRow(Markup.Escape(c.Class), F(c.Precision), F(c.Recall), F(c.F1), c.Support.ToString(CultureInfo.InvariantCulture));
+            metrics.AddRow(TerminalText.Escape(c.Class), F(c.Precision), F(c.Recall), F(c.F1), c.Support.ToString(CultureInfo.InvariantCulture));
         console.Write(metrics);
         // A line of its own: as a table title it would wrap to the width of a two-class table.
         console.WriteLine("confusion matrix (rows: true class, columns: predicted)");
         var confusion = new Table().Border(TableBorder.Rounded).AddColumn("");
-        foreach (var c in report.Classes) confusion.AddColumn(Markup.Escape(c));
+        foreach (var c in report.Classes) confusion.AddColumn(TerminalText.Escape(c));
         for (var r = 0; r < report.Classes.Count; r++)
-            confusion.AddRow([Markup.Escape(report.Classes[r]), .. report.Confusion[r].Select(v => v.ToString(CultureInfo.InvariantCulture))]);
+            confusion.AddRow([TerminalText.Escape(report.Classes[r]), .. report.Confusion[r].Select(v => v.ToString(CultureInfo.InvariantCulture))]);
         console.Write(confusion);
     }
 

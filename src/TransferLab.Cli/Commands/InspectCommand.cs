@@ -21,7 +21,7 @@ public static class InspectCommand
             var console = ConsoleFor.Writer(output);
             var counts = new Table().Border(TableBorder.Rounded).AddColumns("class", "train", splits.EvaluationSplitName);
             foreach (var (name, label) in splits.Classes.Select((c, i) => (c, i)))
-                counts.AddRow(Markup.Escape(name), I(splits.Train.Samples.Count(s => s.Label == label)), I(splits.Evaluation.Samples.Count(s => s.Label == label)));
+                counts.AddRow(TerminalText.Escape(name), I(splits.Train.Samples.Count(s => s.Label == label)), I(splits.Evaluation.Samples.Count(s => s.Label == label)));
             console.Write(counts);
             var perClass = splits.Classes.Select((_, l) => splits.Train.Samples.Count(s => s.Label == l)).ToList();
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"train imbalance (largest / smallest class): {perClass.Max() / (double)Math.Max(1, perClass.Min()):F2}"));
@@ -33,9 +33,11 @@ public static class InspectCommand
                 foreach (var sample in split.Samples)
                 {
                     try { sizes.Add(images.Use(sample.Path, image => (image.Width, image.Height))); }
-                    catch (ImageDecodeException e) { output.WriteLine($"unreadable: {e.Path}: {e.Reason}"); }
+                    catch (ImageDecodeException e) { output.WriteLine($"unreadable: {TerminalText.Safe(e.Path)}: {TerminalText.Safe(e.Reason)}"); }
                 }
-                foreach (var ignored in split.IgnoredFiles) output.WriteLine($"ignored (not an image extension): {ignored}");
+                foreach (var link in split.SkippedLinks)
+                    output.WriteLine($"not followed: {TerminalText.Safe(link.Path)}: {link.Reason}");
+                foreach (var ignored in split.IgnoredFiles) output.WriteLine($"ignored (not an image extension): {TerminalText.Safe(ignored)}");
             }
             if (sizes.Count > 0)
             {

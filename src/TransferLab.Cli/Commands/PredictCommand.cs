@@ -17,7 +17,8 @@ public static class PredictCommand
 {
     private static readonly Option<string> Model = new("--model") { Description = "Model file (.tlmodel) saved by compare or train", Required = true };
     private static readonly Argument<string[]> Paths = new("paths") { Description = "Image files or folders (searched recursively)", Arity = ArgumentArity.OneOrMore };
-    private static readonly Option<int> TopK = new("--top-k") { Description = "Classes to show per image", DefaultValueFactory = _ => 2 };
+    private static readonly Option<int> TopK =
+        new Option<int>("--top-k") { Description = "Classes to show per image", DefaultValueFactory = _ => 2 }.AtLeast(1);
     private static readonly Option<OutputFormat> Format = new("--format") { Description = "table, csv or json", DefaultValueFactory = _ => OutputFormat.Table };
 
     public static Command Create(TextWriter output, TextWriter error)
@@ -57,8 +58,8 @@ public static class PredictCommand
             default:
                 var table = new Table().Border(TableBorder.Rounded).AddColumn("image").AddColumn("prediction");
                 foreach (var p in predictions)
-                    table.AddRow(Markup.Escape(p.Path), p.Error is not null ? $"[red]unreadable: {Markup.Escape(p.Error)}[/]"
-                        : Markup.Escape(string.Join(", ", p.Top.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Class} {t.Probability:P1}")))));
+                    table.AddRow(TerminalText.Escape(p.Path), p.Error is not null ? $"[red]unreadable: {TerminalText.Escape(p.Error)}[/]"
+                        : TerminalText.Escape(string.Join(", ", p.Top.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Class} {t.Probability:P1}")))));
                 ConsoleFor.Writer(output).Write(table);
                 break;
         }

@@ -29,6 +29,7 @@ public static class TrainCommand
         command.SetAction(parse => CliApp.Guard(error, () =>
         {
             var save = Path.GetFullPath(parse.GetValue(Save)!);
+            ResultStore.EnsureWritable(Path.GetDirectoryName(save)!, "--save");
             var config = new ComparisonConfig
             {
                 DataDir = Path.GetFullPath(parse.GetValue(Data)!),
@@ -45,8 +46,8 @@ public static class TrainCommand
             var result = CompareCommand.RunWithProgress(config, outputDir, output, resume: null, quiet: false, LogFormat.Text);
             var saved = result.Models.SingleOrDefault()
                 ?? throw new TransferLabException($"run '{config.Runs[0]}' did not finish (see {Path.Combine(outputDir, ResultStore.FileName)}); no model saved");
-            Directory.CreateDirectory(Path.GetDirectoryName(save)!);
-            File.Copy(Path.Combine(outputDir, saved.Path), save, overwrite: true);
+            var trained = Path.Combine(outputDir, saved.Path);
+            TransferLab.Storage.AtomicFile.Write(save, stream => { using var source = File.OpenRead(trained); source.CopyTo(stream); });
             output.WriteLine($"Saved {save} (val acc {saved.ValAcc:F4}); results and report in {outputDir}");
             return CliApp.Success;
         }));

@@ -31,8 +31,8 @@ public static class ComparisonTable
         var table = NewTable("Runs", columns);
         foreach (var run in runs.OrderByDescending(r => r.SelectedValAcc).ThenBy(r => r.Seed))
         {
-            var name = run.Status == RunStatus.Diverged ? $"{run.Name} (diverged)" : run.Name;
-            var row = new List<string> { Markup.Escape(name), I(run.Seed), F($"{run.BestValAcc:F4}"), I(run.BestEpoch), F($"{run.FinalValAcc:F4}") };
+            var name = run.Status == RunStatus.Completed ? run.Name : $"{run.Name} ({run.Status.ToString().ToLowerInvariant()})";
+            var row = new List<string> { TerminalText.Escape(name), I(run.Seed), F($"{run.BestValAcc:F4}"), I(run.BestEpoch), F($"{run.FinalValAcc:F4}") };
             if (holdout) row.Insert(3, F($"{run.SelectedValAcc:F4}"));
             row.AddRange([F($"{run.TrainSeconds:F1}"), run.TrainableParams.ToString("N0", CultureInfo.InvariantCulture)]);
             table.AddRow(row.ToArray());
@@ -47,7 +47,7 @@ public static class ComparisonTable
         foreach (var s in summary.OrderByDescending(s => (holdout ? s.SelectedValAcc! : s.BestValAcc).Mean))
         {
             var h = holdout ? s.SelectedValAcc! : s.BestValAcc;
-            table.AddRow(Markup.Escape(s.Name), I(s.N), WithCi(h), F($"{h.Std:F4}"), WithCi(s.FinalValAcc), F($"{s.MeanTrainSeconds:F1}"));
+            table.AddRow(TerminalText.Escape(s.Name), I(s.N), WithCi(h), F($"{h.Std:F4}"), WithCi(s.FinalValAcc), F($"{s.MeanTrainSeconds:F1}"));
         }
         return table;
     }
@@ -56,7 +56,7 @@ public static class ComparisonTable
     {
         var table = NewTable("Paired comparisons (A − B)", ["A", "B", "mean diff", "McNemar b/c", "McNemar p", "paired t p", "Wilcoxon p"]);
         foreach (var c in comparisons)
-            table.AddRow(Markup.Escape(c.A), Markup.Escape(c.B), F($"{c.MeanDifference * 100:+0.00;-0.00;0.00} pts"),
+            table.AddRow(TerminalText.Escape(c.A), TerminalText.Escape(c.B), F($"{c.MeanDifference * 100:+0.00;-0.00;0.00} pts"),
                 F($"{c.McNemarCombined.OnlyA}/{c.McNemarCombined.OnlyB}"), P(c.McNemarCombined.PValue), P(c.PairedTP), P(c.WilcoxonP));
         return table;
     }
@@ -64,7 +64,7 @@ public static class ComparisonTable
     private static Table NewTable(string title, IReadOnlyList<string> columns)
     {
         var table = new Table().Title(title).Border(TableBorder.Rounded);
-        foreach (var column in columns) table.AddColumn(new TableColumn(Markup.Escape(column)).RightAligned());
+        foreach (var column in columns) table.AddColumn(new TableColumn(TerminalText.Escape(column)).RightAligned());
         table.Columns[0].LeftAligned();
         return table;
     }

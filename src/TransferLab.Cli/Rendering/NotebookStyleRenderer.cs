@@ -15,6 +15,9 @@ public sealed class NotebookStyleRenderer(TextWriter output) : IProgress<Trainin
                 output.WriteLine($"== {started.Run} (seed {started.Seed}, {started.TrainableParameters:N0} trainable parameters)" +
                     (started.ResumedAtEpoch > 0 ? $", resumed from its checkpoint at epoch {started.ResumedAtEpoch}" : ""));
                 break;
+            case ComparisonNotice notice:
+                output.WriteLine(notice.IsWarning ? $"warning: {notice.Message}" : notice.Message);
+                break;
             case EpochCompleted { Metrics: var m } epoch:
                 output.WriteLine(F($"Epoch {m.Epoch}/{epoch.Epochs - 1}"));
                 output.WriteLine("----------");
@@ -27,6 +30,7 @@ public sealed class NotebookStyleRenderer(TextWriter output) : IProgress<Trainin
                 output.WriteLine(F($"Training complete in {(int)elapsed.TotalMinutes}m {elapsed.Seconds}s"));
                 output.WriteLine(F($"Best val Acc: {o.BestValAcc:F4}; kept epoch {o.SelectedEpoch} (val Acc {o.SelectedValAcc:F4})"));
                 if (o.Divergence is { } divergence) output.WriteLine($"DIVERGED: {divergence}; the other runs continue");
+                if (o.Failure is { } failure) output.WriteLine($"FAILED: {failure}; the other runs continue");
                 if (o.FrozenBatchNormDrift > 0)
                     output.WriteLine(F($"note: BatchNorm running statistics of the frozen backbone changed during the run (largest mean shift {o.FrozenBatchNormDrift:g3}); use bn=eval to keep them fixed"));
                 break;

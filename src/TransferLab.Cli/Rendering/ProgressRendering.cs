@@ -54,8 +54,11 @@ internal sealed class LiveRenderer(ProgressContext context) : IProgress<Training
         var key = (value.Run, value.Seed);
         switch (value)
         {
+            case ComparisonNotice notice:
+                AnsiConsole.MarkupLine(notice.IsWarning ? $"[yellow]warning:[/] {TerminalText.Escape(notice.Message)}" : TerminalText.Escape(notice.Message));
+                break;
             case RunStarted started:
-                _tasks[key] = context.AddTask(Markup.Escape($"{started.Run} (seed {started.Seed})"), maxValue: started.Epochs);
+                _tasks[key] = context.AddTask(TerminalText.Escape($"{started.Run} (seed {started.Seed})"), maxValue: started.Epochs);
                 _tasks[key].Value = started.ResumedAtEpoch;
                 break;
             case BatchCompleted batch when _tasks.TryGetValue(key, out var task):
@@ -63,7 +66,7 @@ internal sealed class LiveRenderer(ProgressContext context) : IProgress<Training
                 // The train phase is most of an epoch's time; evaluation the rest.
                 var within = (double)batch.Batch / batch.BatchCount;
                 task.Value = batch.Epoch + (batch.Phase == "train" ? 0.8 * within : 0.8 + 0.2 * within);
-                task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                task.Description = TerminalText.Escape(string.Create(CultureInfo.InvariantCulture,
                     $"{batch.Run} (seed {batch.Seed}) epoch {batch.Epoch + 1}/{epochs:F0} {batch.Phase} {batch.Batch}/{batch.BatchCount}{_last.GetValueOrDefault(key)}"));
                 break;
             case EpochCompleted { Metrics: var m } when _tasks.TryGetValue(key, out var epochTask):
@@ -72,8 +75,8 @@ internal sealed class LiveRenderer(ProgressContext context) : IProgress<Training
                 break;
             case RunCompleted { Outcome: var o } when _tasks.TryGetValue(key, out var doneTask):
                 doneTask.Value = doneTask.MaxValue;
-                doneTask.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                    $"{value.Run} (seed {value.Seed}) best val {o.BestValAcc:F4} in {o.TrainSeconds:F0} s{(o.Diverged ? " DIVERGED" : "")}"));
+                doneTask.Description = TerminalText.Escape(string.Create(CultureInfo.InvariantCulture,
+                    $"{value.Run} (seed {value.Seed}) best val {o.BestValAcc:F4} in {o.TrainSeconds:F0} s{(o.Failure is not null ? " FAILED" : o.Diverged ? " DIVERGED" : "")}"));
                 doneTask.StopTask();
                 break;
         }

@@ -11,6 +11,8 @@ public sealed record DatasetSplits(string Root, ImageFolder Train, ImageFolder E
     public static DatasetSplits Open(string root)
     {
         var layout = $"expected layout: {root}/train/<class>/<image> and {root}/val/<class>/<image> (or test/ instead of val/)";
+        if (File.Exists(root))
+            throw new DatasetException($"'{root}' is a file, not a data folder; {layout}");
         if (!Directory.Exists(root))
             throw new DatasetException($"data folder '{root}' does not exist; {layout}");
         var trainDir = Path.Combine(root, "train");

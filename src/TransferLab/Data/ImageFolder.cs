@@ -3,6 +3,9 @@ namespace TransferLab.Data;
 /// <summary>One image file and the index of its class.</summary>
 public sealed record ImageSample(string Path, int Label);
 
+/// <summary>A folder or file reached through a symbolic link that was not followed, and why.</summary>
+public sealed record SkippedLink(string Path, string Reason);
+
 /// <summary>
 /// A folder with one sub-folder per class, read with torchvision's ImageFolder rules: classes are the
 /// sub-folder names sorted ordinally, files are sorted ordinally within a class, and only files with an
@@ -14,12 +17,13 @@ public sealed class ImageFolder
         new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp" };
 
     private ImageFolder(string root, IReadOnlyList<string> classes, IReadOnlyList<ImageSample> samples,
-        IReadOnlyList<string> ignoredFiles)
+        IReadOnlyList<string> ignoredFiles, IReadOnlyList<SkippedLink> skippedLinks)
     {
         Root = root;
         Classes = classes;
         Samples = samples;
         IgnoredFiles = ignoredFiles;
+        SkippedLinks = skippedLinks;
     }
 
     public string Root { get; }
@@ -29,6 +33,9 @@ public sealed class ImageFolder
     /// <summary>Files inside class folders that are not images by extension.</summary>
     public IReadOnlyList<string> IgnoredFiles { get; }
 
+    /// <summary>Links not followed: loops, links into another class's folder or above the class folders, duplicates.</summary>
+    public IReadOnlyList<SkippedLink> SkippedLinks { get; }
+
     public int Count => Samples.Count;
 
     /// <summary>The same folder with only <paramref name="keep"/> (e.g. without unreadable images); every class must keep an image.</summary>
@@ -37,7 +44,7 @@ public sealed class ImageFolder
         var empty = Classes.Where((_, label) => Samples.Any(s => s.Label == label) && keep.All(s => s.Label != label)).ToList();
         if (empty.Count > 0)
             throw new DatasetException($"in '{Root}', class(es) {string.Join(", ", empty)} have no readable image left");
-        return new ImageFolder(Root, Classes, keep, IgnoredFiles);
+        return new ImageFolder(Root, Classes, keep, IgnoredFiles, SkippedLinks);
     }
 
     /// <summary>
@@ -47,7 +54,8 @@ public sealed class ImageFolder
     public static ImageFolder Scan(string root, IReadOnlyList<string>? classes = null)
     {
         if (!Directory.Exists(root))
-            throw new DatasetException($"folder '{root}' does not exist");
+            throw new DatasetException(File.Exists(root) ? $"'{root}' is a file; a folder of class sub-folders is expected here"
+                : $"folder '{root}' does not exist");
 
         var classFolders = Directory.EnumerateDirectories(root)
             .Select(d => new DirectoryInfo(d))
@@ -58,6 +66,9 @@ public sealed class ImageFolder
         if (classFolders.Count == 0)
             throw new DatasetException($"'{root}' has no class folders; put each class's images in its own sub-folder, e.g. {root}/cats/*.jpg");
 
+        if (classFolders.FirstOrDefault(name => name.Any(char.IsControl)) is { } odd)
+            throw new DatasetException($"class folder name '{string.Concat(odd.Select(c => char.IsControl(c) ? '?' : c))}' in '{root}' " +
+                "contains control characters (they could rewrite the terminal when printed); rename the folder");
         var labelOf = new Dictionary<string, int>(StringComparer.Ordinal);
         var classList = classes ?? classFolders;
         for (var i = 0; i < classList.Count; i++) labelOf[classList[i]] = i;
@@ -67,13 +78,13 @@ public sealed class ImageFolder
                 $"'{root}' has class folders that the training split lacks: {string.Join(", ", unknown)} " +
                 $"(training classes: {string.Join(", ", classList)}); rename or remove them");
 
+        var walk = new ClassFolderWalk(root, classFolders);
         var samples = new List<ImageSample>();
         var ignored = new List<string>();
         foreach (var name in classFolders)
         {
-            var files = FilesBelow(Path.Combine(root, name)).Order(StringComparer.Ordinal);
             var before = samples.Count;
-            foreach (var file in files)
+            foreach (var file in walk.FilesOf(root, name))
             {
                 if (ImageExtensions.Contains(Path.GetExtension(file))) samples.Add(new ImageSample(file, labelOf[name]));
                 else ignored.Add(file);
@@ -81,29 +92,9 @@ public sealed class ImageFolder
             if (samples.Count == before)
                 throw new DatasetException($"class folder '{Path.Combine(root, name)}' has no images (extensions: {string.Join(" ", ImageExtensions)})");
         }
-        return new ImageFolder(root, classList, samples, ignored);
-    }
-
-    /// <summary>
-    /// Every non-hidden file below a folder, following symbolic links as torchvision does, but visiting each
-    /// real folder once, so a link loop terminates.
-    /// </summary>
-    private static IEnumerable<string> FilesBelow(string folder)
-    {
-        var visited = new HashSet<string>(StringComparer.Ordinal);
-        var pending = new Stack<string>([folder]);
-        while (pending.Count > 0)
-        {
-            var current = pending.Pop();
-            var real = new DirectoryInfo(current).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(current);
-            if (!visited.Add(real)) continue;
-            foreach (var file in Directory.EnumerateFiles(current).Where(f => !IsHidden(Path.GetFileName(f))))
-                yield return file;
-            foreach (var sub in Directory.EnumerateDirectories(current).Where(d => !IsHidden(Path.GetFileName(d))))
-                pending.Push(sub);
-        }
+        return new ImageFolder(root, classList, samples, ignored, walk.Skipped);
     }
 
     // Folders that tools leave behind must never become classes.
-    private static bool IsHidden(string name) => name.StartsWith('.') || name == "__MACOSX";
+    internal static bool IsHidden(string name) => name.StartsWith('.') || name == "__MACOSX";
 }

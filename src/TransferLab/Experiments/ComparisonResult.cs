@@ -48,7 +48,11 @@ public sealed record DatasetSummary(
     int IgnoredFiles,
     IReadOnlyList<Data.BadImage> BadImages,
     string Fingerprint,
-    IReadOnlyList<int> EvalLabels);
+    IReadOnlyList<int> EvalLabels)
+{
+    /// <summary>Symbolic links that were not followed (loops, links into another class or above the classes).</summary>
+    public IReadOnlyList<Data.SkippedLink> SkippedLinks { get; init; } = [];
+}
 
 /// <summary>One run's learning-rate search: holdout accuracy per candidate, and the winner.</summary>
 public sealed record TuningResult(string Run, IReadOnlyDictionary<string, double> HoldoutAccByLearningRate, double ChosenLearningRate);

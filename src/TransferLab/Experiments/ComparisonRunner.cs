@@ -6,6 +6,7 @@ using TransferLab.Data;
 using TransferLab.Data.Transforms;
 using TransferLab.Reporting;
 using TransferLab.Statistics;
+using TransferLab.Storage;
 using TransferLab.Training;
 using static TorchSharp.torch;
 
@@ -30,42 +31,51 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
         var opened = DatasetSplits.Open(config.DataDir);
         var specs = config.ResolveRuns();
         ResultStore.EnsureWritable(outputDir);
+        var output = new ComparisonOutput(outputDir, progress);
+        output.RemoveLeftovers();
+        var cacheDirectory = CacheDirectory.Resolve(config.CacheDir);
+        foreach (var sub in new[] { "features", "weights", "" }) AtomicFile.RemoveLeftovers(Path.Combine(cacheDirectory, sub));
 
         using var images = new ImageSource(config.DecodedImageBudgetBytes, config.MaxPixels);
-        var (splits, badImages) = CheckImages(opened, images, config, cancel);
+        var (splits, badImages) = CheckImages(opened, images, config, cancel, output);
 
         NativeRuntime.EnsureLoaded();
         set_num_threads(config.Threads > 0 ? config.Threads : Environment.ProcessorCount);
         var backbone = BackboneRegistry.Get(config.Backbone);
         var environment = RunEnvironment.Capture();
         var fingerprint = DatasetFingerprint(splits);
-        if (resume is not null) CheckResumable(resume, splits, fingerprint);
+        if (resume is not null) CheckResumable(resume, splits, fingerprint, outputDir, restartUnfinished);
         var holdoutSelection = config.Selection == SelectionMode.Holdout;
         var holdoutCount = holdoutSelection ? HoldoutSplit.Split(splits.Train.Samples, config.HoldoutFraction, config.Seeds[0]).Holdout.Count : 0;
         var dataset = new DatasetSummary(splits.Root, splits.Classes, splits.Train.Count - holdoutCount, holdoutCount,
             splits.EvaluationSplitName, splits.Evaluation.Count,
             splits.Train.IgnoredFiles.Count + splits.Evaluation.IgnoredFiles.Count, badImages, fingerprint,
-            splits.Evaluation.Samples.Select(s => s.Label).ToList());
+            splits.Evaluation.Samples.Select(s => s.Label).ToList())
+        {
+            SkippedLinks = [.. splits.Train.SkippedLinks, .. splits.Evaluation.SkippedLinks],
+        };
         _logger.LogInformation("Comparing {Runs} on {Train} train / {Eval} {Split} images", string.Join(", ", specs.Select(s => s.Name)),
             dataset.TrainImages, dataset.EvalImages, dataset.EvalSplit);
+        if (resume is not null) output.Notice(ResumeNotice(outputDir, resume, restartUnfinished));
 
         var loaders = new LoaderFactory(config, backbone.Config, images);
-        var features = new FeatureCache(Caching.CacheDirectory.Resolve(config.CacheDir), images, config.EvalBatchSize, config.DataWorkers);
+        var features = new FeatureCache(cacheDirectory, images, config.EvalBatchSize, config.DataWorkers, warning => output.Notice(warning, true));
         var trainer = new Trainer(progress);
         var wall = System.Diagnostics.Stopwatch.StartNew();
-
-        IReadOnlyList<TuningResult>? tuning = null;
-        if (config.Tune == TuneMode.Lr)
-            (specs, tuning) = new LearningRateTuner(trainer, backbone, loaders).Tune(specs, splits, config);
+        PreflightSpace(output, backbone, splits, specs, config);
 
         var results = new List<RunResult>();
         var models = resume?.Models.ToDictionary(m => m.Run) ?? [];
+        IReadOnlyList<TuningResult>? tuning = null;
         UnfinishedRun? unfinished = null;
         ComparisonResult Snapshot() => Summarise(config, specs, environment, dataset, tuning, results,
             new ResourceUsage(wall.Elapsed.TotalSeconds, ProcessMemory.PeakResidentMiB(), features.Stats), models.Values.ToList(), unfinished);
-        if (resume?.Unfinished is { } interrupted && !restartUnfinished && !File.Exists(Path.Combine(outputDir, interrupted.Checkpoint)))
-            throw new InvalidInputException($"cannot resume: run {interrupted.Run} (seed {interrupted.Seed}) had finished {interrupted.EpochsDone} epoch(s), " +
-                $"but its checkpoint {Path.Combine(outputDir, interrupted.Checkpoint)} is missing; restore it, or add --restart-unfinished to train that run from its first epoch");
+        // From here on the folder always holds a results.json that --resume can continue from.
+        if (resume is null) output.SaveResults(Snapshot());
+
+        if (config.Tune == TuneMode.Lr)
+            (specs, tuning) = new LearningRateTuner(trainer, backbone, loaders).Tune(specs, splits, config);
+
         foreach (var seed in config.Seeds)
         {
             using var passes = new BackbonePasses();
@@ -83,7 +93,7 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
                 var plan = RunPlan.For(spec, config);
                 var (recordTo, replayFrom) = passes.For(spec, plan, config);
                 var checkpoint = CheckpointFor(config, spec, plan, seed, splits.Classes, fingerprint, backbone.Fingerprint, outputDir,
-                    epochsDone => { unfinished = new UnfinishedRun(spec.Name, seed, epochsDone, CheckpointPath(spec, seed)); ResultStore.Save(outputDir, Snapshot()); });
+                    epochsDone => { unfinished = new UnfinishedRun(spec.Name, seed, epochsDone, CheckpointPath(spec, seed)); output.SaveResults(Snapshot()); });
                 if (restartUnfinished) checkpoint?.Delete();
                 var extractionBefore = features.Stats.ComputeSeconds;
                 using (var model = CreateModel(backbone, splits.Classes, seed, config.CacheDir))
@@ -98,35 +108,65 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
                     var result = RunResult.From(spec, seed, outcome, plan.UseFeatureCache, plan.Precision,
                         features.Stats.ComputeSeconds - extractionBefore) with { BackbonePassFrom = replayFrom?.RecordedBy };
                     results.Add(result);
+                    unfinished = null;
+                    // results.json first: whatever fails after this, the finished run is kept.
+                    output.SaveResults(Snapshot());
+                    checkpoint?.Delete();
                     if (config.SaveModels && result.Status == RunStatus.Completed &&
                         (!models.TryGetValue(spec.Name, out var saved) || result.SelectedValAcc > saved.ValAcc))
                     {
                         var relative = Path.Combine("models", Models.ModelFile.FileNameFor(spec.Name));
-                        Models.ModelFile.Save(Path.Combine(outputDir, relative), model, spec.Name, seed, result.BestEpoch, result.SelectedValAcc, backbone.Fingerprint);
+                        output.SaveModel(relative, path => Models.ModelFile.Save(path, model, spec.Name, seed, result.BestEpoch,
+                            result.SelectedValAcc, backbone.Fingerprint));
                         models[spec.Name] = new SavedModel(spec.Name, seed, relative, result.SelectedValAcc);
+                        output.SaveResults(Snapshot());
                     }
                 }
                 ProcessMemory.ReleaseFreedNativeMemory();
-                unfinished = null;
-                ResultStore.Save(outputDir, Snapshot());
-                checkpoint?.Delete();   // only once results.json has the finished run
             }
         }
         var final = Snapshot();
-        ResultStore.Save(outputDir, final);
-        ReportWriter.Write(final, outputDir);
+        output.SaveResults(final);
+        output.WriteReport(final);
         return final;
+    }
+
+    private static string ResumeNotice(string outputDir, ComparisonResult resume, bool restartUnfinished) =>
+        $"Resuming {outputDir}: {resume.Runs.Count} finished run(s) kept" + (resume.Unfinished is { } u
+            ? restartUnfinished ? $"; {u.Run} (seed {u.Seed}) starts again from its first epoch"
+                : $"; {u.Run} (seed {u.Seed}) continues after epoch {u.EpochsDone}"
+            : "");
+
+    /// <summary>
+    /// Warns when the results folder may not hold what the comparison writes: one model per run name, and the
+    /// largest epoch checkpoint (one exists at a time: the live weights, Adam's two moments, and the selected
+    /// epoch's weights of everything the run trains).
+    /// </summary>
+    private void PreflightSpace(ComparisonOutput output, PretrainedBackbone backbone, DatasetSplits splits,
+        IReadOnlyList<RunSpec> specs, ComparisonConfig config)
+    {
+        using var probe = CreateModel(backbone, splits.Classes, config.Seeds[0], config.CacheDir);
+        var parameters = probe.NamedParameters();
+        var networkBytes = parameters.Sum(p => p.Parameter.numel()) * sizeof(float);
+        var stageCount = probe.Config.StageBlocks.Count;
+        long TrainedBytes(RunSpec spec) => parameters
+            .Where(p => spec.Strategy.TrainsInSomePhase(p.Name, probe.Config.ClassifierName, stageCount))
+            .Sum(p => p.Parameter.numel()) * sizeof(float);
+        var checkpointBytes = specs.Where(s => !RunPlan.For(s, config).UseFeatureCache).Select(s => 4 * TrainedBytes(s))
+            .DefaultIfEmpty(0).Max();
+        var modelBytes = config.SaveModels ? specs.Select(s => s.Name).Distinct().Count() * networkBytes : 0;
+        output.CheckSpace(checkpointBytes + modelBytes + (16 << 20), "the models and epoch checkpoints");
     }
 
     /// <summary>Decodes every image not verified before; unreadable ones are skipped (or fail the run, per --strict and --max-bad-ratio).</summary>
     private static (DatasetSplits Splits, IReadOnlyList<BadImage> Bad) CheckImages(DatasetSplits splits, ImageSource images,
-        ComparisonConfig config, CancellationToken cancel)
+        ComparisonConfig config, CancellationToken cancel, ComparisonOutput output)
     {
         var workers = Math.Max(1, Environment.ProcessorCount);
         var verified = VerifiedImages.Open(CacheDirectory.Resolve(config.CacheDir));
         var (train, badTrain) = ImageCheck.Run(splits.Train.Samples, images, workers, cancel, verified);
         var (evaluation, badEval) = ImageCheck.Run(splits.Evaluation.Samples, images, workers, cancel, verified);
-        verified.Save();
+        if (verified.Save() is { } failure) output.Notice($"{failure}; images will be decoded again next time", warning: true);
         var bad = badTrain.Concat(badEval).ToList();
         ImageCheck.Enforce(bad, splits.Train.Count + splits.Evaluation.Count, config.Strict, config.MaxBadRatio);
         return bad.Count == 0 ? (splits, bad)
@@ -152,8 +192,13 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
     private static string CheckpointPath(RunSpec spec, int seed) =>
         Path.Combine("checkpoints", Path.ChangeExtension(Models.ModelFile.FileNameFor(spec.Name), null) + $".seed{seed}.ckpt");
 
-    private static void CheckResumable(ComparisonResult previous, DatasetSplits splits, string fingerprint)
+    private static void CheckResumable(ComparisonResult previous, DatasetSplits splits, string fingerprint, string outputDir,
+        bool restartUnfinished)
     {
+        if (previous.Unfinished is { } interrupted && !restartUnfinished && !File.Exists(Path.Combine(outputDir, interrupted.Checkpoint)))
+            throw new InvalidInputException($"cannot resume: run {interrupted.Run} (seed {interrupted.Seed}) had finished " +
+                $"{interrupted.EpochsDone} epoch(s), but its checkpoint {Path.Combine(outputDir, interrupted.Checkpoint)} is missing; " +
+                "restore it, or add --restart-unfinished to train that run from its first epoch");
         if (!previous.Dataset.Classes.SequenceEqual(splits.Classes))
             throw new InvalidInputException($"cannot resume: the data's classes are now {string.Join(", ", splits.Classes)}, " +
                 $"the interrupted comparison had {string.Join(", ", previous.Dataset.Classes)}");
@@ -183,7 +228,15 @@ public sealed class ComparisonRunner(ILogger<ComparisonRunner>? logger = null, I
         var comparisons = ComparisonStatistics.Compare(runs, dataset.EvalLabels);
         return new ComparisonResult(ComparisonResult.CurrentSchema, config, specs, environment, dataset, tuning, runs, summary, comparisons,
             resources, models, Conclusion.Write(summary, comparisons, dataset.EvalImages, config.Selection,
-                resources.FeatureCache.ComputeSeconds, ReplayedPasses(runs)), unfinished);
+                resources.FeatureCache.ComputeSeconds, ReplayedPasses(runs)) + NotCompared(runs), unfinished);
+    }
+
+    /// <summary>A sentence naming the runs left out of the statistics because they diverged or failed, with why.</summary>
+    private static string NotCompared(IReadOnlyList<RunResult> runs)
+    {
+        var left = runs.Where(r => r.Status != RunStatus.Completed)
+            .Select(r => $"{r.Name} (seed {r.Seed}) {r.Status.ToString().ToLowerInvariant()}: {r.Failure ?? r.Divergence}").ToList();
+        return left.Count == 0 ? "" : $" Left out of the statistics: {string.Join("; ", left)}.";
     }
 
     /// <summary>Which run replayed which run's backbone pass (each pair once, over seeds).</summary>

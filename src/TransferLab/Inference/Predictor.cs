@@ -39,7 +39,8 @@ public static class Predictor
         using var images = new ImageSource();
         var samples = files.Select(f => new ImageSample(f, 0)).ToList();
         var (good, bad) = ImageCheck.Run(samples, images, Environment.ProcessorCount, cancel);
-        var predictions = bad.ToDictionary(b => b.Path, b => new Prediction(b.Path, [], b.Reason));
+        // The same file may be given twice (directly and through its folder): one prediction per path.
+        var predictions = bad.DistinctBy(b => b.Path).ToDictionary(b => b.Path, b => new Prediction(b.Path, [], b.Reason));
         var loader = new BatchLoader(good, ViewTransforms.ForEvaluation(config.InputSize, config.ResizeSize), images, batchSize, workers: 1);
         model.Classifier.Network.eval();
         using var noGrad = no_grad();

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using TransferLab.Backbones;
 using TransferLab.Caching;
+using TransferLab.Storage;
 using TransferLab.Experiments;
 
 namespace TransferLab.Models;
@@ -67,7 +68,7 @@ public static class ModelFile
         var backbone = BackboneRegistry.Get(metadata.Backbone);
         if (backbone.Fingerprint != metadata.BackboneFingerprint)
             throw new InvalidInputException($"model '{path}' was trained on other {metadata.Backbone} weights " +
-                $"(fingerprint {metadata.BackboneFingerprint[..12]}…, this installation has {backbone.Fingerprint[..12]}…)");
+                $"(fingerprint {Short(metadata.BackboneFingerprint)}, this installation has {Short(backbone.Fingerprint)})");
         var classifier = backbone.CreateClassifier(metadata.Classes, seed: 0, cacheDirectory);
         try
         {
@@ -111,12 +112,20 @@ public static class ModelFile
         }
         if (metadata is null || metadata.Format != FormatName)
             throw new InvalidInputException($"model '{path}' is in format '{metadata?.Format}', this TransferLab reads {FormatName}");
-        if (metadata.Classes is null || metadata.Classes.Count is < 2 or > MaxClasses || metadata.Classes.Any(string.IsNullOrEmpty))
-            throw new InvalidInputException($"model '{path}' declares an invalid class list");
+        if (metadata.Classes is null || metadata.Classes.Count is < 2 or > MaxClasses || metadata.Classes.Any(string.IsNullOrEmpty)
+            || metadata.Classes.Any(c => c.Any(char.IsControl)))
+            throw new InvalidInputException($"model '{path}' declares an invalid class list (fewer than 2, empty names or control characters)");
+        if (metadata.Classes.GroupBy(c => c, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new InvalidInputException($"model '{path}' declares class '{twice.Key}' more than once; the file is damaged or crafted");
+        if (string.IsNullOrEmpty(metadata.BackboneFingerprint))
+            throw new InvalidInputException($"model '{path}' has no backbone fingerprint; the file is damaged or crafted");
         if (!BackboneRegistry.Names.Contains(metadata.Backbone))
             throw new InvalidInputException($"model '{path}' uses backbone '{metadata.Backbone}', which this TransferLab does not know ({string.Join(", ", BackboneRegistry.Names)})");
         return metadata;
     }
+
+    /// <summary>The start of a fingerprint, for messages (a crafted header's may be shorter than usual).</summary>
+    private static string Short(string fingerprint) => fingerprint.Length > 12 ? fingerprint[..12] + "…" : fingerprint;
 
     /// <summary>A file name for a run's model: recipe characters that file systems dislike become '_'.</summary>
     public static string FileNameFor(string run) =>

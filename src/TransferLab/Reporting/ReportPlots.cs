@@ -52,7 +52,9 @@ public static class ReportPlots
         }
         plot.Axes.Bottom.SetTicks(Enumerable.Range(0, summary.Count).Select(i => (double)i).ToArray(), summary.Select(s => s.Name).ToArray());
         plot.YLabel(holdout ? "val accuracy at holdout-selected epoch" : "best val accuracy");
-        plot.Axes.SetLimitsY(Math.Max(0, summary.Min(s => (holdout ? s.SelectedValAcc! : s.BestValAcc).Mean) - 0.15), 1.0);
+        // No summary when every run diverged or failed: an empty chart, not a crash.
+        var lowest = summary.Select(s => (holdout ? s.SelectedValAcc! : s.BestValAcc).Mean).DefaultIfEmpty(1.0).Min();
+        plot.Axes.SetLimitsY(Math.Max(0, lowest - 0.15), 1.0);
         return Render(plot, "best-accuracy", "Accuracy by run (bars: mean over seeds; whiskers: 95% CI)");
     }
 

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
 using TorchSharp.Modules;
 using TransferLab.Backbones;
 using TransferLab.Data;
@@ -39,7 +41,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         progress?.Report(new RunStarted(spec.Name, seed, spec.Epochs, trainableCount, resumed?.EpochsDone ?? 0));
 
         PhaseState? state = null;
-        string? divergence = null;
+        string? divergence = null, failure = null;
         var total = Stopwatch.StartNew();
         try
         {
@@ -83,6 +85,11 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
             divergence = e.Message;
             if (run.SelectedEpoch >= 0) run.RestoreSelected();
         }
+        catch (ExternalException e)
+        {
+            // libtorch refused an operation of this run (e.g. a step that overflows float): the run ends, not the comparison.
+            failure = $"libtorch failed in epoch {run.History.Count}: {e.Message.Split('\n')[0].Trim()}";
+        }
         finally
         {
             state?.Dispose();
@@ -90,7 +97,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
 
         var history = run.History;
         var outcome = new RunOutcome(history.ToList(), run.BestValAcc, run.SelectedEpoch, run.SelectedValAcc, history.Count > 0 ? history[^1].ValAcc : 0,
-            run.EarlierSeconds + total.Elapsed.TotalSeconds, trainableCount, run.SelectedPredictions, frozenNorms.Drift(), divergence);
+            run.EarlierSeconds + total.Elapsed.TotalSeconds, trainableCount, run.SelectedPredictions, frozenNorms.Drift(), divergence, failure);
         progress?.Report(new RunCompleted(spec.Name, seed, outcome));
         return outcome;
     }
@@ -143,8 +150,9 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
 
             state.Optimizer.zero_grad();
             var logits = Logits(model, batch, onFeatures);
-            var loss = functional.cross_entropy(logits, labels);
-            if (state.Penalty() is { } penalty) loss = loss + penalty;
+            var crossEntropy = functional.cross_entropy(logits, labels);
+            CheckNotExploded(crossEntropy, model.Classes.Count, epoch, batchIndex, loader.BatchCount);
+            var loss = state.Penalty() is { } penalty ? crossEntropy + penalty : crossEntropy;
             var lossValue = loss.item<float>();
             if (!float.IsFinite(lossValue))
                 throw new LossNotFiniteException($"loss became {lossValue} in epoch {epoch}, batch {batchIndex} of {loader.BatchCount}; run stopped");
@@ -189,6 +197,24 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         foreach (var (_, layer) in model.BatchNormLayers())
             if (layer.parameters().All(p => !p.requires_grad)) layer.eval();
     }
+
+    /// <summary>
+    /// A finite loss can still have exploded (a learning rate far too large): a batch's cross-entropy above
+    /// <see cref="ExplodedLossFactor"/> × ln(classes), the loss of a uniform guess, means logits wrong by hundreds.
+    /// The regularizers' penalty is left out, as it can be large by design (L1 over a whole network).
+    /// </summary>
+    private static void CheckNotExploded(Tensor crossEntropy, int classCount, int epoch, int batchIndex, int batchCount)
+    {
+        var value = crossEntropy.item<float>();
+        var limit = ExplodedLossFactor * Math.Log(classCount);
+        if (float.IsFinite(value) && value > limit)
+            throw new LossNotFiniteException(string.Create(CultureInfo.InvariantCulture,
+                $"cross-entropy exploded to {value:g3} (over {ExplodedLossFactor:0} × ln {classCount} = {limit:g3}) in epoch {epoch}, " +
+                $"batch {batchIndex} of {batchCount}; run stopped (learning rate too large?)"));
+    }
+
+    /// <summary>How many times the loss of a uniform guess a batch's cross-entropy may reach before the run counts as diverged.</summary>
+    public const double ExplodedLossFactor = 1000;
 
     private static long CountCorrect(Tensor logits, Tensor labels)
     {

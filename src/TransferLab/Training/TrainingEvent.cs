@@ -13,3 +13,6 @@ public sealed record BatchCompleted(string Run, int Seed, int Epoch, string Phas
 public sealed record EpochCompleted(string Run, int Seed, int Epochs, EpochMetrics Metrics) : TrainingEvent(Run, Seed);
 
 public sealed record RunCompleted(string Run, int Seed, RunOutcome Outcome) : TrainingEvent(Run, Seed);
+
+/// <summary>Something the user should know that is not tied to one run (a cache that cannot be written, low disk space).</summary>
+public sealed record ComparisonNotice(string Message, bool IsWarning) : TrainingEvent("", 0);

@@ -117,6 +117,6 @@ public class ResumeTests
 
         error = new StringWriter();
         Assert.Equal(2, CliApp.Run(["compare", "--resume", data.Path], TextWriter.Null, error));
-        Assert.Contains("does not exist", error.ToString());
+        Assert.Contains("has no results.json", error.ToString());
     }
 }

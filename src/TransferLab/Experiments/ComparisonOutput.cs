@@ -1,0 +1,90 @@
+using TransferLab.Storage;
+using TransferLab.Training;
+
+namespace TransferLab.Experiments;
+
+/// <summary>
+/// The results folder of one comparison and the order its files are written in, so that a failed write never
+/// loses a finished run: results.json first (every finished run), then the run's checkpoint is removed, then its
+/// model. A write that fails ends the comparison with a <see cref="FileWriteException"/> whose message says
+/// what results.json still holds and how to continue.
+/// </summary>
+internal sealed class ComparisonOutput(string directory, IProgress<TrainingEvent>? progress)
+{
+    public string Directory { get; } = directory;
+
+    public string ResultsPath => Path.Combine(Directory, ResultStore.FileName);
+
+    /// <summary>Deletes temporary files that killed processes left in the folder, its models/ and checkpoints/.</summary>
+    public void RemoveLeftovers()
+    {
+        var removed = new[] { "", "models", "checkpoints" }.Sum(sub => AtomicFile.RemoveLeftovers(Path.Combine(Directory, sub)));
+        if (removed > 0) Notice($"removed {removed} partly written file(s) left in {Directory} by an interrupted process");
+    }
+
+    public void SaveResults(ComparisonResult result)
+    {
+        try
+        {
+            ResultStore.Save(Directory, result);
+        }
+        catch (FileWriteException e)
+        {
+            throw new FileWriteException(e.Path, e.InnerException!,
+                $"the previous {ResultsPath} is intact; free space and continue with 'compare --resume {Directory}'");
+        }
+    }
+
+    /// <summary>Writes a run's model, after results.json holds the run.</summary>
+    public void SaveModel(string relativePath, Action<string> save)
+    {
+        var path = Path.Combine(Directory, relativePath);
+        try
+        {
+            save(path);
+        }
+        catch (FileWriteException e)
+        {
+            throw new FileWriteException(e.Path, e.InnerException!,
+                $"{ResultsPath} holds every finished run, but this run's model was not saved");
+        }
+    }
+
+    public void WriteReport(ComparisonResult result)
+    {
+        try
+        {
+            Reporting.ReportWriter.Write(result, Directory);
+        }
+        catch (FileWriteException e)
+        {
+            throw new FileWriteException(e.Path, e.InnerException!,
+                $"{ResultsPath} is complete; write the report again with 'report {Directory}' once the cause is fixed");
+        }
+    }
+
+    /// <summary>Warns, before training, when the disk may not hold what the comparison will write.</summary>
+    public void CheckSpace(long neededBytes, string what)
+    {
+        var free = FreeBytes(Directory);
+        if (free is { } bytes && bytes < neededBytes)
+            Notice($"{Directory} has {Mib(bytes)} MiB free, but {what} may need up to {Mib(neededBytes)} MiB; " +
+                "a write that fails ends the comparison (finished runs stay in results.json)", warning: true);
+    }
+
+    public void Notice(string message, bool warning = false) => progress?.Report(new ComparisonNotice(message, warning));
+
+    internal static long? FreeBytes(string path)
+    {
+        try
+        {
+            return new DriveInfo(Path.GetFullPath(path)).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static long Mib(long bytes) => bytes >> 20;
+}

@@ -1,0 +1,116 @@
+using System.Text.Json;
+using TransferLab.Cli;
+using TransferLab.Storage;
+using TransferLab.Tests.Cli;
+
+namespace TransferLab.Tests.Robustness;
+
+/// <summary>
+/// The fault-injection harness: a small comparison (a cached run and a run trained on images, with epoch
+/// checkpoints) has every one of its writes fail in turn — as on a disk that fills up at that write — and is
+/// killed at every one of its writes; each time results.json must parse and list every run it held before
+/// that write, a failure must be one line with exit code 1, and a killed comparison must resume to the
+/// numbers of an uninterrupted one.
+/// </summary>
+public class FaultInjectionTests : IDisposable
+{
+    private readonly TempFolder _data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);
+    private readonly TempFolder _cache = new();
+
+    private string[] Arguments(string output) =>
+        ["compare", "--data", _data.Path, "--runs", "frozen,frozen@bn=train", "--epochs", "3", "--augment", "none",
+            "--cache-dir", _cache.Path, "--out", output];
+
+    public void Dispose()
+    {
+        _data.Dispose();
+        _cache.Dispose();
+    }
+
+    /// <summary>
+    /// A fault-free run with a warm cache: the files it writes in order, and for each write the number of runs
+    /// results.json held right after it.
+    /// </summary>
+    private (IReadOnlyList<string> Writes, IReadOnlyList<int> RunsAfter, string Numbers) Trace()
+    {
+        using (var warm = new TempFolder()) Assert.Equal(0, CliApp.Run(Arguments(warm.Path), TextWriter.Null, TextWriter.Null));
+        using var output = new TempFolder();
+        var runsAfter = new List<int>();
+        var last = 0;
+        using var plan = WriteFaults.Inject(WriteFaultKind.None, afterWrite: path =>
+        {
+            if (Path.GetFileName(path) == "results.json") last = RunsIn(path);
+            runsAfter.Add(last);
+        });
+        Assert.Equal(0, CliApp.Run(Arguments(output.Path), TextWriter.Null, TextWriter.Null));
+        return (plan.Writes, runsAfter, Numbers(output.Path));
+    }
+
+    [SkippableFact]
+    public void A_disk_that_fills_up_at_any_write_keeps_every_finished_run_and_ends_in_one_line()
+    {
+        var (writes, runsAfter, _) = Trace();
+        Assert.InRange(writes.Count, 10, 60);
+        for (var n = 1; n <= writes.Count; n++)
+        {
+            using var output = new TempFolder();
+            var error = new StringWriter();
+            int exit;
+            using (WriteFaults.Inject(WriteFaultKind.DiskFull, atWrite: n))
+                exit = CliApp.Run(Arguments(output.Path), TextWriter.Null, error);
+
+            var context = $"disk full from write {n} ({writes[n - 1]}): exit {exit}, {error}";
+            Assert.True(exit == 1, context);
+            Assert.Matches("^error: cannot write .*: no space left on the device", Assert.Single(error.ToString().TrimEnd().Split('\n')));
+            var expectedRuns = n == 1 ? 0 : runsAfter[n - 2];
+            var results = Path.Combine(output.Path, "results.json");
+            Assert.True(File.Exists(results) == writes.Take(n - 1).Any(w => w.EndsWith("results.json")), context);
+            if (File.Exists(results)) Assert.True(RunsIn(results) == expectedRuns, context);
+            Assert.Empty(Directory.GetFiles(output.Path, "*.tmp", SearchOption.AllDirectories));
+        }
+    }
+
+    [SkippableFact]
+    public void A_comparison_killed_at_any_write_resumes_to_the_uninterrupted_numbers()
+    {
+        var (writes, runsAfter, numbers) = Trace();
+        for (var n = 1; n <= writes.Count; n++)
+        {
+            using var output = new TempFolder();
+            var environment = new Dictionary<string, string> { [WriteFaults.EnvironmentVariable] = $"kill@{n}" };
+            var killed = CliProcess.Run(Arguments(output.Path), environment);
+            var context = $"killed at write {n} ({writes[n - 1]}): exit {killed.ExitCode}, {killed.Error}";
+            Assert.True(killed.ExitCode == 137, context);
+            var results = Path.Combine(output.Path, "results.json");
+            if (!File.Exists(results))
+            {
+                Assert.True(n == 1 || writes.Take(n - 1).All(w => !w.EndsWith("results.json")), context);
+                continue;   // killed before the comparison had anything to resume
+            }
+            Assert.True(RunsIn(results) == runsAfter[n - 2], context);
+
+            var resumed = CliProcess.Run(["compare", "--resume", output.Path, "--cache-dir", _cache.Path]);
+            Assert.True(resumed.ExitCode == 0, $"{context}; resume: {resumed.Error}");
+            Assert.Equal(numbers, Numbers(output.Path));
+            Assert.Empty(Directory.GetFiles(output.Path, "*.tmp", SearchOption.AllDirectories));
+        }
+    }
+
+    private static int RunsIn(string resultsJson)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(resultsJson));
+        return json.RootElement.GetProperty("runs").GetArrayLength();
+    }
+
+    /// <summary>What must not depend on interruptions: every run's per-epoch losses and accuracies and its predictions.</summary>
+    private static string Numbers(string folder)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "results.json")));
+        return string.Join("\n", json.RootElement.GetProperty("runs").EnumerateArray().Select(run =>
+            $"{run.GetProperty("name").GetString()}|{run.GetProperty("status").GetString()}|" +
+            string.Join(";", run.GetProperty("history").EnumerateArray().Select(e =>
+                $"{e.GetProperty("train_loss").GetDouble():R},{e.GetProperty("train_acc").GetDouble():R}," +
+                $"{e.GetProperty("val_loss").GetDouble():R},{e.GetProperty("val_acc").GetDouble():R}")) +
+            "|" + run.GetProperty("val_predictions").ToString()));
+    }
+}
