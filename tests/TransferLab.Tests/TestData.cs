@@ -15,12 +15,26 @@ internal static class TestData
             ? fromEnvironment
             : Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared", "datasets", "hymenoptera_data"));
 
-    /// <summary>Skips the calling test, with the reason, when the real dataset is not there.</summary>
+    /// <summary>Skips the calling test, with the reason, when the real dataset is not there (fails it in CI).</summary>
     public static string RequireHymenoptera()
     {
-        Skip.IfNot(Directory.Exists(Path.Combine(HymenopteraDir, "train")),
+        Require(Directory.Exists(Path.Combine(HymenopteraDir, "train")),
             $"real dataset not found at {HymenopteraDir}; set TRANSFERLAB_TEST_DATA to a hymenoptera_data folder to run this test");
         return HymenopteraDir;
+    }
+
+    /// <summary>True where CI runs the suite (CI=true): there every prerequisite must be present.</summary>
+    public static bool InCi => Environment.GetEnvironmentVariable("CI") is "true" or "1";
+
+    /// <summary>
+    /// Skips the calling test when a prerequisite is missing on a developer's machine; in CI, where the
+    /// prerequisites are installed by .ci/run, a missing one fails the test instead of letting it pass unrun.
+    /// </summary>
+    public static void Require(bool present, string reason)
+    {
+        if (present) return;
+        if (InCi) Assert.Fail($"{reason} (a skip counts as a failure in CI)");
+        Skip.If(true, reason);
     }
 
     /// <summary>

@@ -58,7 +58,7 @@ public class ReportInBrowserTests
     [SkippableFact]
     public void The_html_report_renders_without_console_errors_and_every_chart_loads()
     {
-        Skip.IfNot(File.Exists(Chromium), $"{Chromium} is not installed (apt-get install chromium); the browser check of report.html was not run");
+        TestData.Require(File.Exists(Chromium), $"{Chromium} is not installed (apt-get install chromium); the browser check of report.html was not run");
         using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);
         using var output = new TempFolder();
         using var profile = new TempFolder();

@@ -21,7 +21,7 @@ public class NativeAllocatorTests
     public void The_cli_runs_on_jemalloc_when_it_is_installed_and_records_it()
     {
         TestData.RequireHymenoptera();
-        Skip.IfNot(OperatingSystem.IsLinux() && NativeAllocator.InstalledJemalloc is not null,
+        TestData.Require(OperatingSystem.IsLinux() && NativeAllocator.InstalledJemalloc is not null,
             "libjemalloc.so.2 is not installed (scripts/ensure-native-runtime.sh installs it)");
         Assert.Equal("jemalloc", AllocatorOfRun(null));
     }
