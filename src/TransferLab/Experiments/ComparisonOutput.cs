@@ -15,10 +15,12 @@ internal sealed class ComparisonOutput(string directory, IProgress<TrainingEvent
 
     public string ResultsPath => Path.Combine(Directory, ResultStore.FileName);
 
-    /// <summary>Deletes temporary files that killed processes left in the folder, its models/ and checkpoints/.</summary>
+    /// <summary>Deletes temporary files that killed processes left in the folder and below it (models, checkpoints, plots).</summary>
     public void RemoveLeftovers()
     {
-        var removed = new[] { "", "models", "checkpoints" }.Sum(sub => AtomicFile.RemoveLeftovers(Path.Combine(Directory, sub)));
+        if (!System.IO.Directory.Exists(Directory)) return;
+        var removed = System.IO.Directory.EnumerateDirectories(Directory, "*", SearchOption.AllDirectories).Prepend(Directory)
+            .Sum(AtomicFile.RemoveLeftovers);
         if (removed > 0) Notice($"removed {removed} partly written file(s) left in {Directory} by an interrupted process");
     }
 

@@ -66,7 +66,7 @@ public class FaultInjectionTests : IDisposable
             var results = Path.Combine(output.Path, "results.json");
             Assert.True(File.Exists(results) == writes.Take(n - 1).Any(w => w.EndsWith("results.json")), context);
             if (File.Exists(results)) Assert.True(RunsIn(results) == expectedRuns, context);
-            Assert.Empty(Directory.GetFiles(output.Path, "*.tmp", SearchOption.AllDirectories));
+            Assert.True(Directory.GetFiles(output.Path, "*.tmp", SearchOption.AllDirectories).Length == 0, context);
         }
     }
 
@@ -91,8 +91,9 @@ public class FaultInjectionTests : IDisposable
 
             var resumed = CliProcess.Run(["compare", "--resume", output.Path, "--cache-dir", _cache.Path]);
             Assert.True(resumed.ExitCode == 0, $"{context}; resume: {resumed.Error}");
-            Assert.Equal(numbers, Numbers(output.Path));
-            Assert.Empty(Directory.GetFiles(output.Path, "*.tmp", SearchOption.AllDirectories));
+            Assert.True(numbers == Numbers(output.Path), context);
+            var leftovers = Directory.GetFiles(output.Path, "*.tmp", SearchOption.AllDirectories);
+            Assert.True(leftovers.Length == 0, $"{context}; left: {string.Join(", ", leftovers)}");
         }
     }
 
