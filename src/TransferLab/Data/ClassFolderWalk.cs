@@ -15,11 +15,13 @@ internal sealed class ClassFolderWalk
     private readonly List<SkippedLink> _skipped = [];
 
     public ClassFolderWalk(string root, IEnumerable<string> classFolders) =>
-        _classRealPaths = classFolders.ToDictionary(name => name, name => RealPath.Of(Path.Combine(root, name)), StringComparer.Ordinal);
+        _classRealPaths = classFolders.ToDictionary(name => name, name => RealPath.Of(Path.Combine(root, name)),
+            StringComparer.Ordinal);
 
     public IReadOnlyList<SkippedLink> Skipped => _skipped;
 
-    /// <summary>The non-hidden files below class folder <paramref name="name"/> of <paramref name="root"/>, sorted ordinally.</summary>
+    /// <summary>The non-hidden files below class folder <paramref name="name"/> of <paramref name="root"/>, sorted
+    /// ordinally.</summary>
     public IReadOnlyList<string> FilesOf(string root, string name)
     {
         var files = new List<string>();
@@ -33,8 +35,8 @@ internal sealed class ClassFolderWalk
         while (pending.Count > 0)
         {
             var current = pending.Pop();
-            files.AddRange(Directory.EnumerateFiles(current).Where(f => !ImageFolder.IsHidden(Path.GetFileName(f)) && Claim(name, f)));
-            foreach (var sub in Directory.EnumerateDirectories(current).Where(d => !ImageFolder.IsHidden(Path.GetFileName(d))))
+            files.AddRange(Directory.EnumerateFiles(current).Where(f => !IsHidden(f) && Claim(name, f)));
+            foreach (var sub in Directory.EnumerateDirectories(current).Where(d => !IsHidden(d)))
                 if (Follow(name, sub)) pending.Push(sub);
         }
         files.Sort(StringComparer.Ordinal);
@@ -47,8 +49,7 @@ internal sealed class ClassFolderWalk
         var real = RealPath.Of(folder);
         var reason = real is null ? "cannot be resolved (a dangling link or a link loop)"
             : _visitedFolders.Contains(real) ? "leads to a folder already read (a link loop or a second link to it)"
-            : _classRealPaths.FirstOrDefault(c => c.Key != className && c.Value is { } other && RealPath.IsWithin(real, other)).Key
-                is { } otherClass ? $"leads into class folder '{otherClass}'"
+            : OtherClassContaining(real, className) is { } otherClass ? $"leads into class folder '{otherClass}'"
             : _classRealPaths.Values.Any(c => c is not null && RealPath.IsWithin(c, real))
                 ? "leads to a folder that holds the class folders (e.g. a link to '..')"
             : null;
@@ -57,12 +58,27 @@ internal sealed class ClassFolderWalk
         return false;
     }
 
-    /// <summary>False (recorded) when the file was already listed under another class, through a link.</summary>
+    private string? OtherClassContaining(string realPath, string className) => _classRealPaths
+        .FirstOrDefault(c => c.Key != className && c.Value is { } other && RealPath.IsWithin(realPath, other)).Key;
+
+    private static bool IsHidden(string path) => ImageFolder.IsHidden(Path.GetFileName(path));
+
+    /// <summary>
+    /// False (recorded) for a link to a file of another class's folder, which belongs to that class whatever
+    /// the order the classes are read in, and for a file already listed through another link.
+    /// </summary>
     private bool Claim(string className, string file)
     {
         var real = RealPath.Of(file) ?? Path.GetFullPath(file);
-        if (_classOfFile.TryAdd(real, className)) return true;
-        _skipped.Add(new SkippedLink(file, $"the same file as one listed under class '{_classOfFile[real]}'"));
+        var reason = OtherClassContaining(real, className) is { } owner ? $"a link to a file of class '{owner}'"
+            : _classOfFile.TryGetValue(real, out var listed) ? $"the same file as one listed under class '{listed}'"
+            : null;
+        if (reason is null)
+        {
+            _classOfFile[real] = className;
+            return true;
+        }
+        _skipped.Add(new SkippedLink(file, reason));
         return false;
     }
 }

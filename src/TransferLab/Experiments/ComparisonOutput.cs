@@ -15,13 +15,16 @@ internal sealed class ComparisonOutput(string directory, IProgress<TrainingEvent
 
     public string ResultsPath => Path.Combine(Directory, ResultStore.FileName);
 
-    /// <summary>Deletes temporary files that killed processes left in the folder and below it (models, checkpoints, plots).</summary>
+    /// <summary>Deletes temporary files that killed processes left in the folder and below it (models, checkpoints,
+    /// plots).</summary>
     public void RemoveLeftovers()
     {
         if (!System.IO.Directory.Exists(Directory)) return;
-        var removed = System.IO.Directory.EnumerateDirectories(Directory, "*", SearchOption.AllDirectories).Prepend(Directory)
+        var removed = System.IO.Directory.EnumerateDirectories(Directory, "*", SearchOption.AllDirectories)
+            .Prepend(Directory)
             .Sum(AtomicFile.RemoveLeftovers);
-        if (removed > 0) Notice($"removed {removed} partly written file(s) left in {Directory} by an interrupted process");
+        if (removed > 0)
+            Notice($"removed {removed} partly written file(s) left in {Directory} by an interrupted process");
     }
 
     public void SaveResults(ComparisonResult result)
@@ -74,7 +77,8 @@ internal sealed class ComparisonOutput(string directory, IProgress<TrainingEvent
                 "a write that fails ends the comparison (finished runs stay in results.json)", warning: true);
     }
 
-    public void Notice(string message, bool warning = false) => progress?.Report(new ComparisonNotice(message, warning));
+    public void Notice(string message, bool warning = false) =>
+        progress?.Report(new ComparisonNotice(message, warning));
 
     internal static long? FreeBytes(string path)
     {

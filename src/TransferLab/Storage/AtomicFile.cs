@@ -59,7 +59,8 @@ public static class AtomicFile
         return removed;
     }
 
-    /// <summary>The process id in a temporary file's name (<c>NAME.PID.GUID.tmp</c>), or null for other files.</summary>
+    /// <summary>The process id in a temporary file's name (<c>NAME.PID.GUID.tmp</c>), or null for other
+    /// files.</summary>
     private static int? WriterProcessId(string file)
     {
         var parts = Path.GetFileName(file).Split('.');
@@ -97,7 +98,8 @@ public static class AtomicFile
 
 /// <summary>A file could not be written; the message names the file and the cause. The CLI exits with code 1.</summary>
 public sealed class FileWriteException(string path, Exception cause, string? consequence = null)
-    : TransferLabException($"cannot write {path}: {Describe(cause)}" + (consequence is null ? "" : $"; {consequence}"), cause)
+    : TransferLabException(
+        $"cannot write {path}: {Describe(cause)}" + (consequence is null ? "" : $"; {consequence}"), cause)
 {
     public string Path { get; } = path;
 

@@ -11,7 +11,8 @@ public enum WriteFaultKind
     /// <summary>This write and every later one fail as on a full disk (ENOSPC).</summary>
     DiskFull,
 
-    /// <summary>The process is killed (SIGKILL) when the write's temporary file is complete but not yet renamed.</summary>
+    /// <summary>The process is killed (SIGKILL) when the write's temporary file is complete but not yet
+    /// renamed.</summary>
     Kill,
 }
 
@@ -28,8 +29,10 @@ public static class WriteFaults
     private static readonly object Gate = new();
     private static Plan? _plan = FromEnvironment();
 
-    /// <summary>Injects <paramref name="kind"/> at write <paramref name="atWrite"/> until the result is disposed.</summary>
-    /// <param name="afterWrite">Called with each written file's path once it is in place (to see what it held then).</param>
+    /// <summary>Injects <paramref name="kind"/> at write <paramref name="atWrite"/> until the result is
+    /// disposed.</summary>
+    /// <param name="afterWrite">Called with each written file's path once it is in place (to see what it held
+    /// then).</param>
     public static Plan Inject(WriteFaultKind kind, int atWrite = 0, Action<string>? afterWrite = null)
     {
         lock (Gate) return _plan = new Plan(kind, atWrite, afterWrite);
@@ -56,7 +59,12 @@ public static class WriteFaults
         var text = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (string.IsNullOrEmpty(text)) return null;
         var parts = text.Split('@');
-        var kind = parts[0] switch { "disk-full" => WriteFaultKind.DiskFull, "kill" => WriteFaultKind.Kill, _ => WriteFaultKind.None };
+        var kind = parts[0] switch
+        {
+            "disk-full" => WriteFaultKind.DiskFull,
+            "kill" => WriteFaultKind.Kill,
+            _ => WriteFaultKind.None,
+        };
         return parts.Length == 2 && int.TryParse(parts[1], out var at) && at > 0 ? new Plan(kind, at) : null;
     }
 

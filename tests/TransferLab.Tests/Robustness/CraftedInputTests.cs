@@ -26,7 +26,8 @@ public class CraftedInputTests
         {
             ["format"] = "transferlab.model/1", ["transferlab_version"] = "0.1.0", ["backbone"] = "resnet18-imagenet",
             ["backbone_fingerprint"] = new string('a', 64), ["backbone_precision"] = "fp32",
-            ["classes"] = new JsonArray("ants", "bees"), ["run"] = "frozen", ["seed"] = 0, ["epoch"] = 0, ["val_acc"] = 0.5,
+            ["classes"] = new JsonArray("ants", "bees"), ["run"] = "frozen", ["seed"] = 0, ["epoch"] = 0,
+            ["val_acc"] = 0.5,
             ["created_utc"] = "2026-01-01T00:00:00Z",
         };
         edit(header);
@@ -72,7 +73,8 @@ public class CraftedInputTests
         var broken = output.Combine("broken.jpg");
         File.WriteAllBytes(broken, [0xFF, 0xD8, 0xFF, 0x00]);
 
-        var (exit, stdout, error) = Cli("predict", "--model", output.Combine("models", "frozen.tlmodel"), "--format", "csv", broken, broken);
+        var model = output.Combine("models", "frozen.tlmodel");
+        var (exit, stdout, error) = Cli("predict", "--model", model, "--format", "csv", broken, broken);
 
         Assert.True(exit == 2, error);   // nothing could be read
         Assert.Equal(2, stdout.Split('\n').Count(l => l.StartsWith(broken, StringComparison.Ordinal)));

@@ -33,7 +33,8 @@ public class FaultInjectionTests : IDisposable
     /// </summary>
     private (IReadOnlyList<string> Writes, IReadOnlyList<int> RunsAfter, string Numbers) Trace()
     {
-        using (var warm = new TempFolder()) Assert.Equal(0, CliApp.Run(Arguments(warm.Path), TextWriter.Null, TextWriter.Null));
+        using (var warm = new TempFolder())
+            Assert.Equal(0, CliApp.Run(Arguments(warm.Path), TextWriter.Null, TextWriter.Null));
         using var output = new TempFolder();
         var runsAfter = new List<int>();
         var last = 0;
@@ -61,7 +62,8 @@ public class FaultInjectionTests : IDisposable
 
             var context = $"disk full from write {n} ({writes[n - 1]}): exit {exit}, {error}";
             Assert.True(exit == 1, context);
-            Assert.Matches("^error: cannot write .*: no space left on the device", Assert.Single(error.ToString().TrimEnd().Split('\n')));
+            var line = Assert.Single(error.ToString().TrimEnd().Split('\n'));
+            Assert.Matches("^error: cannot write .*: no space left on the device", line);
             var expectedRuns = n == 1 ? 0 : runsAfter[n - 2];
             var results = Path.Combine(output.Path, "results.json");
             Assert.True(File.Exists(results) == writes.Take(n - 1).Any(w => w.EndsWith("results.json")), context);
@@ -103,7 +105,8 @@ public class FaultInjectionTests : IDisposable
         return json.RootElement.GetProperty("runs").GetArrayLength();
     }
 
-    /// <summary>What must not depend on interruptions: every run's per-epoch losses and accuracies and its predictions.</summary>
+    /// <summary>What must not depend on interruptions: every run's per-epoch losses and accuracies and its
+    /// predictions.</summary>
     private static string Numbers(string folder)
     {
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "results.json")));

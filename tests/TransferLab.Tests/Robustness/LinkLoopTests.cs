@@ -39,15 +39,18 @@ public class LinkLoopTests
     {
         using var data = TwoClasses(perClass: 2);
         Directory.CreateSymbolicLink(data.Combine("train", "ants", "more"), data.Combine("train", "bees"));
+        // Read after ants: a link to an ants image. Read before bees: a link to a bees image.
         File.CreateSymbolicLink(data.Combine("train", "bees", "stolen.png"), data.Combine("train", "ants", "0.png"));
+        File.CreateSymbolicLink(data.Combine("train", "ants", "borrowed.png"), data.Combine("train", "bees", "1.png"));
 
         var train = ImageFolder.Scan(data.Combine("train"));
 
         Assert.Equal(2, CountOf(train, "ants"));
         Assert.Equal(2, CountOf(train, "bees"));
-        Assert.Equal(2, train.SkippedLinks.Count);
+        Assert.Equal(3, train.SkippedLinks.Count);
         Assert.Contains(train.SkippedLinks, l => l.Reason.Contains("class folder 'bees'"));
-        Assert.Contains(train.SkippedLinks, l => l.Reason.Contains("listed under class 'ants'"));
+        Assert.Contains(train.SkippedLinks, l => l.Path.EndsWith("stolen.png") && l.Reason.Contains("file of class 'ants'"));
+        Assert.Contains(train.SkippedLinks, l => l.Path.EndsWith("borrowed.png") && l.Reason.Contains("file of class 'bees'"));
     }
 
     [Fact]

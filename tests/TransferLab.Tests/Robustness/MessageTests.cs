@@ -18,7 +18,8 @@ public class MessageTests
     [InlineData("--lr", "abc", "--lr 'abc' is not a number")]
     [InlineData("--epochs", "five", "--epochs 'five' is not a whole number")]
     [InlineData("--augment", "lots", "--augment 'lots' is not one of notebook|none")]
-    public void A_value_that_does_not_convert_names_the_option_and_what_it_takes(string option, string value, string expected)
+    public void A_value_that_does_not_convert_names_the_option_and_what_it_takes(
+        string option, string value, string expected)
     {
         var (exit, _, error) = Cli("compare", "--data", "somewhere", option, value);
         Assert.Equal(2, exit);

@@ -44,7 +44,8 @@ internal sealed class Mount : IDisposable
         catch (InvalidOperationException)
         {
         }
-        TestData.Require(possible, "mounting a tmpfs needs root (CAP_SYS_ADMIN); the file-system fault tests were not run");
+        TestData.Require(possible,
+            "mounting a tmpfs needs root (CAP_SYS_ADMIN); the file-system fault tests were not run");
     }
 
     private static void Run(string command, params string[] args)
@@ -54,6 +55,7 @@ internal sealed class Mount : IDisposable
         using var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEnd();
         process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{command} {string.Join(' ', args)}: {error.Trim()}");
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{command} {string.Join(' ', args)}: {error.Trim()}");
     }
 }

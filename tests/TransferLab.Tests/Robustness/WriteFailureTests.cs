@@ -38,7 +38,8 @@ public class WriteFailureTests
 
         Assert.Equal(1, exit);
         var line = Assert.Single(stderr.Trim().Split('\n'));
-        Assert.Contains($"cannot write {Path.Combine(output, "models", "frozen.tlmodel")}: no space left on the device", line);
+        var model = Path.Combine(output, "models", "frozen.tlmodel");
+        Assert.Contains($"cannot write {model}: no space left on the device", line);
         Assert.Contains("results.json holds every finished run", line);
         Assert.Equal([("frozen", "completed")], Runs(output));
         Assert.Contains("warning: " + output, stdout);   // the preflight said the disk was too small
@@ -53,11 +54,12 @@ public class WriteFailureTests
         using var output = new TempFolder();
         using var models = Mount.ReadOnly(Directory.CreateDirectory(output.Combine("models")).FullName);
 
-        var (exit, _, stderr) = Compare("--data", data.Path, "--runs", "frozen,frozen+l1", "--epochs", "1", "--augment", "none",
-            "--out", output.Path);
+        var (exit, _, stderr) = Compare("--data", data.Path, "--runs", "frozen,frozen+l1", "--epochs", "1",
+            "--augment", "none", "--out", output.Path);
 
         Assert.Equal(1, exit);
-        Assert.Contains($"cannot write {output.Combine("models", "frozen.tlmodel")}: ", Assert.Single(stderr.Trim().Split('\n')));
+        var line = Assert.Single(stderr.Trim().Split('\n'));
+        Assert.Contains($"cannot write {output.Combine("models", "frozen.tlmodel")}: ", line);
         Assert.Equal([("frozen", "completed")], Runs(output.Path));
     }
 
