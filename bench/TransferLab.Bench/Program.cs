@@ -7,7 +7,7 @@ using TransferLab.Backbones;
 using TransferLab.Training;
 using static TorchSharp.torch;
 
-NativeAllocator.UseJemallocIfInstalled();   // as the CLI does, so the throughput is the CLI's
+NativeAllocator.UseJemallocIfInstalled(); // as the CLI does, so the throughput is the CLI's
 
 var batchSizes = args.Length > 0 ? args[0].Split(',').Select(int.Parse).ToArray() : [4];
 var steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
@@ -33,9 +33,15 @@ foreach (var batch in batchSizes)
         optimizer.step();
         loss.item<float>();
     }
-    for (var i = 0; i < 3; i++) Step();   // warm-up: allocator and kernel selection
+    for (var i = 0; i < 3; i++)
+        Step(); // warm-up: allocator and kernel selection
     var clock = Stopwatch.StartNew();
-    for (var i = 0; i < steps; i++) Step();
+    for (var i = 0; i < steps; i++)
+        Step();
     var seconds = clock.Elapsed.TotalSeconds;
-    Console.WriteLine(FormattableString.Invariant($"{{\"framework\": \"transferlab\", \"precision\": \"{precision}\", \"batch\": {batch}, \"steps\": {steps}, \"images_per_second\": {batch * steps / seconds:F2}}}"));
+    Console.WriteLine(
+        FormattableString.Invariant(
+            $"{{\"framework\": \"transferlab\", \"precision\": \"{precision}\", \"batch\": {batch}, \"steps\": "
+        ) + FormattableString.Invariant($"{steps}, \"images_per_second\": {batch * steps / seconds:F2}}}")
+    );
 }

@@ -3,7 +3,8 @@ using TransferLab.Cli.Commands;
 
 namespace TransferLab.Cli;
 
-/// <summary>Builds the command tree and maps failures to exit codes: 2 for unusable input, 1 for other failures.</summary>
+/// <summary>Builds the command tree and maps failures to exit codes: 2 for unusable input, 1 for other
+/// failures.</summary>
 public static class CliApp
 {
     public const int Success = 0;
@@ -12,7 +13,10 @@ public static class CliApp
 
     public static RootCommand BuildRoot(TextWriter output, TextWriter error)
     {
-        var root = new RootCommand("TransferLab: which transfer-learning strategy gives the best accuracy on the same pretrained model and data?");
+        var root = new RootCommand(
+            "TransferLab: which transfer-learning strategy gives the best accuracy on the same pretrained model "
+                + "and data?"
+        );
         root.Subcommands.Add(CompareCommand.Create(output, error));
         root.Subcommands.Add(TrainCommand.Create(output, error));
         root.Subcommands.Add(PredictCommand.Create(output, error));
@@ -29,46 +33,68 @@ public static class CliApp
         var errors = parse.Errors.Select(Describe).Concat(EmptyValues(parse)).ToList();
         if (errors.Count > 0)
         {
-            foreach (var e in errors) error.WriteLine($"error: {e}");
+            foreach (var e in errors)
+                error.WriteLine($"error: {e}");
             error.WriteLine("Run 'transferlab --help' or 'transferlab COMMAND --help' for usage.");
             return BadInput;
         }
-        return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        return parse.Invoke(
+            new InvocationConfiguration
+            {
+                Output = output,
+                Error = error,
+                EnableDefaultExceptionHandler = false,
+            }
+        );
     }
 
-    /// <summary>A parse error in the user's terms: a value that does not convert names the option and what it takes.</summary>
+    /// <summary>A parse error in the user's terms: a value that does not convert names the option and what it
+    /// takes.</summary>
     private static string Describe(System.CommandLine.Parsing.ParseError error)
     {
-        if (error.SymbolResult is not System.CommandLine.Parsing.OptionResult { Option: var option } result
-            || !error.Message.StartsWith("Cannot parse argument", StringComparison.Ordinal))
+        if (
+            error.SymbolResult is not System.CommandLine.Parsing.OptionResult { Option: var option } result
+            || !error.Message.StartsWith("Cannot parse argument", StringComparison.Ordinal)
+        )
             return error.Message;
         var given = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
-        return $"{option.Name} '{given}' is not {Expected(Nullable.GetUnderlyingType(option.ValueType) ?? option.ValueType)}";
+        return $"{option.Name} '{given}' is not "
+            + $"{Expected(Nullable.GetUnderlyingType(option.ValueType) ?? option.ValueType)}";
     }
 
-    private static string Expected(Type type) => type switch
-    {
-        _ when type == typeof(int) || type == typeof(long) => "a whole number",
-        _ when type == typeof(double) || type == typeof(float) => "a number (e.g. 0.001 or 1e-3)",
-        { IsEnum: true } => "one of " + string.Join("|", Enum.GetNames(type).Select(n => n.ToLowerInvariant())),
-        _ => "a valid value",
-    };
+    private static string Expected(Type type) =>
+        type switch
+        {
+            _ when type == typeof(int) || type == typeof(long) => "a whole number",
+            _ when type == typeof(double) || type == typeof(float) => "a number (e.g. 0.001 or 1e-3)",
+            { IsEnum: true } => "one of " + string.Join("|", Enum.GetNames(type).Select(n => n.ToLowerInvariant())),
+            _ => "a valid value",
+        };
 
     /// <summary>
     /// Options and arguments given as an empty string (<c>--data ""</c>, an unset shell variable): every value
     /// here is a path, a name or a number, so an empty one is a mistake to name now rather than a crash later.
     /// </summary>
     private static IEnumerable<string> EmptyValues(ParseResult parse) =>
-        parse.CommandResult.Children.SelectMany(child => child switch
-        {
-            System.CommandLine.Parsing.OptionResult option when option.Tokens.Any(t => t.Value.Length == 0) =>
-                [$"{option.Option.Name} was given an empty value; give it a value or leave the option out."],
-            System.CommandLine.Parsing.ArgumentResult argument when argument.Tokens.Any(t => t.Value.Length == 0) =>
-                [$"{argument.Argument.Name.ToUpperInvariant()}: an empty value was given; remove it (an unset shell variable?)."],
-            _ => Array.Empty<string>(),
-        });
+        parse.CommandResult.Children.SelectMany(child =>
+            child switch
+            {
+                System.CommandLine.Parsing.OptionResult option when option.Tokens.Any(t => t.Value.Length == 0) =>
+                [
+                    $"{option.Option.Name} was given an empty value; give it a value or leave the option out.",
+                ],
+                System.CommandLine.Parsing.ArgumentResult argument when argument.Tokens.Any(t => t.Value.Length == 0) =>
 
-    /// <summary>Runs a command body, turning TransferLab's exceptions into one-paragraph messages and exit codes.</summary>
+                    [
+                        $"{argument.Argument.Name.ToUpperInvariant()}: an empty value was given; remove it (an "
+                            + $"unset shell variable?).",
+                    ],
+                _ => Array.Empty<string>(),
+            }
+        );
+
+    /// <summary>Runs a command body, turning TransferLab's exceptions into one-paragraph messages and exit
+    /// codes.</summary>
     public static int Guard(TextWriter error, Func<int> body)
     {
         try

@@ -18,4 +18,5 @@ public sealed class ImageDecodeException(string path, string reason)
 }
 
 /// <summary>The native libtorch runtime could not be loaded.</summary>
-public sealed class NativeRuntimeException(string message, Exception? inner = null) : TransferLabException(message, inner);
+public sealed class NativeRuntimeException(string message, Exception? inner = null)
+    : TransferLabException(message, inner);

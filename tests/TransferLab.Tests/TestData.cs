@@ -18,8 +18,11 @@ internal static class TestData
     /// <summary>Skips the calling test, with the reason, when the real dataset is not there (fails it in CI).</summary>
     public static string RequireHymenoptera()
     {
-        Require(Directory.Exists(Path.Combine(HymenopteraDir, "train")),
-            $"real dataset not found at {HymenopteraDir}; set TRANSFERLAB_TEST_DATA to a hymenoptera_data folder to run this test");
+        Require(
+            Directory.Exists(Path.Combine(HymenopteraDir, "train")),
+            $"real dataset not found at {HymenopteraDir}; set TRANSFERLAB_TEST_DATA to a hymenoptera_data folder "
+                + $"to run this test"
+        );
         return HymenopteraDir;
     }
 
@@ -32,8 +35,10 @@ internal static class TestData
     /// </summary>
     public static void Require(bool present, string reason)
     {
-        if (present) return;
-        if (InCi) Assert.Fail($"{reason} (a skip counts as a failure in CI)");
+        if (present)
+            return;
+        if (InCi)
+            Assert.Fail($"{reason} (a skip counts as a failure in CI)");
         Skip.If(true, reason);
     }
 
@@ -43,10 +48,16 @@ internal static class TestData
     /// </summary>
     public static ImageBatch RealBatch(Func<DatasetSplits, ImageFolder> split, int perClass)
     {
-        var samples = split(DatasetSplits.Open(RequireHymenoptera())).Samples.GroupBy(s => s.Label).SelectMany(g => g.Take(perClass)).ToList();
+        var samples = split(DatasetSplits.Open(RequireHymenoptera()))
+            .Samples.GroupBy(s => s.Label)
+            .SelectMany(g => g.Take(perClass))
+            .ToList();
         using var source = new ImageSource();
-        return new BatchLoader(samples, new ResizeThenCenterCrop(256, 224), source, samples.Count, workers: 2)
-            .Assemble(Enumerable.Range(0, samples.Count).ToArray(), seed: 0, epoch: 0);
+        return new BatchLoader(samples, new ResizeThenCenterCrop(256, 224), source, samples.Count, workers: 2).Assemble(
+            Enumerable.Range(0, samples.Count).ToArray(),
+            seed: 0,
+            epoch: 0
+        );
     }
 
     public static IEnumerable<string> AllImageFiles(string root) =>
@@ -64,7 +75,9 @@ internal static class TestData
         {
             foreach (var classDir in Directory.GetDirectories(Path.Combine(source, split)))
             {
-                var target = Directory.CreateDirectory(Path.Combine(folder.Path, split, Path.GetFileName(classDir))).FullName;
+                var target = Directory
+                    .CreateDirectory(Path.Combine(folder.Path, split, Path.GetFileName(classDir)))
+                    .FullName;
                 foreach (var file in Directory.GetFiles(classDir).Order(StringComparer.Ordinal).Take(count))
                     File.CreateSymbolicLink(Path.Combine(target, Path.GetFileName(file)), file);
             }
@@ -77,8 +90,8 @@ internal static class TestData
     {
         using var bitmap = new SKBitmap(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         for (var y = 0; y < height; y++)
-            for (var x = 0; x < width; x++)
-                bitmap.SetPixel(x, y, colour(x, y));
+        for (var x = 0; x < width; x++)
+            bitmap.SetPixel(x, y, colour(x, y));
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
         File.WriteAllBytes(path, data.ToArray());
@@ -88,16 +101,19 @@ internal static class TestData
     {
         using var bitmap = new SKBitmap(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque);
         for (var y = 0; y < height; y++)
-            for (var x = 0; x < width; x++)
-                bitmap.SetPixel(x, y, colour(x, y));
+        for (var x = 0; x < width; x++)
+            bitmap.SetPixel(x, y, colour(x, y));
         return SKImage.FromBitmap(bitmap);
     }
 
     private static string FindRepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "TransferLab.slnx"))) return dir.FullName;
-        throw new InvalidOperationException("cannot find the repository root (TransferLab.slnx) above " + AppContext.BaseDirectory);
+            if (File.Exists(Path.Combine(dir.FullName, "TransferLab.slnx")))
+                return dir.FullName;
+        throw new InvalidOperationException(
+            "cannot find the repository root (TransferLab.slnx) above " + AppContext.BaseDirectory
+        );
     }
 }
 
@@ -110,6 +126,10 @@ internal sealed class TempFolder : IDisposable
 
     public void Dispose()
     {
-        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException) { }
     }
 }

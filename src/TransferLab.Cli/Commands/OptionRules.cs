@@ -10,7 +10,8 @@ internal static class OptionRules
         option.Validators.Add(result =>
         {
             var value = result.GetValueOrDefault<int>();
-            if (value < minimum) result.AddError($"{option.Name} must be at least {minimum} (got {value})");
+            if (value < minimum)
+                result.AddError($"{option.Name} must be at least {minimum} (got {value})");
         });
         return option;
     }

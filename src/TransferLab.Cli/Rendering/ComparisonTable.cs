@@ -5,7 +5,8 @@ using TransferLab.Statistics;
 
 namespace TransferLab.Cli.Rendering;
 
-/// <summary>The comparison tables: one row per run and seed; with several seeds, means with CIs and pairwise tests.</summary>
+/// <summary>The comparison tables: one row per run and seed; with several seeds, means with CIs and pairwise
+/// tests.</summary>
 public static class ComparisonTable
 {
     public static void Write(TextWriter output, ComparisonResult result)
@@ -16,25 +17,45 @@ public static class ComparisonTable
         if (result.Config.Seeds.Count > 1 || holdout)
         {
             console.Write(Summary(result.Summary, holdout));
-            if (result.Comparisons.Count > 0) console.Write(Comparisons(result.Comparisons));
+            if (result.Comparisons.Count > 0)
+                console.Write(Comparisons(result.Comparisons));
         }
         if (result.Tuning is { } tuning)
             foreach (var t in tuning)
-                output.WriteLine(F($"tuned {t.Run}: lr {t.ChosenLearningRate:g3} (holdout acc by lr: {string.Join(", ", t.HoldoutAccByLearningRate.Select(kv => F($"{kv.Key}→{kv.Value:F3}")))})"));
+                output.WriteLine(
+                    F($"tuned {t.Run}: lr {t.ChosenLearningRate:g3} (holdout acc by lr: ")
+                        + string.Join(", ", t.HoldoutAccByLearningRate.Select(kv => F($"{kv.Key}→{kv.Value:F3}")))
+                        + ")"
+                );
     }
 
     private static Table Runs(IReadOnlyList<RunResult> runs, bool holdout)
     {
         var columns = new List<string> { "run", "seed", "best val acc", "best epoch", "final val acc" };
-        if (holdout) columns.Insert(3, "val acc @ holdout-selected");
+        if (holdout)
+            columns.Insert(3, "val acc @ holdout-selected");
         columns.AddRange(["seconds", "trainable params"]);
         var table = NewTable("Runs", columns);
         foreach (var run in runs.OrderByDescending(r => r.SelectedValAcc).ThenBy(r => r.Seed))
         {
-            var name = run.Status == RunStatus.Completed ? run.Name : $"{run.Name} ({run.Status.ToString().ToLowerInvariant()})";
-            var row = new List<string> { TerminalText.Escape(name), I(run.Seed), F($"{run.BestValAcc:F4}"), I(run.BestEpoch), F($"{run.FinalValAcc:F4}") };
-            if (holdout) row.Insert(3, F($"{run.SelectedValAcc:F4}"));
-            row.AddRange([F($"{run.TrainSeconds:F1}"), run.TrainableParams.ToString("N0", CultureInfo.InvariantCulture)]);
+            var name =
+                run.Status == RunStatus.Completed
+                    ? run.Name
+                    : $"{run.Name} ({run.Status.ToString().ToLowerInvariant()})";
+            var row = new List<string>
+            {
+                TerminalText.Escape(name),
+                I(run.Seed),
+                F($"{run.BestValAcc:F4}"),
+                I(run.BestEpoch),
+                F($"{run.FinalValAcc:F4}"),
+            };
+            if (holdout)
+                row.Insert(3, F($"{run.SelectedValAcc:F4}"));
+            row.AddRange([
+                F($"{run.TrainSeconds:F1}"),
+                run.TrainableParams.ToString("N0", CultureInfo.InvariantCulture),
+            ]);
             table.AddRow(row.ToArray());
         }
         return table;
@@ -47,30 +68,52 @@ public static class ComparisonTable
         foreach (var s in summary.OrderByDescending(s => (holdout ? s.SelectedValAcc! : s.BestValAcc).Mean))
         {
             var h = holdout ? s.SelectedValAcc! : s.BestValAcc;
-            table.AddRow(TerminalText.Escape(s.Name), I(s.N), WithCi(h), F($"{h.Std:F4}"), WithCi(s.FinalValAcc), F($"{s.MeanTrainSeconds:F1}"));
+            table.AddRow(
+                TerminalText.Escape(s.Name),
+                I(s.N),
+                WithCi(h),
+                F($"{h.Std:F4}"),
+                WithCi(s.FinalValAcc),
+                F($"{s.MeanTrainSeconds:F1}")
+            );
         }
         return table;
     }
 
     private static Table Comparisons(IReadOnlyList<PairComparison> comparisons)
     {
-        var table = NewTable("Paired comparisons (A − B)", ["A", "B", "mean diff", "McNemar b/c", "McNemar p", "paired t p", "Wilcoxon p"]);
+        var table = NewTable(
+            "Paired comparisons (A − B)",
+            ["A", "B", "mean diff", "McNemar b/c", "McNemar p", "paired t p", "Wilcoxon p"]
+        );
         foreach (var c in comparisons)
-            table.AddRow(TerminalText.Escape(c.A), TerminalText.Escape(c.B), F($"{c.MeanDifference * 100:+0.00;-0.00;0.00} pts"),
-                F($"{c.McNemarCombined.OnlyA}/{c.McNemarCombined.OnlyB}"), P(c.McNemarCombined.PValue), P(c.PairedTP), P(c.WilcoxonP));
+            table.AddRow(
+                TerminalText.Escape(c.A),
+                TerminalText.Escape(c.B),
+                F($"{c.MeanDifference * 100:+0.00;-0.00;0.00} pts"),
+                F($"{c.McNemarCombined.OnlyA}/{c.McNemarCombined.OnlyB}"),
+                P(c.McNemarCombined.PValue),
+                P(c.PairedTP),
+                P(c.WilcoxonP)
+            );
         return table;
     }
 
     private static Table NewTable(string title, IReadOnlyList<string> columns)
     {
         var table = new Table().Title(title).Border(TableBorder.Rounded);
-        foreach (var column in columns) table.AddColumn(new TableColumn(TerminalText.Escape(column)).RightAligned());
+        foreach (var column in columns)
+            table.AddColumn(new TableColumn(TerminalText.Escape(column)).RightAligned());
         table.Columns[0].LeftAligned();
         return table;
     }
 
-    private static string WithCi(SampleSummary s) => s.Ci95Low is { } low ? F($"{s.Mean:F4} ({low:F4}–{s.Ci95High:F4})") : F($"{s.Mean:F4}");
+    private static string WithCi(SampleSummary s) =>
+        s.Ci95Low is { } low ? F($"{s.Mean:F4} ({low:F4}–{s.Ci95High:F4})") : F($"{s.Mean:F4}");
+
     private static string P(double? p) => p is { } v ? F($"{v:0.0000}") : "–";
+
     private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
+
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -3,7 +3,8 @@ using TransferLab.Training;
 
 namespace TransferLab.Cli.Rendering;
 
-/// <summary>Prints training as the notebook did: per epoch the train and val loss and accuracy, then the time and best accuracy.</summary>
+/// <summary>Prints training as the notebook did: per epoch the train and val loss and accuracy, then the time and best
+/// accuracy.</summary>
 public sealed class NotebookStyleRenderer(TextWriter output) : IProgress<TrainingEvent>
 {
     public void Report(TrainingEvent value)
@@ -12,8 +13,14 @@ public sealed class NotebookStyleRenderer(TextWriter output) : IProgress<Trainin
         {
             case RunStarted started:
                 output.WriteLine();
-                output.WriteLine($"== {started.Run} (seed {started.Seed}, {started.TrainableParameters:N0} trainable parameters)" +
-                    (started.ResumedAtEpoch > 0 ? $", resumed from its checkpoint at epoch {started.ResumedAtEpoch}" : ""));
+                output.WriteLine(
+                    $"== {started.Run} (seed {started.Seed}, {started.TrainableParameters:N0} trainable parameters)"
+                        + (
+                            started.ResumedAtEpoch > 0
+                                ? $", resumed from its checkpoint at epoch {started.ResumedAtEpoch}"
+                                : ""
+                        )
+                );
                 break;
             case ComparisonNotice notice:
                 output.WriteLine(notice.IsWarning ? $"warning: {notice.Message}" : notice.Message);
@@ -22,17 +29,25 @@ public sealed class NotebookStyleRenderer(TextWriter output) : IProgress<Trainin
                 output.WriteLine(F($"Epoch {m.Epoch}/{epoch.Epochs - 1}"));
                 output.WriteLine("----------");
                 output.WriteLine(F($"train Loss:{m.TrainLoss:F4} Acc:{m.TrainAcc:F4}  (lr {m.LearningRate:g3})"));
-                if (m.HoldoutAcc is { } holdoutAcc) output.WriteLine(F($"holdout Loss:{m.HoldoutLoss:F4} Acc:{holdoutAcc:F4}"));
+                if (m.HoldoutAcc is { } holdoutAcc)
+                    output.WriteLine(F($"holdout Loss:{m.HoldoutLoss:F4} Acc:{holdoutAcc:F4}"));
                 output.WriteLine(F($"val Loss:{m.ValLoss:F4} Acc:{m.ValAcc:F4}  ({m.Seconds:F1} s)"));
                 break;
             case RunCompleted { Outcome: var o }:
                 var elapsed = TimeSpan.FromSeconds(o.TrainSeconds);
                 output.WriteLine(F($"Training complete in {(int)elapsed.TotalMinutes}m {elapsed.Seconds}s"));
-                output.WriteLine(F($"Best val Acc: {o.BestValAcc:F4}; kept epoch {o.SelectedEpoch} (val Acc {o.SelectedValAcc:F4})"));
-                if (o.Divergence is { } divergence) output.WriteLine($"DIVERGED: {divergence}; the other runs continue");
-                if (o.Failure is { } failure) output.WriteLine($"FAILED: {failure}; the other runs continue");
+                output.WriteLine(
+                    F($"Best val Acc: {o.BestValAcc:F4}; kept epoch {o.SelectedEpoch} (val Acc {o.SelectedValAcc:F4})")
+                );
+                if (o.Divergence is { } divergence)
+                    output.WriteLine($"DIVERGED: {divergence}; the other runs continue");
+                if (o.Failure is { } failure)
+                    output.WriteLine($"FAILED: {failure}; the other runs continue");
                 if (o.FrozenBatchNormDrift > 0)
-                    output.WriteLine(F($"note: BatchNorm running statistics of the frozen backbone changed during the run (largest mean shift {o.FrozenBatchNormDrift:g3}); use bn=eval to keep them fixed"));
+                    output.WriteLine(
+                        "note: BatchNorm running statistics of the frozen backbone changed during the run "
+                            + F($"(largest mean shift {o.FrozenBatchNormDrift:g3}); use bn=eval to keep them fixed")
+                    );
                 break;
         }
         output.Flush();

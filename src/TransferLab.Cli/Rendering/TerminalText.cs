@@ -12,7 +12,8 @@ internal static class TerminalText
 {
     public static string Safe(string text)
     {
-        if (!text.Any(char.IsControl)) return text;
+        if (!text.Any(char.IsControl))
+            return text;
         var safe = new StringBuilder(text.Length + 8);
         foreach (var c in text)
             safe.Append(char.IsControl(c) ? string.Create(CultureInfo.InvariantCulture, $"\\x{(int)c:X2}") : c);

@@ -20,11 +20,12 @@ public static class BackboneRegistry
     public static PretrainedBackbone Get(string name) =>
         Loaded.GetOrAdd(name, n => new Lazy<PretrainedBackbone>(() => Load(n))).Value;
 
-    private static PretrainedBackbone Load(string name) => name switch
-    {
-        ResNet18ImageNet => LoadCntkResNet18(),
-        _ => throw new InvalidInputException($"unknown backbone '{name}'; known: {string.Join(", ", Names)}"),
-    };
+    private static PretrainedBackbone Load(string name) =>
+        name switch
+        {
+            ResNet18ImageNet => LoadCntkResNet18(),
+            _ => throw new InvalidInputException($"unknown backbone '{name}'; known: {string.Join(", ", Names)}"),
+        };
 
     private static PretrainedBackbone LoadCntkResNet18()
     {
@@ -33,15 +34,20 @@ public static class BackboneRegistry
         var config = new PretrainedConfig
         {
             Name = ResNet18ImageNet,
-            WeightsSource = $"NuGet Microsoft.ML.DnnImageFeaturizer.ResNet18 {PretrainedModelFiles.PackageVersion} (ImageNet, CNTK export)",
+            WeightsSource =
+                $"NuGet Microsoft.ML.DnnImageFeaturizer.ResNet18 {PretrainedModelFiles.PackageVersion} "
+                + $"(ImageNet, CNTK export)",
             StageBlocks = stages,
             // The CNTK network was trained on BGR pixels in 0..255 minus a mean image (ResNetPreprocess.onnx).
             ChannelOrder = ChannelOrder.Bgr,
             PixelScale = 255f,
             MeanImage = OnnxResNetImporter.ReadInitializer(PretrainedModelFiles.ResNetPreprocessOnnx, "MeanImage"),
         };
-        var fingerprint = Caching.ContentHash.Combine("cntk-onnx-importer/1", Caching.ContentHash.OfFile(onnx),
-            Caching.ContentHash.OfFile(PretrainedModelFiles.ResNetPreprocessOnnx));
+        var fingerprint = Caching.ContentHash.Combine(
+            "cntk-onnx-importer/1",
+            Caching.ContentHash.OfFile(onnx),
+            Caching.ContentHash.OfFile(PretrainedModelFiles.ResNetPreprocessOnnx)
+        );
         return new PretrainedBackbone(config, fingerprint, () => OnnxResNetImporter.Import(onnx, stages));
     }
 }
@@ -52,7 +58,11 @@ public static class BackboneRegistry
 /// source files' hash), because building a network from that file is much faster than initialising one and
 /// copying the imported tensors in.
 /// </summary>
-public sealed class PretrainedBackbone(PretrainedConfig config, string fingerprint, Func<IReadOnlyDictionary<string, NamedWeight>> importWeights)
+public sealed class PretrainedBackbone(
+    PretrainedConfig config,
+    string fingerprint,
+    Func<IReadOnlyDictionary<string, NamedWeight>> importWeights
+)
 {
     private readonly Lazy<IReadOnlyDictionary<string, NamedWeight>> _weights = new(importWeights);
     private readonly Lock _gate = new();
@@ -65,18 +75,22 @@ public sealed class PretrainedBackbone(PretrainedConfig config, string fingerpri
     /// <summary>The imported weights under torchvision names (read from the source on first use).</summary>
     public IReadOnlyDictionary<string, NamedWeight> Weights => _weights.Value;
 
-    /// <summary>A fresh classifier: pretrained backbone, new head for <paramref name="classes"/> initialised from <paramref name="seed"/>.</summary>
-    /// <param name="cacheDirectory">Where the converted weights are kept (null: <see cref="Caching.CacheDirectory.Resolve"/>'s default).</param>
+    /// <summary>A fresh classifier: pretrained backbone, new head for <paramref name="classes"/> initialised from
+    /// <paramref name="seed"/>.</summary>
+    /// <param name="cacheDirectory">Where the converted weights are kept (null: <see
+    /// cref="Caching.CacheDirectory.Resolve"/>'s default).</param>
     public ImageClassifier CreateClassifier(IReadOnlyList<string> classes, int seed, string? cacheDirectory = null)
     {
-        if (classes.Count < 2) throw new InvalidInputException("a classifier needs at least two classes");
+        if (classes.Count < 2)
+            throw new InvalidInputException("a classifier needs at least two classes");
         var network = NetworkFromCache(classes.Count, cacheDirectory) ?? NetworkWithImportedWeights(classes.Count);
         var classifier = new ImageClassifier(Config, network, classes);
         classifier.ResetHead(seed);
         return classifier;
     }
 
-    /// <summary>The network built from the converted-weights file, or null when the cache folder cannot be written.</summary>
+    /// <summary>The network built from the converted-weights file, or null when the cache folder cannot be
+    /// written.</summary>
     private ResNet? NetworkFromCache(int classCount, string? cacheDirectory)
     {
         try
@@ -89,13 +103,14 @@ public sealed class PretrainedBackbone(PretrainedConfig config, string fingerpri
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // A damaged cache file is only a cache miss: convert again.
-                lock (_gate) File.Delete(weightsFile);
+                lock (_gate)
+                    File.Delete(weightsFile);
                 return NewNetwork(classCount, ConvertedWeightsFile(cacheDirectory));
             }
         }
         catch (Storage.FileWriteException)
         {
-            return null;   // the cache is optional (the comparison warns once that it cannot be written)
+            return null; // the cache is optional (the comparison warns once that it cannot be written)
         }
     }
 
@@ -107,19 +122,33 @@ public sealed class PretrainedBackbone(PretrainedConfig config, string fingerpri
     }
 
     private bool IsHeadOrCounter(string key) =>
-        key.StartsWith(Config.ClassifierName + ".", StringComparison.Ordinal) || key.EndsWith(".num_batches_tracked", StringComparison.Ordinal);
+        key.StartsWith(Config.ClassifierName + ".", StringComparison.Ordinal)
+        || key.EndsWith(".num_batches_tracked", StringComparison.Ordinal);
 
     private ResNet NewNetwork(int classCount, string? weightsFile) =>
-        new(Config.Name, BasicBlock.Factory, BasicBlock.Expansion, Config.StageBlocks.ToArray(), classCount,
-            weights_file: weightsFile, skipfc: true);
+        new(
+            Config.Name,
+            BasicBlock.Factory,
+            BasicBlock.Expansion,
+            Config.StageBlocks.ToArray(),
+            classCount,
+            weights_file: weightsFile,
+            skipfc: true
+        );
 
-    /// <summary>The weights in TorchSharp's format, written on first use through the checked <see cref="WeightLoader"/>.</summary>
+    /// <summary>The weights in TorchSharp's format, written on first use through the checked <see
+    /// cref="WeightLoader"/>.</summary>
     private string ConvertedWeightsFile(string? cacheDirectory)
     {
-        var path = Path.Combine(Caching.CacheDirectory.Resolve(cacheDirectory), "weights", $"{Config.Name}-{Fingerprint[..16]}.dat");
+        var path = Path.Combine(
+            Caching.CacheDirectory.Resolve(cacheDirectory),
+            "weights",
+            $"{Config.Name}-{Fingerprint[..16]}.dat"
+        );
         lock (_gate)
         {
-            if (File.Exists(path)) return path;
+            if (File.Exists(path))
+                return path;
             using var network = NewNetwork(classCount: 2, weightsFile: null);
             WeightLoader.Load(network, Weights, mayBeMissing: IsHeadOrCounter);
             Storage.AtomicFile.Write(path, stream => network.save(stream));

@@ -22,8 +22,14 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
     private readonly Module<Tensor, Tensor> bn2;
     private readonly Module<Tensor, Tensor>? downsample;
 
-    public BasicBlock(int inPlanes, int planes, int stride, Module<Tensor, Tensor>? downsample,
-        Func<int, Module<Tensor, Tensor>> normLayer) : base(nameof(BasicBlock))
+    public BasicBlock(
+        int inPlanes,
+        int planes,
+        int stride,
+        Module<Tensor, Tensor>? downsample,
+        Func<int, Module<Tensor, Tensor>> normLayer
+    )
+        : base(nameof(BasicBlock))
     {
         conv1 = Conv2d(inPlanes, planes, kernel_size: 3, stride: stride, padding: 1, bias: false);
         bn1 = normLayer(planes);
@@ -34,12 +40,13 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public static ResNet.BlockFunc Factory => (inPlanes, planes, stride, downsample, groups, baseWidth, dilation, normLayer) =>
-    {
-        if (groups != 1 || baseWidth != 64 || dilation != 1)
-            throw new ArgumentException("BasicBlock supports only groups=1, base_width=64 and dilation=1");
-        return new BasicBlock(inPlanes, planes, stride, downsample, normLayer ?? (p => BatchNorm2d(p)));
-    };
+    public static ResNet.BlockFunc Factory =>
+        (inPlanes, planes, stride, downsample, groups, baseWidth, dilation, normLayer) =>
+        {
+            if (groups != 1 || baseWidth != 64 || dilation != 1)
+                throw new ArgumentException("BasicBlock supports only groups=1, base_width=64 and dilation=1");
+            return new BasicBlock(inPlanes, planes, stride, downsample, normLayer ?? (p => BatchNorm2d(p)));
+        };
 
     public override Tensor forward(Tensor input)
     {
@@ -53,7 +60,11 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
     {
         if (disposing)
         {
-            conv1.Dispose(); bn1.Dispose(); relu.Dispose(); conv2.Dispose(); bn2.Dispose();
+            conv1.Dispose();
+            bn1.Dispose();
+            relu.Dispose();
+            conv2.Dispose();
+            bn2.Dispose();
             downsample?.Dispose();
         }
         base.Dispose(disposing);

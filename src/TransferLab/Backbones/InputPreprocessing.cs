@@ -23,15 +23,19 @@ public sealed class InputPreprocessing : IDisposable
         {
             _subtract = tensor(mean, [1, 3, 1, 1]).DetachFromDisposeScope();
         }
-        if (config.Std is { } std) _divide = tensor(std, [1, 3, 1, 1]).DetachFromDisposeScope();
+        if (config.Std is { } std)
+            _divide = tensor(std, [1, 3, 1, 1]).DetachFromDisposeScope();
     }
 
     public Tensor Apply(Tensor rgb01)
     {
         var x = _config.PixelScale == 1f ? rgb01.alias() : rgb01 * _config.PixelScale;
-        if (_config.ChannelOrder == ChannelOrder.Bgr) x = x.flip(1);
-        if (_subtract is not null) x = x - _subtract;
-        if (_divide is not null) x = x / _divide;
+        if (_config.ChannelOrder == ChannelOrder.Bgr)
+            x = x.flip(1);
+        if (_subtract is not null)
+            x = x - _subtract;
+        if (_divide is not null)
+            x = x / _divide;
         return x;
     }
 

@@ -13,7 +13,8 @@ namespace TransferLab.Backbones;
 /// </summary>
 internal static class MixedPrecision
 {
-    /// <summary>Calls <paramref name="module"/> on <paramref name="x"/>, casting convolution weights to x's bf16 where they differ.</summary>
+    /// <summary>Calls <paramref name="module"/> on <paramref name="x"/>, casting convolution weights to x's bf16 where
+    /// they differ.</summary>
     public static Tensor Call(Module<Tensor, Tensor> module, Tensor x)
     {
         switch (module)
@@ -21,12 +22,21 @@ internal static class MixedPrecision
             case Conv2d conv when x.dtype == ScalarType.BFloat16 && conv.weight!.dtype != ScalarType.BFloat16:
                 if (conv.padding_type is not null || conv.padding_mode != TorchSharp.PaddingModes.Zeros)
                     throw new NotSupportedException("bf16-mixed supports convolutions with explicit zero padding only");
-                // One copy that is both bf16 and channels-last (the cast keeps the permuted strides), like the activations.
+                // One copy that is both bf16 and channels-last (the cast keeps the permuted strides), like the
+                // activations.
                 var weight = conv.weight.permute(0, 2, 3, 1).to_type(ScalarType.BFloat16).permute(0, 3, 1, 2);
-                return functional.conv2d(x, weight, conv.bias?.to_type(ScalarType.BFloat16),
-                    conv.stride, conv.padding, conv.dilation, conv.groups);
-            case Sequential sequence:   // torchvision's downsample: Sequential(conv, bn)
-                foreach (var child in sequence.children()) x = Call((Module<Tensor, Tensor>)child, x);
+                return functional.conv2d(
+                    x,
+                    weight,
+                    conv.bias?.to_type(ScalarType.BFloat16),
+                    conv.stride,
+                    conv.padding,
+                    conv.dilation,
+                    conv.groups
+                );
+            case Sequential sequence: // torchvision's downsample: Sequential(conv, bn)
+                foreach (var child in sequence.children())
+                    x = Call((Module<Tensor, Tensor>)child, x);
                 return x;
             default:
                 return module.call(x);
@@ -37,5 +47,6 @@ internal static class MixedPrecision
     /// The same [N, C, H, W] tensor stored channels-last (NHWC strides). TorchSharp has no memory-format
     /// argument, so this is the permute-copy-permute that <c>torch.channels_last</c> amounts to.
     /// </summary>
-    public static Tensor ChannelsLast(Tensor x) => x.dim() == 4 ? x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : x;
+    public static Tensor ChannelsLast(Tensor x) =>
+        x.dim() == 4 ? x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : x;
 }

@@ -2,7 +2,8 @@ using System.Text.Json.Serialization;
 
 namespace TransferLab.Backbones;
 
-/// <summary>Number format of the backbone's computation. The head, the optimizer and its state are always fp32.</summary>
+/// <summary>Number format of the backbone's computation. The head, the optimizer and its state are always
+/// fp32.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<Precision>))]
 public enum Precision
 {
@@ -26,14 +27,22 @@ public enum Precision
 public static class PrecisionNames
 {
     private static readonly (string Name, Precision Value)[] Names =
-        [("fp32", Precision.Fp32), ("bf16", Precision.Bf16), ("bf16-mixed", Precision.Bf16Mixed)];
+    [
+        ("fp32", Precision.Fp32),
+        ("bf16", Precision.Bf16),
+        ("bf16-mixed", Precision.Bf16Mixed),
+    ];
 
     public static string Of(Precision precision) => Names.First(n => n.Value == precision).Name;
 
     public static bool TryParse(string text, out Precision precision)
     {
         foreach (var (name, value) in Names)
-            if (string.Equals(text.Trim(), name, StringComparison.OrdinalIgnoreCase)) { precision = value; return true; }
+            if (string.Equals(text.Trim(), name, StringComparison.OrdinalIgnoreCase))
+            {
+                precision = value;
+                return true;
+            }
         precision = Precision.Fp32;
         return false;
     }

@@ -1,6 +1,10 @@
 namespace TransferLab.Backbones;
 
-public enum ChannelOrder { Rgb, Bgr }
+public enum ChannelOrder
+{
+    Rgb,
+    Bgr,
+}
 
 /// <summary>
 /// Everything downstream needs to know about a pretrained backbone's input and output, so that nothing
@@ -24,7 +28,8 @@ public sealed record PretrainedConfig
     /// <summary>Multiplier applied to [0, 1] inputs first (255 for networks trained on 0..255 pixels).</summary>
     public float PixelScale { get; init; } = 1f;
 
-    /// <summary>A per-pixel mean image (channels × InputSize × InputSize, in <see cref="ChannelOrder"/>), or null.</summary>
+    /// <summary>A per-pixel mean image (channels × InputSize × InputSize, in <see cref="ChannelOrder"/>), or
+    /// null.</summary>
     public float[]? MeanImage { get; init; }
 
     /// <summary>Per-channel mean and standard deviation (in <see cref="ChannelOrder"/>), or null.</summary>

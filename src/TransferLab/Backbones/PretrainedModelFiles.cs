@@ -30,12 +30,16 @@ public static class PretrainedModelFiles
         foreach (var folder in folders)
         {
             var candidate = Path.Combine(folder, relativePath);
-            if (File.Exists(candidate)) return candidate;
+            if (File.Exists(candidate))
+                return candidate;
         }
         throw new TransferLabException(
-            $"pretrained model file '{relativePath}' not found in: {string.Join("; ", folders)}. " +
-            $"It comes from NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 {PackageVersion}: run 'dotnet build' " +
-            $"(it downloads the package and copies the model next to the program), or set {ModelsDirEnvironmentVariable} " +
-            "to a folder holding ResNet18Onnx/ and ResNetPrepOnnx/.");
+            $"pretrained model file '{relativePath}' not found in: {string.Join("; ", folders)}. "
+                + $"It comes from NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 {PackageVersion}: run "
+                + $"'dotnet build' "
+                + $"(it downloads the package and copies the model next to the program), or set "
+                + $"{ModelsDirEnvironmentVariable} "
+                + "to a folder holding ResNet18Onnx/ and ResNetPrepOnnx/."
+        );
     }
 }

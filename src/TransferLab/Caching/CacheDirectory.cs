@@ -12,8 +12,10 @@ public static class CacheDirectory
 
     public static string Resolve(string? explicitDirectory = null)
     {
-        if (!string.IsNullOrWhiteSpace(explicitDirectory)) return Path.GetFullPath(explicitDirectory);
-        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } fromEnvironment) return Path.GetFullPath(fromEnvironment);
+        if (!string.IsNullOrWhiteSpace(explicitDirectory))
+            return Path.GetFullPath(explicitDirectory);
+        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } fromEnvironment)
+            return Path.GetFullPath(fromEnvironment);
         var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
         var root = string.IsNullOrWhiteSpace(xdg)
             ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache")

@@ -13,11 +13,14 @@ public static class ContentHash
     {
         var info = new FileInfo(path);
         var key = (info.FullName, info.Length, info.LastWriteTimeUtc);
-        return Files.GetOrAdd(key, _ =>
-        {
-            using var stream = File.OpenRead(path);
-            return Convert.ToHexStringLower(SHA256.HashData(stream));
-        });
+        return Files.GetOrAdd(
+            key,
+            _ =>
+            {
+                using var stream = File.OpenRead(path);
+                return Convert.ToHexStringLower(SHA256.HashData(stream));
+            }
+        );
     }
 
     public static string OfText(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));

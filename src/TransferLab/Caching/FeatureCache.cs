@@ -17,13 +17,20 @@ public sealed record FeatureCacheStats(int Hits, int Computed, double ComputeSec
 /// an image is drawn from (v, image content), so views are shared across seeds, splits and runs.
 /// </summary>
 /// <param name="warn">Told once when the cache cannot be written; the features are then kept in memory only.</param>
-public sealed class FeatureCache(string directory, ImageSource images, int batchSize, int workers, Action<string>? warn = null)
+public sealed class FeatureCache(
+    string directory,
+    ImageSource images,
+    int batchSize,
+    int workers,
+    Action<string>? warn = null
+)
 {
     // Part of every key: bump it when the backbone's arithmetic changes, so older features are never reused.
     // 2: bf16 activations channels-last (a different summation order in every bf16 convolution).
     private const string FormatVersion = "features/2";
     private readonly Dictionary<string, FeatureStore> _stores = new(StringComparer.Ordinal);
-    private int _hits, _computed;
+    private int _hits,
+        _computed;
     private bool _unwritable;
     private double _computeSeconds;
 
@@ -31,19 +38,34 @@ public sealed class FeatureCache(string directory, ImageSource images, int batch
 
     public FeatureCacheStats Stats => new(_hits, _computed, _computeSeconds);
 
-    /// <summary>Features of every sample, in split order ([count × FeatureCount] row-major); missing ones are computed with <paramref name="model"/>.</summary>
-    public float[] Get(ImageClassifier model, string backboneFingerprint, IReadOnlyList<ImageSample> samples, IViewTransform transform,
-        int view, CancellationToken cancel = default)
+    /// <summary>Features of every sample, in split order ([count × FeatureCount] row-major); missing ones are computed
+    /// with <paramref name="model"/>.</summary>
+    public float[] Get(
+        ImageClassifier model,
+        string backboneFingerprint,
+        IReadOnlyList<ImageSample> samples,
+        IViewTransform transform,
+        int view,
+        CancellationToken cancel = default
+    )
     {
         var featureCount = model.Config.FeatureCount;
-        var store = Store(Key(backboneFingerprint, model.BackbonePrecision, transform, transform.IsRandom ? view : 0), featureCount);
+        var store = Store(
+            Key(backboneFingerprint, model.BackbonePrecision, transform, transform.IsRandom ? view : 0),
+            featureCount
+        );
         var hashes = samples.Select(s => ContentHash.OfFile(s.Path)).ToArray();
         var result = new float[samples.Count * featureCount];
         var missing = new List<int>();
         for (var i = 0; i < samples.Count; i++)
         {
-            if (store.TryGet(hashes[i], out var cached)) { cached.CopyTo(result, i * featureCount); _hits++; }
-            else missing.Add(i);
+            if (store.TryGet(hashes[i], out var cached))
+            {
+                cached.CopyTo(result, i * featureCount);
+                _hits++;
+            }
+            else
+                missing.Add(i);
         }
         if (missing.Count > 0)
         {
@@ -55,7 +77,8 @@ public sealed class FeatureCache(string directory, ImageSource images, int batch
 
     private void TrySave(FeatureStore store)
     {
-        if (_unwritable) return;
+        if (_unwritable)
+            return;
         try
         {
             store.Save();
@@ -63,22 +86,43 @@ public sealed class FeatureCache(string directory, ImageSource images, int batch
         catch (Storage.FileWriteException e)
         {
             _unwritable = true;
-            warn?.Invoke($"{e.Message}; backbone features stay in memory for this comparison and are computed again next time");
+            warn?.Invoke(
+                $"{e.Message}; backbone features stay in memory for this comparison and are computed again next time"
+            );
         }
     }
 
     public static string Key(string backboneFingerprint, Precision precision, IViewTransform transform, int view) =>
-        ContentHash.Combine(FormatVersion, backboneFingerprint, precision.ToString(), transform.Key, view.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        ContentHash.Combine(
+            FormatVersion,
+            backboneFingerprint,
+            precision.ToString(),
+            transform.Key,
+            view.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        );
 
-    private void Compute(ImageClassifier model, IReadOnlyList<ImageSample> samples, IViewTransform transform, int view, string[] hashes,
-        List<int> missing, FeatureStore store, float[] result, CancellationToken cancel)
+    private void Compute(
+        ImageClassifier model,
+        IReadOnlyList<ImageSample> samples,
+        IViewTransform transform,
+        int view,
+        string[] hashes,
+        List<int> missing,
+        FeatureStore store,
+        float[] result,
+        CancellationToken cancel
+    )
     {
         var clock = Stopwatch.StartNew();
         var featureCount = store.FeatureCount;
         var loader = new BatchLoader(samples, transform, images, batchSize, workers);
         model.Network.eval();
         using var noGrad = no_grad();
-        var batches = loader.Prefetched(missing.Chunk(batchSize), index => SeedSequence.Random(view, SeedSequence.Augment, ContentSeed(hashes[index])), cancel);
+        var batches = loader.Prefetched(
+            missing.Chunk(batchSize),
+            index => SeedSequence.Random(view, SeedSequence.Augment, ContentSeed(hashes[index])),
+            cancel
+        );
         foreach (var batch in batches)
         {
             var chunk = batch.SampleIndices;
@@ -98,9 +142,13 @@ public sealed class FeatureCache(string directory, ImageSource images, int batch
     private FeatureStore Store(string key, int featureCount)
     {
         if (!_stores.TryGetValue(key, out var store))
-            _stores[key] = store = FeatureStore.Open(Path.Combine(Directory, "features", key[..32] + ".bin"), featureCount);
+            _stores[key] = store = FeatureStore.Open(
+                Path.Combine(Directory, "features", key[..32] + ".bin"),
+                featureCount
+            );
         return store;
     }
 
-    private static long ContentSeed(string hash) => BinaryPrimitives.ReadInt64LittleEndian(Convert.FromHexString(hash.AsSpan(0, 16)));
+    private static long ContentSeed(string hash) =>
+        BinaryPrimitives.ReadInt64LittleEndian(Convert.FromHexString(hash.AsSpan(0, 16)));
 }

@@ -30,7 +30,8 @@ internal sealed class FeatureStore
     public static FeatureStore Open(string path, int featureCount)
     {
         var store = new FeatureStore(path, featureCount);
-        if (File.Exists(path)) store.TryRead();
+        if (File.Exists(path))
+            store.TryRead();
         return store;
     }
 
@@ -38,27 +39,32 @@ internal sealed class FeatureStore
 
     public void Put(string contentHash, float[] features)
     {
-        if (features.Length != FeatureCount) throw new ArgumentException($"{features.Length} features; {FeatureCount} expected");
+        if (features.Length != FeatureCount)
+            throw new ArgumentException($"{features.Length} features; {FeatureCount} expected");
         _entries[contentHash] = features;
         IsDirty = true;
     }
 
     public void Save()
     {
-        if (!IsDirty) return;
-        AtomicFile.Write(Path, stream =>
-        {
-            var header = new byte[Magic.Length + 8];
-            Magic.CopyTo(header);
-            BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(Magic.Length), FeatureCount);
-            BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(Magic.Length + 4), _entries.Count);
-            stream.Write(header);
-            foreach (var (hash, features) in _entries)
+        if (!IsDirty)
+            return;
+        AtomicFile.Write(
+            Path,
+            stream =>
             {
-                stream.Write(Convert.FromHexString(hash));
-                stream.Write(MemoryMarshal.AsBytes(features.AsSpan()));
+                var header = new byte[Magic.Length + 8];
+                Magic.CopyTo(header);
+                BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(Magic.Length), FeatureCount);
+                BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(Magic.Length + 4), _entries.Count);
+                stream.Write(header);
+                foreach (var (hash, features) in _entries)
+                {
+                    stream.Write(Convert.FromHexString(hash));
+                    stream.Write(MemoryMarshal.AsBytes(features.AsSpan()));
+                }
             }
-        });
+        );
         IsDirty = false;
     }
 
@@ -68,22 +74,29 @@ internal sealed class FeatureStore
         {
             var bytes = File.ReadAllBytes(Path);
             var headerLength = Magic.Length + 8;
-            if (bytes.Length < headerLength || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic)) return;
+            if (bytes.Length < headerLength || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+                return;
             var featureCount = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(Magic.Length));
             var count = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(Magic.Length + 4));
             var entryLength = HashBytes + featureCount * sizeof(float);
-            if (featureCount != FeatureCount || count < 0 || (long)headerLength + (long)count * entryLength != bytes.Length) return;
+            if (
+                featureCount != FeatureCount
+                || count < 0
+                || (long)headerLength + (long)count * entryLength != bytes.Length
+            )
+                return;
             for (var i = 0; i < count; i++)
             {
                 var entry = bytes.AsSpan(headerLength + i * entryLength, entryLength);
                 var features = MemoryMarshal.Cast<byte, float>(entry[HashBytes..]).ToArray();
-                if (features.Any(f => !float.IsFinite(f))) continue;
+                if (features.Any(f => !float.IsFinite(f)))
+                    continue;
                 _entries[Convert.ToHexStringLower(entry[..HashBytes])] = features;
             }
         }
         catch (IOException)
         {
-            _entries.Clear();   // unreadable: start empty, the next save replaces it
+            _entries.Clear(); // unreadable: start empty, the next save replaces it
         }
     }
 }

@@ -34,13 +34,18 @@ public sealed class VerifiedImages
             foreach (var line in File.Exists(path) ? File.ReadLines(path) : [])
             {
                 var parts = line.Split('\t');
-                if (parts.Length == 2 && parts[0].Length == 64 && long.TryParse(parts[1], CultureInfo.InvariantCulture, out var count) && count > 0)
+                if (
+                    parts.Length == 2
+                    && parts[0].Length == 64
+                    && long.TryParse(parts[1], CultureInfo.InvariantCulture, out var count)
+                    && count > 0
+                )
                     pixels[parts[0]] = count;
             }
         }
         catch (IOException)
         {
-            pixels.Clear();   // unreadable list: every image is decoded again
+            pixels.Clear(); // unreadable list: every image is decoded again
         }
         return new VerifiedImages(path, pixels);
     }
@@ -51,22 +56,27 @@ public sealed class VerifiedImages
 
     public void Add(string contentHash, long pixelCount)
     {
-        if (_pixels.TryAdd(contentHash, pixelCount)) Interlocked.Increment(ref _added);
+        if (_pixels.TryAdd(contentHash, pixelCount))
+            Interlocked.Increment(ref _added);
     }
 
     /// <summary>Writes the list if it grew. Failing to write is not an error: the next run decodes again.</summary>
     /// <returns>Why the list could not be written, or null.</returns>
     public string? Save()
     {
-        if (Volatile.Read(ref _added) == 0) return null;
+        if (Volatile.Read(ref _added) == 0)
+            return null;
         try
         {
-            AtomicFile.Write(_path, stream =>
-            {
-                using var writer = new StreamWriter(stream, leaveOpen: true);
-                foreach (var (hash, count) in _pixels.OrderBy(p => p.Key, StringComparer.Ordinal))
-                    writer.Write(FormattableString.Invariant($"{hash}\t{count}\n"));
-            });
+            AtomicFile.Write(
+                _path,
+                stream =>
+                {
+                    using var writer = new StreamWriter(stream, leaveOpen: true);
+                    foreach (var (hash, count) in _pixels.OrderBy(p => p.Key, StringComparer.Ordinal))
+                        writer.Write(FormattableString.Invariant($"{hash}\t{count}\n"));
+                }
+            );
             _added = 0;
             return null;
         }

@@ -11,10 +11,12 @@ public abstract record Batch(long[] Labels, int[] SampleIndices)
 }
 
 /// <summary><see cref="Batch.Count"/> square RGBA images of side <see cref="Size"/>, one after another.</summary>
-public sealed record ImageBatch(byte[] Pixels, int Size, long[] Labels, int[] SampleIndices) : Batch(Labels, SampleIndices);
+public sealed record ImageBatch(byte[] Pixels, int Size, long[] Labels, int[] SampleIndices)
+    : Batch(Labels, SampleIndices);
 
 /// <summary>Backbone features, <see cref="FeatureCount"/> floats per sample (from the feature cache).</summary>
-public sealed record FeatureBatch(float[] Features, int FeatureCount, long[] Labels, int[] SampleIndices) : Batch(Labels, SampleIndices);
+public sealed record FeatureBatch(float[] Features, int FeatureCount, long[] Labels, int[] SampleIndices)
+    : Batch(Labels, SampleIndices);
 
 /// <summary>Something that yields the batches of an epoch: images decoded on the fly, or cached features.</summary>
 public interface IBatchSource
@@ -24,10 +26,12 @@ public interface IBatchSource
     IEnumerable<Batch> Epoch(int seed, int epoch, bool shuffle, CancellationToken cancel = default);
 }
 
-/// <summary>The sample order of an epoch, shared by every batch source so that paired runs see the same batches.</summary>
+/// <summary>The sample order of an epoch, shared by every batch source so that paired runs see the same
+/// batches.</summary>
 public static class EpochOrder
 {
-    public static int[] For(int count, int seed, int epoch, bool shuffle) => shuffle
-        ? SeedSequence.Permutation(count, SeedSequence.Random(seed, SeedSequence.Shuffle, epoch))
-        : Enumerable.Range(0, count).ToArray();
+    public static int[] For(int count, int seed, int epoch, bool shuffle) =>
+        shuffle
+            ? SeedSequence.Permutation(count, SeedSequence.Random(seed, SeedSequence.Shuffle, epoch))
+            : Enumerable.Range(0, count).ToArray();
 }

@@ -14,7 +14,8 @@ public sealed class BatchLoader(
     ImageSource images,
     int batchSize,
     int workers,
-    int prefetchBatches = 4) : IBatchSource
+    int prefetchBatches = 4
+) : IBatchSource
 {
     public int SampleCount => samples.Count;
 
@@ -30,49 +31,69 @@ public sealed class BatchLoader(
     /// The batches of the given sample indices, in order, assembled on a background task that stays up to
     /// <c>prefetchBatches</c> ahead of the caller, so decoding and transforms overlap the model's compute.
     /// </summary>
-    public IEnumerable<ImageBatch> Prefetched(IEnumerable<int[]> chunks, Func<int, Random> randomFor, CancellationToken cancel = default) =>
-        Prefetched(chunks, (indices, stop) => Assemble(indices, randomFor, stop), cancel);
+    public IEnumerable<ImageBatch> Prefetched(
+        IEnumerable<int[]> chunks,
+        Func<int, Random> randomFor,
+        CancellationToken cancel = default
+    ) => Prefetched(chunks, (indices, stop) => Assemble(indices, randomFor, stop), cancel);
 
-    private IEnumerable<ImageBatch> Prefetched(IEnumerable<int[]> chunks, Func<int[], CancellationToken, ImageBatch> assemble,
-        CancellationToken cancel)
+    private IEnumerable<ImageBatch> Prefetched(
+        IEnumerable<int[]> chunks,
+        Func<int[], CancellationToken, ImageBatch> assemble,
+        CancellationToken cancel
+    )
     {
-        var channel = Channel.CreateBounded<ImageBatch>(new BoundedChannelOptions(Math.Max(1, prefetchBatches))
-        {
-            SingleReader = true,
-            SingleWriter = true,
-        });
+        var channel = Channel.CreateBounded<ImageBatch>(
+            new BoundedChannelOptions(Math.Max(1, prefetchBatches)) { SingleReader = true, SingleWriter = true }
+        );
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var producer = Task.Run(async () =>
-        {
-            try
+        var producer = Task.Run(
+            async () =>
             {
-                foreach (var indices in chunks)
-                    await channel.Writer.WriteAsync(assemble(indices, stop.Token), stop.Token).ConfigureAwait(false);
-                channel.Writer.Complete();
-            }
-            catch (Exception e)
-            {
-                // Parallel.For wraps a worker's exception; the reader should see the real one.
-                channel.Writer.Complete(e is AggregateException { InnerExceptions.Count: > 0 } all ? all.InnerExceptions[0] : e);
-            }
-        }, stop.Token);
+                try
+                {
+                    foreach (var indices in chunks)
+                        await channel
+                            .Writer.WriteAsync(assemble(indices, stop.Token), stop.Token)
+                            .ConfigureAwait(false);
+                    channel.Writer.Complete();
+                }
+                catch (Exception e)
+                {
+                    // Parallel.For wraps a worker's exception; the reader should see the real one.
+                    channel.Writer.Complete(
+                        e is AggregateException { InnerExceptions.Count: > 0 } all ? all.InnerExceptions[0] : e
+                    );
+                }
+            },
+            stop.Token
+        );
 
         try
         {
             while (true)
             {
-                if (!channel.Reader.WaitToReadAsync(cancel).AsTask().GetAwaiter().GetResult()) break;
-                if (channel.Reader.TryRead(out var next)) yield return next;
+                if (!channel.Reader.WaitToReadAsync(cancel).AsTask().GetAwaiter().GetResult())
+                    break;
+                if (channel.Reader.TryRead(out var next))
+                    yield return next;
             }
         }
         finally
         {
             stop.Cancel();
-            try { producer.Wait(); } catch (AggregateException) { /* the reader already saw the failure or stopped */ }
+            try
+            {
+                producer.Wait();
+            }
+            catch (AggregateException)
+            { /* the reader already saw the failure or stopped */
+            }
         }
     }
 
-    /// <summary>Decodes and transforms the given samples into one batch, augmentation drawn from (seed, epoch, sample).</summary>
+    /// <summary>Decodes and transforms the given samples into one batch, augmentation drawn from (seed, epoch,
+    /// sample).</summary>
     public ImageBatch Assemble(int[] indices, int seed, int epoch, CancellationToken cancel = default) =>
         Assemble(indices, index => SeedSequence.Random(seed, SeedSequence.Augment, epoch, index), cancel);
 
@@ -83,18 +104,26 @@ public sealed class BatchLoader(
         var imageBytes = size * size * ViewRenderer.BytesPerPixel;
         var pixels = new byte[indices.Length * imageBytes];
         var labels = new long[indices.Length];
-        Parallel.For(0, indices.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers), CancellationToken = cancel }, i =>
-        {
-            var sample = samples[indices[i]];
-            labels[i] = sample.Label;
-            var random = randomFor(indices[i]);
-            images.Use(sample.Path, image =>
+        Parallel.For(
+            0,
+            indices.Length,
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers), CancellationToken = cancel },
+            i =>
             {
-                var plan = transform.Plan(image.Width, image.Height, random);
-                ViewRenderer.Render(image, plan, size, pixels.AsSpan(i * imageBytes, imageBytes));
-                return 0;
-            });
-        });
+                var sample = samples[indices[i]];
+                labels[i] = sample.Label;
+                var random = randomFor(indices[i]);
+                images.Use(
+                    sample.Path,
+                    image =>
+                    {
+                        var plan = transform.Plan(image.Width, image.Height, random);
+                        ViewRenderer.Render(image, plan, size, pixels.AsSpan(i * imageBytes, imageBytes));
+                        return 0;
+                    }
+                );
+            }
+        );
         return new ImageBatch(pixels, size, labels, indices);
     }
 }

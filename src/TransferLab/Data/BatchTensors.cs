@@ -2,7 +2,8 @@ using static TorchSharp.torch;
 
 namespace TransferLab.Data;
 
-/// <summary>Turns batches into tensors: images [B, 3, S, S] float RGB in [0, 1], features [B, F], labels int64.</summary>
+/// <summary>Turns batches into tensors: images [B, 3, S, S] float RGB in [0, 1], features [B, F], labels
+/// int64.</summary>
 public static class BatchTensors
 {
     public static Tensor Images(ImageBatch batch)

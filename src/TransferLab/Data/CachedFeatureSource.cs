@@ -4,8 +4,13 @@ namespace TransferLab.Data;
 /// Batches of cached backbone features in the same order an image loader would give (see
 /// <see cref="EpochOrder"/>). With several augmented views, epoch e uses view e mod <c>views</c>.
 /// </summary>
-public sealed class CachedFeatureSource(IReadOnlyList<ImageSample> samples, Func<int, float[]> featuresOfView, int views, int featureCount,
-    int batchSize) : IBatchSource
+public sealed class CachedFeatureSource(
+    IReadOnlyList<ImageSample> samples,
+    Func<int, float[]> featuresOfView,
+    int views,
+    int featureCount,
+    int batchSize
+) : IBatchSource
 {
     private readonly Dictionary<int, float[]> _views = [];
 
@@ -15,7 +20,8 @@ public sealed class CachedFeatureSource(IReadOnlyList<ImageSample> samples, Func
     public IEnumerable<Batch> Epoch(int seed, int epoch, bool shuffle, CancellationToken cancel = default)
     {
         var view = epoch % Math.Max(1, views);
-        if (!_views.TryGetValue(view, out var features)) _views[view] = features = featuresOfView(view);
+        if (!_views.TryGetValue(view, out var features))
+            _views[view] = features = featuresOfView(view);
         var order = EpochOrder.For(samples.Count, seed, epoch, shuffle);
         for (var start = 0; start < order.Length; start += batchSize)
         {
@@ -24,7 +30,12 @@ public sealed class CachedFeatureSource(IReadOnlyList<ImageSample> samples, Func
             var batch = new float[indices.Length * featureCount];
             for (var i = 0; i < indices.Length; i++)
                 features.AsSpan(indices[i] * featureCount, featureCount).CopyTo(batch.AsSpan(i * featureCount));
-            yield return new FeatureBatch(batch, featureCount, indices.Select(i => (long)samples[i].Label).ToArray(), indices);
+            yield return new FeatureBatch(
+                batch,
+                featureCount,
+                indices.Select(i => (long)samples[i].Label).ToArray(),
+                indices
+            );
         }
     }
 }

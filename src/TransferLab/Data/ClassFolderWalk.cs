@@ -15,8 +15,11 @@ internal sealed class ClassFolderWalk
     private readonly List<SkippedLink> _skipped = [];
 
     public ClassFolderWalk(string root, IEnumerable<string> classFolders) =>
-        _classRealPaths = classFolders.ToDictionary(name => name, name => RealPath.Of(Path.Combine(root, name)),
-            StringComparer.Ordinal);
+        _classRealPaths = classFolders.ToDictionary(
+            name => name,
+            name => RealPath.Of(Path.Combine(root, name)),
+            StringComparer.Ordinal
+        );
 
     public IReadOnlyList<SkippedLink> Skipped => _skipped;
 
@@ -37,7 +40,8 @@ internal sealed class ClassFolderWalk
             var current = pending.Pop();
             files.AddRange(Directory.EnumerateFiles(current).Where(f => !IsHidden(f) && Claim(name, f)));
             foreach (var sub in Directory.EnumerateDirectories(current).Where(d => !IsHidden(d)))
-                if (Follow(name, sub)) pending.Push(sub);
+                if (Follow(name, sub))
+                    pending.Push(sub);
         }
         files.Sort(StringComparer.Ordinal);
         return files;
@@ -47,19 +51,23 @@ internal sealed class ClassFolderWalk
     private bool Follow(string className, string folder)
     {
         var real = RealPath.Of(folder);
-        var reason = real is null ? "cannot be resolved (a dangling link or a link loop)"
+        var reason =
+            real is null ? "cannot be resolved (a dangling link or a link loop)"
             : _visitedFolders.Contains(real) ? "leads to a folder already read (a link loop or a second link to it)"
             : OtherClassContaining(real, className) is { } otherClass ? $"leads into class folder '{otherClass}'"
             : _classRealPaths.Values.Any(c => c is not null && RealPath.IsWithin(c, real))
                 ? "leads to a folder that holds the class folders (e.g. a link to '..')"
             : null;
-        if (reason is null) return _visitedFolders.Add(real!);
+        if (reason is null)
+            return _visitedFolders.Add(real!);
         _skipped.Add(new SkippedLink(folder, reason));
         return false;
     }
 
-    private string? OtherClassContaining(string realPath, string className) => _classRealPaths
-        .FirstOrDefault(c => c.Key != className && c.Value is { } other && RealPath.IsWithin(realPath, other)).Key;
+    private string? OtherClassContaining(string realPath, string className) =>
+        _classRealPaths
+            .FirstOrDefault(c => c.Key != className && c.Value is { } other && RealPath.IsWithin(realPath, other))
+            .Key;
 
     private static bool IsHidden(string path) => ImageFolder.IsHidden(Path.GetFileName(path));
 
@@ -70,7 +78,8 @@ internal sealed class ClassFolderWalk
     private bool Claim(string className, string file)
     {
         var real = RealPath.Of(file) ?? Path.GetFullPath(file);
-        var reason = OtherClassContaining(real, className) is { } owner ? $"a link to a file of class '{owner}'"
+        var reason =
+            OtherClassContaining(real, className) is { } owner ? $"a link to a file of class '{owner}'"
             : _classOfFile.TryGetValue(real, out var listed) ? $"the same file as one listed under class '{listed}'"
             : null;
         if (reason is null)

@@ -10,7 +10,8 @@ public sealed record DatasetSplits(string Root, ImageFolder Train, ImageFolder E
 
     public static DatasetSplits Open(string root)
     {
-        var layout = $"expected layout: {root}/train/<class>/<image> and {root}/val/<class>/<image> (or test/ instead of val/)";
+        var layout =
+            $"expected layout: {root}/train/<class>/<image> and {root}/val/<class>/<image> (or test/ instead of val/)";
         if (File.Exists(root))
             throw new DatasetException($"'{root}' is a file, not a data folder; {layout}");
         if (!Directory.Exists(root))
@@ -18,13 +19,16 @@ public sealed record DatasetSplits(string Root, ImageFolder Train, ImageFolder E
         var trainDir = Path.Combine(root, "train");
         if (!Directory.Exists(trainDir))
             throw new DatasetException($"'{root}' has no train/ folder; {layout}");
-        var evalName = Directory.Exists(Path.Combine(root, "val")) ? "val"
+        var evalName =
+            Directory.Exists(Path.Combine(root, "val")) ? "val"
             : Directory.Exists(Path.Combine(root, "test")) ? "test"
             : throw new DatasetException($"'{root}' has neither val/ nor test/; {layout}");
 
         var train = ImageFolder.Scan(trainDir);
         if (train.Classes.Count < 2)
-            throw new DatasetException($"'{trainDir}' has only one class ('{train.Classes[0]}'); a classifier needs at least two class folders");
+            throw new DatasetException(
+                $"'{trainDir}' has only one class ('{train.Classes[0]}'); a classifier needs at least two class folders"
+            );
         var evaluation = ImageFolder.Scan(Path.Combine(root, evalName), train.Classes);
         return new DatasetSplits(root, train, evaluation, evalName);
     }

@@ -14,24 +14,36 @@ public sealed record BadImage(string Path, string Reason);
 /// </summary>
 public static class ImageCheck
 {
-    public static (IReadOnlyList<ImageSample> Good, IReadOnlyList<BadImage> Bad) Run(IReadOnlyList<ImageSample> samples, ImageSource images,
-        int workers, CancellationToken cancel = default, VerifiedImages? verified = null)
+    public static (IReadOnlyList<ImageSample> Good, IReadOnlyList<BadImage> Bad) Run(
+        IReadOnlyList<ImageSample> samples,
+        ImageSource images,
+        int workers,
+        CancellationToken cancel = default,
+        VerifiedImages? verified = null
+    )
     {
         var bad = new BadImage?[samples.Count];
-        Parallel.For(0, samples.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers), CancellationToken = cancel }, i =>
-        {
-            try
+        Parallel.For(
+            0,
+            samples.Count,
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers), CancellationToken = cancel },
+            i =>
             {
-                var hash = verified is null ? null : HashOrNull(samples[i].Path);
-                if (hash is not null && verified!.IsKnownGood(hash, images.MaxPixels)) return;
-                var pixels = images.Use(samples[i].Path, image => (long)image.Width * image.Height);
-                if (hash is not null) verified!.Add(hash, pixels);
+                try
+                {
+                    var hash = verified is null ? null : HashOrNull(samples[i].Path);
+                    if (hash is not null && verified!.IsKnownGood(hash, images.MaxPixels))
+                        return;
+                    var pixels = images.Use(samples[i].Path, image => (long)image.Width * image.Height);
+                    if (hash is not null)
+                        verified!.Add(hash, pixels);
+                }
+                catch (ImageDecodeException e)
+                {
+                    bad[i] = new BadImage(samples[i].Path, e.Reason);
+                }
             }
-            catch (ImageDecodeException e)
-            {
-                bad[i] = new BadImage(samples[i].Path, e.Reason);
-            }
-        });
+        );
         var good = samples.Where((_, i) => bad[i] is null).ToList();
         return (good, bad.OfType<BadImage>().ToList());
     }
@@ -49,14 +61,23 @@ public static class ImageCheck
         }
     }
 
-    /// <summary>Applies the user's tolerance: strict refuses any bad file; otherwise more than the ratio fails the run.</summary>
+    /// <summary>Applies the user's tolerance: strict refuses any bad file; otherwise more than the ratio fails the
+    /// run.</summary>
     public static void Enforce(IReadOnlyList<BadImage> bad, int total, bool strict, double maxBadRatio)
     {
-        if (bad.Count == 0) return;
-        var list = string.Join("; ", bad.Take(5).Select(b => $"{b.Path}: {b.Reason}")) + (bad.Count > 5 ? $"; and {bad.Count - 5} more" : "");
+        if (bad.Count == 0)
+            return;
+        var list =
+            string.Join("; ", bad.Take(5).Select(b => $"{b.Path}: {b.Reason}"))
+            + (bad.Count > 5 ? $"; and {bad.Count - 5} more" : "");
         if (strict)
-            throw new DatasetException($"{bad.Count} unreadable image(s) and --strict is set: {list}. Remove or fix them, or drop --strict to skip them");
+            throw new DatasetException(
+                $"{bad.Count} unreadable image(s) and --strict is set: {list}. Remove or fix them, or drop "
+                    + $"--strict to skip them"
+            );
         if ((double)bad.Count / total > maxBadRatio)
-            throw new DatasetException($"{bad.Count} of {total} images are unreadable, more than --max-bad-ratio {maxBadRatio:P0}: {list}");
+            throw new DatasetException(
+                $"{bad.Count} of {total} images are unreadable, more than --max-bad-ratio {maxBadRatio:P0}: {list}"
+            );
     }
 }

@@ -13,11 +13,23 @@ public sealed record SkippedLink(string Path, string Reason);
 /// </summary>
 public sealed class ImageFolder
 {
-    public static readonly IReadOnlySet<string> ImageExtensions =
-        new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp" };
+    public static readonly IReadOnlySet<string> ImageExtensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ".jpg",
+        ".jpeg",
+        ".png",
+        ".gif",
+        ".bmp",
+        ".webp",
+    };
 
-    private ImageFolder(string root, IReadOnlyList<string> classes, IReadOnlyList<ImageSample> samples,
-        IReadOnlyList<string> ignoredFiles, IReadOnlyList<SkippedLink> skippedLinks)
+    private ImageFolder(
+        string root,
+        IReadOnlyList<string> classes,
+        IReadOnlyList<ImageSample> samples,
+        IReadOnlyList<string> ignoredFiles,
+        IReadOnlyList<SkippedLink> skippedLinks
+    )
     {
         Root = root;
         Classes = classes;
@@ -33,17 +45,23 @@ public sealed class ImageFolder
     /// <summary>Files inside class folders that are not images by extension.</summary>
     public IReadOnlyList<string> IgnoredFiles { get; }
 
-    /// <summary>Links not followed: loops, links into another class's folder or above the class folders, duplicates.</summary>
+    /// <summary>Links not followed: loops, links into another class's folder or above the class folders,
+    /// duplicates.</summary>
     public IReadOnlyList<SkippedLink> SkippedLinks { get; }
 
     public int Count => Samples.Count;
 
-    /// <summary>The same folder with only <paramref name="keep"/> (e.g. without unreadable images); every class must keep an image.</summary>
+    /// <summary>The same folder with only <paramref name="keep"/> (e.g. without unreadable images); every class must
+    /// keep an image.</summary>
     public ImageFolder WithSamples(IReadOnlyList<ImageSample> keep)
     {
-        var empty = Classes.Where((_, label) => Samples.Any(s => s.Label == label) && keep.All(s => s.Label != label)).ToList();
+        var empty = Classes
+            .Where((_, label) => Samples.Any(s => s.Label == label) && keep.All(s => s.Label != label))
+            .ToList();
         if (empty.Count > 0)
-            throw new DatasetException($"in '{Root}', class(es) {string.Join(", ", empty)} have no readable image left");
+            throw new DatasetException(
+                $"in '{Root}', class(es) {string.Join(", ", empty)} have no readable image left"
+            );
         return new ImageFolder(Root, Classes, keep, IgnoredFiles, SkippedLinks);
     }
 
@@ -54,29 +72,39 @@ public sealed class ImageFolder
     public static ImageFolder Scan(string root, IReadOnlyList<string>? classes = null)
     {
         if (!Directory.Exists(root))
-            throw new DatasetException(File.Exists(root) ? $"'{root}' is a file; a folder of class sub-folders is expected here"
-                : $"folder '{root}' does not exist");
+            throw new DatasetException(
+                File.Exists(root)
+                    ? $"'{root}' is a file; a folder of class sub-folders is expected here"
+                    : $"folder '{root}' does not exist"
+            );
 
-        var classFolders = Directory.EnumerateDirectories(root)
+        var classFolders = Directory
+            .EnumerateDirectories(root)
             .Select(d => new DirectoryInfo(d))
             .Where(d => !IsHidden(d.Name))
             .Select(d => d.Name)
             .Order(StringComparer.Ordinal)
             .ToList();
         if (classFolders.Count == 0)
-            throw new DatasetException($"'{root}' has no class folders; put each class's images in its own sub-folder, e.g. {root}/cats/*.jpg");
+            throw new DatasetException(
+                $"'{root}' has no class folders; put each class's images in its own sub-folder, e.g. {root}/cats/*.jpg"
+            );
 
         if (classFolders.FirstOrDefault(name => name.Any(char.IsControl)) is { } odd)
-            throw new DatasetException($"class folder name '{string.Concat(odd.Select(c => char.IsControl(c) ? '?' : c))}' in '{root}' " +
-                "contains control characters (they could rewrite the terminal when printed); rename the folder");
+            throw new DatasetException(
+                $"class folder name '{string.Concat(odd.Select(c => char.IsControl(c) ? '?' : c))}' in '{root}' "
+                    + "contains control characters (they could rewrite the terminal when printed); rename the folder"
+            );
         var labelOf = new Dictionary<string, int>(StringComparer.Ordinal);
         var classList = classes ?? classFolders;
-        for (var i = 0; i < classList.Count; i++) labelOf[classList[i]] = i;
+        for (var i = 0; i < classList.Count; i++)
+            labelOf[classList[i]] = i;
         var unknown = classFolders.Where(c => !labelOf.ContainsKey(c)).ToList();
         if (unknown.Count > 0)
             throw new DatasetException(
-                $"'{root}' has class folders that the training split lacks: {string.Join(", ", unknown)} " +
-                $"(training classes: {string.Join(", ", classList)}); rename or remove them");
+                $"'{root}' has class folders that the training split lacks: {string.Join(", ", unknown)} "
+                    + $"(training classes: {string.Join(", ", classList)}); rename or remove them"
+            );
 
         var walk = new ClassFolderWalk(root, classFolders);
         var samples = new List<ImageSample>();
@@ -86,11 +114,16 @@ public sealed class ImageFolder
             var before = samples.Count;
             foreach (var file in walk.FilesOf(root, name))
             {
-                if (ImageExtensions.Contains(Path.GetExtension(file))) samples.Add(new ImageSample(file, labelOf[name]));
-                else ignored.Add(file);
+                if (ImageExtensions.Contains(Path.GetExtension(file)))
+                    samples.Add(new ImageSample(file, labelOf[name]));
+                else
+                    ignored.Add(file);
             }
             if (samples.Count == before)
-                throw new DatasetException($"class folder '{Path.Combine(root, name)}' has no images (extensions: {string.Join(" ", ImageExtensions)})");
+                throw new DatasetException(
+                    $"class folder '{Path.Combine(root, name)}' has no images (extensions: "
+                        + $"{string.Join(" ", ImageExtensions)})"
+                );
         }
         return new ImageFolder(root, classList, samples, ignored, walk.Skipped);
     }

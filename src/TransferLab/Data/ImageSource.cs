@@ -7,7 +7,10 @@ namespace TransferLab.Data;
 /// Gives decoded images by sample path. Decoded images are kept in memory up to a byte budget, so each file
 /// is decoded once per process; past the budget, images are decoded again on each use. Thread-safe.
 /// </summary>
-public sealed class ImageSource(long memoryBudgetBytes = ImageSource.DefaultBudgetBytes, long maxPixels = ImageDecoder.DefaultMaxPixels) : IDisposable
+public sealed class ImageSource(
+    long memoryBudgetBytes = ImageSource.DefaultBudgetBytes,
+    long maxPixels = ImageDecoder.DefaultMaxPixels
+) : IDisposable
 {
     public const long DefaultBudgetBytes = 1L << 30;
 
@@ -24,7 +27,8 @@ public sealed class ImageSource(long memoryBudgetBytes = ImageSource.DefaultBudg
     /// <summary>Runs <paramref name="use"/> on the decoded image; the image is valid only inside the call.</summary>
     public T Use<T>(string path, Func<SKImage, T> use)
     {
-        if (_decoded.TryGetValue(path, out var cached)) return use(cached);
+        if (_decoded.TryGetValue(path, out var cached))
+            return use(cached);
 
         var image = ImageDecoder.Decode(path, maxPixels);
         Interlocked.Increment(ref _decodeCount);
@@ -33,12 +37,14 @@ public sealed class ImageSource(long memoryBudgetBytes = ImageSource.DefaultBudg
             return use(image);
 
         Interlocked.Add(ref _bytesHeld, -bytes);
-        using (image) return use(image);
+        using (image)
+            return use(image);
     }
 
     public void Dispose()
     {
-        foreach (var image in _decoded.Values) image.Dispose();
+        foreach (var image in _decoded.Values)
+            image.Dispose();
         _decoded.Clear();
     }
 }

@@ -18,7 +18,8 @@ internal static partial class RealPath
         // Into our own PATH_MAX buffer: a buffer realpath allocates would have to be freed by the allocator that
         // made it, and with jemalloc preloaded that is not the libc "free" a P/Invoke binds to.
         var buffer = new byte[PathMax];
-        if (Resolve(path, buffer) == IntPtr.Zero) return null;
+        if (Resolve(path, buffer) == IntPtr.Zero)
+            return null;
         return System.Text.Encoding.UTF8.GetString(buffer, 0, Array.IndexOf(buffer, (byte)0));
     }
 

@@ -10,7 +10,8 @@ namespace TransferLab.Experiments;
 [JsonConverter(typeof(JsonStringEnumConverter<SelectionMode>))]
 public enum SelectionMode
 {
-    /// <summary>The notebook's: the epoch with the best accuracy on the validation split it reports (optimistic).</summary>
+    /// <summary>The notebook's: the epoch with the best accuracy on the validation split it reports
+    /// (optimistic).</summary>
     BestVal,
 
     /// <summary>Epochs are selected on a stratified holdout cut from train; validation stays untouched.</summary>
@@ -18,15 +19,21 @@ public enum SelectionMode
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<TuneMode>))]
-public enum TuneMode { None, Lr }
+public enum TuneMode
+{
+    None,
+    Lr,
+}
 
 [JsonConverter(typeof(JsonStringEnumConverter<FeatureCaching>))]
 public enum FeatureCaching
 {
-    /// <summary>Cache where it is exact (frozen backbone, BatchNorm in inference mode, no augmentation), or where --cache-views asks for it.</summary>
+    /// <summary>Cache where it is exact (frozen backbone, BatchNorm in inference mode, no augmentation), or where
+    /// --cache-views asks for it.</summary>
     Auto,
 
-    /// <summary>Also cache augmented training views (K views, cycled over epochs; K defaults to the number of epochs).</summary>
+    /// <summary>Also cache augmented training views (K views, cycled over epochs; K defaults to the number of
+    /// epochs).</summary>
     On,
 
     Off,
@@ -66,7 +73,8 @@ public sealed record ComparisonConfig
     public double? L1 { get; init; }
     public L1Scope L1Scope { get; init; } = L1Scope.Trainable;
 
-    /// <summary>Default behaviour of frozen BatchNorm for recipes that do not state it (the notebook's runs state train).</summary>
+    /// <summary>Default behaviour of frozen BatchNorm for recipes that do not state it (the notebook's runs state
+    /// train).</summary>
     public Strategies.FrozenBatchNorm BatchNorm { get; init; } = Strategies.FrozenBatchNorm.Eval;
 
     public Augmentation Augmentation { get; init; } = Augmentation.Notebook;
@@ -78,7 +86,8 @@ public sealed record ComparisonConfig
 
     public TuneMode Tune { get; init; } = TuneMode.None;
 
-    /// <summary>Learning-rate multipliers tried around each run's own rate when tuning (same budget for every run).</summary>
+    /// <summary>Learning-rate multipliers tried around each run's own rate when tuning (same budget for every
+    /// run).</summary>
     public IReadOnlyList<double> TuneLearningRateFactors { get; init; } = [0.1, 0.3, 1, 3];
 
     public int TuneEpochs { get; init; } = 2;
@@ -114,35 +123,59 @@ public sealed record ComparisonConfig
     /// <summary>Images with more pixels are refused from their header (decompression-bomb guard).</summary>
     public long MaxPixels { get; init; } = Data.ImageDecoder.DefaultMaxPixels;
 
-    public RecipeDefaults RecipeDefaults() => new(Epochs, BatchSize, LearningRate ?? 1e-3,
-        new RegularizerDefaults(WeightDecay ?? 1e-3, L1 ?? 1e-3, L1Scope), BatchNorm);
+    public RecipeDefaults RecipeDefaults() =>
+        new(
+            Epochs,
+            BatchSize,
+            LearningRate ?? 1e-3,
+            new RegularizerDefaults(WeightDecay ?? 1e-3, L1 ?? 1e-3, L1Scope),
+            BatchNorm
+        );
 
     /// <summary>The runs to compare, resolved and checked.</summary>
     public IReadOnlyList<RunSpec> ResolveRuns()
     {
         var specs = RunSpecs ?? Runs.Select(r => RunCatalog.Resolve(r, RecipeDefaults())).ToList();
         var duplicates = specs.GroupBy(s => s.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
-        if (duplicates.Count > 0) throw new InvalidInputException($"runs named more than once: {string.Join(", ", duplicates)}");
+        if (duplicates.Count > 0)
+            throw new InvalidInputException($"runs named more than once: {string.Join(", ", duplicates)}");
         return specs;
     }
 
     public void Validate()
     {
-        if (Epochs < 1) throw new InvalidInputException($"--epochs must be at least 1 (got {Epochs})");
-        if (BatchSize < 1) throw new InvalidInputException($"--batch-size must be at least 1 (got {BatchSize})");
-        if (EvalBatchSize < 1) throw new InvalidInputException($"--eval-batch-size must be at least 1 (got {EvalBatchSize})");
-        if (Seeds.Count == 0) throw new InvalidInputException("at least one seed is needed");
-        if (Seeds.Distinct().Count() != Seeds.Count) throw new InvalidInputException("seeds repeat");
-        if ((RunSpecs?.Count ?? Runs.Count) == 0) throw new InvalidInputException("--runs names no run");
-        if (Threads < 0) throw new InvalidInputException($"--threads must be 0 (one per core) or more (got {Threads})");
-        if (LearningRate is <= 0) throw new InvalidInputException($"--lr must be positive (got {LearningRate})");
-        if (WeightDecay is < 0) throw new InvalidInputException($"--weight-decay must not be negative (got {WeightDecay})");
-        if (L1 is < 0) throw new InvalidInputException($"--l1 must not be negative (got {L1})");
-        if (HoldoutFraction is <= 0 or >= 1) throw new InvalidInputException($"--holdout must be between 0 and 1 (got {HoldoutFraction})");
-        if (MaxBadRatio is < 0 or > 1) throw new InvalidInputException($"--max-bad-ratio must be between 0 and 1 (got {MaxBadRatio})");
-        if (MaxPixels < 1) throw new InvalidInputException($"--max-pixels must be positive (got {MaxPixels})");
-        if (CacheViews < 0) throw new InvalidInputException($"--cache-views must not be negative (got {CacheViews})");
-        if (Tune != TuneMode.None && (TuneEpochs < 1 || TuneLearningRateFactors.Count == 0 || TuneLearningRateFactors.Any(f => f <= 0)))
+        if (Epochs < 1)
+            throw new InvalidInputException($"--epochs must be at least 1 (got {Epochs})");
+        if (BatchSize < 1)
+            throw new InvalidInputException($"--batch-size must be at least 1 (got {BatchSize})");
+        if (EvalBatchSize < 1)
+            throw new InvalidInputException($"--eval-batch-size must be at least 1 (got {EvalBatchSize})");
+        if (Seeds.Count == 0)
+            throw new InvalidInputException("at least one seed is needed");
+        if (Seeds.Distinct().Count() != Seeds.Count)
+            throw new InvalidInputException("seeds repeat");
+        if ((RunSpecs?.Count ?? Runs.Count) == 0)
+            throw new InvalidInputException("--runs names no run");
+        if (Threads < 0)
+            throw new InvalidInputException($"--threads must be 0 (one per core) or more (got {Threads})");
+        if (LearningRate is <= 0)
+            throw new InvalidInputException($"--lr must be positive (got {LearningRate})");
+        if (WeightDecay is < 0)
+            throw new InvalidInputException($"--weight-decay must not be negative (got {WeightDecay})");
+        if (L1 is < 0)
+            throw new InvalidInputException($"--l1 must not be negative (got {L1})");
+        if (HoldoutFraction is <= 0 or >= 1)
+            throw new InvalidInputException($"--holdout must be between 0 and 1 (got {HoldoutFraction})");
+        if (MaxBadRatio is < 0 or > 1)
+            throw new InvalidInputException($"--max-bad-ratio must be between 0 and 1 (got {MaxBadRatio})");
+        if (MaxPixels < 1)
+            throw new InvalidInputException($"--max-pixels must be positive (got {MaxPixels})");
+        if (CacheViews < 0)
+            throw new InvalidInputException($"--cache-views must not be negative (got {CacheViews})");
+        if (
+            Tune != TuneMode.None
+            && (TuneEpochs < 1 || TuneLearningRateFactors.Count == 0 || TuneLearningRateFactors.Any(f => f <= 0))
+        )
             throw new InvalidInputException("tuning needs at least one epoch and positive learning-rate factors");
         ResolveRuns();
     }

@@ -19,8 +19,10 @@ internal sealed class ComparisonOutput(string directory, IProgress<TrainingEvent
     /// plots).</summary>
     public void RemoveLeftovers()
     {
-        if (!System.IO.Directory.Exists(Directory)) return;
-        var removed = System.IO.Directory.EnumerateDirectories(Directory, "*", SearchOption.AllDirectories)
+        if (!System.IO.Directory.Exists(Directory))
+            return;
+        var removed = System
+            .IO.Directory.EnumerateDirectories(Directory, "*", SearchOption.AllDirectories)
             .Prepend(Directory)
             .Sum(AtomicFile.RemoveLeftovers);
         if (removed > 0)
@@ -35,8 +37,11 @@ internal sealed class ComparisonOutput(string directory, IProgress<TrainingEvent
         }
         catch (FileWriteException e)
         {
-            throw new FileWriteException(e.Path, e.InnerException!,
-                $"the previous {ResultsPath} is intact; free space and continue with 'compare --resume {Directory}'");
+            throw new FileWriteException(
+                e.Path,
+                e.InnerException!,
+                $"the previous {ResultsPath} is intact; free space and continue with 'compare --resume {Directory}'"
+            );
         }
     }
 
@@ -50,8 +55,11 @@ internal sealed class ComparisonOutput(string directory, IProgress<TrainingEvent
         }
         catch (FileWriteException e)
         {
-            throw new FileWriteException(e.Path, e.InnerException!,
-                $"{ResultsPath} holds every finished run, but this run's model was not saved");
+            throw new FileWriteException(
+                e.Path,
+                e.InnerException!,
+                $"{ResultsPath} holds every finished run, but this run's model was not saved"
+            );
         }
     }
 
@@ -63,8 +71,11 @@ internal sealed class ComparisonOutput(string directory, IProgress<TrainingEvent
         }
         catch (FileWriteException e)
         {
-            throw new FileWriteException(e.Path, e.InnerException!,
-                $"{ResultsPath} is complete; write the report again with 'report {Directory}' once the cause is fixed");
+            throw new FileWriteException(
+                e.Path,
+                e.InnerException!,
+                $"{ResultsPath} is complete; write the report again with 'report {Directory}' once the cause is fixed"
+            );
         }
     }
 
@@ -73,8 +84,11 @@ internal sealed class ComparisonOutput(string directory, IProgress<TrainingEvent
     {
         var free = FreeBytes(Directory);
         if (free is { } bytes && bytes < neededBytes)
-            Notice($"{Directory} has {Mib(bytes)} MiB free, but {what} may need up to {Mib(neededBytes)} MiB; " +
-                "a write that fails ends the comparison (finished runs stay in results.json)", warning: true);
+            Notice(
+                $"{Directory} has {Mib(bytes)} MiB free, but {what} may need up to {Mib(neededBytes)} MiB; "
+                    + "a write that fails ends the comparison (finished runs stay in results.json)",
+                warning: true
+            );
     }
 
     public void Notice(string message, bool warning = false) =>

@@ -4,9 +4,11 @@ using TransferLab.Training;
 namespace TransferLab.Experiments;
 
 /// <summary>The content of results.json.</summary>
-/// <param name="ResolvedRuns">Every run's full recipe, so the comparison can be re-run exactly (<c>compare --spec results.json</c>).</param>
+/// <param name="ResolvedRuns">Every run's full recipe, so the comparison can be re-run exactly (<c>compare --spec
+/// results.json</c>).</param>
 /// <param name="Tuning">Learning rates tried and chosen per run when <c>--tune lr</c> was used.</param>
-/// <param name="Unfinished">The run in progress when this file was written (null once the comparison completes).</param>
+/// <param name="Unfinished">The run in progress when this file was written (null once the comparison
+/// completes).</param>
 public sealed record ComparisonResult(
     string Schema,
     ComparisonConfig Config,
@@ -20,12 +22,14 @@ public sealed record ComparisonResult(
     ResourceUsage Resources,
     IReadOnlyList<SavedModel> Models,
     string Conclusion,
-    UnfinishedRun? Unfinished = null)
+    UnfinishedRun? Unfinished = null
+)
 {
     public const string CurrentSchema = "transferlab.results/2";
 }
 
-/// <summary>A run interrupted after <see cref="EpochsDone"/> epochs; <see cref="Checkpoint"/> is relative to the results folder.</summary>
+/// <summary>A run interrupted after <see cref="EpochsDone"/> epochs; <see cref="Checkpoint"/> is relative to the
+/// results folder.</summary>
 public sealed record UnfinishedRun(string Run, int Seed, int EpochsDone, string Checkpoint);
 
 /// <summary>A run's saved best model; <see cref="Path"/> is relative to the results folder.</summary>
@@ -48,11 +52,16 @@ public sealed record DatasetSummary(
     int IgnoredFiles,
     IReadOnlyList<Data.BadImage> BadImages,
     string Fingerprint,
-    IReadOnlyList<int> EvalLabels)
+    IReadOnlyList<int> EvalLabels
+)
 {
     /// <summary>Symbolic links that were not followed (loops, links into another class or above the classes).</summary>
     public IReadOnlyList<Data.SkippedLink> SkippedLinks { get; init; } = [];
 }
 
 /// <summary>One run's learning-rate search: holdout accuracy per candidate, and the winner.</summary>
-public sealed record TuningResult(string Run, IReadOnlyDictionary<string, double> HoldoutAccByLearningRate, double ChosenLearningRate);
+public sealed record TuningResult(
+    string Run,
+    IReadOnlyDictionary<string, double> HoldoutAccByLearningRate,
+    double ChosenLearningRate
+);

@@ -48,7 +48,8 @@ public static class ResultStore
     /// </summary>
     public static ComparisonConfig LoadSpec(string path)
     {
-        if (!File.Exists(path)) throw new InvalidInputException($"spec file '{path}' does not exist");
+        if (!File.Exists(path))
+            throw new InvalidInputException($"spec file '{path}' does not exist");
         try
         {
             var text = File.ReadAllText(path);
@@ -58,7 +59,8 @@ public static class ResultStore
                 var result = Load(path);
                 return result.Config with { RunSpecs = result.ResolvedRuns };
             }
-            return JsonSerializer.Deserialize<ComparisonConfig>(text, JsonOptions) ?? throw new InvalidInputException($"'{path}' is empty");
+            return JsonSerializer.Deserialize<ComparisonConfig>(text, JsonOptions)
+                ?? throw new InvalidInputException($"'{path}' is empty");
         }
         catch (JsonException e)
         {
@@ -79,7 +81,9 @@ public static class ResultStore
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidInputException($"output folder '{directory}' is not writable ({e.Message}); choose another with {option}");
+            throw new InvalidInputException(
+                $"output folder '{directory}' is not writable ({e.Message}); choose another with {option}"
+            );
         }
     }
 }

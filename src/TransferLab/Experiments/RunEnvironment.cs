@@ -1,6 +1,6 @@
 using System.Reflection;
-using System.Text.Json.Serialization;
 using System.Runtime.InteropServices;
+using System.Text.Json.Serialization;
 using TorchSharp;
 
 namespace TransferLab.Experiments;
@@ -16,29 +16,36 @@ public sealed record RunEnvironment(
     int LogicalCores,
     int TorchThreads,
     string StartedUtc,
-    string Allocator = "unknown")
+    string Allocator = "unknown"
+)
 {
-    public static RunEnvironment Capture() => new(
-        VersionOf(typeof(RunEnvironment).Assembly),
-        VersionOf(typeof(torch).Assembly),
-        torch.__version__,
-        RuntimeInformation.FrameworkDescription,
-        RuntimeInformation.OSDescription,
-        CpuModel(),
-        Environment.ProcessorCount,
-        torch.get_num_threads(),
-        DateTime.UtcNow.ToString("O"),
-        Training.NativeAllocator.Current);
+    public static RunEnvironment Capture() =>
+        new(
+            VersionOf(typeof(RunEnvironment).Assembly),
+            VersionOf(typeof(torch).Assembly),
+            torch.__version__,
+            RuntimeInformation.FrameworkDescription,
+            RuntimeInformation.OSDescription,
+            CpuModel(),
+            Environment.ProcessorCount,
+            torch.get_num_threads(),
+            DateTime.UtcNow.ToString("O"),
+            Training.NativeAllocator.Current
+        );
 
     private static string VersionOf(Assembly assembly) =>
-        (assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? assembly.GetName().Version?.ToString() ?? "unknown")
-        .Split('+')[0];
+        (
+            assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? assembly.GetName().Version?.ToString()
+            ?? "unknown"
+        ).Split('+')[0];
 
     private static string CpuModel()
     {
         try
         {
-            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            var line = File.ReadLines("/proc/cpuinfo")
+                .FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
             return line?.Split(':', 2)[1].Trim() ?? RuntimeInformation.ProcessArchitecture.ToString();
         }
         catch (IOException)

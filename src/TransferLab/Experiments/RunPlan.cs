@@ -18,21 +18,30 @@ public sealed record RunPlan(bool UseFeatureCache, int CacheViews, Precision Pre
     {
         var frozenBackbone = spec.Strategy.KeepsBackboneFrozen();
         var precision = EffectivePrecision(frozenBackbone, config.Precision);
-        var cacheable = frozenBackbone && spec.Strategy.BatchNorm == FrozenBatchNorm.Eval && config.CacheFeatures != FeatureCaching.Off;
-        if (!cacheable) return new RunPlan(false, 0, precision);
-        if (config.Augmentation == Augmentation.None) return new RunPlan(true, 1, precision);
-        if (config.CacheViews > 0) return new RunPlan(true, config.CacheViews, precision);
-        return config.CacheFeatures == FeatureCaching.On ? new RunPlan(true, spec.Epochs, precision) : new RunPlan(false, 0, precision);
+        var cacheable =
+            frozenBackbone
+            && spec.Strategy.BatchNorm == FrozenBatchNorm.Eval
+            && config.CacheFeatures != FeatureCaching.Off;
+        if (!cacheable)
+            return new RunPlan(false, 0, precision);
+        if (config.Augmentation == Augmentation.None)
+            return new RunPlan(true, 1, precision);
+        if (config.CacheViews > 0)
+            return new RunPlan(true, config.CacheViews, precision);
+        return config.CacheFeatures == FeatureCaching.On
+            ? new RunPlan(true, spec.Epochs, precision)
+            : new RunPlan(false, 0, precision);
     }
 
     /// <summary>
     /// bf16 applies to frozen backbones only; bf16-mixed also to backbones that train. A frozen backbone gets
     /// stored bf16 weights under both (no per-step casts), so its runs are the same under either choice.
     /// </summary>
-    private static Precision EffectivePrecision(bool frozenBackbone, Precision requested) => (frozenBackbone, requested) switch
-    {
-        (true, Precision.Bf16 or Precision.Bf16Mixed) => Precision.Bf16,
-        (false, Precision.Bf16Mixed) => Precision.Bf16Mixed,
-        _ => Precision.Fp32,
-    };
+    private static Precision EffectivePrecision(bool frozenBackbone, Precision requested) =>
+        (frozenBackbone, requested) switch
+        {
+            (true, Precision.Bf16 or Precision.Bf16Mixed) => Precision.Bf16,
+            (false, Precision.Bf16Mixed) => Precision.Bf16Mixed,
+            _ => Precision.Fp32,
+        };
 }

@@ -4,18 +4,27 @@ using TransferLab.Training;
 namespace TransferLab.Experiments;
 
 [JsonConverter(typeof(JsonStringEnumConverter<RunStatus>))]
-public enum RunStatus { Completed, Diverged, Failed }
+public enum RunStatus
+{
+    Completed,
+    Diverged,
+    Failed,
+}
 
 /// <summary>One run × seed of a comparison, as written to results.json.</summary>
 /// <param name="BestValAcc">Best validation accuracy over epochs (the notebook's number; optimistic).</param>
 /// <param name="BestEpoch">The selected epoch (best on the selection split).</param>
 /// <param name="SelectedValAcc">Validation accuracy of the selected epoch (honest under holdout selection).</param>
 /// <param name="ValPredictions">Predicted class per validation image (split order) at the selected epoch.</param>
-/// <param name="TrainSeconds">Time the run trained and evaluated, without <paramref name="FeatureExtractionSeconds"/>.</param>
-/// <param name="FeatureExtractionSeconds">Time this run spent computing backbone features into the shared cache. Whichever
-/// cached run comes first pays it for all, so it is kept apart from <paramref name="TrainSeconds"/> to compare runs fairly.</param>
+/// <param name="TrainSeconds">Time the run trained and evaluated, without <paramref
+/// name="FeatureExtractionSeconds"/>.</param>
+/// <param name="FeatureExtractionSeconds">Time this run spent computing backbone features into the shared cache.
+/// Whichever
+/// cached run comes first pays it for all, so it is kept apart from <paramref name="TrainSeconds"/> to compare runs
+/// fairly.</param>
 /// <param name="Failure">Why libtorch ended this run (status failed); the other runs went on.</param>
-/// <param name="BackbonePassFrom">The earlier run whose frozen-backbone pass this run replayed (identical numbers; its time is the head's only).</param>
+/// <param name="BackbonePassFrom">The earlier run whose frozen-backbone pass this run replayed (identical numbers; its
+/// time is the head's only).</param>
 public sealed record RunResult(
     string Name,
     int Seed,
@@ -38,13 +47,40 @@ public sealed record RunResult(
     IReadOnlyList<int> ValPredictions,
     double FeatureExtractionSeconds = 0,
     string? BackbonePassFrom = null,
-    string? Failure = null)
+    string? Failure = null
+)
 {
-    public static RunResult From(RunSpec spec, int seed, RunOutcome outcome, bool featureCache, Backbones.Precision precision,
-        double featureExtractionSeconds = 0) => new(
-        spec.Name, seed, outcome.Failure is not null ? RunStatus.Failed : outcome.Diverged ? RunStatus.Diverged : RunStatus.Completed, spec.Strategy.Name, spec.Regularizers.Select(r => r.Label).ToList(),
-        spec.Optimizer.Kind.ToString().ToLowerInvariant(), spec.Optimizer.LearningRate,
-        outcome.BestValAcc, outcome.SelectedEpoch, outcome.SelectedValAcc, outcome.FinalValAcc, Math.Max(0, outcome.TrainSeconds - featureExtractionSeconds),
-        outcome.TrainableParameters, outcome.FrozenBatchNormDrift, outcome.Divergence, featureCache, precision, outcome.History, outcome.SelectedValPredictions,
-        featureExtractionSeconds, Failure: outcome.Failure);
+    public static RunResult From(
+        RunSpec spec,
+        int seed,
+        RunOutcome outcome,
+        bool featureCache,
+        Backbones.Precision precision,
+        double featureExtractionSeconds = 0
+    ) =>
+        new(
+            spec.Name,
+            seed,
+            outcome.Failure is not null ? RunStatus.Failed
+                : outcome.Diverged ? RunStatus.Diverged
+                : RunStatus.Completed,
+            spec.Strategy.Name,
+            spec.Regularizers.Select(r => r.Label).ToList(),
+            spec.Optimizer.Kind.ToString().ToLowerInvariant(),
+            spec.Optimizer.LearningRate,
+            outcome.BestValAcc,
+            outcome.SelectedEpoch,
+            outcome.SelectedValAcc,
+            outcome.FinalValAcc,
+            Math.Max(0, outcome.TrainSeconds - featureExtractionSeconds),
+            outcome.TrainableParameters,
+            outcome.FrozenBatchNormDrift,
+            outcome.Divergence,
+            featureCache,
+            precision,
+            outcome.History,
+            outcome.SelectedValPredictions,
+            featureExtractionSeconds,
+            Failure: outcome.Failure
+        );
 }

@@ -23,16 +23,27 @@ public static class Predictor
         foreach (var path in paths)
         {
             if (Directory.Exists(path))
-                files.AddRange(Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
-                    .Where(f => ImageFolder.ImageExtensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal));
-            else if (File.Exists(path)) files.Add(path);
-            else throw new InvalidInputException($"'{path}' is neither an image file nor a folder");
+                files.AddRange(
+                    Directory
+                        .EnumerateFiles(path, "*", SearchOption.AllDirectories)
+                        .Where(f => ImageFolder.ImageExtensions.Contains(Path.GetExtension(f)))
+                        .Order(StringComparer.Ordinal)
+                );
+            else if (File.Exists(path))
+                files.Add(path);
+            else
+                throw new InvalidInputException($"'{path}' is neither an image file nor a folder");
         }
         return files;
     }
 
-    public static IReadOnlyList<Prediction> Predict(LoadedModel model, IReadOnlyList<string> files, int topK = 2, int batchSize = 32,
-        CancellationToken cancel = default)
+    public static IReadOnlyList<Prediction> Predict(
+        LoadedModel model,
+        IReadOnlyList<string> files,
+        int topK = 2,
+        int batchSize = 32,
+        CancellationToken cancel = default
+    )
     {
         var config = model.Classifier.Config;
         var classes = model.Metadata.Classes;
@@ -40,20 +51,34 @@ public static class Predictor
         var samples = files.Select(f => new ImageSample(f, 0)).ToList();
         var (good, bad) = ImageCheck.Run(samples, images, Environment.ProcessorCount, cancel);
         // The same file may be given twice (directly and through its folder): one prediction per path.
-        var predictions = bad.DistinctBy(b => b.Path).ToDictionary(b => b.Path, b => new Prediction(b.Path, [], b.Reason));
-        var loader = new BatchLoader(good, ViewTransforms.ForEvaluation(config.InputSize, config.ResizeSize), images, batchSize, workers: 1);
+        var predictions = bad.DistinctBy(b => b.Path)
+            .ToDictionary(b => b.Path, b => new Prediction(b.Path, [], b.Reason));
+        var loader = new BatchLoader(
+            good,
+            ViewTransforms.ForEvaluation(config.InputSize, config.ResizeSize),
+            images,
+            batchSize,
+            workers: 1
+        );
         model.Classifier.Network.eval();
         using var noGrad = no_grad();
         foreach (var batch in loader.Epoch(seed: 0, epoch: 0, shuffle: false, cancel).Cast<ImageBatch>())
         {
             using var scope = NewDisposeScope();
-            var probabilities = nn.functional.softmax(model.Classifier.Forward(BatchTensors.Images(batch)), 1).data<float>().ToArray();
+            var probabilities = nn
+                .functional.softmax(model.Classifier.Forward(BatchTensors.Images(batch)), 1)
+                .data<float>()
+                .ToArray();
             for (var i = 0; i < batch.Count; i++)
             {
                 var row = probabilities.AsSpan(i * classes.Count, classes.Count).ToArray();
                 var ranked = Enumerable.Range(0, classes.Count).OrderByDescending(c => row[c]).ToList();
                 var path = good[batch.SampleIndices[i]].Path;
-                predictions[path] = new Prediction(path, ranked.Take(Math.Max(1, topK)).Select(c => new ClassProbability(classes[c], row[c])).ToList(), null)
+                predictions[path] = new Prediction(
+                    path,
+                    ranked.Take(Math.Max(1, topK)).Select(c => new ClassProbability(classes[c], row[c])).ToList(),
+                    null
+                )
                 {
                     PredictedIndex = ranked[0],
                 };

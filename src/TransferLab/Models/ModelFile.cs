@@ -3,8 +3,8 @@ using System.Text;
 using System.Text.Json;
 using TransferLab.Backbones;
 using TransferLab.Caching;
-using TransferLab.Storage;
 using TransferLab.Experiments;
+using TransferLab.Storage;
 
 namespace TransferLab.Models;
 
@@ -20,7 +20,8 @@ public sealed record ModelMetadata(
     int Seed,
     int Epoch,
     double ValAcc,
-    string CreatedUtc);
+    string CreatedUtc
+);
 
 /// <summary>A classifier read back from a model file, with its metadata.</summary>
 public sealed record LoadedModel(ImageClassifier Classifier, ModelMetadata Metadata) : IDisposable
@@ -42,23 +43,45 @@ public static class ModelFile
     private const int MaxClasses = 100_000;
     private static ReadOnlySpan<byte> Magic => "TLMODEL1"u8;
 
-    public static void Save(string path, ImageClassifier model, string run, int seed, int epoch, double valAcc, string backboneFingerprint)
+    public static void Save(
+        string path,
+        ImageClassifier model,
+        string run,
+        int seed,
+        int epoch,
+        double valAcc,
+        string backboneFingerprint
+    )
     {
-        var metadata = new ModelMetadata(FormatName, RunEnvironment.Capture().TransferLabVersion, model.Config.Name, backboneFingerprint,
-            model.BackbonePrecision, model.Classes, run, seed, epoch, valAcc, DateTime.UtcNow.ToString("O"));
+        var metadata = new ModelMetadata(
+            FormatName,
+            RunEnvironment.Capture().TransferLabVersion,
+            model.Config.Name,
+            backboneFingerprint,
+            model.BackbonePrecision,
+            model.Classes,
+            run,
+            seed,
+            epoch,
+            valAcc,
+            DateTime.UtcNow.ToString("O")
+        );
         var header = JsonSerializer.SerializeToUtf8Bytes(metadata, ResultStore.JsonOptions);
         using var weights = new MemoryStream();
-        model.Network.save(weights);   // TorchSharp closes the stream; its buffer stays readable
+        model.Network.save(weights); // TorchSharp closes the stream; its buffer stays readable
         var bytes = weights.ToArray();
-        AtomicFile.Write(path, stream =>
-        {
-            stream.Write(Magic);
-            Span<byte> length = stackalloc byte[4];
-            BinaryPrimitives.WriteInt32LittleEndian(length, header.Length);
-            stream.Write(length);
-            stream.Write(header);
-            stream.Write(bytes);
-        });
+        AtomicFile.Write(
+            path,
+            stream =>
+            {
+                stream.Write(Magic);
+                Span<byte> length = stackalloc byte[4];
+                BinaryPrimitives.WriteInt32LittleEndian(length, header.Length);
+                stream.Write(length);
+                stream.Write(header);
+                stream.Write(bytes);
+            }
+        );
     }
 
     public static LoadedModel Load(string path, string? cacheDirectory = null)
@@ -67,8 +90,11 @@ public static class ModelFile
         var metadata = ReadHeader(stream, path);
         var backbone = BackboneRegistry.Get(metadata.Backbone);
         if (backbone.Fingerprint != metadata.BackboneFingerprint)
-            throw new InvalidInputException($"model '{path}' was trained on other {metadata.Backbone} weights " +
-                $"(fingerprint {Short(metadata.BackboneFingerprint)}, this installation has {Short(backbone.Fingerprint)})");
+            throw new InvalidInputException(
+                $"model '{path}' was trained on other {metadata.Backbone} weights "
+                    + $"(fingerprint {Short(metadata.BackboneFingerprint)}, this installation has "
+                    + $"{Short(backbone.Fingerprint)})"
+            );
         var classifier = backbone.CreateClassifier(metadata.Classes, seed: 0, cacheDirectory);
         try
         {
@@ -80,22 +106,32 @@ public static class ModelFile
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             classifier.Dispose();
-            throw new InvalidInputException($"model '{path}': its weights do not fit a {metadata.Backbone} with {metadata.Classes.Count} classes " +
-                $"or the file is damaged ({e.Message.Split('\n')[0]})", e);
+            throw new InvalidInputException(
+                $"model '{path}': its weights do not fit a {metadata.Backbone} with {metadata.Classes.Count} classes "
+                    + $"or the file is damaged ({e.Message.Split('\n')[0]})",
+                e
+            );
         }
     }
 
     private static FileStream Open(string path)
     {
-        if (!File.Exists(path)) throw new InvalidInputException($"model file '{path}' does not exist");
+        if (!File.Exists(path))
+            throw new InvalidInputException($"model file '{path}' does not exist");
         return File.OpenRead(path);
     }
 
     private static ModelMetadata ReadHeader(Stream stream, string path)
     {
         Span<byte> prefix = stackalloc byte[Magic.Length + 4];
-        if (stream.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false) < prefix.Length || !prefix[..Magic.Length].SequenceEqual(Magic))
-            throw new InvalidInputException($"'{path}' is not a TransferLab model file (it should start with TLMODEL1; train one with 'transferlab train' or 'compare')");
+        if (
+            stream.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false) < prefix.Length
+            || !prefix[..Magic.Length].SequenceEqual(Magic)
+        )
+            throw new InvalidInputException(
+                $"'{path}' is not a TransferLab model file (it should start with TLMODEL1; train one with "
+                    + $"'transferlab train' or 'compare')"
+            );
         var length = BinaryPrimitives.ReadInt32LittleEndian(prefix[Magic.Length..]);
         if (length <= 0 || length > MaxHeaderBytes || length > stream.Length - prefix.Length)
             throw new InvalidInputException($"model '{path}' has a damaged header (declared length {length} bytes)");
@@ -111,16 +147,31 @@ public static class ModelFile
             throw new InvalidInputException($"model '{path}' has a damaged header: {e.Message}");
         }
         if (metadata is null || metadata.Format != FormatName)
-            throw new InvalidInputException($"model '{path}' is in format '{metadata?.Format}', this TransferLab reads {FormatName}");
-        if (metadata.Classes is null || metadata.Classes.Count is < 2 or > MaxClasses || metadata.Classes.Any(string.IsNullOrEmpty)
-            || metadata.Classes.Any(c => c.Any(char.IsControl)))
-            throw new InvalidInputException($"model '{path}' declares an invalid class list (fewer than 2, empty names or control characters)");
+            throw new InvalidInputException(
+                $"model '{path}' is in format '{metadata?.Format}', this TransferLab reads {FormatName}"
+            );
+        if (
+            metadata.Classes is null
+            || metadata.Classes.Count is < 2 or > MaxClasses
+            || metadata.Classes.Any(string.IsNullOrEmpty)
+            || metadata.Classes.Any(c => c.Any(char.IsControl))
+        )
+            throw new InvalidInputException(
+                $"model '{path}' declares an invalid class list (fewer than 2, empty names or control characters)"
+            );
         if (metadata.Classes.GroupBy(c => c, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
-            throw new InvalidInputException($"model '{path}' declares class '{twice.Key}' more than once; the file is damaged or crafted");
+            throw new InvalidInputException(
+                $"model '{path}' declares class '{twice.Key}' more than once; the file is damaged or crafted"
+            );
         if (string.IsNullOrEmpty(metadata.BackboneFingerprint))
-            throw new InvalidInputException($"model '{path}' has no backbone fingerprint; the file is damaged or crafted");
+            throw new InvalidInputException(
+                $"model '{path}' has no backbone fingerprint; the file is damaged or crafted"
+            );
         if (!BackboneRegistry.Names.Contains(metadata.Backbone))
-            throw new InvalidInputException($"model '{path}' uses backbone '{metadata.Backbone}', which this TransferLab does not know ({string.Join(", ", BackboneRegistry.Names)})");
+            throw new InvalidInputException(
+                $"model '{path}' uses backbone '{metadata.Backbone}', which this TransferLab does not know "
+                    + $"({string.Join(", ", BackboneRegistry.Names)})"
+            );
         return metadata;
     }
 

@@ -10,7 +10,8 @@ public sealed record RecipeDefaults(
     int BatchSize = 4,
     double LearningRate = 1e-3,
     RegularizerDefaults? Regularizers = null,
-    FrozenBatchNorm BatchNorm = FrozenBatchNorm.Eval);
+    FrozenBatchNorm BatchNorm = FrozenBatchNorm.Eval
+);
 
 /// <summary>
 /// Parses run recipes: <c>STRATEGY[:ARG][@key=value...][+REGULARIZER[:ARG][@key=value...]...]</c>.
@@ -20,43 +21,59 @@ public sealed record RecipeDefaults(
 public static class RecipeParser
 {
     public const string Grammar =
-        "STRATEGY[:ARG][@KEY=VALUE...][+REGULARIZER[:ARG][@KEY=VALUE...]...]\n" +
-        "  strategies: frozen, finetune, partial:K (last K stages + head), lp-ft (linear probe, then fine-tune)\n" +
-        "  strategy keys: lr, opt=adam|adamw|sgd, momentum, nesterov, sched=constant|step|cosine, warmup, step, gamma,\n" +
-        "                 epochs, batch, bn=eval|train (frozen BatchNorm), lrdecay (layer-wise LR factor), probe, probe-lr (lp-ft)\n" +
-        "  regularizers: l2[:DECAY][@decoupled=true], wd[:DECAY] (decoupled, AdamW), l1[:LAMBDA][@scope=all][@exclude=bn-bias],\n" +
-        "                l2sp[@alpha=A][@beta=B]\n" +
-        "  e.g. frozen+l1, finetune@lr=1e-4+l2sp, partial:1, lp-ft@probe=2, finetune@opt=sgd@sched=cosine";
+        "STRATEGY[:ARG][@KEY=VALUE...][+REGULARIZER[:ARG][@KEY=VALUE...]...]\n"
+        + "  strategies: frozen, finetune, partial:K (last K stages + head), lp-ft (linear probe, then fine-tune)\n"
+        + "  strategy keys: lr, opt=adam|adamw|sgd, momentum, nesterov, sched=constant|step|cosine, warmup, "
+        + "step, gamma,\n"
+        + "                 epochs, batch, bn=eval|train (frozen BatchNorm), lrdecay (layer-wise LR factor), "
+        + "probe, probe-lr (lp-ft)\n"
+        + "  regularizers: l2[:DECAY][@decoupled=true], wd[:DECAY] (decoupled, AdamW), "
+        + "l1[:LAMBDA][@scope=all][@exclude=bn-bias],\n"
+        + "                l2sp[@alpha=A][@beta=B]\n"
+        + "  e.g. frozen+l1, finetune@lr=1e-4+l2sp, partial:1, lp-ft@probe=2, finetune@opt=sgd@sched=cosine";
 
     public static RunSpec Parse(string recipe, RecipeDefaults defaults, string? name = null)
     {
-        if (string.IsNullOrWhiteSpace(recipe)) throw new InvalidInputException("an empty run recipe");
+        if (string.IsNullOrWhiteSpace(recipe))
+            throw new InvalidInputException("an empty run recipe");
         var components = recipe.Split('+').Select(c => c.Trim()).ToList();
-        if (components.Any(c => c.Length == 0)) throw new InvalidInputException($"'{recipe}': empty component between '+' signs");
+        if (components.Any(c => c.Length == 0))
+            throw new InvalidInputException($"'{recipe}': empty component between '+' signs");
 
         var (strategyName, strategyArgument, keys) = Component(components[0]);
         var epochs = keys.Int("epochs", defaults.Epochs);
         var batchSize = keys.Int("batch", defaults.BatchSize);
-        if (epochs < 1) throw new InvalidInputException($"'{recipe}': epochs must be at least 1");
-        if (batchSize < 1) throw new InvalidInputException($"'{recipe}': batch must be at least 1");
+        if (epochs < 1)
+            throw new InvalidInputException($"'{recipe}': epochs must be at least 1");
+        if (batchSize < 1)
+            throw new InvalidInputException($"'{recipe}': batch must be at least 1");
         var strategy = StrategyCatalog.Create(strategyName, strategyArgument, keys, epochs, defaults.BatchNorm);
         var optimizer = new OptimizerSpec(
             keys.Enum("opt", OptimizerKind.Adam),
             Positive(keys.Double("lr", defaults.LearningRate), "lr", recipe),
             keys.Double("momentum", 0.9),
-            keys.Bool("nesterov", false));
+            keys.Bool("nesterov", false)
+        );
         var schedule = new ScheduleSpec(
             keys.Enum("sched", ScheduleKind.Constant),
             Positive(keys.Double("step", 7), "step", recipe),
             keys.Double("gamma", 0.1),
-            keys.Double("warmup", 0));
+            keys.Double("warmup", 0)
+        );
         keys.RejectUnused();
 
         var regularizers = new List<Regularizer>();
         foreach (var component in components.Skip(1))
         {
             var (regName, regArgument, regKeys) = Component(component);
-            regularizers.Add(RegularizerCatalog.Create(regName, regArgument, regKeys, defaults.Regularizers ?? new RegularizerDefaults()));
+            regularizers.Add(
+                RegularizerCatalog.Create(
+                    regName,
+                    regArgument,
+                    regKeys,
+                    defaults.Regularizers ?? new RegularizerDefaults()
+                )
+            );
             regKeys.RejectUnused();
         }
         return new RunSpec(name ?? recipe, strategy, regularizers, optimizer, schedule, epochs, batchSize);

@@ -7,26 +7,37 @@ public static class RunCatalog
     /// The notebook's three experiments. They keep its behaviour: the frozen backbone's BatchNorm stays in
     /// training mode (bn=train), Adam at its default rate, strengths from --weight-decay and --l1 (default 1e-3).
     /// </summary>
-    public static IReadOnlyDictionary<string, string> Aliases { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["frozen-l2"] = "frozen@bn=train+l2",
-        ["finetune-l2"] = "finetune+l2",
-        ["frozen-l1"] = "frozen@bn=train+l1",
-    };
+    public static IReadOnlyDictionary<string, string> Aliases { get; } =
+        new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["frozen-l2"] = "frozen@bn=train+l2",
+            ["finetune-l2"] = "finetune+l2",
+            ["frozen-l1"] = "frozen@bn=train+l1",
+        };
 
-    public static IReadOnlyDictionary<string, IReadOnlyList<string>> Presets { get; } = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
-    {
-        ["notebook"] = ["frozen-l2", "finetune-l2", "frozen-l1"],
-        // A fairer field: BatchNorm of frozen layers in inference mode, fine-tuning at a rate that does not wreck
-        // pretrained features (LP-FT's fine-tune phase included), the intermediate strategies, and L2-SP.
-        ["fair"] = ["frozen", "finetune@lr=1e-4", "partial:1@lr=1e-4", "lp-ft@lr=1e-4", "frozen+l1", "finetune@lr=1e-4+l2sp"],
-    };
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> Presets { get; } =
+        new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
+        {
+            ["notebook"] = ["frozen-l2", "finetune-l2", "frozen-l1"],
+            // A fairer field: BatchNorm of frozen layers in inference mode, fine-tuning at a rate that does not wreck
+            // pretrained features (LP-FT's fine-tune phase included), the intermediate strategies, and L2-SP.
+            ["fair"] =
+            [
+                "frozen",
+                "finetune@lr=1e-4",
+                "partial:1@lr=1e-4",
+                "lp-ft@lr=1e-4",
+                "frozen+l1",
+                "finetune@lr=1e-4+l2sp",
+            ],
+        };
 
     public static IReadOnlyList<string> NotebookPreset => Presets["notebook"];
 
-    public static IReadOnlyList<string> Preset(string name) => Presets.TryGetValue(name, out var runs)
-        ? runs
-        : throw new InvalidInputException($"unknown preset '{name}'; known: {string.Join(", ", Presets.Keys)}");
+    public static IReadOnlyList<string> Preset(string name) =>
+        Presets.TryGetValue(name, out var runs)
+            ? runs
+            : throw new InvalidInputException($"unknown preset '{name}'; known: {string.Join(", ", Presets.Keys)}");
 
     public static string RecipeOf(string run) => Aliases.TryGetValue(run, out var recipe) ? recipe : run;
 
@@ -38,7 +49,10 @@ public static class RunCatalog
         }
         catch (InvalidInputException e)
         {
-            throw new InvalidInputException($"run '{run}': {e.Message} (named runs: {string.Join(", ", Aliases.Keys)}; recipes: see --help)", e);
+            throw new InvalidInputException(
+                $"run '{run}': {e.Message} (named runs: {string.Join(", ", Aliases.Keys)}; recipes: see --help)",
+                e
+            );
         }
     }
 }

@@ -15,10 +15,14 @@ public enum L1Scope
 }
 
 /// <summary>L1: <c>λ·Σ|w|</c> added to the loss, optionally leaving BatchNorm parameters and biases out.</summary>
-public sealed record L1Penalty(double Lambda, L1Scope Scope = L1Scope.Trainable, bool ExcludeNormAndBias = false) : Regularizer
+public sealed record L1Penalty(double Lambda, L1Scope Scope = L1Scope.Trainable, bool ExcludeNormAndBias = false)
+    : Regularizer
 {
-    public override string Label => string.Create(CultureInfo.InvariantCulture,
-        $"l1({Lambda:g}{(Scope == L1Scope.All ? ", all" : "")}{(ExcludeNormAndBias ? ", no bn/bias" : "")})");
+    public override string Label =>
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"l1({Lambda:g}{(Scope == L1Scope.All ? ", all" : "")}{(ExcludeNormAndBias ? ", no bn/bias" : "")})"
+        );
 
     public override PenaltyTerm Bind(ParameterSet parameters)
     {
@@ -33,18 +37,28 @@ public sealed record L1Penalty(double Lambda, L1Scope Scope = L1Scope.Trainable,
                 frozenSum += s.item<double>();
             }
         }
-        return new Term(Lambda, parameters.Trainable.Where(Counts).Select(p => p.Parameter).ToList(), Lambda * frozenSum);
+        return new Term(
+            Lambda,
+            parameters.Trainable.Where(Counts).Select(p => p.Parameter).ToList(),
+            Lambda * frozenSum
+        );
     }
 
-    private sealed class Term(double lambda, IReadOnlyList<TorchSharp.Modules.Parameter> trainable, double frozenConstant) : PenaltyTerm
+    private sealed class Term(
+        double lambda,
+        IReadOnlyList<TorchSharp.Modules.Parameter> trainable,
+        double frozenConstant
+    ) : PenaltyTerm
     {
         public override double FrozenConstant => frozenConstant;
 
         public override Tensor? Compute()
         {
-            if (trainable.Count == 0) return null;
+            if (trainable.Count == 0)
+                return null;
             Tensor? sum = null;
-            foreach (var p in trainable) sum = sum is null ? p.abs().sum() : sum + p.abs().sum();
+            foreach (var p in trainable)
+                sum = sum is null ? p.abs().sum() : sum + p.abs().sum();
             return sum! * lambda;
         }
     }

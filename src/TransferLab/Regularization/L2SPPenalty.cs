@@ -15,7 +15,8 @@ public sealed record L2SPPenalty(double Alpha = 0.01, double Beta = 0.01) : Regu
     public override PenaltyTerm Bind(ParameterSet parameters)
     {
         using var noGrad = no_grad();
-        var backbone = parameters.Trainable.Where(p => !p.IsHead)
+        var backbone = parameters
+            .Trainable.Where(p => !p.IsHead)
             .Select(p => (p.Parameter, Start: p.Parameter.detach().clone().DetachFromDisposeScope()))
             .ToList();
         var head = parameters.Trainable.Where(p => p.IsHead).Select(p => p.Parameter).ToList();
@@ -23,9 +24,11 @@ public sealed record L2SPPenalty(double Alpha = 0.01, double Beta = 0.01) : Regu
     }
 
     private sealed class Term(
-        double alpha, double beta,
+        double alpha,
+        double beta,
         List<(TorchSharp.Modules.Parameter Parameter, Tensor Start)> backbone,
-        List<TorchSharp.Modules.Parameter> head) : PenaltyTerm
+        List<TorchSharp.Modules.Parameter> head
+    ) : PenaltyTerm
     {
         public override Tensor? Compute()
         {
@@ -45,7 +48,8 @@ public sealed record L2SPPenalty(double Alpha = 0.01, double Beta = 0.01) : Regu
 
         public override void Dispose()
         {
-            foreach (var (_, start) in backbone) start.Dispose();
+            foreach (var (_, start) in backbone)
+                start.Dispose();
             backbone.Clear();
             base.Dispose();
         }

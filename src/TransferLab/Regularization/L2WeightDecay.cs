@@ -8,7 +8,8 @@ namespace TransferLab.Regularization;
 /// </summary>
 public sealed record L2WeightDecay(double Decay, bool Decoupled = false) : Regularizer
 {
-    public override string Label => string.Create(CultureInfo.InvariantCulture, $"{(Decoupled ? "wd" : "l2")}({Decay:g})");
+    public override string Label =>
+        string.Create(CultureInfo.InvariantCulture, $"{(Decoupled ? "wd" : "l2")}({Decay:g})");
     public override double CoupledWeightDecay => Decoupled ? 0 : Decay;
     public override double DecoupledWeightDecay => Decoupled ? Decay : 0;
 }

@@ -42,7 +42,8 @@ public abstract class PenaltyTerm : IDisposable
     /// <summary>The differentiable part, over trainable parameters; null when there is none.</summary>
     public abstract Tensor? Compute();
 
-    /// <summary>The part over frozen parameters, constant while they stay frozen (changes the reported loss only).</summary>
+    /// <summary>The part over frozen parameters, constant while they stay frozen (changes the reported loss
+    /// only).</summary>
     public virtual double FrozenConstant => 0;
 
     public virtual void Dispose() => GC.SuppressFinalize(this);

@@ -13,20 +13,34 @@ public static class Conclusion
 {
     public const double Alpha = 0.05;
 
-    /// <param name="featureExtractionSeconds">Backbone features computed for the cache during the comparison (shared, counted once).</param>
+    /// <param name="featureExtractionSeconds">Backbone features computed for the cache during the comparison (shared,
+    /// counted once).</param>
     /// <param name="replayedPasses">Runs that replayed an earlier run's frozen-backbone pass, and that run.</param>
-    public static string Write(IReadOnlyList<RunSummary> summary, IReadOnlyList<PairComparison> comparisons, int evalImages,
-        SelectionMode selection, double featureExtractionSeconds = 0, IReadOnlyList<(string Run, string From)>? replayedPasses = null)
+    public static string Write(
+        IReadOnlyList<RunSummary> summary,
+        IReadOnlyList<PairComparison> comparisons,
+        int evalImages,
+        SelectionMode selection,
+        double featureExtractionSeconds = 0,
+        IReadOnlyList<(string Run, string From)>? replayedPasses = null
+    )
     {
-        if (summary.Count == 0) return "No run finished.";
+        if (summary.Count == 0)
+            return "No run finished.";
         var holdout = selection == SelectionMode.Holdout;
         SampleSummary Headline(RunSummary s) => holdout ? s.SelectedValAcc! : s.BestValAcc;
         // Ties keep the order the runs were asked for. Not the faster first: a run that replayed another's backbone
         // pass takes a fraction of a second without being cheaper as a strategy.
-        var ranked = summary.Select((s, index) => (s, index)).OrderByDescending(x => Headline(x.s).Mean).ThenBy(x => x.index)
-            .Select(x => x.s).ToList();
+        var ranked = summary
+            .Select((s, index) => (s, index))
+            .OrderByDescending(x => Headline(x.s).Mean)
+            .ThenBy(x => x.index)
+            .Select(x => x.s)
+            .ToList();
         var best = ranked[0];
-        var metric = holdout ? "validation accuracy at the epoch chosen on the holdout" : "best-epoch validation accuracy";
+        var metric = holdout
+            ? "validation accuracy at the epoch chosen on the holdout"
+            : "best-epoch validation accuracy";
         var lines = new List<string>
         {
             F($"Best: {best.Name}, {metric} {Describe(Headline(best))}, {best.MeanTrainSeconds:F1} s per run."),
@@ -34,32 +48,54 @@ public static class Conclusion
         foreach (var other in ranked.Skip(1))
         {
             var gap = Headline(best).Mean - Headline(other).Mean;
-            var pair = comparisons.FirstOrDefault(c => (c.A == best.Name && c.B == other.Name) || (c.A == other.Name && c.B == best.Name));
+            var pair = comparisons.FirstOrDefault(c =>
+                (c.A == best.Name && c.B == other.Name) || (c.A == other.Name && c.B == best.Name)
+            );
             var evidence = pair is null ? "" : Evidence(pair);
             var significant = pair is not null && (pair.PairedTP ?? pair.McNemarCombined.PValue) < Alpha;
-            var verdict = significant ? "a real difference at the 5% level" : "within noise: the data cannot tell these apart";
-            lines.Add(F($"vs {other.Name} ({Describe(Headline(other))}): {gap * 100:+0.0;-0.0;0.0} points (≈{gap * evalImages:F0} of {evalImages} images){evidence} — {verdict}; {other.MeanTrainSeconds:F1} s per run."));
+            var verdict = significant
+                ? "a real difference at the 5% level"
+                : "within noise: the data cannot tell these apart";
+            lines.Add(
+                F($"vs {other.Name} ({Describe(Headline(other))}): {gap * 100:+0.0;-0.0;0.0} points ")
+                    + F($"(≈{gap * evalImages:F0} of {evalImages} images){evidence} — {verdict}; ")
+                    + F($"{other.MeanTrainSeconds:F1} s per run.")
+            );
         }
         if (featureExtractionSeconds >= 0.05)
-            lines.Add(F($"Runs on cached features also shared one extraction of backbone features ({featureExtractionSeconds:F1} s), not counted in their times."));
+            lines.Add(
+                "Runs on cached features also shared one extraction of backbone features "
+                    + F($"({featureExtractionSeconds:F1} s), not counted in their times.")
+            );
         foreach (var (run, from) in replayedPasses ?? [])
-            lines.Add($"{run} trained its head on the backbone pass {from} computed (same frozen backbone, seed and batches: identical numbers), so its time is the head's only.");
-        lines.Add(holdout
-            ? "Epochs were selected on a holdout cut from train, so validation accuracy is an honest estimate."
-            : F($"Epochs were selected on the same validation split that is reported, so accuracies are optimistic (--selection holdout avoids this); one image is {100.0 / evalImages:F2} points."));
-        if (best.N == 1) lines.Add("With one seed there is no estimate of seed-to-seed spread; use --seeds 5 for confidence intervals and paired tests.");
+            lines.Add(
+                $"{run} trained its head on the backbone pass {from} computed (same frozen backbone, seed and "
+                    + "batches: identical numbers), so its time is the head's only."
+            );
+        lines.Add(
+            holdout
+                ? "Epochs were selected on a holdout cut from train, so validation accuracy is an honest estimate."
+                : "Epochs were selected on the same validation split that is reported, so accuracies are "
+                    + F($"optimistic (--selection holdout avoids this); one image is {100.0 / evalImages:F2} points.")
+        );
+        if (best.N == 1)
+            lines.Add(
+                "With one seed there is no estimate of seed-to-seed spread; use --seeds 5 for confidence "
+                    + "intervals and paired tests."
+            );
         return string.Join(" ", lines);
     }
 
-    private static string Describe(SampleSummary s) => s.Ci95Low is { } low
-        ? F($"{s.Mean:P1} (95% CI {low:P1}–{s.Ci95High:P1}, n={s.N})")
-        : F($"{s.Mean:P1}");
+    private static string Describe(SampleSummary s) =>
+        s.Ci95Low is { } low ? F($"{s.Mean:P1} (95% CI {low:P1}–{s.Ci95High:P1}, n={s.N})") : F($"{s.Mean:P1}");
 
     private static string Evidence(PairComparison pair)
     {
         var parts = new List<string> { $"McNemar p{P(pair.McNemarCombined.PValue)}" };
-        if (pair.PairedTP is { } t) parts.Add($"paired t p{P(t)}");
-        if (pair.WilcoxonP is { } w) parts.Add($"Wilcoxon p{P(w)}");
+        if (pair.PairedTP is { } t)
+            parts.Add($"paired t p{P(t)}");
+        if (pair.WilcoxonP is { } w)
+            parts.Add($"Wilcoxon p{P(w)}");
         return ", " + string.Join(", ", parts);
     }
 

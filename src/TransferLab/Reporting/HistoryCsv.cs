@@ -7,29 +7,50 @@ namespace TransferLab.Reporting;
 /// <summary>history.csv: one row per run × seed × epoch.</summary>
 public static class HistoryCsv
 {
-    public const string Header = "run,seed,status,epoch,train_loss,train_acc,val_loss,val_acc,holdout_loss,holdout_acc,learning_rate,seconds,rss_mib";
+    public const string Header =
+        "run,seed,status,epoch,train_loss,train_acc,val_loss,val_acc,holdout_loss,holdout_acc,"
+        + "learning_rate,seconds,rss_mib";
 
     public static string Write(ComparisonResult result)
     {
         var text = new StringBuilder(Header).Append('\n');
         foreach (var run in result.Runs)
-            foreach (var h in run.History)
-                text.Append(string.Join(",", CsvText.Field(run.Name), I(run.Seed), run.Status.ToString().ToLowerInvariant(), I(h.Epoch),
-                    D(h.TrainLoss), D(h.TrainAcc), D(h.ValLoss), D(h.ValAcc), D(h.HoldoutLoss), D(h.HoldoutAcc), D(h.LearningRate),
-                    D(h.Seconds), D(h.RssMib))).Append('\n');
+        foreach (var h in run.History)
+            text.Append(
+                    string.Join(
+                        ",",
+                        CsvText.Field(run.Name),
+                        I(run.Seed),
+                        run.Status.ToString().ToLowerInvariant(),
+                        I(h.Epoch),
+                        D(h.TrainLoss),
+                        D(h.TrainAcc),
+                        D(h.ValLoss),
+                        D(h.ValAcc),
+                        D(h.HoldoutLoss),
+                        D(h.HoldoutAcc),
+                        D(h.LearningRate),
+                        D(h.Seconds),
+                        D(h.RssMib)
+                    )
+                )
+                .Append('\n');
         return text.ToString();
     }
 
     private static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+
     private static string D(double? v) => v is { } x ? x.ToString("R", CultureInfo.InvariantCulture) : "";
 }
 
-/// <summary>CSV fields quoted per RFC 4180 that never start with a character a spreadsheet would run as a formula.</summary>
+/// <summary>CSV fields quoted per RFC 4180 that never start with a character a spreadsheet would run as a
+/// formula.</summary>
 public static class CsvText
 {
     public static string Field(string value)
     {
-        if (value.Length > 0 && "=+-@\t\r".Contains(value[0])) value = "'" + value;
+        if (value.Length > 0 && "=+-@\t\r".Contains(value[0]))
+            value = "'" + value;
         return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
     }
 }

@@ -4,50 +4,154 @@ using TransferLab.Inference;
 
 namespace TransferLab.Reporting;
 
-/// <summary>The tables both reports show, computed once from results.json (cells are plain text; each writer escapes them).</summary>
+/// <summary>The tables both reports show, computed once from results.json (cells are plain text; each writer escapes
+/// them).</summary>
 public sealed record ReportContent(
     IReadOnlyList<string[]> RunsTable,
     IReadOnlyList<string[]> SummaryTable,
     IReadOnlyList<string[]> ComparisonsTable,
     IReadOnlyList<(string Run, ClassificationReport Report)> Confusions,
-    IReadOnlyList<(string Key, string Value)> Setup)
+    IReadOnlyList<(string Key, string Value)> Setup
+)
 {
     public static ReportContent From(ComparisonResult result)
     {
         var holdout = result.Config.Selection == SelectionMode.Holdout;
-        var runs = new List<string[]> { new[] { "run", "seed", "status", "best val acc", "selected epoch", "val acc @ selected", "final val acc", "seconds", "trainable params" } };
-        runs.AddRange(result.Runs.Select(r => new[] { r.Name, I(r.Seed), r.Status.ToString().ToLowerInvariant(), F(r.BestValAcc), I(r.BestEpoch),
-            F(r.SelectedValAcc), F(r.FinalValAcc), r.TrainSeconds.ToString("F1", CultureInfo.InvariantCulture), r.TrainableParams.ToString("N0", CultureInfo.InvariantCulture) }));
-
-        var summary = new List<string[]> { new[] { "run", "n", holdout ? "val acc @ holdout-selected (95% CI)" : "best val acc (95% CI)", "std", "final val acc (95% CI)", "mean seconds" } };
-        summary.AddRange(result.Summary.Select(s =>
+        var runs = new List<string[]>
         {
-            var h = holdout ? s.SelectedValAcc! : s.BestValAcc;
-            return new[] { s.Name, I(s.N), Ci(h), F(h.Std), Ci(s.FinalValAcc), s.MeanTrainSeconds.ToString("F1", CultureInfo.InvariantCulture) };
-        }));
+            new[]
+            {
+                "run",
+                "seed",
+                "status",
+                "best val acc",
+                "selected epoch",
+                "val acc @ selected",
+                "final val acc",
+                "seconds",
+                "trainable params",
+            },
+        };
+        runs.AddRange(
+            result.Runs.Select(r =>
+                new[]
+                {
+                    r.Name,
+                    I(r.Seed),
+                    r.Status.ToString().ToLowerInvariant(),
+                    F(r.BestValAcc),
+                    I(r.BestEpoch),
+                    F(r.SelectedValAcc),
+                    F(r.FinalValAcc),
+                    r.TrainSeconds.ToString("F1", CultureInfo.InvariantCulture),
+                    r.TrainableParams.ToString("N0", CultureInfo.InvariantCulture),
+                }
+            )
+        );
 
-        var comparisons = new List<string[]> { new[] { "A", "B", "seeds", "mean diff (points)", "McNemar A-only/B-only", "McNemar p", "paired t p", "Wilcoxon p" } };
-        comparisons.AddRange(result.Comparisons.Select(c => new[] { c.A, c.B, I(c.Seeds), (c.MeanDifference * 100).ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture),
-            $"{c.McNemarCombined.OnlyA}/{c.McNemarCombined.OnlyB}", P(c.McNemarCombined.PValue), P(c.PairedTP), P(c.WilcoxonP) }));
+        var summary = new List<string[]>
+        {
+            new[]
+            {
+                "run",
+                "n",
+                holdout ? "val acc @ holdout-selected (95% CI)" : "best val acc (95% CI)",
+                "std",
+                "final val acc (95% CI)",
+                "mean seconds",
+            },
+        };
+        summary.AddRange(
+            result.Summary.Select(s =>
+            {
+                var h = holdout ? s.SelectedValAcc! : s.BestValAcc;
+                return new[]
+                {
+                    s.Name,
+                    I(s.N),
+                    Ci(h),
+                    F(h.Std),
+                    Ci(s.FinalValAcc),
+                    s.MeanTrainSeconds.ToString("F1", CultureInfo.InvariantCulture),
+                };
+            })
+        );
+
+        var comparisons = new List<string[]>
+        {
+            new[]
+            {
+                "A",
+                "B",
+                "seeds",
+                "mean diff (points)",
+                "McNemar A-only/B-only",
+                "McNemar p",
+                "paired t p",
+                "Wilcoxon p",
+            },
+        };
+        comparisons.AddRange(
+            result.Comparisons.Select(c =>
+                new[]
+                {
+                    c.A,
+                    c.B,
+                    I(c.Seeds),
+                    (c.MeanDifference * 100).ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture),
+                    $"{c.McNemarCombined.OnlyA}/{c.McNemarCombined.OnlyB}",
+                    P(c.McNemarCombined.PValue),
+                    P(c.PairedTP),
+                    P(c.WilcoxonP),
+                }
+            )
+        );
 
         var labels = result.Dataset.EvalLabels;
-        var confusions = result.Runs.Where(r => r.Status == RunStatus.Completed && r.ValPredictions.Count == labels.Count)
+        var confusions = result
+            .Runs.Where(r => r.Status == RunStatus.Completed && r.ValPredictions.Count == labels.Count)
             .GroupBy(r => r.Name)
-            .Select(g => (g.Key, ClassificationReport.From(g.SelectMany(_ => labels).ToList(), g.SelectMany(r => r.ValPredictions).ToList(), result.Dataset.Classes)))
+            .Select(g =>
+                (
+                    g.Key,
+                    ClassificationReport.From(
+                        g.SelectMany(_ => labels).ToList(),
+                        g.SelectMany(r => r.ValPredictions).ToList(),
+                        result.Dataset.Classes
+                    )
+                )
+            )
             .ToList();
 
         var env = result.Environment;
         var setup = new List<(string, string)>
         {
-            ("data", $"{result.Dataset.Root} ({result.Dataset.TrainImages} train, {result.Dataset.HoldoutImages} holdout, {result.Dataset.EvalImages} {result.Dataset.EvalSplit}; classes {string.Join(", ", result.Dataset.Classes)})"),
+            (
+                "data",
+                $"{result.Dataset.Root} ({result.Dataset.TrainImages} train, {result.Dataset.HoldoutImages} "
+                    + $"holdout, {result.Dataset.EvalImages} {result.Dataset.EvalSplit}; classes "
+                    + $"{string.Join(", ", result.Dataset.Classes)})"
+            ),
             ("data fingerprint", result.Dataset.Fingerprint),
-            ("skipped images", result.Dataset.BadImages.Count == 0 ? "none" : string.Join("; ", result.Dataset.BadImages.Select(b => $"{b.Path}: {b.Reason}"))),
+            (
+                "skipped images",
+                result.Dataset.BadImages.Count == 0
+                    ? "none"
+                    : string.Join("; ", result.Dataset.BadImages.Select(b => $"{b.Path}: {b.Reason}"))
+            ),
             ("backbone", result.Config.Backbone),
             ("runs", string.Join(", ", result.ResolvedRuns.Select(r => r.Name))),
-            ("epochs / batch / eval batch", $"{result.Config.Epochs} / {result.Config.BatchSize} / {result.Config.EvalBatchSize}"),
+            (
+                "epochs / batch / eval batch",
+                $"{result.Config.Epochs} / {result.Config.BatchSize} / {result.Config.EvalBatchSize}"
+            ),
             ("seeds", string.Join(", ", result.Config.Seeds)),
             ("augmentation / selection", $"{result.Config.Augmentation} / {result.Config.Selection}"),
-            ("versions", $"TransferLab {env.TransferLabVersion}, TorchSharp {env.TorchSharpVersion}, libtorch {env.LibtorchVersion}, {env.Dotnet}"),
+            (
+                "versions",
+                $"TransferLab {env.TransferLabVersion}, TorchSharp {env.TorchSharpVersion}, libtorch "
+                    + $"{env.LibtorchVersion}, {env.Dotnet}"
+            ),
             ("machine", $"{env.Cpu}, {env.LogicalCores} cores, {env.TorchThreads} torch threads, {env.Os}"),
             ("time and memory", $"{result.Resources.WallSeconds:F0} s, peak RSS {result.Resources.PeakRssMib:F0} MiB"),
         };
@@ -55,9 +159,13 @@ public sealed record ReportContent(
     }
 
     private static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
+
     private static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+
     private static string P(double? p) => p is { } v ? v.ToString("0.0000", CultureInfo.InvariantCulture) : "–";
-    private static string Ci(Statistics.SampleSummary s) => s.Ci95Low is { } low
-        ? string.Create(CultureInfo.InvariantCulture, $"{s.Mean:F4} ({low:F4}–{s.Ci95High:F4})")
-        : F(s.Mean);
+
+    private static string Ci(Statistics.SampleSummary s) =>
+        s.Ci95Low is { } low
+            ? string.Create(CultureInfo.InvariantCulture, $"{s.Mean:F4} ({low:F4}–{s.Ci95High:F4})")
+            : F(s.Mean);
 }

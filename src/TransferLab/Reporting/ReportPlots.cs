@@ -8,7 +8,8 @@ public sealed record Chart(string Name, string Title, byte[] Png, string Svg);
 /// <summary>The report's charts, drawn with ScottPlot from results.json alone.</summary>
 public static class ReportPlots
 {
-    private const int Width = 720, Height = 420;
+    private const int Width = 720,
+        Height = 420;
 
     public static IReadOnlyList<Chart> Draw(ComparisonResult result)
     {
@@ -16,7 +17,13 @@ public static class ReportPlots
         return
         [
             Curves("val-accuracy", "Validation accuracy per epoch (mean over seeds)", "accuracy", runs, h => h.ValAcc),
-            Curves("train-accuracy", "Training accuracy per epoch (mean over seeds)", "accuracy", runs, h => h.TrainAcc),
+            Curves(
+                "train-accuracy",
+                "Training accuracy per epoch (mean over seeds)",
+                "accuracy",
+                runs,
+                h => h.TrainAcc
+            ),
             Curves("val-loss", "Validation loss per epoch (mean over seeds)", "loss", runs, h => h.ValLoss),
             Curves("train-loss", "Training loss per epoch (mean over seeds)", "loss", runs, h => h.TrainLoss),
             BestAccuracy(result),
@@ -24,7 +31,13 @@ public static class ReportPlots
         ];
     }
 
-    private static Chart Curves(string name, string title, string yLabel, List<IGrouping<string, RunResult>> runs, Func<Training.EpochMetrics, double> value)
+    private static Chart Curves(
+        string name,
+        string title,
+        string yLabel,
+        List<IGrouping<string, RunResult>> runs,
+        Func<Training.EpochMetrics, double> value
+    )
     {
         var plot = new ScottPlot.Plot();
         foreach (var run in runs)
@@ -48,9 +61,19 @@ public static class ReportPlots
         for (var i = 0; i < summary.Count; i++)
         {
             var s = holdout ? summary[i].SelectedValAcc! : summary[i].BestValAcc;
-            plot.Add.Bar(new ScottPlot.Bar { Position = i, Value = s.Mean, Error = s.Ci95High is { } high ? high - s.Mean : 0 });
+            plot.Add.Bar(
+                new ScottPlot.Bar
+                {
+                    Position = i,
+                    Value = s.Mean,
+                    Error = s.Ci95High is { } high ? high - s.Mean : 0,
+                }
+            );
         }
-        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, summary.Count).Select(i => (double)i).ToArray(), summary.Select(s => s.Name).ToArray());
+        plot.Axes.Bottom.SetTicks(
+            Enumerable.Range(0, summary.Count).Select(i => (double)i).ToArray(),
+            summary.Select(s => s.Name).ToArray()
+        );
         plot.YLabel(holdout ? "val accuracy at holdout-selected epoch" : "best val accuracy");
         // No summary when every run diverged or failed: an empty chart, not a crash.
         var lowest = summary.Select(s => (holdout ? s.SelectedValAcc! : s.BestValAcc).Mean).DefaultIfEmpty(1.0).Min();
@@ -64,7 +87,12 @@ public static class ReportPlots
         foreach (var group in result.Runs.Where(r => r.Status == RunStatus.Completed).GroupBy(r => r.Name))
         {
             var points = group.ToList();
-            plot.Add.ScatterPoints(points.Select(r => r.TrainSeconds).ToArray(), points.Select(r => r.SelectedValAcc).ToArray()).LegendText = group.Key;
+            plot
+                .Add.ScatterPoints(
+                    points.Select(r => r.TrainSeconds).ToArray(),
+                    points.Select(r => r.SelectedValAcc).ToArray()
+                )
+                .LegendText = group.Key;
         }
         plot.XLabel("training seconds");
         plot.YLabel("val accuracy (selected epoch)");
@@ -79,14 +107,20 @@ public static class ReportPlots
         return new Chart(name, title, png, StableClipIds(plot.GetSvgXml(Width, Height)));
     }
 
-    /// <summary>ScottPlot numbers SVG clip paths process-wide (in hex); renumber them per file so the same results give the same SVG.</summary>
+    /// <summary>ScottPlot numbers SVG clip paths process-wide (in hex); renumber them per file so the same results give
+    /// the same SVG.</summary>
     private static string StableClipIds(string svg)
     {
         var ids = new Dictionary<string, string>(StringComparer.Ordinal);
-        return System.Text.RegularExpressions.Regex.Replace(svg, @"\bcl_[0-9a-fA-F]+\b", m =>
-        {
-            if (!ids.TryGetValue(m.Value, out var id)) ids[m.Value] = id = $"cl_{ids.Count + 1}";
-            return id;
-        });
+        return System.Text.RegularExpressions.Regex.Replace(
+            svg,
+            @"\bcl_[0-9a-fA-F]+\b",
+            m =>
+            {
+                if (!ids.TryGetValue(m.Value, out var id))
+                    ids[m.Value] = id = $"cl_{ids.Count + 1}";
+                return id;
+            }
+        );
     }
 }

@@ -10,7 +10,8 @@ public sealed record RunSummary(
     SampleSummary BestValAcc,
     SampleSummary FinalValAcc,
     SampleSummary? SelectedValAcc,
-    double MeanTrainSeconds);
+    double MeanTrainSeconds
+);
 
 /// <summary>Run A against run B on the same seeds (results.json "comparisons").</summary>
 /// <param name="MeanDifference">Mean over seeds of A's headline accuracy minus B's.</param>
@@ -22,7 +23,8 @@ public sealed record PairComparison(
     [property: JsonPropertyName("mcnemar_per_seed")] IReadOnlyList<McNemarTest> McNemarPerSeed,
     [property: JsonPropertyName("mcnemar_combined")] McNemarTest McNemarCombined,
     [property: JsonPropertyName("paired_t_p")] double? PairedTP,
-    double? WilcoxonP);
+    double? WilcoxonP
+);
 
 /// <summary>
 /// Statistics across seeds and runs. The headline accuracy is the validation accuracy of the selected epoch:
@@ -31,12 +33,16 @@ public sealed record PairComparison(
 public static class ComparisonStatistics
 {
     public static IReadOnlyList<RunSummary> Summarise(IReadOnlyList<RunResult> runs, bool holdoutSelection) =>
-        runs.Where(r => r.Status == RunStatus.Completed).GroupBy(r => r.Name)
-            .Select(g => new RunSummary(g.Key, g.Count(),
+        runs.Where(r => r.Status == RunStatus.Completed)
+            .GroupBy(r => r.Name)
+            .Select(g => new RunSummary(
+                g.Key,
+                g.Count(),
                 SampleSummary.Of(g.Select(r => r.BestValAcc).ToList()),
                 SampleSummary.Of(g.Select(r => r.FinalValAcc).ToList()),
                 holdoutSelection ? SampleSummary.Of(g.Select(r => r.SelectedValAcc).ToList()) : null,
-                g.Average(r => r.TrainSeconds)))
+                g.Average(r => r.TrainSeconds)
+            ))
             .ToList();
 
     public static IReadOnlyList<PairComparison> Compare(IReadOnlyList<RunResult> runs, IReadOnlyList<int> labels)
@@ -48,14 +54,32 @@ public static class ComparisonStatistics
             for (var j = i + 1; j < names.Count; j++)
             {
                 var pairs = runs.Where(r => r.Name == names[i] && r.Status == RunStatus.Completed)
-                    .Join(runs.Where(r => r.Name == names[j] && r.Status == RunStatus.Completed), a => a.Seed, b => b.Seed, (a, b) => (a, b))
+                    .Join(
+                        runs.Where(r => r.Name == names[j] && r.Status == RunStatus.Completed),
+                        a => a.Seed,
+                        b => b.Seed,
+                        (a, b) => (a, b)
+                    )
                     .OrderBy(p => p.a.Seed)
                     .ToList();
-                if (pairs.Count == 0) continue;
-                var mcnemar = pairs.Select(p => McNemarTest.On(p.a.ValPredictions, p.b.ValPredictions, labels)).ToList();
+                if (pairs.Count == 0)
+                    continue;
+                var mcnemar = pairs
+                    .Select(p => McNemarTest.On(p.a.ValPredictions, p.b.ValPredictions, labels))
+                    .ToList();
                 var differences = pairs.Select(p => p.a.SelectedValAcc - p.b.SelectedValAcc).ToList();
-                comparisons.Add(new PairComparison(names[i], names[j], pairs.Count, differences.Average(), mcnemar,
-                    McNemarTest.Combined(mcnemar), PairedTests.TTestP(differences), PairedTests.WilcoxonP(differences)));
+                comparisons.Add(
+                    new PairComparison(
+                        names[i],
+                        names[j],
+                        pairs.Count,
+                        differences.Average(),
+                        mcnemar,
+                        McNemarTest.Combined(mcnemar),
+                        PairedTests.TTestP(differences),
+                        PairedTests.WilcoxonP(differences)
+                    )
+                );
             }
         }
         return comparisons;

@@ -11,23 +11,32 @@ public sealed record McNemarTest(int OnlyA, int OnlyB, double PValue)
 {
     public static McNemarTest Exact(int onlyA, int onlyB)
     {
-        if (onlyA < 0 || onlyB < 0) throw new ArgumentOutOfRangeException(nameof(onlyA), "counts must not be negative");
+        if (onlyA < 0 || onlyB < 0)
+            throw new ArgumentOutOfRangeException(nameof(onlyA), "counts must not be negative");
         var n = onlyA + onlyB;
         var p = n == 0 ? 1.0 : Math.Min(1.0, 2 * Binomial.CDF(0.5, n, Math.Min(onlyA, onlyB)));
         return new McNemarTest(onlyA, onlyB, p);
     }
 
     /// <summary>Counts the discordant images of two prediction lists against the labels, then tests them.</summary>
-    public static McNemarTest On(IReadOnlyList<int> predictionsA, IReadOnlyList<int> predictionsB, IReadOnlyList<int> labels)
+    public static McNemarTest On(
+        IReadOnlyList<int> predictionsA,
+        IReadOnlyList<int> predictionsB,
+        IReadOnlyList<int> labels
+    )
     {
         if (predictionsA.Count != labels.Count || predictionsB.Count != labels.Count)
             throw new ArgumentException("predictions and labels must cover the same images");
-        int onlyA = 0, onlyB = 0;
+        int onlyA = 0,
+            onlyB = 0;
         for (var i = 0; i < labels.Count; i++)
         {
-            bool a = predictionsA[i] == labels[i], b = predictionsB[i] == labels[i];
-            if (a && !b) onlyA++;
-            else if (b && !a) onlyB++;
+            bool a = predictionsA[i] == labels[i],
+                b = predictionsB[i] == labels[i];
+            if (a && !b)
+                onlyA++;
+            else if (b && !a)
+                onlyB++;
         }
         return Exact(onlyA, onlyB);
     }

@@ -8,10 +8,12 @@ public sealed record SampleSummary(int N, double Mean, double Std, double? Ci95L
 {
     public static SampleSummary Of(IReadOnlyList<double> values, double confidence = 0.95)
     {
-        if (values.Count == 0) throw new ArgumentException("no values", nameof(values));
+        if (values.Count == 0)
+            throw new ArgumentException("no values", nameof(values));
         var n = values.Count;
         var mean = values.Average();
-        if (n < 2) return new SampleSummary(n, mean, 0, null, null);
+        if (n < 2)
+            return new SampleSummary(n, mean, 0, null, null);
         var std = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (n - 1));
         var halfWidth = StudentT.InvCDF(0, 1, n - 1, 1 - (1 - confidence) / 2) * std / Math.Sqrt(n);
         return new SampleSummary(n, mean, std, mean - halfWidth, mean + halfWidth);

@@ -23,7 +23,8 @@ public static class AtomicFile
             {
                 write(stream);
                 // Some writers (TorchSharp's Module.save) close the stream themselves.
-                if (stream.CanWrite) stream.Flush(flushToDisk: durable);
+                if (stream.CanWrite)
+                    stream.Flush(flushToDisk: durable);
             }
             WriteFaults.BeforeRename(path);
             File.Move(temporary, path, overwrite: true);
@@ -49,12 +50,15 @@ public static class AtomicFile
     /// <returns>How many were deleted.</returns>
     public static int RemoveLeftovers(string directory)
     {
-        if (!Directory.Exists(directory)) return 0;
+        if (!Directory.Exists(directory))
+            return 0;
         var removed = 0;
         foreach (var file in Directory.EnumerateFiles(directory, "*" + TemporarySuffix))
         {
-            if (WriterProcessId(file) is not { } pid || IsRunning(pid)) continue;
-            if (TryDelete(file)) removed++;
+            if (WriterProcessId(file) is not { } pid || IsRunning(pid))
+                continue;
+            if (TryDelete(file))
+                removed++;
         }
         return removed;
     }
@@ -69,7 +73,8 @@ public static class AtomicFile
 
     private static bool IsRunning(int pid)
     {
-        if (pid == Environment.ProcessId) return true;
+        if (pid == Environment.ProcessId)
+            return true;
         try
         {
             using var process = Process.GetProcessById(pid);
@@ -85,7 +90,8 @@ public static class AtomicFile
     {
         try
         {
-            if (!File.Exists(file)) return false;
+            if (!File.Exists(file))
+                return false;
             File.Delete(file);
             return true;
         }
@@ -99,23 +105,28 @@ public static class AtomicFile
 /// <summary>A file could not be written; the message names the file and the cause. The CLI exits with code 1.</summary>
 public sealed class FileWriteException(string path, Exception cause, string? consequence = null)
     : TransferLabException(
-        $"cannot write {path}: {Describe(cause)}" + (consequence is null ? "" : $"; {consequence}"), cause)
+        $"cannot write {path}: {Describe(cause)}" + (consequence is null ? "" : $"; {consequence}"),
+        cause
+    )
 {
     public string Path { get; } = path;
 
     /// <summary>True when the write failed because the device has no space left.</summary>
-    public bool DiskFull => InnerException is IOException { HResult: Enospc } || InnerException?.Message.Contains(
-        "No space left", StringComparison.OrdinalIgnoreCase) == true;
+    public bool DiskFull =>
+        InnerException is IOException { HResult: Enospc }
+        || InnerException?.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase) == true;
 
-    private const int Enospc = 28, Erofs = 30;
+    private const int Enospc = 28,
+        Erofs = 30;
 
-    private static string Describe(Exception cause) => cause switch
-    {
-        IOException { HResult: Enospc } => "no space left on the device",
-        IOException { HResult: Erofs } => "the file system is read-only",
-        UnauthorizedAccessException => "permission denied (or a read-only file system)",
-        _ => FirstLine(cause.Message),
-    };
+    private static string Describe(Exception cause) =>
+        cause switch
+        {
+            IOException { HResult: Enospc } => "no space left on the device",
+            IOException { HResult: Erofs } => "the file system is read-only",
+            UnauthorizedAccessException => "permission denied (or a read-only file system)",
+            _ => FirstLine(cause.Message),
+        };
 
     private static string FirstLine(string message) => message.Split('\n')[0].Trim();
 }

@@ -35,14 +35,16 @@ public static class WriteFaults
     /// then).</param>
     public static Plan Inject(WriteFaultKind kind, int atWrite = 0, Action<string>? afterWrite = null)
     {
-        lock (Gate) return _plan = new Plan(kind, atWrite, afterWrite);
+        lock (Gate)
+            return _plan = new Plan(kind, atWrite, afterWrite);
     }
 
     internal static void AfterWrite(string path) => _plan?.AfterWrite?.Invoke(path);
 
     internal static void BeforeWrite(string path)
     {
-        if (_plan is not { } plan) return;
+        if (_plan is not { } plan)
+            return;
         var number = plan.Record(path);
         if (plan.Kind == WriteFaultKind.DiskFull && number >= plan.AtWrite)
             throw new IOException($"No space left on device (injected at write {plan.AtWrite})") { HResult = 28 };
@@ -57,7 +59,8 @@ public static class WriteFaults
     private static Plan? FromEnvironment()
     {
         var text = Environment.GetEnvironmentVariable(EnvironmentVariable);
-        if (string.IsNullOrEmpty(text)) return null;
+        if (string.IsNullOrEmpty(text))
+            return null;
         var parts = text.Split('@');
         var kind = parts[0] switch
         {
@@ -81,12 +84,20 @@ public static class WriteFaults
         /// <summary>The paths written (or attempted) so far, in order.</summary>
         public IReadOnlyList<string> Writes
         {
-            get { lock (_writes) return [.. _writes]; }
+            get
+            {
+                lock (_writes)
+                    return [.. _writes];
+            }
         }
 
         internal int WriteCount
         {
-            get { lock (_writes) return _writes.Count; }
+            get
+            {
+                lock (_writes)
+                    return _writes.Count;
+            }
         }
 
         internal int Record(string path)
@@ -100,7 +111,9 @@ public static class WriteFaults
 
         public void Dispose()
         {
-            lock (Gate) if (ReferenceEquals(_plan, this)) _plan = null;
+            lock (Gate)
+                if (ReferenceEquals(_plan, this))
+                    _plan = null;
         }
     }
 }

@@ -35,8 +35,12 @@ public sealed record StrategyPhase(int FromEpoch, int TrainedStages, double? Lea
 /// Discriminative learning rates: the head gets the base rate, each stage below it the rate of the stage
 /// above times this factor (the stem last). 1 gives every layer the same rate.
 /// </param>
-public sealed record Strategy(string Name, IReadOnlyList<StrategyPhase> Phases, FrozenBatchNorm BatchNorm = FrozenBatchNorm.Eval,
-    double LayerDecay = 1.0)
+public sealed record Strategy(
+    string Name,
+    IReadOnlyList<StrategyPhase> Phases,
+    FrozenBatchNorm BatchNorm = FrozenBatchNorm.Eval,
+    double LayerDecay = 1.0
+)
 {
     public const int AllStages = int.MaxValue;
 
@@ -48,8 +52,10 @@ public sealed record Strategy(string Name, IReadOnlyList<StrategyPhase> Phases, 
     /// </summary>
     public static int DepthOf(string parameterName, string headName, int stageCount)
     {
-        if (parameterName.StartsWith(headName + ".", StringComparison.Ordinal)) return stageCount + 1;
-        if (!parameterName.StartsWith("layer", StringComparison.Ordinal)) return 0;
+        if (parameterName.StartsWith(headName + ".", StringComparison.Ordinal))
+            return stageCount + 1;
+        if (!parameterName.StartsWith("layer", StringComparison.Ordinal))
+            return 0;
         var dot = parameterName.IndexOf('.');
         return int.TryParse(parameterName.AsSpan(5, dot - 5), out var stage) ? stage : 0;
     }
@@ -58,7 +64,8 @@ public sealed record Strategy(string Name, IReadOnlyList<StrategyPhase> Phases, 
     public static bool Trains(StrategyPhase phase, string parameterName, string headName, int stageCount)
     {
         var depth = DepthOf(parameterName, headName, stageCount);
-        if (depth == stageCount + 1 || phase.TrainedStages == AllStages) return true;
+        if (depth == stageCount + 1 || phase.TrainedStages == AllStages)
+            return true;
         return depth >= 1 && depth > stageCount - phase.TrainedStages;
     }
 

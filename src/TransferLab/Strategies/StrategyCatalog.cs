@@ -10,13 +10,20 @@ public static class StrategyCatalog
 {
     public static IReadOnlyList<string> Names { get; } = ["frozen", "finetune", "partial:K", "lp-ft"];
 
-    /// <summary>Builds a strategy from its recipe name, optional argument and keys (<c>bn</c>, <c>lrdecay</c>, <c>probe</c>, <c>probe-lr</c>).</summary>
-    public static Strategy Create(string name, string? argument, RecipeArguments keys, int epochs,
-        FrozenBatchNorm defaultBatchNorm = FrozenBatchNorm.Eval)
+    /// <summary>Builds a strategy from its recipe name, optional argument and keys (<c>bn</c>, <c>lrdecay</c>,
+    /// <c>probe</c>, <c>probe-lr</c>).</summary>
+    public static Strategy Create(
+        string name,
+        string? argument,
+        RecipeArguments keys,
+        int epochs,
+        FrozenBatchNorm defaultBatchNorm = FrozenBatchNorm.Eval
+    )
     {
         var batchNorm = keys.Enum("bn", defaultBatchNorm);
         var layerDecay = keys.Double("lrdecay", 1.0);
-        if (layerDecay is <= 0 or > 1) throw new InvalidInputException($"lrdecay must be in (0, 1] (got {layerDecay})");
+        if (layerDecay is <= 0 or > 1)
+            throw new InvalidInputException($"lrdecay must be in (0, 1] (got {layerDecay})");
         Strategy Make(string display, params StrategyPhase[] phases) => new(display, phases, batchNorm, layerDecay);
 
         switch (name)
@@ -29,15 +36,23 @@ public static class StrategyCatalog
                 return Make("finetune", new StrategyPhase(0, Strategy.AllStages));
             case "partial":
                 if (!int.TryParse(argument, out var stages) || stages < 1)
-                    throw new InvalidInputException($"partial needs the number of last residual stages to train, e.g. partial:1 (got '{argument}')");
+                    throw new InvalidInputException(
+                        $"partial needs the number of last residual stages to train, e.g. partial:1 (got '{argument}')"
+                    );
                 return Make($"partial:{stages}", new StrategyPhase(0, stages));
             case "lp-ft":
                 keys.RejectArgument(argument, name);
                 var probeEpochs = keys.Int("probe", Math.Max(1, epochs / 2));
                 if (probeEpochs < 1 || probeEpochs >= epochs)
-                    throw new InvalidInputException($"lp-ft needs 1 ≤ probe < epochs (probe {probeEpochs}, epochs {epochs})");
+                    throw new InvalidInputException(
+                        $"lp-ft needs 1 ≤ probe < epochs (probe {probeEpochs}, epochs {epochs})"
+                    );
                 var probeRate = keys.Double("probe-lr", 1e-3);
-                return Make("lp-ft", new StrategyPhase(0, 0, probeRate), new StrategyPhase(probeEpochs, Strategy.AllStages));
+                return Make(
+                    "lp-ft",
+                    new StrategyPhase(0, 0, probeRate),
+                    new StrategyPhase(probeEpochs, Strategy.AllStages)
+                );
             default:
                 throw new InvalidInputException($"unknown strategy '{name}'; known: {string.Join(", ", Names)}");
         }

@@ -5,10 +5,21 @@ namespace TransferLab.Training;
 /// <see cref="HoldoutLoss"/> and <see cref="HoldoutAcc"/> are set when epochs are selected on a holdout split;
 /// <see cref="RssMib"/> is the process's resident memory at the end of the epoch.
 /// </summary>
-public sealed record EpochMetrics(int Epoch, double TrainLoss, double TrainAcc, double ValLoss, double ValAcc, double Seconds,
-    double LearningRate, double RssMib = 0, double? HoldoutLoss = null, double? HoldoutAcc = null);
+public sealed record EpochMetrics(
+    int Epoch,
+    double TrainLoss,
+    double TrainAcc,
+    double ValLoss,
+    double ValAcc,
+    double Seconds,
+    double LearningRate,
+    double RssMib = 0,
+    double? HoldoutLoss = null,
+    double? HoldoutAcc = null
+);
 
-/// <summary>A model's score on one split; <see cref="Predictions"/> holds the predicted class per sample, in split order.</summary>
+/// <summary>A model's score on one split; <see cref="Predictions"/> holds the predicted class per sample, in split
+/// order.</summary>
 public sealed record EvaluationResult(double Loss, double Accuracy, IReadOnlyList<int> Predictions);
 
 /// <summary>Running sums over one phase of an epoch.</summary>

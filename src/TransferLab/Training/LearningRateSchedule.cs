@@ -15,8 +15,16 @@ public static class LearningRateSchedule
         return schedule.Kind switch
         {
             ScheduleKind.Constant => baseRate,
-            ScheduleKind.Step => baseRate * Math.Pow(schedule.Gamma, Math.Floor(Math.Floor(epoch) / schedule.StepEpochs)),
-            ScheduleKind.Cosine => baseRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Clamp(afterWarmup / Math.Max(totalEpochs - schedule.WarmupEpochs, 1e-9), 0, 1))),
+            ScheduleKind.Step => baseRate
+                * Math.Pow(schedule.Gamma, Math.Floor(Math.Floor(epoch) / schedule.StepEpochs)),
+            ScheduleKind.Cosine => baseRate
+                * 0.5
+                * (
+                    1
+                    + Math.Cos(
+                        Math.PI * Math.Clamp(afterWarmup / Math.Max(totalEpochs - schedule.WarmupEpochs, 1e-9), 0, 1)
+                    )
+                ),
             _ => throw new ArgumentOutOfRangeException(nameof(schedule), schedule.Kind, null),
         };
     }

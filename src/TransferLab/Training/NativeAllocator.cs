@@ -34,10 +34,20 @@ public static partial class NativeAllocator
     private const string JemallocOptions = "dirty_decay_ms:-1,muzzy_decay_ms:-1";
 
     private static readonly string[] LibraryDirectories =
-        ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib"];
+    [
+        "/usr/lib/x86_64-linux-gnu",
+        "/usr/lib/aarch64-linux-gnu",
+        "/usr/lib64",
+        "/usr/lib",
+        "/usr/local/lib",
+    ];
 
-    /// <summary>The allocator this process runs on: <c>jemalloc</c>, <c>glibc</c> or <c>system</c> (not Linux).</summary>
-    public static string Current => !OperatingSystem.IsLinux() ? "system" : IsJemallocLoaded() ? "jemalloc" : "glibc";
+    /// <summary>The allocator this process runs on: <c>jemalloc</c>, <c>glibc</c> or <c>system</c> (not
+    /// Linux).</summary>
+    public static string Current =>
+        !OperatingSystem.IsLinux() ? "system"
+        : IsJemallocLoaded() ? "jemalloc"
+        : "glibc";
 
     /// <summary>
     /// Call first thing in <c>Main</c>, before any native library allocates. On Linux with jemalloc installed and
@@ -46,32 +56,57 @@ public static partial class NativeAllocator
     /// </summary>
     public static void UseJemallocIfInstalled()
     {
-        if (!OperatingSystem.IsLinux()) return;
-        if (string.Equals(Environment.GetEnvironmentVariable(ChoiceVariable), "system", StringComparison.OrdinalIgnoreCase)) return;
-        if (Environment.GetEnvironmentVariable(AttemptVariable) is not null || IsJemallocLoaded()) return;
-        if (InstalledJemalloc is not { } library) return;
-        if (CommandLine() is not { Length: > 0 } arguments) return;
+        if (!OperatingSystem.IsLinux())
+            return;
+        if (
+            string.Equals(
+                Environment.GetEnvironmentVariable(ChoiceVariable),
+                "system",
+                StringComparison.OrdinalIgnoreCase
+            )
+        )
+            return;
+        if (Environment.GetEnvironmentVariable(AttemptVariable) is not null || IsJemallocLoaded())
+            return;
+        if (InstalledJemalloc is not { } library)
+            return;
+        if (CommandLine() is not { Length: > 0 } arguments)
+            return;
 
-        var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+        var environment = Environment
+            .GetEnvironmentVariables()
+            .Cast<System.Collections.DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "", StringComparer.Ordinal);
-        environment["LD_PRELOAD"] = environment.TryGetValue("LD_PRELOAD", out var preload) && preload.Length > 0 ? $"{library}:{preload}" : library;
+        environment["LD_PRELOAD"] =
+            environment.TryGetValue("LD_PRELOAD", out var preload) && preload.Length > 0
+                ? $"{library}:{preload}"
+                : library;
         environment.TryAdd("MALLOC_CONF", JemallocOptions);
         environment[AttemptVariable] = "1";
         Exec("/proc/self/exe", arguments, environment.Select(e => $"{e.Key}={e.Value}").ToArray());
         // Only reached when execve failed: carry on with the C library's allocator.
     }
 
-    /// <summary>Path of the installed <c>libjemalloc.so.2</c>, or null when there is none in the usual library folders.</summary>
+    /// <summary>Path of the installed <c>libjemalloc.so.2</c>, or null when there is none in the usual library
+    /// folders.</summary>
     public static string? InstalledJemalloc =>
         LibraryDirectories.Select(directory => Path.Combine(directory, JemallocFile)).FirstOrDefault(File.Exists);
 
     private static bool IsJemallocLoaded()
     {
-        try { return File.ReadLines("/proc/self/maps").Any(line => line.Contains("libjemalloc", StringComparison.Ordinal)); }
-        catch (IOException) { return false; }
+        try
+        {
+            return File.ReadLines("/proc/self/maps")
+                .Any(line => line.Contains("libjemalloc", StringComparison.Ordinal));
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
-    /// <summary>The process's own argv, exactly as it was started (for dotnet-hosted and apphost launches alike).</summary>
+    /// <summary>The process's own argv, exactly as it was started (for dotnet-hosted and apphost launches
+    /// alike).</summary>
     private static string[]? CommandLine()
     {
         try
@@ -80,17 +115,24 @@ public static partial class NativeAllocator
             var raw = File.ReadAllBytes("/proc/self/cmdline");
             return raw.Length == 0 ? null : Encoding.UTF8.GetString(raw, 0, raw.Length - 1).Split('\0');
         }
-        catch (IOException) { return null; }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     private static void Exec(string path, string[] arguments, string[] environment)
     {
         var argv = ToNative(arguments);
         var envp = ToNative(environment);
-        try { _ = ExecVE(path, argv, envp); }
+        try
+        {
+            _ = ExecVE(path, argv, envp);
+        }
         finally
         {
-            foreach (var pointer in argv.Concat(envp)) Marshal.FreeCoTaskMem(pointer);
+            foreach (var pointer in argv.Concat(envp))
+                Marshal.FreeCoTaskMem(pointer);
         }
     }
 

@@ -13,11 +13,18 @@ public static class OptimizerFactory
     /// decay goes to torch's weight_decay (added to the gradient); decoupled decay needs AdamW, and asking for
     /// it with Adam switches to AdamW.
     /// </summary>
-    public static optim.Optimizer Create(OptimizerSpec spec, IReadOnlyList<ParameterGroup> groups, double baseRate,
-        double coupledDecay, double decoupledDecay)
+    public static optim.Optimizer Create(
+        OptimizerSpec spec,
+        IReadOnlyList<ParameterGroup> groups,
+        double baseRate,
+        double coupledDecay,
+        double decoupledDecay
+    )
     {
         if (coupledDecay > 0 && (decoupledDecay > 0 || spec.Kind == OptimizerKind.AdamW))
-            throw new InvalidInputException("a run cannot combine coupled L2 (l2) with AdamW's decoupled decay (wd or opt=adamw); choose one");
+            throw new InvalidInputException(
+                "a run cannot combine coupled L2 (l2) with AdamW's decoupled decay (wd or opt=adamw); choose one"
+            );
         var kind = decoupledDecay > 0 && spec.Kind == OptimizerKind.Adam ? OptimizerKind.AdamW : spec.Kind;
         if (decoupledDecay > 0 && kind == OptimizerKind.Sgd)
             throw new InvalidInputException("decoupled weight decay (wd) needs opt=adam or adamw; with SGD use l2");
@@ -25,15 +32,39 @@ public static class OptimizerFactory
         switch (kind)
         {
             case OptimizerKind.Adam:
-                return optim.Adam(groups.Select(g => new Adam.ParamGroup(g.Parameters, lr: baseRate * g.LearningRateScale, weight_decay: coupledDecay)),
-                    lr: baseRate, weight_decay: coupledDecay);
+                return optim.Adam(
+                    groups.Select(g => new Adam.ParamGroup(
+                        g.Parameters,
+                        lr: baseRate * g.LearningRateScale,
+                        weight_decay: coupledDecay
+                    )),
+                    lr: baseRate,
+                    weight_decay: coupledDecay
+                );
             case OptimizerKind.AdamW:
-                return optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Parameters, lr: baseRate * g.LearningRateScale, weight_decay: decoupledDecay)),
-                    lr: baseRate, weight_decay: decoupledDecay);
+                return optim.AdamW(
+                    groups.Select(g => new AdamW.ParamGroup(
+                        g.Parameters,
+                        lr: baseRate * g.LearningRateScale,
+                        weight_decay: decoupledDecay
+                    )),
+                    lr: baseRate,
+                    weight_decay: decoupledDecay
+                );
             case OptimizerKind.Sgd:
-                return optim.SGD(groups.Select(g => new SGD.ParamGroup(g.Parameters, lr: baseRate * g.LearningRateScale, momentum: spec.Momentum,
-                        weight_decay: coupledDecay, nesterov: spec.Nesterov)),
-                    baseRate, momentum: spec.Momentum, weight_decay: coupledDecay, nesterov: spec.Nesterov);
+                return optim.SGD(
+                    groups.Select(g => new SGD.ParamGroup(
+                        g.Parameters,
+                        lr: baseRate * g.LearningRateScale,
+                        momentum: spec.Momentum,
+                        weight_decay: coupledDecay,
+                        nesterov: spec.Nesterov
+                    )),
+                    baseRate,
+                    momentum: spec.Momentum,
+                    weight_decay: coupledDecay,
+                    nesterov: spec.Nesterov
+                );
             default:
                 throw new ArgumentOutOfRangeException(nameof(spec), spec.Kind, null);
         }
@@ -43,6 +74,7 @@ public static class OptimizerFactory
     public static void SetLearningRate(optim.Optimizer optimizer, IReadOnlyList<ParameterGroup> groups, double baseRate)
     {
         var i = 0;
-        foreach (var group in optimizer.ParamGroups) group.LearningRate = baseRate * groups[i++].LearningRateScale;
+        foreach (var group in optimizer.ParamGroups)
+            group.LearningRate = baseRate * groups[i++].LearningRateScale;
     }
 }

@@ -17,9 +17,15 @@ public static partial class ProcessMemory
     /// </summary>
     public static void ReleaseFreedNativeMemory()
     {
-        if (!OperatingSystem.IsLinux()) return;
-        try { MallocTrim(0); }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { /* not glibc */ }
+        if (!OperatingSystem.IsLinux())
+            return;
+        try
+        {
+            MallocTrim(0);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        { /* not glibc */
+        }
     }
 
     [LibraryImport("libc", EntryPoint = "malloc_trim")]
@@ -29,8 +35,14 @@ public static partial class ProcessMemory
     {
         try
         {
-            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
-            return line is null ? 0 : long.Parse(line[field.Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+            var line = File.ReadLines("/proc/self/status")
+                .FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
+            return line is null
+                ? 0
+                : long.Parse(
+                    line[field.Length..].Trim().Split(' ')[0],
+                    System.Globalization.CultureInfo.InvariantCulture
+                );
         }
         catch (IOException)
         {

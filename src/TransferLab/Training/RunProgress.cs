@@ -18,15 +18,18 @@ internal sealed class RunProgress(nn.Module network) : IDisposable
     /// <summary>Training seconds spent before this process resumed the run.</summary>
     public double EarlierSeconds { get; set; }
 
-    /// <summary>The selected epoch's state (a copy of every weight and buffer); the starting state until an epoch is selected.</summary>
+    /// <summary>The selected epoch's state (a copy of every weight and buffer); the starting state until an epoch is
+    /// selected.</summary>
     public Dictionary<string, Tensor> Selected { get; private set; } = Snapshot(network);
 
-    /// <summary>Adds an epoch; when it beats the best selection accuracy so far, its weights become the selected ones.</summary>
+    /// <summary>Adds an epoch; when it beats the best selection accuracy so far, its weights become the selected
+    /// ones.</summary>
     public void Record(EpochMetrics metrics, double selectionAcc, IReadOnlyList<int> valPredictions)
     {
         History.Add(metrics);
         BestValAcc = Math.Max(BestValAcc, metrics.ValAcc);
-        if (selectionAcc <= BestSelection) return;
+        if (selectionAcc <= BestSelection)
+            return;
         BestSelection = selectionAcc;
         SelectedEpoch = metrics.Epoch;
         SelectedValAcc = metrics.ValAcc;
@@ -40,7 +43,8 @@ internal sealed class RunProgress(nn.Module network) : IDisposable
     {
         using var noGrad = no_grad();
         var state = network.state_dict();
-        foreach (var (name, value) in Selected) state[name].copy_(value);
+        foreach (var (name, value) in Selected)
+            state[name].copy_(value);
     }
 
     public void Dispose() => DisposeAll(Selected);
@@ -53,7 +57,8 @@ internal sealed class RunProgress(nn.Module network) : IDisposable
 
     private static void DisposeAll(Dictionary<string, Tensor> tensors)
     {
-        foreach (var t in tensors.Values) t.Dispose();
+        foreach (var t in tensors.Values)
+            t.Dispose();
         tensors.Clear();
     }
 }

@@ -5,21 +5,42 @@ using TransferLab.Strategies;
 namespace TransferLab.Training;
 
 [JsonConverter(typeof(JsonStringEnumConverter<OptimizerKind>))]
-public enum OptimizerKind { Adam, AdamW, Sgd }
+public enum OptimizerKind
+{
+    Adam,
+    AdamW,
+    Sgd,
+}
 
 /// <summary>The optimizer of a run. Weight decay comes from the run's regularizers, not from here.</summary>
-public sealed record OptimizerSpec(OptimizerKind Kind = OptimizerKind.Adam, double LearningRate = 1e-3, double Momentum = 0.9,
-    bool Nesterov = false);
+public sealed record OptimizerSpec(
+    OptimizerKind Kind = OptimizerKind.Adam,
+    double LearningRate = 1e-3,
+    double Momentum = 0.9,
+    bool Nesterov = false
+);
 
 [JsonConverter(typeof(JsonStringEnumConverter<ScheduleKind>))]
-public enum ScheduleKind { Constant, Step, Cosine }
+public enum ScheduleKind
+{
+    Constant,
+    Step,
+    Cosine,
+}
 
 /// <summary>How the learning rate moves over a run (per optimizer step; epochs may be fractional).</summary>
-/// <param name="StepEpochs">For <see cref="ScheduleKind.Step"/>: multiply by <paramref name="Gamma"/> every this many epochs.</param>
+/// <param name="StepEpochs">For <see cref="ScheduleKind.Step"/>: multiply by <paramref name="Gamma"/> every this many
+/// epochs.</param>
 /// <param name="WarmupEpochs">Linear warm-up from 0 before the schedule proper (any kind).</param>
-public sealed record ScheduleSpec(ScheduleKind Kind = ScheduleKind.Constant, double StepEpochs = 7, double Gamma = 0.1, double WarmupEpochs = 0);
+public sealed record ScheduleSpec(
+    ScheduleKind Kind = ScheduleKind.Constant,
+    double StepEpochs = 7,
+    double Gamma = 0.1,
+    double WarmupEpochs = 0
+);
 
-/// <summary>One run of a comparison, fully resolved: a recipe of strategy, regularizers, optimizer and schedule.</summary>
+/// <summary>One run of a comparison, fully resolved: a recipe of strategy, regularizers, optimizer and
+/// schedule.</summary>
 public sealed record RunSpec(
     string Name,
     Strategy Strategy,
@@ -27,7 +48,8 @@ public sealed record RunSpec(
     OptimizerSpec Optimizer,
     ScheduleSpec Schedule,
     int Epochs,
-    int BatchSize)
+    int BatchSize
+)
 {
     [JsonIgnore]
     public double CoupledWeightDecay => Regularizers.Sum(r => r.CoupledWeightDecay);

@@ -17,8 +17,20 @@ public class BackboneTests
         // torchvision ResNet(BasicBlock, [2,2,2,3]): 68 parameters; 134 state-dict entries with BN buffers.
         Assert.Equal(68, parameters.Count);
         Assert.Equal(134, keys.Count);
-        foreach (var name in new[] { "conv1.weight", "bn1.running_mean", "layer1.0.conv1.weight", "layer2.0.downsample.0.weight",
-                     "layer2.0.downsample.1.running_var", "layer4.2.bn2.bias", "layer4.2.bn2.num_batches_tracked", "fc.weight", "fc.bias" })
+        foreach (
+            var name in new[]
+            {
+                "conv1.weight",
+                "bn1.running_mean",
+                "layer1.0.conv1.weight",
+                "layer2.0.downsample.0.weight",
+                "layer2.0.downsample.1.running_var",
+                "layer4.2.bn2.bias",
+                "layer4.2.bn2.num_batches_tracked",
+                "fc.weight",
+                "fc.bias",
+            }
+        )
             Assert.Contains(name, keys);
         Assert.DoesNotContain("layer1.0.downsample.0.weight", keys);
         Assert.Equal([2, 512], model.Head.weight!.shape);
@@ -28,10 +40,13 @@ public class BackboneTests
     public void Importer_names_every_convolution_and_batch_norm_of_the_onnx_file()
     {
         var weights = BackboneRegistry.Get(BackboneRegistry.ResNet18ImageNet).Weights;
-        Assert.Equal(22 * 5, weights.Count);   // 22 convolutions; per BN weight, bias, running mean and variance
+        Assert.Equal(22 * 5, weights.Count); // 22 convolutions; per BN weight, bias, running mean and variance
         Assert.Equal([64L, 3, 7, 7], weights["conv1.weight"].Shape);
         Assert.Equal([512L, 256, 1, 1], weights["layer4.0.downsample.0.weight"].Shape);
-        Assert.All(weights.Values.Where(w => w.Name.EndsWith("running_var")), w => Assert.True(w.Values.All(v => v > 0)));
+        Assert.All(
+            weights.Values.Where(w => w.Name.EndsWith("running_var")),
+            w => Assert.True(w.Values.All(v => v > 0))
+        );
     }
 
     [Fact]

@@ -30,7 +30,9 @@ public class OnnxExactnessTests
     {
         var (rgb01, count) = RealImages();
         Assert.True(count >= 8);
-        using var model = BackboneRegistry.Get(BackboneRegistry.ResNet18ImageNet).CreateClassifier(["ants", "bees"], seed: 0);
+        using var model = BackboneRegistry
+            .Get(BackboneRegistry.ResNet18ImageNet)
+            .CreateClassifier(["ants", "bees"], seed: 0);
         model.Network.eval();
         using var noGrad = no_grad();
         var ourInputs = model.Preprocessing.Apply(rgb01);
@@ -39,7 +41,9 @@ public class OnnxExactnessTests
 
         using var preprocess = new InferenceSession(PretrainedModelFiles.ResNetPreprocessOnnx);
         using var network = new InferenceSession(PretrainedModelFiles.ResNet18Onnx);
-        double worstInput = 0, worstFeature = 0, meanAbsFeature = 0;
+        double worstInput = 0,
+            worstFeature = 0,
+            meanAbsFeature = 0;
         for (var i = 0; i < count; i++)
         {
             var rgb255 = (rgb01[i] * 255f).contiguous().data<float>().ToArray();

@@ -9,8 +9,13 @@ public class FeatureCacheTests
 {
     private static readonly IViewTransform Eval = new ResizeThenCenterCrop(256, 224);
 
-    private static (float[] Features, FeatureCacheStats Stats) Features(string cacheDir, IReadOnlyList<ImageSample> samples,
-        Precision precision = Precision.Fp32, IViewTransform? transform = null, int view = 0)
+    private static (float[] Features, FeatureCacheStats Stats) Features(
+        string cacheDir,
+        IReadOnlyList<ImageSample> samples,
+        Precision precision = Precision.Fp32,
+        IViewTransform? transform = null,
+        int view = 0
+    )
     {
         var backbone = BackboneRegistry.Get(BackboneRegistry.ResNet18ImageNet);
         using var model = backbone.CreateClassifier(["a", "b"], 0);
@@ -23,13 +28,21 @@ public class FeatureCacheTests
 
     private static List<ImageSample> Copies(TempFolder folder, int count)
     {
-        var source = Directory.GetFiles(Path.Combine(TestData.RequireHymenoptera(), "val", "bees")).Order(StringComparer.Ordinal).Take(count).ToList();
-        return source.Select((file, i) =>
-        {
-            var copy = folder.Combine($"{i}.jpg");
-            File.Copy(file, copy);
-            return new ImageSample(copy, 1);
-        }).ToList();
+        var source = Directory
+            .GetFiles(Path.Combine(TestData.RequireHymenoptera(), "val", "bees"))
+            .Order(StringComparer.Ordinal)
+            .Take(count)
+            .ToList();
+        return source
+            .Select(
+                (file, i) =>
+                {
+                    var copy = folder.Combine($"{i}.jpg");
+                    File.Copy(file, copy);
+                    return new ImageSample(copy, 1);
+                }
+            )
+            .ToList();
     }
 
     [SkippableFact]
@@ -65,7 +78,14 @@ public class FeatureCacheTests
         var (original, _) = Features(cacheDir.Path, samples);
 
         // Same path, new content: only that image is recomputed, and its features change.
-        File.Copy(Directory.GetFiles(Path.Combine(TestData.HymenopteraDir, "val", "ants")).Order(StringComparer.Ordinal).First(), samples[1].Path, overwrite: true);
+        File.Copy(
+            Directory
+                .GetFiles(Path.Combine(TestData.HymenopteraDir, "val", "ants"))
+                .Order(StringComparer.Ordinal)
+                .First(),
+            samples[1].Path,
+            overwrite: true
+        );
         var (afterEdit, editStats) = Features(cacheDir.Path, samples);
         Assert.Equal((2, 1), (editStats.Hits, editStats.Computed));
         Assert.NotEqual(original.Skip(512).Take(512), afterEdit.Skip(512).Take(512));

@@ -12,9 +12,25 @@ public class FeatureCacheTrainingTests
         using var cacheDir = new TempFolder();
         using var withCache = new TempFolder();
         using var withoutCache = new TempFolder();
-        string[] common = ["compare", "--data", data.Path, "--runs", "frozen,frozen+l1", "--epochs", "3", "--augment", "none", "--cache-dir", cacheDir.Path];
+        string[] common =
+        [
+            "compare",
+            "--data",
+            data.Path,
+            "--runs",
+            "frozen,frozen+l1",
+            "--epochs",
+            "3",
+            "--augment",
+            "none",
+            "--cache-dir",
+            cacheDir.Path,
+        ];
         var error = new StringWriter();
-        Assert.True(0 == CliApp.Run([.. common, "--cache-features", "off", "--out", withoutCache.Path], TextWriter.Null, error), error.ToString());
+        Assert.True(
+            0 == CliApp.Run([.. common, "--cache-features", "off", "--out", withoutCache.Path], TextWriter.Null, error),
+            error.ToString()
+        );
         Assert.True(0 == CliApp.Run([.. common, "--out", withCache.Path], TextWriter.Null, error), error.ToString());
 
         using var on = JsonDocument.Parse(File.ReadAllText(Path.Combine(withCache.Path, "results.json")));
@@ -34,6 +50,8 @@ public class FeatureCacheTrainingTests
                 Assert.Equal(eb.GetProperty("train_loss").GetDouble(), ea.GetProperty("train_loss").GetDouble(), 3);
             }
         }
-        Assert.True(on.RootElement.GetProperty("resources").GetProperty("feature_cache").GetProperty("computed").GetInt32() > 0);
+        Assert.True(
+            on.RootElement.GetProperty("resources").GetProperty("feature_cache").GetProperty("computed").GetInt32() > 0
+        );
     }
 }

@@ -6,10 +6,13 @@ namespace TransferLab.Tests.Caching;
 
 public class VerifiedImagesTests
 {
-    private static IReadOnlyList<ImageSample> Samples(string root) =>
-        DatasetSplits.Open(root).Train.Samples;
+    private static IReadOnlyList<ImageSample> Samples(string root) => DatasetSplits.Open(root).Train.Samples;
 
-    private static (IReadOnlyList<BadImage> Bad, int Decoded) Check(string root, string cache, long maxPixels = ImageDecoder.DefaultMaxPixels)
+    private static (IReadOnlyList<BadImage> Bad, int Decoded) Check(
+        string root,
+        string cache,
+        long maxPixels = ImageDecoder.DefaultMaxPixels
+    )
     {
         using var images = new ImageSource(maxPixels: maxPixels);
         var verified = VerifiedImages.Open(cache);
@@ -22,9 +25,14 @@ public class VerifiedImagesTests
     {
         var folder = new TempFolder();
         foreach (var split in new[] { "train", "val" })
-            foreach (var (name, colour) in new[] { ("ants", SKColors.Red), ("bees", SKColors.Blue) })
-                for (var i = 0; i < 3; i++)
-                    TestData.WritePng(folder.Combine(split, name, $"{i}.png"), 40 + i, 30, (x, y) => colour.WithAlpha((byte)(100 + x)));
+        foreach (var (name, colour) in new[] { ("ants", SKColors.Red), ("bees", SKColors.Blue) })
+            for (var i = 0; i < 3; i++)
+                TestData.WritePng(
+                    folder.Combine(split, name, $"{i}.png"),
+                    40 + i,
+                    30,
+                    (x, y) => colour.WithAlpha((byte)(100 + x))
+                );
         return folder;
     }
 
@@ -47,11 +55,12 @@ public class VerifiedImagesTests
         using var data = SmallDataset();
         using var cache = new TempFolder();
         Check(data.Path, cache.Path);
-        TestData.WritePng(data.Combine("train", "ants", "0.png"), 50, 50, (_, _) => SKColors.Green);   // edited, still valid
+        // edited, still valid
+        TestData.WritePng(data.Combine("train", "ants", "0.png"), 50, 50, (_, _) => SKColors.Green);
         var broken = data.Combine("train", "bees", "1.png");
-        File.WriteAllBytes(broken, File.ReadAllBytes(broken)[..40]);   // truncated after the header
+        File.WriteAllBytes(broken, File.ReadAllBytes(broken)[..40]); // truncated after the header
         var rerun = Check(data.Path, cache.Path);
-        Assert.Equal(1, rerun.Decoded);   // the edited image; the truncated one fails to decode, the other four are known
+        Assert.Equal(1, rerun.Decoded); // the edited image; the truncated one fails to decode, the other four are known
         Assert.Equal(broken, Assert.Single(rerun.Bad).Path);
     }
 
@@ -62,7 +71,8 @@ public class VerifiedImagesTests
         using var cache = new TempFolder();
         Check(data.Path, cache.Path);
         var smaller = Check(data.Path, cache.Path, maxPixels: 41 * 30);
-        Assert.Equal(2, smaller.Bad.Count);   // the two 42×30 images are refused from their headers again, the rest are known
+        // the two 42×30 images are refused from their headers again, the rest are known
+        Assert.Equal(2, smaller.Bad.Count);
         Assert.Equal(0, smaller.Decoded);
 
         var list = Assert.Single(Directory.GetFiles(Path.Combine(cache.Path, "verified-images")));

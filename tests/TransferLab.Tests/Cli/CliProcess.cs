@@ -9,13 +9,18 @@ internal static class CliProcess
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "TransferLab.Cli.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
+        foreach (var a in args)
+            start.ArgumentList.Add(a);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
         return Process.Start(start)!;
     }
 
     /// <summary>Runs to the end; exit code, standard output and standard error.</summary>
-    public static (int ExitCode, string Output, string Error) Run(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    public static (int ExitCode, string Output, string Error) Run(
+        IEnumerable<string> args,
+        IReadOnlyDictionary<string, string>? environment = null
+    )
     {
         using var process = Start(args, environment);
         var error = process.StandardError.ReadToEndAsync();

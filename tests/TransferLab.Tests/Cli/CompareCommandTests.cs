@@ -43,8 +43,30 @@ public class CompareCommandTests
     [Fact]
     public void Options_reach_the_configuration()
     {
-        var config = Parse("--data", "d", "--runs", "frozen-l1,finetune", "--epochs", "2", "--batch-size", "8", "--seed", "3",
-            "--seeds", "2", "--lr", "0.0001", "--weight-decay", "0.01", "--l1", "0.002", "--l1-scope", "all", "--threads", "1");
+        var config = Parse(
+            "--data",
+            "d",
+            "--runs",
+            "frozen-l1,finetune",
+            "--epochs",
+            "2",
+            "--batch-size",
+            "8",
+            "--seed",
+            "3",
+            "--seeds",
+            "2",
+            "--lr",
+            "0.0001",
+            "--weight-decay",
+            "0.01",
+            "--l1",
+            "0.002",
+            "--l1-scope",
+            "all",
+            "--threads",
+            "1"
+        );
         Assert.Equal(["frozen-l1", "finetune"], config.Runs);
         Assert.Equal((2, 8, 1), (config.Epochs, config.BatchSize, config.Threads));
         Assert.Equal([3, 4], config.Seeds);
@@ -66,7 +88,10 @@ public class CompareCommandTests
     public void An_unknown_precision_is_refused_with_the_choices()
     {
         var error = new StringWriter();
-        Assert.Equal(CliApp.BadInput, CliApp.Run(["compare", "--data", "d", "--precision", "fp16"], TextWriter.Null, error));
+        Assert.Equal(
+            CliApp.BadInput,
+            CliApp.Run(["compare", "--data", "d", "--precision", "fp16"], TextWriter.Null, error)
+        );
         Assert.Contains("--precision 'fp16' is not one of fp32, bf16, bf16-mixed", error.ToString());
     }
 
@@ -93,18 +118,42 @@ public class CompareCommandTests
         using var cache = new TempFolder();
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var exit = CliApp.Run(["compare", "--data", data.Path, "--runs", "frozen,frozen+l1", "--augment", "none", "--epochs", "2",
-            "--cache-dir", cache.Path, "--out", output.Path], stdout, stderr);
+        var exit = CliApp.Run(
+            [
+                "compare",
+                "--data",
+                data.Path,
+                "--runs",
+                "frozen,frozen+l1",
+                "--augment",
+                "none",
+                "--epochs",
+                "2",
+                "--cache-dir",
+                cache.Path,
+                "--out",
+                output.Path,
+            ],
+            stdout,
+            stderr
+        );
 
         Assert.True(exit == 0, stderr.ToString());
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "results.json")));
         var runs = json.RootElement.GetProperty("runs").EnumerateArray().ToList();
         var extraction = runs.Select(r => r.GetProperty("feature_extraction_seconds").GetDouble()).ToList();
         Assert.True(extraction[0] > 0, "the first cached run computes the features");
-        Assert.Equal(0, extraction[1]);   // the second finds them in the cache
-        var total = json.RootElement.GetProperty("resources").GetProperty("feature_cache").GetProperty("compute_seconds").GetDouble();
+        Assert.Equal(0, extraction[1]); // the second finds them in the cache
+        var total = json
+            .RootElement.GetProperty("resources")
+            .GetProperty("feature_cache")
+            .GetProperty("compute_seconds")
+            .GetDouble();
         Assert.Equal(total, extraction.Sum(), 6);
-        Assert.Contains("shared one extraction of backbone features", json.RootElement.GetProperty("conclusion").GetString());
+        Assert.Contains(
+            "shared one extraction of backbone features",
+            json.RootElement.GetProperty("conclusion").GetString()
+        );
     }
 
     [SkippableFact]
@@ -115,8 +164,11 @@ public class CompareCommandTests
         var stdout = new StringWriter();
         var stderr = new StringWriter();
 
-        var exit = CliApp.Run(["compare", "--data", data.Path, "--runs", "frozen-l2,frozen-l1", "--epochs", "2", "--out", output.Path],
-            stdout, stderr);
+        var exit = CliApp.Run(
+            ["compare", "--data", data.Path, "--runs", "frozen-l2,frozen-l1", "--epochs", "2", "--out", output.Path],
+            stdout,
+            stderr
+        );
 
         Assert.True(exit == 0, stderr.ToString());
         var text = stdout.ToString();
@@ -125,12 +177,23 @@ public class CompareCommandTests
         Assert.Contains("Best:", text);
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "results.json")));
         var root = json.RootElement;
-        foreach (var key in new[] { "schema", "config", "environment", "runs" }) Assert.True(root.TryGetProperty(key, out _), key);
+        foreach (var key in new[] { "schema", "config", "environment", "runs" })
+            Assert.True(root.TryGetProperty(key, out _), key);
         var runs = root.GetProperty("runs").EnumerateArray().ToList();
         Assert.Equal(["frozen-l2", "frozen-l1"], runs.Select(r => r.GetProperty("name").GetString()));
         foreach (var run in runs)
         {
-            foreach (var key in new[] { "seed", "best_val_acc", "best_epoch", "final_val_acc", "train_seconds", "trainable_params" })
+            foreach (
+                var key in new[]
+                {
+                    "seed",
+                    "best_val_acc",
+                    "best_epoch",
+                    "final_val_acc",
+                    "train_seconds",
+                    "trainable_params",
+                }
+            )
                 Assert.True(run.TryGetProperty(key, out _), key);
             Assert.Equal(1026, run.GetProperty("trainable_params").GetInt64());
             var history = run.GetProperty("history").EnumerateArray().ToList();
@@ -145,22 +208,46 @@ public class CompareCommandTests
     public void Presets_and_recipes_reach_the_configuration()
     {
         Assert.Equal(TransferLab.Recipes.RunCatalog.Presets["fair"], Parse("--data", "d", "--preset", "fair").Runs);
-        var config = Parse("--data", "d", "--runs", "finetune@lr=1e-4+l2sp,lp-ft@probe=2", "--selection", "holdout", "--holdout", "0.25",
-            "--tune", "lr", "--bn", "train");
+        var config = Parse(
+            "--data",
+            "d",
+            "--runs",
+            "finetune@lr=1e-4+l2sp,lp-ft@probe=2",
+            "--selection",
+            "holdout",
+            "--holdout",
+            "0.25",
+            "--tune",
+            "lr",
+            "--bn",
+            "train"
+        );
         Assert.Equal(["finetune@lr=1e-4+l2sp", "lp-ft@probe=2"], config.Runs);
-        Assert.Equal((TransferLab.Experiments.SelectionMode.Holdout, 0.25, TransferLab.Experiments.TuneMode.Lr),
-            (config.Selection, config.HoldoutFraction, config.Tune));
+        Assert.Equal(
+            (TransferLab.Experiments.SelectionMode.Holdout, 0.25, TransferLab.Experiments.TuneMode.Lr),
+            (config.Selection, config.HoldoutFraction, config.Tune)
+        );
         Assert.Equal(TransferLab.Strategies.FrozenBatchNorm.Train, config.ResolveRuns()[1].Strategy.BatchNorm);
     }
 
     private static List<(string, int, double, int, double, double, string)> Numbers(string resultsPath)
     {
         using var json = JsonDocument.Parse(File.ReadAllText(resultsPath));
-        return json.RootElement.GetProperty("runs").EnumerateArray().Select(r => (
-            r.GetProperty("name").GetString()!, r.GetProperty("seed").GetInt32(), r.GetProperty("best_val_acc").GetDouble(),
-            r.GetProperty("best_epoch").GetInt32(), r.GetProperty("selected_val_acc").GetDouble(),
-            r.GetProperty("history").EnumerateArray().Sum(h => h.GetProperty("train_loss").GetDouble()),
-            string.Join(",", r.GetProperty("val_predictions").EnumerateArray().Select(p => p.GetInt32())))).ToList();
+        return json
+            .RootElement.GetProperty("runs")
+            .EnumerateArray()
+            .Select(r =>
+                (
+                    r.GetProperty("name").GetString()!,
+                    r.GetProperty("seed").GetInt32(),
+                    r.GetProperty("best_val_acc").GetDouble(),
+                    r.GetProperty("best_epoch").GetInt32(),
+                    r.GetProperty("selected_val_acc").GetDouble(),
+                    r.GetProperty("history").EnumerateArray().Sum(h => h.GetProperty("train_loss").GetDouble()),
+                    string.Join(",", r.GetProperty("val_predictions").EnumerateArray().Select(p => p.GetInt32()))
+                )
+            )
+            .ToList();
     }
 
     [SkippableFact]
@@ -170,10 +257,39 @@ public class CompareCommandTests
         using var first = new TempFolder();
         using var second = new TempFolder();
         var stderr = new StringWriter();
-        Assert.True(0 == CliApp.Run(["compare", "--data", data.Path, "--runs", "frozen,partial:1@lr=1e-4+l2sp", "--epochs", "2", "--seeds", "2",
-            "--selection", "holdout", "--out", first.Path], TextWriter.Null, stderr), stderr.ToString());
+        Assert.True(
+            0
+                == CliApp.Run(
+                    [
+                        "compare",
+                        "--data",
+                        data.Path,
+                        "--runs",
+                        "frozen,partial:1@lr=1e-4+l2sp",
+                        "--epochs",
+                        "2",
+                        "--seeds",
+                        "2",
+                        "--selection",
+                        "holdout",
+                        "--out",
+                        first.Path,
+                    ],
+                    TextWriter.Null,
+                    stderr
+                ),
+            stderr.ToString()
+        );
         var stdout = new StringWriter();
-        Assert.True(0 == CliApp.Run(["compare", "--spec", Path.Combine(first.Path, "results.json"), "--out", second.Path], stdout, stderr), stderr.ToString());
+        Assert.True(
+            0
+                == CliApp.Run(
+                    ["compare", "--spec", Path.Combine(first.Path, "results.json"), "--out", second.Path],
+                    stdout,
+                    stderr
+                ),
+            stderr.ToString()
+        );
 
         var expected = Numbers(Path.Combine(first.Path, "results.json"));
         Assert.Equal(4, expected.Count);

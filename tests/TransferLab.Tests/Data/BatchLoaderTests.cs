@@ -14,7 +14,12 @@ public class BatchLoaderTests
         {
             var path = folder.Combine($"{i:D2}.png");
             // Each image has its own gradient so any crop differs between images.
-            TestData.WritePng(path, 64 + i, 48, (x, y) => new SKColor((byte)(x * 3 + i), (byte)(y * 5), (byte)(i * 20)));
+            TestData.WritePng(
+                path,
+                64 + i,
+                48,
+                (x, y) => new SKColor((byte)(x * 3 + i), (byte)(y * 5), (byte)(i * 20))
+            );
             samples.Add(new ImageSample(path, i % 2));
         }
         return (folder, samples);
@@ -35,7 +40,7 @@ public class BatchLoaderTests
         {
             var one = Epoch(samples, seed: 5, epoch: 2, workers: 1);
             var two = Epoch(samples, seed: 5, epoch: 2, workers: 2);
-            Assert.Equal(4, one.Count);               // 10 images in batches of 3: 3+3+3+1
+            Assert.Equal(4, one.Count); // 10 images in batches of 3: 3+3+3+1
             Assert.Equal(1, one[^1].Count);
             Assert.Equal(one.SelectMany(b => b.SampleIndices), two.SelectMany(b => b.SampleIndices));
             Assert.Equal(one.SelectMany(b => b.Pixels), two.SelectMany(b => b.Pixels));

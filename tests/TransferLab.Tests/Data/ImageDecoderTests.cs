@@ -57,7 +57,8 @@ public class ImageDecoderTests
     {
         using var folder = new TempFolder();
         var deep = folder.Combine("deep.png");
-        File.WriteAllBytes(deep, TransferLab.Tests.Robustness.RawPng.Rgb16(20, 10, 2570, 51400, 23130));   // 0x0A0A, 0xC8C8, 0x5A5A
+        // 0x0A0A, 0xC8C8, 0x5A5A
+        File.WriteAllBytes(deep, TransferLab.Tests.Robustness.RawPng.Rgb16(20, 10, 2570, 51400, 23130));
         using var image = ImageDecoder.Decode(deep);
         var rgba = new byte[4 * 4 * 4];
         TransferLab.Data.Transforms.ViewRenderer.Render(image, new(new(0, 0, 10, 10), false), 4, rgba);

@@ -20,7 +20,7 @@ public class ImageFolderTests
 
         var train = ImageFolder.Scan(folder.Combine("train"));
 
-        Assert.Equal(["Zebra", "ants", "bees"], train.Classes);   // ordinal: upper case first, as Python's sorted()
+        Assert.Equal(["Zebra", "ants", "bees"], train.Classes); // ordinal: upper case first, as Python's sorted()
         Assert.Equal([0, 1, 2, 2], train.Samples.Select(s => s.Label).Order());
         Assert.Equal(["a.png", "b.PNG"], train.Samples.Where(s => s.Label == 2).Select(s => Path.GetFileName(s.Path)));
         Assert.Equal([folder.Combine("train", "ants", "readme.txt")], train.IgnoredFiles);
@@ -44,7 +44,8 @@ public class ImageFolderTests
     {
         using var folder = new TempFolder();
         foreach (var split in new[] { "train", "test" })
-            foreach (var c in new[] { "a", "b" }) Png(folder.Combine(split, c, "1.png"));
+        foreach (var c in new[] { "a", "b" })
+            Png(folder.Combine(split, c, "1.png"));
         Assert.Equal("test", DatasetSplits.Open(folder.Path).EvaluationSplitName);
     }
 
@@ -52,11 +53,17 @@ public class ImageFolderTests
     public void Errors_name_what_is_wrong()
     {
         using var folder = new TempFolder();
-        Assert.Contains("no train/ folder", Assert.Throws<DatasetException>(() => DatasetSplits.Open(folder.Path)).Message);
+        Assert.Contains(
+            "no train/ folder",
+            Assert.Throws<DatasetException>(() => DatasetSplits.Open(folder.Path)).Message
+        );
 
         Png(folder.Combine("train", "ants", "1.png"));
         Png(folder.Combine("train", "bees", "1.png"));
-        Assert.Contains("neither val/ nor test/", Assert.Throws<DatasetException>(() => DatasetSplits.Open(folder.Path)).Message);
+        Assert.Contains(
+            "neither val/ nor test/",
+            Assert.Throws<DatasetException>(() => DatasetSplits.Open(folder.Path)).Message
+        );
 
         Png(folder.Combine("val", "wasps", "1.png"));
         var extraClass = Assert.Throws<DatasetException>(() => DatasetSplits.Open(folder.Path));
@@ -64,7 +71,10 @@ public class ImageFolderTests
 
         Directory.Delete(folder.Combine("val", "wasps"), true);
         Directory.CreateDirectory(folder.Combine("val", "ants"));
-        Assert.Contains("has no images", Assert.Throws<DatasetException>(() => DatasetSplits.Open(folder.Path)).Message);
+        Assert.Contains(
+            "has no images",
+            Assert.Throws<DatasetException>(() => DatasetSplits.Open(folder.Path)).Message
+        );
     }
 
     [Fact]
@@ -73,6 +83,9 @@ public class ImageFolderTests
         using var folder = new TempFolder();
         Png(folder.Combine("train", "ants", "1.png"));
         Png(folder.Combine("val", "ants", "1.png"));
-        Assert.Contains("only one class", Assert.Throws<DatasetException>(() => DatasetSplits.Open(folder.Path)).Message);
+        Assert.Contains(
+            "only one class",
+            Assert.Throws<DatasetException>(() => DatasetSplits.Open(folder.Path)).Message
+        );
     }
 }

@@ -5,11 +5,11 @@ namespace TransferLab.Tests.Data;
 public class TransformGeometryTests
 {
     [Theory]
-    [InlineData(500, 375, 341, 256)]   // landscape: shorter side → 256, longer truncated (500·256/375 = 341.33)
+    [InlineData(500, 375, 341, 256)] // landscape: shorter side → 256, longer truncated (500·256/375 = 341.33)
     [InlineData(375, 500, 256, 341)]
     [InlineData(256, 256, 256, 256)]
     [InlineData(2592, 1944, 341, 256)]
-    [InlineData(193, 130, 380, 256)]   // upscaling: 193·256/130 = 380.06
+    [InlineData(193, 130, 380, 256)] // upscaling: 193·256/130 = 380.06
     public void Resize_sets_the_shorter_side_and_truncates_the_longer(int w, int h, int expectedW, int expectedH)
     {
         Assert.Equal((expectedW, expectedH), new ResizeThenCenterCrop(256, 224).ResizedSize(w, h));
@@ -37,12 +37,16 @@ public class TransformGeometryTests
         {
             var plan = transform.Plan(500, 375, random);
             var box = plan.Source;
-            Assert.True(box.Left >= 0 && box.Top >= 0 && box.Left + box.Width <= 500 && box.Top + box.Height <= 375, $"box {box} leaves the image");
-            Assert.Equal(Math.Floor(box.Left), box.Left);  // integer boxes, like torchvision's get_params
+            Assert.True(
+                box.Left >= 0 && box.Top >= 0 && box.Left + box.Width <= 500 && box.Top + box.Height <= 375,
+                $"box {box} leaves the image"
+            );
+            Assert.Equal(Math.Floor(box.Left), box.Left); // integer boxes, like torchvision's get_params
             var area = box.Width * box.Height / (500.0 * 375);
             Assert.InRange(area, 0.07, 1.0);
             Assert.InRange(box.Width / box.Height, 0.70, 1.40);
-            if (plan.FlipHorizontal) flips++;
+            if (plan.FlipHorizontal)
+                flips++;
         }
         Assert.InRange(flips, 900, 1100);
     }

@@ -7,7 +7,9 @@ public class ViewRendererTests
 {
     // Left half red, right half blue; a green square in the top-left 100x100 corner.
     private static SKColor Pattern(int x, int y) =>
-        x < 100 && y < 100 ? SKColors.Lime : x < 200 ? SKColors.Red : SKColors.Blue;
+        x < 100 && y < 100 ? SKColors.Lime
+        : x < 200 ? SKColors.Red
+        : SKColors.Blue;
 
     private static (byte R, byte G, byte B) PixelAt(byte[] rgba, int size, int x, int y)
     {
@@ -32,7 +34,7 @@ public class ViewRendererTests
         using var image = TestData.Image(400, 300, Pattern);
         var plain = new byte[40 * 40 * 4];
         var flipped = new byte[40 * 40 * 4];
-        var box = new CropBox(0, 150, 400, 150);  // below the green corner: red left, blue right
+        var box = new CropBox(0, 150, 400, 150); // below the green corner: red left, blue right
         ViewRenderer.Render(image, new ViewPlan(box, false), 40, plain);
         ViewRenderer.Render(image, new ViewPlan(box, true), 40, flipped);
         Assert.Equal((255, 0, 0), PixelAt(plain, 40, 2, 20));

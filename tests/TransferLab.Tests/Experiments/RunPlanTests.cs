@@ -7,7 +7,12 @@ namespace TransferLab.Tests.Experiments;
 public class RunPlanTests
 {
     private static Precision PrecisionOf(string recipe, Precision requested) =>
-        RunPlan.For(RecipeParser.Parse(recipe, new RecipeDefaults()), new ComparisonConfig { DataDir = "d", Precision = requested }).Precision;
+        RunPlan
+            .For(
+                RecipeParser.Parse(recipe, new RecipeDefaults()),
+                new ComparisonConfig { DataDir = "d", Precision = requested }
+            )
+            .Precision;
 
     [Theory]
     [InlineData("frozen", Precision.Fp32, Precision.Fp32)]
@@ -23,6 +28,9 @@ public class RunPlanTests
     [InlineData("finetune+l2", Precision.Bf16Mixed, Precision.Bf16Mixed)]
     [InlineData("partial:1", Precision.Bf16Mixed, Precision.Bf16Mixed)]
     [InlineData("lp-ft@probe=2", Precision.Bf16Mixed, Precision.Bf16Mixed)]
-    public void Each_run_gets_the_precision_its_backbone_can_use(string recipe, Precision requested, Precision expected) =>
-        Assert.Equal(expected, PrecisionOf(recipe, requested));
+    public void Each_run_gets_the_precision_its_backbone_can_use(
+        string recipe,
+        Precision requested,
+        Precision expected
+    ) => Assert.Equal(expected, PrecisionOf(recipe, requested));
 }

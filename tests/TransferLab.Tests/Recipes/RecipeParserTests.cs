@@ -19,19 +19,31 @@ public class RecipeParserTests
         Assert.Equal(new L2WeightDecay(1e-3), Assert.Single(frozenL2.Regularizers));
         Assert.Equal(new OptimizerSpec(OptimizerKind.Adam, 1e-3), frozenL2.Optimizer);
 
-        var frozenL1 = RunCatalog.Resolve("frozen-l1", Defaults with { Regularizers = new RegularizerDefaults(L1: 2e-3, L1Scope: L1Scope.All) });
+        var frozenL1 = RunCatalog.Resolve(
+            "frozen-l1",
+            Defaults with
+            {
+                Regularizers = new RegularizerDefaults(L1: 2e-3, L1Scope: L1Scope.All),
+            }
+        );
         Assert.Equal(new L1Penalty(2e-3, L1Scope.All), Assert.Single(frozenL1.Regularizers));
     }
 
     [Fact]
     public void Recipes_compose_strategy_settings_and_regularizers()
     {
-        var spec = RecipeParser.Parse("finetune@lr=1e-4@opt=sgd@nesterov=true@sched=cosine@warmup=1+l2sp@alpha=0.1+l1:5e-4@exclude=bn-bias", Defaults);
+        var spec = RecipeParser.Parse(
+            "finetune@lr=1e-4@opt=sgd@nesterov=true@sched=cosine@warmup=1+l2sp@alpha=0.1+l1:5e-4@exclude=bn-bias",
+            Defaults
+        );
         Assert.Equal("finetune", spec.Strategy.Name);
         Assert.Equal(new OptimizerSpec(OptimizerKind.Sgd, 1e-4, 0.9, Nesterov: true), spec.Optimizer);
         Assert.Equal(ScheduleKind.Cosine, spec.Schedule.Kind);
         Assert.Equal(1, spec.Schedule.WarmupEpochs);
-        Assert.Equal([new L2SPPenalty(0.1, 0.01), new L1Penalty(5e-4, L1Scope.Trainable, ExcludeNormAndBias: true)], spec.Regularizers);
+        Assert.Equal(
+            [new L2SPPenalty(0.1, 0.01), new L1Penalty(5e-4, L1Scope.Trainable, ExcludeNormAndBias: true)],
+            spec.Regularizers
+        );
     }
 
     [Fact]
@@ -73,6 +85,7 @@ public class RecipeParserTests
     public void Every_preset_resolves()
     {
         foreach (var (_, runs) in RunCatalog.Presets)
-            foreach (var run in runs) Assert.Equal(run, RunCatalog.Resolve(run, Defaults).Name);
+        foreach (var run in runs)
+            Assert.Equal(run, RunCatalog.Resolve(run, Defaults).Name);
     }
 }

@@ -6,7 +6,8 @@ namespace TransferLab.Tests.Regularization;
 
 public class RegularizerTests
 {
-    private static NamedParameter Named(string name, Parameter p, bool head = false, bool normOrBias = false) => new(name, p, head, normOrBias);
+    private static NamedParameter Named(string name, Parameter p, bool head = false, bool normOrBias = false) =>
+        new(name, p, head, normOrBias);
 
     [Fact]
     public void L1_is_lambda_times_the_sum_of_absolute_values_and_its_gradient_is_lambda_sign()
@@ -24,7 +25,10 @@ public class RegularizerTests
     {
         using var frozen = nn.Parameter(tensor(new[] { -3f, 4f }), requires_grad: false);
         using var frozenBias = nn.Parameter(tensor(new[] { 10f }), requires_grad: false);
-        var set = new ParameterSet([], [Named("layer1.0.conv1.weight", frozen), Named("layer1.0.bn1.bias", frozenBias, normOrBias: true)]);
+        var set = new ParameterSet(
+            [],
+            [Named("layer1.0.conv1.weight", frozen), Named("layer1.0.bn1.bias", frozenBias, normOrBias: true)]
+        );
         Assert.Equal(1.7, new L1Penalty(0.1, L1Scope.All).Bind(set).FrozenConstant, 6);
         Assert.Equal(0.7, new L1Penalty(0.1, L1Scope.All, ExcludeNormAndBias: true).Bind(set).FrozenConstant, 6);
         Assert.Equal(0, new L1Penalty(0.1).Bind(set).FrozenConstant);
@@ -35,10 +39,12 @@ public class RegularizerTests
     {
         using var w = nn.Parameter(tensor(new[] { 1f, -2f, 3f }));
         using var head = nn.Parameter(tensor(new[] { 0.5f }));
-        using var term = new L2SPPenalty(Alpha: 0.2, Beta: 0.4).Bind(new ParameterSet(
-            [Named("layer4.0.conv1.weight", w), Named("fc.weight", head, head: true)], []));
+        using var term = new L2SPPenalty(Alpha: 0.2, Beta: 0.4).Bind(
+            new ParameterSet([Named("layer4.0.conv1.weight", w), Named("fc.weight", head, head: true)], [])
+        );
         float[] start = [1f, -2f, 3f];
-        using (no_grad()) w.copy_(tensor(new[] { 2f, -2f, 1f }));   // moved away from w0 after binding
+        using (no_grad())
+            w.copy_(tensor(new[] { 2f, -2f, 1f })); // moved away from w0 after binding
 
         using var penalty = term.Compute()!;
         // α/2·‖w − w0‖² + β/2·‖head‖² = 0.1·(1 + 0 + 4) + 0.2·0.25
@@ -48,18 +54,24 @@ public class RegularizerTests
         var current = w.data<float>().ToArray();
         for (var i = 0; i < 3; i++)
         {
-            Assert.Equal(0.2f * (current[i] - start[i]), grad[i], 5);                       // ∇ = α(w − w0)
-            var stepped = current[i] - 0.5f * grad[i];                                          // a descent step…
-            Assert.True(Math.Abs(stepped - start[i]) <= Math.Abs(current[i] - start[i]));       // …moves toward w0
+            Assert.Equal(0.2f * (current[i] - start[i]), grad[i], 5); // ∇ = α(w − w0)
+            var stepped = current[i] - 0.5f * grad[i]; // a descent step…
+            Assert.True(Math.Abs(stepped - start[i]) <= Math.Abs(current[i] - start[i])); // …moves toward w0
         }
-        Assert.Equal(0.4f * 0.5f, head.grad!.item<float>(), 5);                                // ∇ = β·head
+        Assert.Equal(0.4f * 0.5f, head.grad!.item<float>(), 5); // ∇ = β·head
     }
 
     [Fact]
     public void L2_asks_the_optimizer_for_coupled_or_decoupled_decay()
     {
-        Assert.Equal((1e-3, 0.0), (new L2WeightDecay(1e-3).CoupledWeightDecay, new L2WeightDecay(1e-3).DecoupledWeightDecay));
-        Assert.Equal((0.0, 1e-3), (new L2WeightDecay(1e-3, true).CoupledWeightDecay, new L2WeightDecay(1e-3, true).DecoupledWeightDecay));
+        Assert.Equal(
+            (1e-3, 0.0),
+            (new L2WeightDecay(1e-3).CoupledWeightDecay, new L2WeightDecay(1e-3).DecoupledWeightDecay)
+        );
+        Assert.Equal(
+            (0.0, 1e-3),
+            (new L2WeightDecay(1e-3, true).CoupledWeightDecay, new L2WeightDecay(1e-3, true).DecoupledWeightDecay)
+        );
         Assert.Null(new L2WeightDecay(1e-3).Bind(new ParameterSet([], [])));
     }
 }

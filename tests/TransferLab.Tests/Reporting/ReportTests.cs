@@ -14,26 +14,61 @@ public class ReportTests
         Directory.Move(Path.Combine(data.Path, "val", "bees"), Path.Combine(data.Path, "val", "=bees<script>"));
         using var output = new TempFolder();
         var error = new StringWriter();
-        Assert.True(0 == CliApp.Run(["compare", "--data", data.Path, "--runs", "frozen,frozen+l1", "--epochs", "2", "--seeds", "2", "--augment", "none",
-            "--out", output.Path], TextWriter.Null, error), error.ToString());
+        Assert.True(
+            0
+                == CliApp.Run(
+                    [
+                        "compare",
+                        "--data",
+                        data.Path,
+                        "--runs",
+                        "frozen,frozen+l1",
+                        "--epochs",
+                        "2",
+                        "--seeds",
+                        "2",
+                        "--augment",
+                        "none",
+                        "--out",
+                        output.Path,
+                    ],
+                    TextWriter.Null,
+                    error
+                ),
+            error.ToString()
+        );
 
-        string[] files = ["history.csv", "report.md", "report.html", "plots/val-accuracy.png", "plots/val-accuracy.svg", "plots/best-accuracy.png",
-            "plots/time-vs-accuracy.svg", "plots/train-loss.png"];
+        string[] files =
+        [
+            "history.csv",
+            "report.md",
+            "report.html",
+            "plots/val-accuracy.png",
+            "plots/val-accuracy.svg",
+            "plots/best-accuracy.png",
+            "plots/time-vs-accuracy.svg",
+            "plots/train-loss.png",
+        ];
         var first = files.ToDictionary(f => f, f => File.ReadAllBytes(Path.Combine(output.Path, f)));
         Assert.All(first.Values, bytes => Assert.True(bytes.Length > 100));
 
         var csv = File.ReadAllLines(Path.Combine(output.Path, "history.csv"));
         Assert.Equal(TransferLab.Reporting.HistoryCsv.Header, csv[0]);
-        Assert.Equal(1 + 2 * 2 * 2, csv.Length);   // runs × seeds × epochs
+        Assert.Equal(1 + 2 * 2 * 2, csv.Length); // runs × seeds × epochs
         var html = File.ReadAllText(Path.Combine(output.Path, "report.html"));
         Assert.DoesNotContain("=bees<script>", html);
         Assert.Contains("=bees&lt;script&gt;", html);
         Assert.Equal(6, html.Split("data:image/png;base64,").Length - 1);
         Assert.Contains("=bees\\<script\\>", File.ReadAllText(Path.Combine(output.Path, "report.md")));
 
-        foreach (var f in files) File.Delete(Path.Combine(output.Path, f));
+        foreach (var f in files)
+            File.Delete(Path.Combine(output.Path, f));
         Assert.Equal(0, CliApp.Run(["report", output.Path], TextWriter.Null, error));
-        foreach (var (f, bytes) in first) Assert.True(bytes.SequenceEqual(File.ReadAllBytes(Path.Combine(output.Path, f))), $"{f} differs after regeneration");
+        foreach (var (f, bytes) in first)
+            Assert.True(
+                bytes.SequenceEqual(File.ReadAllBytes(Path.Combine(output.Path, f))),
+                $"{f} differs after regeneration"
+            );
     }
 }
 
@@ -43,11 +78,31 @@ public class ReportInBrowserTests
 
     private static (string Stdout, string Stderr) RunChromium(string profile, params string[] args)
     {
-        var start = new System.Diagnostics.ProcessStartInfo(Chromium) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", $"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", "--virtual-time-budget=3000" })
+        var start = new System.Diagnostics.ProcessStartInfo(Chromium)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (
+            var a in new[]
+            {
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                $"--user-data-dir={profile}",
+                "--enable-logging=stderr",
+                "--v=0",
+                "--virtual-time-budget=3000",
+            }
+        )
             start.ArgumentList.Add(a);
-        foreach (var a in args) start.ArgumentList.Add(a);
+        foreach (var a in args)
+            start.ArgumentList.Add(a);
         using var process = System.Diagnostics.Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -58,13 +113,35 @@ public class ReportInBrowserTests
     [SkippableFact]
     public void The_html_report_renders_without_console_errors_and_every_chart_loads()
     {
-        TestData.Require(File.Exists(Chromium), $"{Chromium} is not installed (apt-get install chromium); the browser check of report.html was not run");
+        TestData.Require(
+            File.Exists(Chromium),
+            $"{Chromium} is not installed (apt-get install chromium); the browser check of report.html was not run"
+        );
         using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);
         using var output = new TempFolder();
         using var profile = new TempFolder();
         var error = new StringWriter();
-        Assert.True(0 == CliApp.Run(["compare", "--data", data.Path, "--runs", "frozen", "--epochs", "2", "--augment", "none", "--out", output.Path],
-            TextWriter.Null, error), error.ToString());
+        Assert.True(
+            0
+                == CliApp.Run(
+                    [
+                        "compare",
+                        "--data",
+                        data.Path,
+                        "--runs",
+                        "frozen",
+                        "--epochs",
+                        "2",
+                        "--augment",
+                        "none",
+                        "--out",
+                        output.Path,
+                    ],
+                    TextWriter.Null,
+                    error
+                ),
+            error.ToString()
+        );
         var url = new Uri(Path.Combine(output.Path, "report.html")).AbsoluteUri;
 
         var (dom, log) = RunChromium(profile.Path, "--dump-dom", url);
@@ -73,8 +150,15 @@ public class ReportInBrowserTests
         Assert.True(total.Success && loaded.Success, "the report's load script did not run");
         Assert.Equal("6", total.Groups[1].Value);
         Assert.Equal(total.Groups[1].Value, loaded.Groups[1].Value);
-        Assert.DoesNotContain(log.Split('\n'), line => line.Contains("CONSOLE", StringComparison.Ordinal) &&
-            (line.Contains(":ERROR:", StringComparison.Ordinal) || line.Contains("Uncaught", StringComparison.Ordinal)));
+        Assert.DoesNotContain(
+            log.Split('\n'),
+            line =>
+                line.Contains("CONSOLE", StringComparison.Ordinal)
+                && (
+                    line.Contains(":ERROR:", StringComparison.Ordinal)
+                    || line.Contains("Uncaught", StringComparison.Ordinal)
+                )
+        );
 
         var screenshot = Path.Combine(output.Path, "report-screenshot.png");
         RunChromium(profile.Path, $"--screenshot={screenshot}", "--window-size=1200,1600", url);

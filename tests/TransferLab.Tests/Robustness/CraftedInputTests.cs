@@ -24,9 +24,15 @@ public class CraftedInputTests
     {
         var header = new JsonObject
         {
-            ["format"] = "transferlab.model/1", ["transferlab_version"] = "0.1.0", ["backbone"] = "resnet18-imagenet",
-            ["backbone_fingerprint"] = new string('a', 64), ["backbone_precision"] = "fp32",
-            ["classes"] = new JsonArray("ants", "bees"), ["run"] = "frozen", ["seed"] = 0, ["epoch"] = 0,
+            ["format"] = "transferlab.model/1",
+            ["transferlab_version"] = "0.1.0",
+            ["backbone"] = "resnet18-imagenet",
+            ["backbone_fingerprint"] = new string('a', 64),
+            ["backbone_precision"] = "fp32",
+            ["classes"] = new JsonArray("ants", "bees"),
+            ["run"] = "frozen",
+            ["seed"] = 0,
+            ["epoch"] = 0,
             ["val_acc"] = 0.5,
             ["created_utc"] = "2026-01-01T00:00:00Z",
         };
@@ -48,12 +54,18 @@ public class CraftedInputTests
     {
         using var folder = new TempFolder();
         var model = folder.Combine("m.tlmodel");
-        WriteModelWithHeader(model, header =>
-        {
-            if (crafted == "short-fingerprint") header["backbone_fingerprint"] = "abc";
-            if (crafted == "duplicate-classes") header["classes"] = new JsonArray("ants", "ants");
-            if (crafted == "escape-in-class") header["classes"] = new JsonArray("ants", "\u001b[2Jbees");
-        });
+        WriteModelWithHeader(
+            model,
+            header =>
+            {
+                if (crafted == "short-fingerprint")
+                    header["backbone_fingerprint"] = "abc";
+                if (crafted == "duplicate-classes")
+                    header["classes"] = new JsonArray("ants", "ants");
+                if (crafted == "escape-in-class")
+                    header["classes"] = new JsonArray("ants", "\u001b[2Jbees");
+            }
+        );
         TestData.WritePng(folder.Combine("x.png"), 8, 8, (_, _) => SKColors.Red);
 
         var (exit, _, error) = Cli("predict", "--model", model, folder.Combine("x.png"));
@@ -68,15 +80,29 @@ public class CraftedInputTests
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);
         using var output = new TempFolder();
-        Assert.Equal(0, Cli("compare", "--data", data.Path, "--runs", "frozen", "--epochs", "1", "--augment", "none",
-            "--out", output.Path).Exit);
+        Assert.Equal(
+            0,
+            Cli(
+                "compare",
+                "--data",
+                data.Path,
+                "--runs",
+                "frozen",
+                "--epochs",
+                "1",
+                "--augment",
+                "none",
+                "--out",
+                output.Path
+            ).Exit
+        );
         var broken = output.Combine("broken.jpg");
         File.WriteAllBytes(broken, [0xFF, 0xD8, 0xFF, 0x00]);
 
         var model = output.Combine("models", "frozen.tlmodel");
         var (exit, stdout, error) = Cli("predict", "--model", model, "--format", "csv", broken, broken);
 
-        Assert.True(exit == 2, error);   // nothing could be read
+        Assert.True(exit == 2, error); // nothing could be read
         Assert.Equal(2, stdout.Split('\n').Count(l => l.StartsWith(broken, StringComparison.Ordinal)));
     }
 
@@ -85,8 +111,8 @@ public class CraftedInputTests
     {
         using var folder = new TempFolder();
         foreach (var split in new[] { "train", "val" })
-            foreach (var c in new[] { "ants", "\u001b]0;pwned\u0007bees" })
-                TestData.WritePng(folder.Combine(split, c, "1.png"), 8, 8, (_, _) => SKColors.Red);
+        foreach (var c in new[] { "ants", "\u001b]0;pwned\u0007bees" })
+            TestData.WritePng(folder.Combine(split, c, "1.png"), 8, 8, (_, _) => SKColors.Red);
 
         var (exit, _, error) = Cli("inspect", "--data", folder.Path);
 

@@ -18,7 +18,12 @@ public class DatasetFaultTests
             foreach (var (source, target) in new[] { ("ants", "fourmis à ailes"), ("bees", "bees") })
             {
                 var dir = Directory.CreateDirectory(folder.Combine(split, target)).FullName;
-                foreach (var file in Directory.GetFiles(Path.Combine(root, split, source)).Order(StringComparer.Ordinal).Take(split == "train" ? 8 : 4))
+                foreach (
+                    var file in Directory
+                        .GetFiles(Path.Combine(root, split, source))
+                        .Order(StringComparer.Ordinal)
+                        .Take(split == "train" ? 8 : 4)
+                )
                     File.Copy(file, Path.Combine(dir, "photo " + Path.GetFileName(file)));
             }
         }
@@ -26,7 +31,10 @@ public class DatasetFaultTests
         var sample = File.ReadAllBytes(Directory.GetFiles(ants)[0]);
         File.WriteAllBytes(Path.Combine(ants, "truncated.jpg"), sample[..(sample.Length / 3)]);
         File.WriteAllBytes(Path.Combine(ants, "empty.jpg"), []);
-        File.WriteAllBytes(Path.Combine(ants, "noise.jpg"), Enumerable.Range(0, 5000).Select(i => (byte)(i * 7919 % 251)).ToArray());
+        File.WriteAllBytes(
+            Path.Combine(ants, "noise.jpg"),
+            Enumerable.Range(0, 5000).Select(i => (byte)(i * 7919 % 251)).ToArray()
+        );
         badFiles.AddRange(new[] { "truncated.jpg", "empty.jpg", "noise.jpg" }.Select(f => Path.Combine(ants, f)));
         File.WriteAllText(Path.Combine(ants, "notes.txt"), "not an image");
         // Formats that must become RGB: grayscale, alpha, 16-bit.
@@ -48,17 +56,44 @@ public class DatasetFaultTests
         using var output = new TempFolder();
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var exit = CliApp.Run(["compare", "--data", data.Path, "--runs", "frozen", "--epochs", "1", "--augment", "none", "--out", output.Path], stdout, stderr);
+        var exit = CliApp.Run(
+            [
+                "compare",
+                "--data",
+                data.Path,
+                "--runs",
+                "frozen",
+                "--epochs",
+                "1",
+                "--augment",
+                "none",
+                "--out",
+                output.Path,
+            ],
+            stdout,
+            stderr
+        );
 
         Assert.True(exit == 0, stderr.ToString());
-        foreach (var bad in badFiles) Assert.Contains(bad, stdout.ToString());
+        foreach (var bad in badFiles)
+            Assert.Contains(bad, stdout.ToString());
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "results.json")));
         var dataset = json.RootElement.GetProperty("dataset");
-        Assert.Equal(["bees", "fourmis à ailes"], dataset.GetProperty("classes").EnumerateArray().Select(c => c.GetString()));
-        Assert.Equal(badFiles.Order(), dataset.GetProperty("bad_images").EnumerateArray().Select(b => b.GetProperty("path").GetString()!).Order());
-        Assert.All(dataset.GetProperty("bad_images").EnumerateArray(), b => Assert.False(string.IsNullOrEmpty(b.GetProperty("reason").GetString())));
+        Assert.Equal(
+            ["bees", "fourmis à ailes"],
+            dataset.GetProperty("classes").EnumerateArray().Select(c => c.GetString())
+        );
+        Assert.Equal(
+            badFiles.Order(),
+            dataset.GetProperty("bad_images").EnumerateArray().Select(b => b.GetProperty("path").GetString()!).Order()
+        );
+        Assert.All(
+            dataset.GetProperty("bad_images").EnumerateArray(),
+            b => Assert.False(string.IsNullOrEmpty(b.GetProperty("reason").GetString()))
+        );
         Assert.Equal(1, dataset.GetProperty("ignored_files").GetInt32());
-        Assert.Equal(8 + 3 + 8, dataset.GetProperty("train_images").GetInt32());   // 8 ants + gray, alpha, deep; 8 bees; loop visited once
+        // 8 ants + gray, alpha, deep; 8 bees; loop visited once
+        Assert.Equal(8 + 3 + 8, dataset.GetProperty("train_images").GetInt32());
         Assert.Equal(64, dataset.GetProperty("fingerprint").GetString()!.Length);
     }
 
@@ -67,12 +102,26 @@ public class DatasetFaultTests
     {
         using var data = MessyDataset(out var badFiles);
         var stderr = new StringWriter();
-        Assert.Equal(2, CliApp.Run(["compare", "--data", data.Path, "--runs", "frozen", "--epochs", "1", "--strict"], TextWriter.Null, stderr));
+        Assert.Equal(
+            2,
+            CliApp.Run(
+                ["compare", "--data", data.Path, "--runs", "frozen", "--epochs", "1", "--strict"],
+                TextWriter.Null,
+                stderr
+            )
+        );
         Assert.Contains("--strict", stderr.ToString());
         Assert.Contains(badFiles[0], stderr.ToString());
 
         stderr = new StringWriter();
-        Assert.Equal(2, CliApp.Run(["compare", "--data", data.Path, "--runs", "frozen", "--epochs", "1", "--max-bad-ratio", "0.05"], TextWriter.Null, stderr));
+        Assert.Equal(
+            2,
+            CliApp.Run(
+                ["compare", "--data", data.Path, "--runs", "frozen", "--epochs", "1", "--max-bad-ratio", "0.05"],
+                TextWriter.Null,
+                stderr
+            )
+        );
         Assert.Contains("more than --max-bad-ratio", stderr.ToString());
     }
 
@@ -81,12 +130,20 @@ public class DatasetFaultTests
     {
         using var folder = new TempFolder();
         foreach (var split in new[] { "train", "val" })
-            foreach (var c in new[] { "a", "b" }) TestData.WritePng(folder.Combine(split, c, "1.png"), 8, 8, (_, _) => SKColors.Red);
+        foreach (var c in new[] { "a", "b" })
+            TestData.WritePng(folder.Combine(split, c, "1.png"), 8, 8, (_, _) => SKColors.Red);
         var blocker = folder.Combine("not-a-folder");
         File.WriteAllText(blocker, "");
         var stderr = new StringWriter();
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        Assert.Equal(2, CliApp.Run(["compare", "--data", folder.Path, "--out", Path.Combine(blocker, "out")], TextWriter.Null, stderr));
+        Assert.Equal(
+            2,
+            CliApp.Run(
+                ["compare", "--data", folder.Path, "--out", Path.Combine(blocker, "out")],
+                TextWriter.Null,
+                stderr
+            )
+        );
         Assert.Contains("not writable", stderr.ToString());
         Assert.Contains("--out", stderr.ToString());
     }

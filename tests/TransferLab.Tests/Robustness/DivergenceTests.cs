@@ -13,8 +13,23 @@ public class DivergenceTests
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         // λ = 1e38 makes λ·Σ|w| overflow float32: the loss is infinite from the first batch.
-        var exit = CliApp.Run(["compare", "--data", data.Path, "--runs", "frozen+l1:1e38,frozen", "--epochs", "2", "--augment", "none",
-            "--out", output.Path], stdout, stderr);
+        var exit = CliApp.Run(
+            [
+                "compare",
+                "--data",
+                data.Path,
+                "--runs",
+                "frozen+l1:1e38,frozen",
+                "--epochs",
+                "2",
+                "--augment",
+                "none",
+                "--out",
+                output.Path,
+            ],
+            stdout,
+            stderr
+        );
 
         Assert.True(exit == 0, stderr.ToString());
         Assert.Contains("DIVERGED: loss became ∞ in epoch 0, batch 1", stdout.ToString().Replace("Infinity", "∞"));
@@ -24,7 +39,10 @@ public class DivergenceTests
         Assert.Contains("epoch 0, batch 1", runs[0].GetProperty("divergence").GetString());
         Assert.Equal("completed", runs[1].GetProperty("status").GetString());
         Assert.Equal(2, runs[1].GetProperty("history").GetArrayLength());
-        Assert.Equal(["frozen"], json.RootElement.GetProperty("summary").EnumerateArray().Select(s => s.GetProperty("name").GetString()));
+        Assert.Equal(
+            ["frozen"],
+            json.RootElement.GetProperty("summary").EnumerateArray().Select(s => s.GetProperty("name").GetString())
+        );
     }
 }
 
@@ -36,8 +54,23 @@ public class RunFailureTests
         using var output = new TempFolder();
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var exit = CliApp.Run(["compare", "--data", data.Path, "--runs", runs, "--epochs", epochs.ToString(), "--augment", "none",
-            "--out", output.Path], stdout, stderr);
+        var exit = CliApp.Run(
+            [
+                "compare",
+                "--data",
+                data.Path,
+                "--runs",
+                runs,
+                "--epochs",
+                epochs.ToString(),
+                "--augment",
+                "none",
+                "--out",
+                output.Path,
+            ],
+            stdout,
+            stderr
+        );
         Assert.True(exit == 0, stderr.ToString());
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "results.json")));
         return (exit, json.RootElement.GetProperty("runs").Clone(), stdout.ToString());

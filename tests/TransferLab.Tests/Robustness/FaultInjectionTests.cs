@@ -18,8 +18,23 @@ public class FaultInjectionTests : IDisposable
     private readonly TempFolder _cache = new();
 
     private string[] Arguments(string output) =>
-        ["compare", "--data", _data.Path, "--runs", "frozen,frozen@bn=train", "--epochs", "3", "--augment", "none",
-            "--cache-dir", _cache.Path, "--out", output];
+        [
+            "compare",
+            "--data",
+            _data.Path,
+            "--runs",
+            "frozen,frozen@bn=train",
+            "--epochs",
+            "3",
+            "--augment",
+            "none",
+            "--threads",
+            "1",
+            "--cache-dir",
+            _cache.Path,
+            "--out",
+            output,
+        ];
 
     public void Dispose()
     {
@@ -38,11 +53,15 @@ public class FaultInjectionTests : IDisposable
         using var output = new TempFolder();
         var runsAfter = new List<int>();
         var last = 0;
-        using var plan = WriteFaults.Inject(WriteFaultKind.None, afterWrite: path =>
-        {
-            if (Path.GetFileName(path) == "results.json") last = RunsIn(path);
-            runsAfter.Add(last);
-        });
+        using var plan = WriteFaults.Inject(
+            WriteFaultKind.None,
+            afterWrite: path =>
+            {
+                if (Path.GetFileName(path) == "results.json")
+                    last = RunsIn(path);
+                runsAfter.Add(last);
+            }
+        );
         Assert.Equal(0, CliApp.Run(Arguments(output.Path), TextWriter.Null, TextWriter.Null));
         return (plan.Writes, runsAfter, Numbers(output.Path));
     }
@@ -67,7 +86,8 @@ public class FaultInjectionTests : IDisposable
             var expectedRuns = n == 1 ? 0 : runsAfter[n - 2];
             var results = Path.Combine(output.Path, "results.json");
             Assert.True(File.Exists(results) == writes.Take(n - 1).Any(w => w.EndsWith("results.json")), context);
-            if (File.Exists(results)) Assert.True(RunsIn(results) == expectedRuns, context);
+            if (File.Exists(results))
+                Assert.True(RunsIn(results) == expectedRuns, context);
             Assert.True(Directory.GetFiles(output.Path, "*.tmp", SearchOption.AllDirectories).Length == 0, context);
         }
     }
@@ -76,27 +96,44 @@ public class FaultInjectionTests : IDisposable
     public void A_comparison_killed_at_any_write_resumes_to_the_uninterrupted_numbers()
     {
         var (writes, runsAfter, numbers) = Trace();
-        for (var n = 1; n <= writes.Count; n++)
-        {
-            using var output = new TempFolder();
-            var environment = new Dictionary<string, string> { [WriteFaults.EnvironmentVariable] = $"kill@{n}" };
-            var killed = CliProcess.Run(Arguments(output.Path), environment);
-            var context = $"killed at write {n} ({writes[n - 1]}): exit {killed.ExitCode}, {killed.Error}";
-            Assert.True(killed.ExitCode == 137, context);
-            var results = Path.Combine(output.Path, "results.json");
-            if (!File.Exists(results))
+        // Two processes at a time, one libtorch thread each (the comparison asks for --threads 1): the machine's cores.
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.For(
+            1,
+            writes.Count + 1,
+            new ParallelOptions { MaxDegreeOfParallelism = 2 },
+            n =>
             {
-                Assert.True(n == 1 || writes.Take(n - 1).All(w => !w.EndsWith("results.json")), context);
-                continue;   // killed before the comparison had anything to resume
+                if (KillAndResume(n, writes, runsAfter, numbers) is { } failure)
+                    failures.Add(failure);
             }
-            Assert.True(RunsIn(results) == runsAfter[n - 2], context);
+        );
+        Assert.True(failures.IsEmpty, string.Join("\n", failures));
+    }
 
-            var resumed = CliProcess.Run(["compare", "--resume", output.Path, "--cache-dir", _cache.Path]);
-            Assert.True(resumed.ExitCode == 0, $"{context}; resume: {resumed.Error}");
-            Assert.True(numbers == Numbers(output.Path), context);
-            var leftovers = Directory.GetFiles(output.Path, "*.tmp", SearchOption.AllDirectories);
-            Assert.True(leftovers.Length == 0, $"{context}; left: {string.Join(", ", leftovers)}");
-        }
+    /// <returns>What went wrong when the comparison is killed at write <paramref name="n"/>, or null.</returns>
+    private string? KillAndResume(int n, IReadOnlyList<string> writes, IReadOnlyList<int> runsAfter, string numbers)
+    {
+        using var output = new TempFolder();
+        var environment = new Dictionary<string, string> { [WriteFaults.EnvironmentVariable] = $"kill@{n}" };
+        var killed = CliProcess.Run(Arguments(output.Path), environment);
+        var context = $"killed at write {n} ({writes[n - 1]}): exit {killed.ExitCode}, {killed.Error}";
+        if (killed.ExitCode != 137)
+            return context;
+        var results = Path.Combine(output.Path, "results.json");
+        if (!File.Exists(results))
+            // Killed before the comparison had anything to resume: only right if no results.json was written yet.
+            return writes.Take(n - 1).Any(w => w.EndsWith("results.json")) ? $"{context}: results.json lost" : null;
+        if (RunsIn(results) != runsAfter[n - 2])
+            return $"{context}: {RunsIn(results)} runs in results.json, expected {runsAfter[n - 2]}";
+
+        var resumed = CliProcess.Run(["compare", "--resume", output.Path, "--cache-dir", _cache.Path]);
+        if (resumed.ExitCode != 0)
+            return $"{context}; resume: {resumed.Error}";
+        if (numbers != Numbers(output.Path))
+            return $"{context}: resumed numbers differ from the uninterrupted run's";
+        var leftovers = Directory.GetFiles(output.Path, "*.tmp", SearchOption.AllDirectories);
+        return leftovers.Length > 0 ? $"{context}; left: {string.Join(", ", leftovers)}" : null;
     }
 
     private static int RunsIn(string resultsJson)
@@ -110,11 +147,25 @@ public class FaultInjectionTests : IDisposable
     private static string Numbers(string folder)
     {
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "results.json")));
-        return string.Join("\n", json.RootElement.GetProperty("runs").EnumerateArray().Select(run =>
-            $"{run.GetProperty("name").GetString()}|{run.GetProperty("status").GetString()}|" +
-            string.Join(";", run.GetProperty("history").EnumerateArray().Select(e =>
-                $"{e.GetProperty("train_loss").GetDouble():R},{e.GetProperty("train_acc").GetDouble():R}," +
-                $"{e.GetProperty("val_loss").GetDouble():R},{e.GetProperty("val_acc").GetDouble():R}")) +
-            "|" + run.GetProperty("val_predictions").ToString()));
+        return string.Join(
+            "\n",
+            json.RootElement.GetProperty("runs")
+                .EnumerateArray()
+                .Select(run =>
+                    $"{run.GetProperty("name").GetString()}|{run.GetProperty("status").GetString()}|"
+                    + string.Join(
+                        ";",
+                        run.GetProperty("history")
+                            .EnumerateArray()
+                            .Select(e =>
+                                $"{e.GetProperty("train_loss").GetDouble():R},"
+                                + $"{e.GetProperty("train_acc").GetDouble():R},"
+                                + $"{e.GetProperty("val_loss").GetDouble():R},{e.GetProperty("val_acc").GetDouble():R}"
+                            )
+                    )
+                    + "|"
+                    + run.GetProperty("val_predictions").ToString()
+                )
+        );
     }
 }

@@ -23,20 +23,35 @@ public class HostileImageTests
     [SkippableFact]
     public void Mutated_real_images_either_decode_or_are_refused_with_a_reason()
     {
-        var sources = Directory.GetFiles(Path.Combine(TestData.RequireHymenoptera(), "val", "bees")).Order(StringComparer.Ordinal).Take(4)
-            .Append(Path.Combine(TestData.HymenopteraDir, "train", "ants", "imageNotFound.gif")).ToList();
+        var sources = Directory
+            .GetFiles(Path.Combine(TestData.RequireHymenoptera(), "val", "bees"))
+            .Order(StringComparer.Ordinal)
+            .Take(4)
+            .Append(Path.Combine(TestData.HymenopteraDir, "train", "ants", "imageNotFound.gif"))
+            .ToList();
         using var folder = new TempFolder();
         var random = new Random(12345);
-        int decoded = 0, refused = 0;
+        int decoded = 0,
+            refused = 0;
         for (var variant = 0; variant < 220; variant++)
         {
             var bytes = File.ReadAllBytes(sources[variant % sources.Count]);
             switch (variant % 4)
             {
-                case 0: bytes = bytes[..random.Next(1, bytes.Length)]; break;                                  // truncation
-                case 1: for (var k = 0; k < 20; k++) bytes[random.Next(bytes.Length)] ^= (byte)(1 << random.Next(8)); break; // bit flips
-                case 2: for (var k = 0; k < 8; k++) bytes[random.Next(Math.Min(bytes.Length, 600))] = (byte)random.Next(256); break; // header damage
-                default: random.NextBytes(bytes.AsSpan(random.Next(bytes.Length / 2), Math.Min(4096, bytes.Length / 2))); break; // a garbage block
+                case 0:
+                    bytes = bytes[..random.Next(1, bytes.Length)];
+                    break; // truncation
+                case 1:
+                    for (var k = 0; k < 20; k++)
+                        bytes[random.Next(bytes.Length)] ^= (byte)(1 << random.Next(8));
+                    break; // bit flips
+                case 2:
+                    for (var k = 0; k < 8; k++)
+                        bytes[random.Next(Math.Min(bytes.Length, 600))] = (byte)random.Next(256);
+                    break; // header damage
+                default:
+                    random.NextBytes(bytes.AsSpan(random.Next(bytes.Length / 2), Math.Min(4096, bytes.Length / 2)));
+                    break; // a garbage block
             }
             var path = folder.Combine($"v{variant}{Path.GetExtension(sources[variant % sources.Count])}");
             File.WriteAllBytes(path, bytes);

@@ -41,8 +41,26 @@ public class LeftoverTests
         }
         var stdout = new StringWriter();
 
-        Assert.Equal(0, CliApp.Run(["compare", "--data", data.Path, "--runs", "frozen", "--epochs", "1",
-            "--augment", "none", "--out", output.Path], stdout, TextWriter.Null));
+        Assert.Equal(
+            0,
+            CliApp.Run(
+                [
+                    "compare",
+                    "--data",
+                    data.Path,
+                    "--runs",
+                    "frozen",
+                    "--epochs",
+                    "1",
+                    "--augment",
+                    "none",
+                    "--out",
+                    output.Path,
+                ],
+                stdout,
+                TextWriter.Null
+            )
+        );
 
         Assert.All(leftovers, file => Assert.False(File.Exists(file), file));
         Assert.True(File.Exists(live));

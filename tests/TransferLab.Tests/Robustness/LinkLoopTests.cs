@@ -27,7 +27,7 @@ public class LinkLoopTests
 
         var train = ImageFolder.Scan(data.Combine("train"));
 
-        Assert.Equal(3, CountOf(train, "ants"));   // not 3 + every bees image, 40 times over
+        Assert.Equal(3, CountOf(train, "ants")); // not 3 + every bees image, 40 times over
         Assert.Equal(3, CountOf(train, "bees"));
         var skipped = Assert.Single(train.SkippedLinks);
         Assert.Equal(data.Combine("train", "ants", "loop"), skipped.Path);
@@ -49,8 +49,14 @@ public class LinkLoopTests
         Assert.Equal(2, CountOf(train, "bees"));
         Assert.Equal(3, train.SkippedLinks.Count);
         Assert.Contains(train.SkippedLinks, l => l.Reason.Contains("class folder 'bees'"));
-        Assert.Contains(train.SkippedLinks, l => l.Path.EndsWith("stolen.png") && l.Reason.Contains("file of class 'ants'"));
-        Assert.Contains(train.SkippedLinks, l => l.Path.EndsWith("borrowed.png") && l.Reason.Contains("file of class 'bees'"));
+        Assert.Contains(
+            train.SkippedLinks,
+            l => l.Path.EndsWith("stolen.png") && l.Reason.Contains("file of class 'ants'")
+        );
+        Assert.Contains(
+            train.SkippedLinks,
+            l => l.Path.EndsWith("borrowed.png") && l.Reason.Contains("file of class 'bees'")
+        );
     }
 
     [Fact]

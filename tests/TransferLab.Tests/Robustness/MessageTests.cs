@@ -19,7 +19,10 @@ public class MessageTests
     [InlineData("--epochs", "five", "--epochs 'five' is not a whole number")]
     [InlineData("--augment", "lots", "--augment 'lots' is not one of notebook|none")]
     public void A_value_that_does_not_convert_names_the_option_and_what_it_takes(
-        string option, string value, string expected)
+        string option,
+        string value,
+        string expected
+    )
     {
         var (exit, _, error) = Cli("compare", "--data", "somewhere", option, value);
         Assert.Equal(2, exit);
@@ -63,8 +66,22 @@ public class MessageTests
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);
         using var output = new TempFolder();
-        Assert.Equal(0, Cli("compare", "--data", data.Path, "--runs", "frozen", "--epochs", "1", "--augment", "none",
-            "--out", output.Path).Exit);
+        Assert.Equal(
+            0,
+            Cli(
+                "compare",
+                "--data",
+                data.Path,
+                "--runs",
+                "frozen",
+                "--epochs",
+                "1",
+                "--augment",
+                "none",
+                "--out",
+                output.Path
+            ).Exit
+        );
         // The data changes under the finished comparison: resuming it must be refused.
         TestData.WritePng(data.Combine("train", "ants", "new.png"), 16, 16, (_, _) => SKColors.Blue);
 

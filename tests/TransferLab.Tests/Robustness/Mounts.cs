@@ -41,17 +41,18 @@ internal sealed class Mount : IDisposable
             using var probe = Tmpfs(64);
             possible = true;
         }
-        catch (InvalidOperationException)
-        {
-        }
-        TestData.Require(possible,
-            "mounting a tmpfs needs root (CAP_SYS_ADMIN); the file-system fault tests were not run");
+        catch (InvalidOperationException) { }
+        TestData.Require(
+            possible,
+            "mounting a tmpfs needs root (CAP_SYS_ADMIN); the file-system fault tests were not run"
+        );
     }
 
     private static void Run(string command, params string[] args)
     {
         var start = new ProcessStartInfo(command) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args) start.ArgumentList.Add(a);
+        foreach (var a in args)
+            start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEnd();
         process.WaitForExit();

@@ -7,7 +7,8 @@ namespace TransferLab.Tests.Robustness;
 /// <summary>Builds PNG files byte by byte, for formats and headers an encoder will not produce.</summary>
 internal static class RawPng
 {
-    /// <summary>A PNG whose IHDR says width × height × (bitDepth, colourType) and whose pixel data is <paramref name="rows"/> (filter bytes included).</summary>
+    /// <summary>A PNG whose IHDR says width × height × (bitDepth, colourType) and whose pixel data is <paramref
+    /// name="rows"/> (filter bytes included).</summary>
     public static byte[] Build(int width, int height, byte bitDepth, byte colourType, byte[] rows)
     {
         var ihdr = new byte[13];
@@ -16,8 +17,22 @@ internal static class RawPng
         ihdr[8] = bitDepth;
         ihdr[9] = colourType;
         using var compressed = new MemoryStream();
-        using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true)) zlib.Write(rows);
-        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, .. Chunk("IHDR", ihdr), .. Chunk("IDAT", compressed.ToArray()), .. Chunk("IEND", [])];
+        using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+            zlib.Write(rows);
+        return
+        [
+            0x89,
+            0x50,
+            0x4E,
+            0x47,
+            0x0D,
+            0x0A,
+            0x1A,
+            0x0A,
+            .. Chunk("IHDR", ihdr),
+            .. Chunk("IDAT", compressed.ToArray()),
+            .. Chunk("IEND", []),
+        ];
     }
 
     /// <summary>16-bit RGB, every pixel the same colour.</summary>

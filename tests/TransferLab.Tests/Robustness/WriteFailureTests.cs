@@ -20,8 +20,11 @@ public class WriteFailureTests
     private static List<(string Name, string Status)> Runs(string folder)
     {
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "results.json")));
-        return json.RootElement.GetProperty("runs").EnumerateArray()
-            .Select(r => (r.GetProperty("name").GetString()!, r.GetProperty("status").GetString()!)).ToList();
+        return json
+            .RootElement.GetProperty("runs")
+            .EnumerateArray()
+            .Select(r => (r.GetProperty("name").GetString()!, r.GetProperty("status").GetString()!))
+            .ToList();
     }
 
     [SkippableFact]
@@ -33,8 +36,18 @@ public class WriteFailureTests
         using var disk = Mount.Tmpfs(2048);
         var output = Path.Combine(disk.Path, "out");
 
-        var (exit, stdout, stderr) = Compare("--data", data.Path, "--runs", "frozen,finetune@lr=1e-4", "--epochs", "1",
-            "--augment", "none", "--out", output);
+        var (exit, stdout, stderr) = Compare(
+            "--data",
+            data.Path,
+            "--runs",
+            "frozen,finetune@lr=1e-4",
+            "--epochs",
+            "1",
+            "--augment",
+            "none",
+            "--out",
+            output
+        );
 
         Assert.Equal(1, exit);
         var line = Assert.Single(stderr.Trim().Split('\n'));
@@ -42,7 +55,7 @@ public class WriteFailureTests
         Assert.Contains($"cannot write {model}: no space left on the device", line);
         Assert.Contains("results.json holds every finished run", line);
         Assert.Equal([("frozen", "completed")], Runs(output));
-        Assert.Contains("warning: " + output, stdout);   // the preflight said the disk was too small
+        Assert.Contains("warning: " + output, stdout); // the preflight said the disk was too small
         Assert.Empty(Directory.GetFiles(output, "*.tmp", SearchOption.AllDirectories));
     }
 
@@ -54,8 +67,18 @@ public class WriteFailureTests
         using var output = new TempFolder();
         using var models = Mount.ReadOnly(Directory.CreateDirectory(output.Combine("models")).FullName);
 
-        var (exit, _, stderr) = Compare("--data", data.Path, "--runs", "frozen,frozen+l1", "--epochs", "1",
-            "--augment", "none", "--out", output.Path);
+        var (exit, _, stderr) = Compare(
+            "--data",
+            data.Path,
+            "--runs",
+            "frozen,frozen+l1",
+            "--epochs",
+            "1",
+            "--augment",
+            "none",
+            "--out",
+            output.Path
+        );
 
         Assert.Equal(1, exit);
         var line = Assert.Single(stderr.Trim().Split('\n'));
@@ -93,8 +116,23 @@ public class WriteFailureTests
         using var readOnly = Mount.ReadOnly(folder.Path);
         var error = new StringWriter();
 
-        var exit = CliApp.Run(["train", "--data", data.Path, "--run", "frozen", "--epochs", "1", "--augment", "none",
-            "--save", folder.Combine("m.tlmodel")], TextWriter.Null, error);
+        var exit = CliApp.Run(
+            [
+                "train",
+                "--data",
+                data.Path,
+                "--run",
+                "frozen",
+                "--epochs",
+                "1",
+                "--augment",
+                "none",
+                "--save",
+                folder.Combine("m.tlmodel"),
+            ],
+            TextWriter.Null,
+            error
+        );
 
         Assert.Equal(2, exit);
         Assert.Contains($"output folder '{folder.Path}' is not writable", error.ToString());
@@ -105,7 +143,11 @@ public class WriteFailureTests
     {
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "results.json")));
         var run = json.RootElement.GetProperty("runs")[0];
-        return string.Join(";", run.GetProperty("history").EnumerateArray().Select(e =>
-            $"{e.GetProperty("train_loss").GetDouble():R},{e.GetProperty("val_loss").GetDouble():R}"));
+        return string.Join(
+            ";",
+            run.GetProperty("history")
+                .EnumerateArray()
+                .Select(e => $"{e.GetProperty("train_loss").GetDouble():R},{e.GetProperty("val_loss").GetDouble():R}")
+        );
     }
 }

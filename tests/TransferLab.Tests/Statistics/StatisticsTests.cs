@@ -5,11 +5,11 @@ namespace TransferLab.Tests.Statistics;
 public class StatisticsTests
 {
     [Theory]
-    [InlineData(1, 6, 0.125)]                 // 2·P(X ≤ 1 | n=7) = 2·(1 + 7)/128
-    [InlineData(0, 10, 0.001953125)]          // 2·(1/1024)
+    [InlineData(1, 6, 0.125)] // 2·P(X ≤ 1 | n=7) = 2·(1 + 7)/128
+    [InlineData(0, 10, 0.001953125)] // 2·(1/1024)
     [InlineData(5, 5, 1.0)]
-    [InlineData(0, 0, 1.0)]                   // no discordant image: nothing to tell
-    [InlineData(10, 3, 0.0922851563)]         // 2·P(X ≤ 3 | n=13) = 2·(1 + 13 + 78 + 286)/8192
+    [InlineData(0, 0, 1.0)] // no discordant image: nothing to tell
+    [InlineData(10, 3, 0.0922851563)] // 2·P(X ≤ 3 | n=13) = 2·(1 + 13 + 78 + 286)/8192
     public void Exact_mcnemar_matches_the_binomial(int onlyA, int onlyB, double expected)
     {
         Assert.Equal(expected, McNemarTest.Exact(onlyA, onlyB).PValue, 8);
@@ -19,20 +19,23 @@ public class StatisticsTests
     public void Mcnemar_counts_discordant_images()
     {
         int[] labels = [0, 0, 1, 1, 1, 0];
-        int[] a = [0, 0, 1, 0, 1, 1];   // right on 0,1,2,4
-        int[] b = [1, 0, 1, 1, 0, 1];   // right on 1,2,3
+        int[] a = [0, 0, 1, 0, 1, 1]; // right on 0,1,2,4
+        int[] b = [1, 0, 1, 1, 0, 1]; // right on 1,2,3
         var test = McNemarTest.On(a, b, labels);
-        Assert.Equal((2, 1), (test.OnlyA, test.OnlyB));   // A alone: 0, 4; B alone: 3
-        Assert.Equal(McNemarTest.Exact(3, 4).PValue, McNemarTest.Combined([McNemarTest.Exact(1, 3), McNemarTest.Exact(2, 1)]).PValue);
+        Assert.Equal((2, 1), (test.OnlyA, test.OnlyB)); // A alone: 0, 4; B alone: 3
+        Assert.Equal(
+            McNemarTest.Exact(3, 4).PValue,
+            McNemarTest.Combined([McNemarTest.Exact(1, 3), McNemarTest.Exact(2, 1)]).PValue
+        );
     }
 
     [Fact]
-    public void T_interval_on_a_fixed_sample()
+    public void Student_t_interval_on_a_fixed_sample()
     {
         var s = SampleSummary.Of([0.90, 0.92, 0.94]);
         Assert.Equal(0.92, s.Mean, 12);
         Assert.Equal(0.02, s.Std, 12);
-        var halfWidth = 4.302652729911275 * 0.02 / Math.Sqrt(3);   // t(0.975, 2)
+        var halfWidth = 4.302652729911275 * 0.02 / Math.Sqrt(3); // t(0.975, 2)
         Assert.Equal(0.92 - halfWidth, s.Ci95Low!.Value, 9);
         Assert.Equal(0.92 + halfWidth, s.Ci95High!.Value, 9);
         Assert.Null(SampleSummary.Of([0.9]).Ci95Low);
@@ -50,7 +53,8 @@ public class StatisticsTests
     [Fact]
     public void Wilcoxon_exact_p_values()
     {
-        Assert.Equal(2.0 / 32, PairedTests.WilcoxonP([1, 2, 3, 4, 5])!.Value, 12);       // all positive: the most extreme of 32
+        // all positive: the most extreme of 32
+        Assert.Equal(2.0 / 32, PairedTests.WilcoxonP([1, 2, 3, 4, 5])!.Value, 12);
         // |d| ranks 1..5 with signs + + - + +: |W+ − W−| = 9, reached when the negative ranks sum to ≤ 3 or ≥ 12:
         // {}, {1}, {2}, {3}, {1,2} and their complements, 10 of 32 assignments.
         Assert.Equal(10.0 / 32, PairedTests.WilcoxonP([0.1, 0.2, -0.3, 0.4, 0.5])!.Value, 12);

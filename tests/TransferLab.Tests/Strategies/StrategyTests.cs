@@ -6,14 +6,18 @@ namespace TransferLab.Tests.Strategies;
 
 public class StrategyTests
 {
-    private static ImageClassifier Model() => BackboneRegistry.Get(BackboneRegistry.ResNet18ImageNet).CreateClassifier(["a", "b"], 0);
+    private static ImageClassifier Model() =>
+        BackboneRegistry.Get(BackboneRegistry.ResNet18ImageNet).CreateClassifier(["a", "b"], 0);
 
     [Fact]
     public void Frozen_phase_trains_exactly_the_head()
     {
         using var model = Model();
         var set = PhaseState.Partition(model, new StrategyPhase(0, 0), model.NamedParameters());
-        Assert.Equal(["fc.weight", "fc.bias"], model.Network.named_parameters().Where(p => p.parameter.requires_grad).Select(p => p.name));
+        Assert.Equal(
+            ["fc.weight", "fc.bias"],
+            model.Network.named_parameters().Where(p => p.parameter.requires_grad).Select(p => p.name)
+        );
         Assert.Equal(["fc.weight", "fc.bias"], set.Trainable.Select(p => p.Name));
         Assert.Equal(66, set.Frozen.Count);
     }
@@ -24,7 +28,7 @@ public class StrategyTests
         using var model = Model();
         var set = PhaseState.Partition(model, new StrategyPhase(0, 1), model.NamedParameters());
         Assert.All(set.Trainable, p => Assert.True(p.Name.StartsWith("layer4.") || p.Name.StartsWith("fc.")));
-        Assert.Equal(3 * 6 + 3 + 2, set.Trainable.Count);   // 3 blocks × (2 convs + 2 BN×2) + downsample conv+BN + head
+        Assert.Equal(3 * 6 + 3 + 2, set.Trainable.Count); // 3 blocks × (2 convs + 2 BN×2) + downsample conv+BN + head
     }
 
     [Fact]

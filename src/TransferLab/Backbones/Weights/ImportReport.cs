@@ -5,11 +5,13 @@ public sealed record ImportReport(
     IReadOnlyList<string> Loaded,
     IReadOnlyList<string> Missing,
     IReadOnlyList<string> Unexpected,
-    IReadOnlyList<string> ShapeMismatches)
+    IReadOnlyList<string> ShapeMismatches
+)
 {
     public bool IsComplete => Missing.Count == 0 && Unexpected.Count == 0 && ShapeMismatches.Count == 0;
 
     public override string ToString() =>
-        $"{Loaded.Count} loaded; missing: [{string.Join(", ", Missing)}]; unexpected: [{string.Join(", ", Unexpected)}]; " +
-        $"shape mismatches: [{string.Join(", ", ShapeMismatches)}]";
+        $"{Loaded.Count} loaded; missing: [{string.Join(", ", Missing)}]; unexpected: "
+        + $"[{string.Join(", ", Unexpected)}]; "
+        + $"shape mismatches: [{string.Join(", ", ShapeMismatches)}]";
 }

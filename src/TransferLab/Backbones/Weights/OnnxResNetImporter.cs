@@ -14,24 +14,32 @@ public static class OnnxResNetImporter
     {
         var graph = Parse(onnxPath).Graph;
         var initializers = graph.Initializer.ToDictionary(t => t.Name);
-        var consumers = graph.Node
-            .SelectMany(n => n.Input.Select(input => (input, node: n)))
+        var consumers = graph
+            .Node.SelectMany(n => n.Input.Select(input => (input, node: n)))
             .ToLookup(x => x.input, x => x.node);
         var convs = graph.Node.Where(n => n.OpType == "Conv").ToList();
         var names = TorchvisionConvNames(stageBlocks);
         if (convs.Count != names.Count)
             throw new TransferLabException(
-                $"'{onnxPath}' has {convs.Count} convolutions; a ResNet with stages [{string.Join(",", stageBlocks)}] has {names.Count}");
+                $"'{onnxPath}' has {convs.Count} convolutions; a ResNet with stages "
+                    + $"[{string.Join(",", stageBlocks)}] has {names.Count}"
+            );
 
         var weights = new Dictionary<string, NamedWeight>(StringComparer.Ordinal);
         foreach (var ((conv, bn), node) in names.Zip(convs))
         {
             if (node.Input.Count != 2)
-                throw new TransferLabException($"'{onnxPath}': convolution {node.Output[0]} has a bias; the importer expects bias-free convolutions followed by BatchNorm");
+                throw new TransferLabException(
+                    $"'{onnxPath}': convolution {node.Output[0]} has a bias; the importer expects bias-free "
+                        + $"convolutions followed by BatchNorm"
+                );
             Add(weights, conv + ".weight", Tensor(initializers, node.Input[1], onnxPath));
 
-            var norm = consumers[node.Output[0]].SingleOrDefault(n => n.OpType == "BatchNormalization")
-                ?? throw new TransferLabException($"'{onnxPath}': convolution {node.Output[0]} is not followed by BatchNormalization");
+            var norm =
+                consumers[node.Output[0]].SingleOrDefault(n => n.OpType == "BatchNormalization")
+                ?? throw new TransferLabException(
+                    $"'{onnxPath}': convolution {node.Output[0]} is not followed by BatchNormalization"
+                );
             string[] suffixes = ["weight", "bias", "running_mean", "running_var"];
             for (var i = 0; i < suffixes.Length; i++)
                 Add(weights, $"{bn}.{suffixes[i]}", Tensor(initializers, norm.Input[i + 1], onnxPath));
@@ -55,7 +63,8 @@ public static class OnnxResNetImporter
             for (var block = 0; block < stageBlocks[stage - 1]; block++)
             {
                 var prefix = $"layer{stage}.{block}";
-                if (stage > 1 && block == 0) names.Add(($"{prefix}.downsample.0", $"{prefix}.downsample.1"));
+                if (stage > 1 && block == 0)
+                    names.Add(($"{prefix}.downsample.0", $"{prefix}.downsample.1"));
                 names.Add(($"{prefix}.conv1", $"{prefix}.bn1"));
                 names.Add(($"{prefix}.conv2", $"{prefix}.bn2"));
             }
@@ -70,7 +79,8 @@ public static class OnnxResNetImporter
             using var stream = File.OpenRead(onnxPath);
             return ModelProto.Parser.ParseFrom(stream);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Google.Protobuf.InvalidProtocolBufferException)
+        catch (Exception e)
+            when (e is IOException or UnauthorizedAccessException or Google.Protobuf.InvalidProtocolBufferException)
         {
             throw new TransferLabException($"cannot read ONNX model '{onnxPath}': {e.Message}", e);
         }
@@ -96,7 +106,9 @@ public static class OnnxResNetImporter
             System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(raw).CopyTo(values);
         }
         if (values.Length != count)
-            throw new TransferLabException($"'{onnxPath}': initializer '{name}' has {values.Length} values for shape {string.Join("x", shape)}");
+            throw new TransferLabException(
+                $"'{onnxPath}': initializer '{name}' has {values.Length} values for shape {string.Join("x", shape)}"
+            );
         return new NamedWeight(name, shape, values);
     }
 

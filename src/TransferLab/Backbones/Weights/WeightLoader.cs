@@ -12,13 +12,20 @@ public sealed record NamedWeight(string Name, long[] Shape, float[] Values);
 /// </summary>
 public static class WeightLoader
 {
-    public static ImportReport Load(nn.Module module, IReadOnlyDictionary<string, NamedWeight> weights, Func<string, bool> mayBeMissing)
+    public static ImportReport Load(
+        nn.Module module,
+        IReadOnlyDictionary<string, NamedWeight> weights,
+        Func<string, bool> mayBeMissing
+    )
     {
         var state = module.state_dict();
-        var missing = state.Keys.Where(k => !weights.ContainsKey(k) && !mayBeMissing(k)).Order(StringComparer.Ordinal).ToList();
+        var missing = state
+            .Keys.Where(k => !weights.ContainsKey(k) && !mayBeMissing(k))
+            .Order(StringComparer.Ordinal)
+            .ToList();
         var unexpected = weights.Keys.Where(k => !state.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
-        var mismatched = weights.Values
-            .Where(w => state.TryGetValue(w.Name, out var t) && !t.shape.SequenceEqual(w.Shape))
+        var mismatched = weights
+            .Values.Where(w => state.TryGetValue(w.Name, out var t) && !t.shape.SequenceEqual(w.Shape))
             .Select(w => $"{w.Name} (model {string.Join("x", state[w.Name].shape)}, file {string.Join("x", w.Shape)})")
             .ToList();
         var loaded = new List<string>();

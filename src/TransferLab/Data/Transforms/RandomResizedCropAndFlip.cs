@@ -10,15 +10,17 @@ public sealed class RandomResizedCropAndFlip(
     double maxScale = 1.0,
     double minRatio = 3.0 / 4.0,
     double maxRatio = 4.0 / 3.0,
-    double flipProbability = 0.5) : IViewTransform
+    double flipProbability = 0.5
+) : IViewTransform
 {
     private const int Attempts = 10;
 
     public int OutputSize => size;
     public bool IsRandom => true;
 
-    public string Key => FormattableString.Invariant(
-        $"random-resized-crop:{size}:{minScale}-{maxScale}:{minRatio:R}-{maxRatio:R}:flip{flipProbability}:{ViewRenderer.Version}");
+    public string Key =>
+        FormattableString.Invariant($"random-resized-crop:{size}:{minScale}-{maxScale}:{minRatio:R}-{maxRatio:R}:")
+        + FormattableString.Invariant($"flip{flipProbability}:{ViewRenderer.Version}");
 
     public ViewPlan Plan(int width, int height, Random random)
     {
@@ -31,7 +33,8 @@ public sealed class RandomResizedCropAndFlip(
     public CropBox SampleCrop(int width, int height, Random random)
     {
         double area = (double)width * height;
-        double logMin = Math.Log(minRatio), logMax = Math.Log(maxRatio);
+        double logMin = Math.Log(minRatio),
+            logMax = Math.Log(maxRatio);
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
             var targetArea = area * Uniform(random, minScale, maxScale);
@@ -52,10 +55,23 @@ public sealed class RandomResizedCropAndFlip(
     private CropBox CentreFallback(int width, int height)
     {
         var inRatio = (double)width / height;
-        int w, h;
-        if (inRatio < minRatio) { w = width; h = (int)Math.Round(w / minRatio); }
-        else if (inRatio > maxRatio) { h = height; w = (int)Math.Round(h * maxRatio); }
-        else { w = width; h = height; }
+        int w,
+            h;
+        if (inRatio < minRatio)
+        {
+            w = width;
+            h = (int)Math.Round(w / minRatio);
+        }
+        else if (inRatio > maxRatio)
+        {
+            h = height;
+            w = (int)Math.Round(h * maxRatio);
+        }
+        else
+        {
+            w = width;
+            h = height;
+        }
         return new CropBox((width - w) / 2, (height - h) / 2, w, h);
     }
 

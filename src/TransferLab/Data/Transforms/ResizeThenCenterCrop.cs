@@ -19,7 +19,8 @@ public sealed class ResizeThenCenterCrop(int resize = 256, int crop = 224) : IVi
         // CenterCrop: offsets rounded half-to-even like Python's round().
         var top = (int)Math.Round((resizedH - crop) / 2.0);
         var left = (int)Math.Round((resizedW - crop) / 2.0);
-        double scaleX = (double)width / resizedW, scaleY = (double)height / resizedH;
+        double scaleX = (double)width / resizedW,
+            scaleY = (double)height / resizedH;
         return new CropBox(left * scaleX, top * scaleY, crop * scaleX, crop * scaleY);
     }
 

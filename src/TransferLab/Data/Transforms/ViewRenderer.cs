@@ -10,21 +10,27 @@ public static class ViewRenderer
 {
     public const int BytesPerPixel = 4;
 
-    /// <summary>Changes whenever rendering changes pixels, so caches keyed by it are never reused across versions.</summary>
+    /// <summary>Changes whenever rendering changes pixels, so caches keyed by it are never reused across
+    /// versions.</summary>
     public const string Version = "skia-trilinear-1";
 
     private static readonly SKSamplingOptions Sampling = new(SKFilterMode.Linear, SKMipmapMode.Linear);
 
-    /// <summary>Renders into <paramref name="rgba"/>, which holds <c>size * size * 4</c> bytes (R, G, B, unused).</summary>
+    /// <summary>Renders into <paramref name="rgba"/>, which holds <c>size * size * 4</c> bytes (R, G, B,
+    /// unused).</summary>
     public static unsafe void Render(SKImage image, ViewPlan plan, int size, Span<byte> rgba)
     {
         if (rgba.Length < size * size * BytesPerPixel)
-            throw new ArgumentException($"buffer holds {rgba.Length} bytes; {size * size * BytesPerPixel} needed", nameof(rgba));
+            throw new ArgumentException(
+                $"buffer holds {rgba.Length} bytes; {size * size * BytesPerPixel} needed",
+                nameof(rgba)
+            );
 
         var info = new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Premul);
         fixed (byte* pixels = rgba)
         {
-            using var surface = SKSurface.Create(info, (IntPtr)pixels, size * BytesPerPixel)
+            using var surface =
+                SKSurface.Create(info, (IntPtr)pixels, size * BytesPerPixel)
                 ?? throw new InvalidOperationException("Skia could not create a raster surface");
             var canvas = surface.Canvas;
             canvas.Clear(SKColors.Black);
@@ -37,14 +43,20 @@ public static class ViewRenderer
             if (IntegerBox(plan.Source) is { } crop)
             {
                 // Crop-then-resize (RandomResizedCrop): filtering must not reach pixels outside the crop.
-                using var cropped = image.Subset(crop) ?? throw new InvalidOperationException($"crop {crop} is outside the image");
+                using var cropped =
+                    image.Subset(crop) ?? throw new InvalidOperationException($"crop {crop} is outside the image");
                 canvas.DrawImage(cropped, destination, Sampling);
             }
             else
             {
                 // Resize-then-crop (Resize + CenterCrop): neighbours outside the box do contribute, as in torchvision.
                 var box = plan.Source;
-                canvas.DrawImage(image, SKRect.Create((float)box.Left, (float)box.Top, (float)box.Width, (float)box.Height), destination, Sampling);
+                canvas.DrawImage(
+                    image,
+                    SKRect.Create((float)box.Left, (float)box.Top, (float)box.Width, (float)box.Height),
+                    destination,
+                    Sampling
+                );
             }
             canvas.Flush();
         }

@@ -12,12 +12,14 @@ public enum Augmentation
 
 public static class ViewTransforms
 {
-    public static IViewTransform ForTraining(Augmentation augmentation, int inputSize, int resizeSize) => augmentation switch
-    {
-        Augmentation.Notebook => new RandomResizedCropAndFlip(inputSize),
-        Augmentation.None => ForEvaluation(inputSize, resizeSize),
-        _ => throw new ArgumentOutOfRangeException(nameof(augmentation), augmentation, null),
-    };
+    public static IViewTransform ForTraining(Augmentation augmentation, int inputSize, int resizeSize) =>
+        augmentation switch
+        {
+            Augmentation.Notebook => new RandomResizedCropAndFlip(inputSize),
+            Augmentation.None => ForEvaluation(inputSize, resizeSize),
+            _ => throw new ArgumentOutOfRangeException(nameof(augmentation), augmentation, null),
+        };
 
-    public static IViewTransform ForEvaluation(int inputSize, int resizeSize) => new ResizeThenCenterCrop(resizeSize, inputSize);
+    public static IViewTransform ForEvaluation(int inputSize, int resizeSize) =>
+        new ResizeThenCenterCrop(resizeSize, inputSize);
 }
