@@ -6,7 +6,11 @@ using TransferLab.Training;
 
 namespace TransferLab.Cli.Rendering;
 
-public enum LogFormat { Text, Jsonl }
+public enum LogFormat
+{
+    Text,
+    Jsonl,
+}
 
 /// <summary>
 /// Chooses how training progress is shown: a live Spectre display (run, epoch, phase, batch bar with ETA, last
@@ -17,14 +21,27 @@ public static class ProgressRendering
 {
     public static T Run<T>(TextWriter output, bool quiet, LogFormat format, Func<IProgress<TrainingEvent>?, T> work)
     {
-        if (format == LogFormat.Jsonl) return work(new JsonLinesRenderer(output));
-        if (quiet) return work(null);
-        var interactive = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
-        if (!interactive) return work(new NotebookStyleRenderer(output));
+        if (format == LogFormat.Jsonl)
+            return work(new JsonLinesRenderer(output));
+        if (quiet)
+            return work(null);
+        var interactive =
+            ReferenceEquals(output, Console.Out)
+            && !Console.IsOutputRedirected
+            && AnsiConsole.Profile.Capabilities.Interactive;
+        if (!interactive)
+            return work(new NotebookStyleRenderer(output));
         T result = default!;
-        AnsiConsole.Progress()
+        AnsiConsole
+            .Progress()
             .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Columns(
+                new TaskDescriptionColumn(),
+                new ProgressBarColumn(),
+                new PercentageColumn(),
+                new RemainingTimeColumn(),
+                new SpinnerColumn()
+            )
             .Start(context => result = work(new LiveRenderer(context)));
         return result;
     }
@@ -36,10 +53,16 @@ public sealed class JsonLinesRenderer(TextWriter output) : IProgress<TrainingEve
     public void Report(TrainingEvent value)
     {
         var name = value.GetType().Name;
-        var type = string.Concat(name.Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+        var type = string.Concat(
+            name.Select(
+                (c, i) =>
+                    i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()
+            )
+        );
         var payload = JsonSerializer.SerializeToNode(value, value.GetType(), ResultStore.JsonOptions)!.AsObject();
         payload.Insert(0, "event", type);
-        lock (output) output.WriteLine(payload.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+        lock (output)
+            output.WriteLine(payload.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
     }
 }
 
@@ -55,28 +78,48 @@ internal sealed class LiveRenderer(ProgressContext context) : IProgress<Training
         switch (value)
         {
             case ComparisonNotice notice:
-                AnsiConsole.MarkupLine(notice.IsWarning ? $"[yellow]warning:[/] {TerminalText.Escape(notice.Message)}" : TerminalText.Escape(notice.Message));
+                AnsiConsole.MarkupLine(
+                    notice.IsWarning
+                        ? $"[yellow]warning:[/] {TerminalText.Escape(notice.Message)}"
+                        : TerminalText.Escape(notice.Message)
+                );
                 break;
             case RunStarted started:
-                _tasks[key] = context.AddTask(TerminalText.Escape($"{started.Run} (seed {started.Seed})"), maxValue: started.Epochs);
+                _tasks[key] = context.AddTask(
+                    TerminalText.Escape($"{started.Run} (seed {started.Seed})"),
+                    maxValue: started.Epochs
+                );
                 _tasks[key].Value = started.ResumedAtEpoch;
                 break;
             case BatchCompleted batch when _tasks.TryGetValue(key, out var task):
                 var epochs = task.MaxValue;
                 // The train phase is most of an epoch's time; evaluation the rest.
                 var within = (double)batch.Batch / batch.BatchCount;
-                task.Value = batch.Epoch + (batch.Phase == "train" ? 0.8 * within : 0.8 + 0.2 * within);
-                task.Description = TerminalText.Escape(string.Create(CultureInfo.InvariantCulture,
-                    $"{batch.Run} (seed {batch.Seed}) epoch {batch.Epoch + 1}/{epochs:F0} {batch.Phase} {batch.Batch}/{batch.BatchCount}{_last.GetValueOrDefault(key)}"));
+                task.Value = batch.Epoch + (batch.Phase == Phase.Train ? 0.8 * within : 0.8 + 0.2 * within);
+                task.Description = TerminalText.Escape(
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"{batch.Run} (seed {batch.Seed}) epoch {batch.Epoch + 1}/{epochs:F0} {batch.Phase} "
+                            + $"{batch.Batch}/{batch.BatchCount}{_last.GetValueOrDefault(key)}"
+                    )
+                );
                 break;
             case EpochCompleted { Metrics: var m } when _tasks.TryGetValue(key, out var epochTask):
                 epochTask.Value = m.Epoch + 1;
-                _last[key] = string.Create(CultureInfo.InvariantCulture, $" · last: train {m.TrainAcc:F3} val {m.ValAcc:F3} ({m.ValLoss:F3})");
+                _last[key] = string.Create(
+                    CultureInfo.InvariantCulture,
+                    $" · last: train {m.TrainAcc:F3} val {m.ValAcc:F3} ({m.ValLoss:F3})"
+                );
                 break;
             case RunCompleted { Outcome: var o } when _tasks.TryGetValue(key, out var doneTask):
                 doneTask.Value = doneTask.MaxValue;
-                doneTask.Description = TerminalText.Escape(string.Create(CultureInfo.InvariantCulture,
-                    $"{value.Run} (seed {value.Seed}) best val {o.BestValAcc:F4} in {o.TrainSeconds:F0} s{(o.Failure is not null ? " FAILED" : o.Diverged ? " DIVERGED" : "")}"));
+                doneTask.Description = TerminalText.Escape(
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"{value.Run} (seed {value.Seed}) best val {o.BestValAcc:F4} in {o.TrainSeconds:F0} "
+                            + $"s{(o.Failure is not null ? " FAILED" : o.Diverged ? " DIVERGED" : "")}"
+                    )
+                );
                 doneTask.StopTask();
                 break;
         }

@@ -11,11 +11,22 @@ namespace TransferLab.Backbones;
 /// <see cref="Network"/> is TorchVision's <see cref="ResNet"/>, so parameter names are torchvision's
 /// (<c>conv1.weight</c>, <c>layer4.1.bn2.running_var</c>, <c>fc.bias</c>). Inputs are RGB in [0, 1].
 /// </summary>
-public sealed class ImageClassifier : IDisposable
+public sealed class ImageClassifier : Training.ITrainableClassifier, IDisposable
 {
     /// <summary>Children of a torchvision ResNet that compute the pooled features, in forward order.</summary>
     private static readonly string[] FeatureModuleNames =
-        ["conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4", "avgpool", "flatten"];
+    [
+        "conv1",
+        "bn1",
+        "relu",
+        "maxpool",
+        "layer1",
+        "layer2",
+        "layer3",
+        "layer4",
+        "avgpool",
+        "flatten",
+    ];
 
     private readonly Module<Tensor, Tensor>[] _featureModules;
 
@@ -34,6 +45,14 @@ public sealed class ImageClassifier : IDisposable
     public ResNet Network { get; }
     public Linear Head { get; }
     public IReadOnlyList<string> Classes { get; }
+
+    public string HeadName => Config.ClassifierName;
+
+    public int StageCount => Config.StageBlocks.Count;
+
+    Module Training.ITrainableClassifier.Network => Network;
+
+    Module<Tensor, Tensor> Training.ITrainableClassifier.Head => Head;
     public InputPreprocessing Preprocessing { get; }
 
     /// <summary>Number format of the backbone (the head is always fp32).</summary>
@@ -51,13 +70,16 @@ public sealed class ImageClassifier : IDisposable
     {
         using var scope = NewDisposeScope();
         var x = Preprocessing.Apply(rgb01);
-        if (BackbonePrecision != Precision.Fp32) x = x.to_type(ScalarType.BFloat16);
+        if (BackbonePrecision != Precision.Fp32)
+            x = x.to_type(ScalarType.BFloat16);
         // bf16 activations go channels-last: oneDNN's bf16 convolutions run on NHWC natively and otherwise
         // reorder at every layer (measured ~20 % faster forwards at batch 4); later layers keep the layout. Not fp32:
         // in libtorch 2.10 the fp32 channels-last 1×1 stride-2 convolution of layer4's downsample (256→512, 14→7)
         // is wrong (errors of ~1.5 on outputs of ~2.6; bf16 matches the exact result), see MixedPrecisionTests.
-        if (x.dtype == ScalarType.BFloat16) x = MixedPrecision.ChannelsLast(x);
-        foreach (var module in _featureModules) x = MixedPrecision.Call(module, x);
+        if (x.dtype == ScalarType.BFloat16)
+            x = MixedPrecision.ChannelsLast(x);
+        foreach (var module in _featureModules)
+            x = MixedPrecision.Call(module, x);
         return scope.MoveToOuter(x.dtype == ScalarType.Float32 ? x : x.to_type(ScalarType.Float32));
     }
 
@@ -69,7 +91,8 @@ public sealed class ImageClassifier : IDisposable
     public void SetBackbonePrecision(Precision precision)
     {
         var type = precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
-        foreach (var module in _featureModules) module.to(type);
+        foreach (var module in _featureModules)
+            module.to(type);
         BackbonePrecision = precision;
     }
 
@@ -77,9 +100,15 @@ public sealed class ImageClassifier : IDisposable
     public IReadOnlyList<NamedParameter> NamedParameters()
     {
         var norms = Network.named_modules().Where(m => m.module is BatchNorm2d).Select(m => m.name + ".").ToList();
-        return Network.named_parameters()
-            .Select(p => new NamedParameter(p.name, p.parameter, IsHeadName(p.name),
-                p.name.EndsWith(".bias", StringComparison.Ordinal) || norms.Any(n => p.name.StartsWith(n, StringComparison.Ordinal))))
+        return Network
+            .named_parameters()
+            .Select(p => new NamedParameter(
+                p.name,
+                p.parameter,
+                IsHeadName(p.name),
+                p.name.EndsWith(".bias", StringComparison.Ordinal)
+                    || norms.Any(n => p.name.StartsWith(n, StringComparison.Ordinal))
+            ))
             .ToList();
     }
 
@@ -87,7 +116,8 @@ public sealed class ImageClassifier : IDisposable
     public IEnumerable<(string Name, BatchNorm2d Layer)> BatchNormLayers() =>
         Network.named_modules().Where(m => m.module is BatchNorm2d).Select(m => (m.name, (BatchNorm2d)m.module));
 
-    public bool IsHeadName(string parameterName) => parameterName.StartsWith(Config.ClassifierName + ".", StringComparison.Ordinal);
+    public bool IsHeadName(string parameterName) =>
+        parameterName.StartsWith(Config.ClassifierName + ".", StringComparison.Ordinal);
 
     /// <summary>
     /// Re-initialises the head as PyTorch's <c>nn.Linear</c> does (uniform in ±1/√fan_in for weight and bias),

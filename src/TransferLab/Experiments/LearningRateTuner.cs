@@ -13,8 +13,11 @@ namespace TransferLab.Experiments;
 /// </summary>
 internal sealed class LearningRateTuner(Trainer trainer, PretrainedBackbone backbone, LoaderFactory loaders)
 {
-    public (IReadOnlyList<RunSpec> Specs, IReadOnlyList<TuningResult> Tuning) Tune(IReadOnlyList<RunSpec> specs, DatasetSplits splits,
-        ComparisonConfig config)
+    public (IReadOnlyList<RunSpec> Specs, IReadOnlyList<TuningResult> Tuning) Tune(
+        IReadOnlyList<RunSpec> specs,
+        DatasetSplits splits,
+        ComparisonConfig config
+    )
     {
         var seed = config.Seeds[0];
         var (trainSamples, holdoutSamples) = HoldoutSplit.Split(splits.Train.Samples, config.HoldoutFraction, seed);
@@ -34,11 +37,13 @@ internal sealed class LearningRateTuner(Trainer trainer, PretrainedBackbone back
                     Name = $"{spec.Name} (tuning lr={rate:g3})",
                     Optimizer = spec.Optimizer with { LearningRate = rate },
                 };
-                using var model = ComparisonRunner.CreateModel(backbone, splits.Classes, seed, config.CacheDir);
+                using var model = RunExecutor.CreateModel(backbone, splits.Classes, seed, config.CacheDir);
                 // The holdout is both the selection and the scored split: validation stays unseen.
-                var outcome = trainer.Train(model, trial, seed, loaders.Training(trainSamples, spec.BatchSize), holdout);
+                var training = loaders.Training(trainSamples, spec.BatchSize);
+                var outcome = trainer.Train(model, new TrainingOptions(trial, seed, training, holdout));
                 scores[rate.ToString("g3", CultureInfo.InvariantCulture)] = outcome.BestValAcc;
-                if (outcome.BestValAcc > bestScore) (bestScore, bestRate) = (outcome.BestValAcc, rate);
+                if (outcome.BestValAcc > bestScore)
+                    (bestScore, bestRate) = (outcome.BestValAcc, rate);
             }
             tuned.Add(spec with { Optimizer = spec.Optimizer with { LearningRate = bestRate } });
             report.Add(new TuningResult(spec.Name, scores, bestRate));
@@ -49,9 +54,21 @@ internal sealed class LearningRateTuner(Trainer trainer, PretrainedBackbone back
     /// <summary>The same run over fewer epochs, with later phases (LP-FT's fine-tune) moved proportionally.</summary>
     private static RunSpec Shortened(RunSpec spec, int epochs)
     {
-        if (epochs >= spec.Epochs) return spec;
-        var phases = spec.Strategy.Phases
-            .Select(p => p.FromEpoch == 0 ? p : p with { FromEpoch = Math.Clamp((int)Math.Round((double)p.FromEpoch * epochs / spec.Epochs), 1, Math.Max(1, epochs - 1)) })
+        if (epochs >= spec.Epochs)
+            return spec;
+        var phases = spec
+            .Strategy.Phases.Select(p =>
+                p.FromEpoch == 0
+                    ? p
+                    : p with
+                    {
+                        FromEpoch = Math.Clamp(
+                            (int)Math.Round((double)p.FromEpoch * epochs / spec.Epochs),
+                            1,
+                            Math.Max(1, epochs - 1)
+                        ),
+                    }
+            )
             .ToList();
         return spec with { Epochs = epochs, Strategy = spec.Strategy with { Phases = phases } };
     }

@@ -13,15 +13,16 @@ internal sealed class FrozenBatchNormWatch : IDisposable
 {
     private readonly List<(string Name, TorchSharp.Modules.BatchNorm2d Layer, Tensor Start)> _watched = [];
 
-    public FrozenBatchNormWatch(ImageClassifier model, Strategy strategy, IReadOnlyList<NamedParameter> parameters)
+    public FrozenBatchNormWatch(ITrainableClassifier model, Strategy strategy, IReadOnlyList<NamedParameter> parameters)
     {
-        var stageCount = model.Config.StageBlocks.Count;
+        var stageCount = model.StageCount;
         using var noGrad = no_grad();
         foreach (var (name, layer) in model.BatchNormLayers())
         {
             var prefix = name + ".";
-            var trainsSometime = parameters.Where(p => p.Name.StartsWith(prefix, StringComparison.Ordinal))
-                .Any(p => strategy.TrainsInSomePhase(p.Name, model.Config.ClassifierName, stageCount));
+            var trainsSometime = parameters
+                .Where(p => p.Name.StartsWith(prefix, StringComparison.Ordinal))
+                .Any(p => strategy.TrainsInSomePhase(p.Name, model.HeadName, stageCount));
             if (!trainsSometime && layer.running_mean is { } mean)
                 // clone: detach() and a same-dtype to_type() both alias the live buffer, which would hide every change.
                 _watched.Add((name, layer, mean.detach().to_type(ScalarType.Float32).clone().DetachFromDisposeScope()));
@@ -41,12 +42,14 @@ internal sealed class FrozenBatchNormWatch : IDisposable
         return drift;
     }
 
-    /// <summary>The running means as they were when the run started, by layer name (a resumed run restores them).</summary>
+    /// <summary>The running means as they were when the run started, by layer name (a resumed run restores
+    /// them).</summary>
     public IReadOnlyDictionary<string, Tensor> Starts => _watched.ToDictionary(w => w.Name, w => w.Start);
 
     public void Dispose()
     {
-        foreach (var (_, _, start) in _watched) start.Dispose();
+        foreach (var (_, _, start) in _watched)
+            start.Dispose();
         _watched.Clear();
     }
 }

@@ -13,8 +13,14 @@ namespace TransferLab.Training;
 /// </summary>
 internal sealed class PhaseState : IDisposable
 {
-    private PhaseState(StrategyPhase phase, ParameterSet parameters, IReadOnlyList<ParameterGroup> groups, optim.Optimizer optimizer,
-        IReadOnlyList<PenaltyTerm> penalties, double baseRate)
+    private PhaseState(
+        StrategyPhase phase,
+        ParameterSet parameters,
+        IReadOnlyList<ParameterGroup> groups,
+        optim.Optimizer optimizer,
+        IReadOnlyList<PenaltyTerm> penalties,
+        double baseRate
+    )
     {
         Phase = phase;
         Parameters = parameters;
@@ -35,31 +41,46 @@ internal sealed class PhaseState : IDisposable
     /// <summary>Penalty contributed by frozen parameters: a constant added to reported losses.</summary>
     public double FrozenPenalty { get; }
 
-    public static PhaseState Start(ImageClassifier model, RunSpec spec, StrategyPhase phase, IReadOnlyList<NamedParameter> all)
+    public static PhaseState Start(
+        ITrainableClassifier model,
+        RunSpec spec,
+        StrategyPhase phase,
+        IReadOnlyList<NamedParameter> all
+    )
     {
         var parameters = Partition(model, phase, all);
         var strategy = spec.Strategy;
-        var stageCount = model.Config.StageBlocks.Count;
-        var groups = parameters.Trainable
-            .GroupBy(p => strategy.LearningRateScale(p.Name, model.Config.ClassifierName, stageCount))
+        var stageCount = model.StageCount;
+        var groups = parameters
+            .Trainable.GroupBy(p => strategy.LearningRateScale(p.Name, model.HeadName, stageCount))
             .OrderBy(g => g.Key)
             .Select(g => new ParameterGroup(g.Select(p => p.Parameter).ToList(), g.Key))
             .ToList();
         var baseRate = phase.LearningRate ?? spec.Optimizer.LearningRate;
-        var optimizer = OptimizerFactory.Create(spec.Optimizer, groups, baseRate, spec.CoupledWeightDecay, spec.DecoupledWeightDecay);
+        var optimizer = OptimizerFactory.Create(
+            spec.Optimizer,
+            groups,
+            baseRate,
+            spec.CoupledWeightDecay,
+            spec.DecoupledWeightDecay
+        );
         var penalties = spec.Regularizers.Select(r => r.Bind(parameters)).OfType<PenaltyTerm>().ToList();
         return new PhaseState(phase, parameters, groups, optimizer, penalties, baseRate);
     }
 
     /// <summary>Sets requires_grad per the phase and splits the parameters accordingly.</summary>
-    public static ParameterSet Partition(ImageClassifier model, StrategyPhase phase, IReadOnlyList<NamedParameter> all)
+    public static ParameterSet Partition(
+        ITrainableClassifier model,
+        StrategyPhase phase,
+        IReadOnlyList<NamedParameter> all
+    )
     {
-        var stageCount = model.Config.StageBlocks.Count;
+        var stageCount = model.StageCount;
         var trainable = new List<NamedParameter>();
         var frozen = new List<NamedParameter>();
         foreach (var p in all)
         {
-            var trains = Strategy.Trains(phase, p.Name, model.Config.ClassifierName, stageCount);
+            var trains = Strategy.Trains(phase, p.Name, model.HeadName, stageCount);
             p.Parameter.requires_grad = trains;
             (trains ? trainable : frozen).Add(p);
         }
@@ -71,7 +92,8 @@ internal sealed class PhaseState : IDisposable
     {
         Tensor? total = null;
         foreach (var term in Penalties)
-            if (term.Compute() is { } value) total = total is null ? value : total + value;
+            if (term.Compute() is { } value)
+                total = total is null ? value : total + value;
         return total;
     }
 
@@ -83,7 +105,8 @@ internal sealed class PhaseState : IDisposable
         return FrozenPenalty + (Penalty() is { } p ? p.item<float>() : 0);
     }
 
-    /// <summary>Writes the optimizer's moments and step counts in TorchSharp's state format (for checkpoints).</summary>
+    /// <summary>Writes the optimizer's moments and step counts in TorchSharp's state format (for
+    /// checkpoints).</summary>
     public void SaveOptimizerState(BinaryWriter writer) => Helper.save_state_dict(writer);
 
     public void LoadOptimizerState(byte[] saved)
@@ -93,12 +116,14 @@ internal sealed class PhaseState : IDisposable
     }
 
     // Adam, AdamW and SGD are all TorchSharp's managed optimizers, which carry their state this way.
-    private OptimizerHelper Helper => Optimizer as OptimizerHelper
+    private OptimizerHelper Helper =>
+        Optimizer as OptimizerHelper
         ?? throw new InvalidOperationException($"{Optimizer.GetType().Name} cannot save its state");
 
     public void Dispose()
     {
         Optimizer.Dispose();
-        foreach (var p in Penalties) p.Dispose();
+        foreach (var p in Penalties)
+            p.Dispose();
     }
 }

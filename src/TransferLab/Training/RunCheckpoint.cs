@@ -12,12 +12,21 @@ namespace TransferLab.Training;
 /// What a checkpoint belongs to. A checkpoint is only resumed into the same run: same recipe, seed, data,
 /// backbone weights and classes; any difference is named in the error.
 /// </summary>
-/// <param name="Configuration">Fingerprint of everything that shapes the run's numbers (recipe, epochs, batch, augmentation…).</param>
+/// <param name="Configuration">Fingerprint of everything that shapes the run's numbers (recipe, epochs, batch,
+/// augmentation…).</param>
 /// <param name="Data">Fingerprint of the images and labels.</param>
 /// <param name="Backbone">Fingerprint of the pretrained weights.</param>
-public sealed record CheckpointIdentity(string Run, int Seed, string Configuration, string Data, string Backbone, IReadOnlyList<string> Classes);
+public sealed record CheckpointIdentity(
+    string Run,
+    int Seed,
+    string Configuration,
+    string Data,
+    string Backbone,
+    IReadOnlyList<string> Classes
+);
 
-/// <summary>Where a resumed run continues: the next epoch, the phase it was in and that phase's optimizer state.</summary>
+/// <summary>Where a resumed run continues: the next epoch, the phase it was in and that phase's optimizer
+/// state.</summary>
 internal sealed record ResumePoint(int EpochsDone, int PhaseIndex, byte[] OptimizerState);
 
 /// <summary>
@@ -40,61 +49,115 @@ public sealed class RunCheckpoint(string path, CheckpointIdentity identity, Acti
 
     public bool Exists => File.Exists(path);
 
-    /// <param name="SelectedIsLive">The selected epoch is the last one, so its weights are the live ones and are not written twice.</param>
-    private sealed record Header(string Format, CheckpointIdentity Identity, int EpochsDone, int PhaseIndex, double TrainSeconds,
-        IReadOnlyList<EpochMetrics> History, double BestSelection, double BestValAcc, int SelectedEpoch, double SelectedValAcc,
-        IReadOnlyList<int> SelectedPredictions, bool SelectedIsLive);
+    /// <param name="SelectedIsLive">The selected epoch is the last one, so its weights are the live ones and are not
+    /// written twice.</param>
+    private sealed record Header(
+        string Format,
+        CheckpointIdentity Identity,
+        int EpochsDone,
+        int PhaseIndex,
+        double TrainSeconds,
+        IReadOnlyList<EpochMetrics> History,
+        double BestSelection,
+        double BestValAcc,
+        int SelectedEpoch,
+        double SelectedValAcc,
+        IReadOnlyList<int> SelectedPredictions,
+        bool SelectedIsLive
+    );
 
-    /// <summary>Names of the state entries a run with <paramref name="strategy"/> can change: what a checkpoint must hold.</summary>
-    internal static IReadOnlySet<string> ChangingEntries(ImageClassifier model, Strategies.Strategy strategy, IReadOnlyList<Regularization.NamedParameter> parameters)
+    /// <summary>Names of the state entries a run with <paramref name="strategy"/> can change: what a checkpoint must
+    /// hold.</summary>
+    internal static IReadOnlySet<string> ChangingEntries(
+        ITrainableClassifier model,
+        Strategies.Strategy strategy,
+        IReadOnlyList<Regularization.NamedParameter> parameters
+    )
     {
-        var stageCount = model.Config.StageBlocks.Count;
+        var stageCount = model.StageCount;
         var frozen = parameters
-            .Where(p => !strategy.TrainsInSomePhase(p.Name, model.Config.ClassifierName, stageCount))
-            .Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+            .Where(p => !strategy.TrainsInSomePhase(p.Name, model.HeadName, stageCount))
+            .Select(p => p.Name)
+            .ToHashSet(StringComparer.Ordinal);
         return model.Network.state_dict().Keys.Where(name => !frozen.Contains(name)).ToHashSet(StringComparer.Ordinal);
     }
 
-    internal void Save(ImageClassifier model, IReadOnlySet<string> changing, RunProgress run, FrozenBatchNormWatch frozenNorms, PhaseState phase,
-        int epochsDone, int phaseIndex, double trainSeconds)
+    internal void Save(
+        ITrainableClassifier model,
+        IReadOnlySet<string> changing,
+        RunProgress run,
+        FrozenBatchNormWatch frozenNorms,
+        PhaseState phase,
+        int epochsDone,
+        int phaseIndex,
+        double trainSeconds
+    )
     {
         var selectedIsLive = run.SelectedEpoch == run.History[^1].Epoch;
-        var header = JsonSerializer.SerializeToUtf8Bytes(new Header(FormatName, identity, epochsDone, phaseIndex, trainSeconds, run.History,
-            run.BestSelection, run.BestValAcc, run.SelectedEpoch, run.SelectedValAcc, run.SelectedPredictions, selectedIsLive),
-            Experiments.ResultStore.JsonOptions);
+        var header = JsonSerializer.SerializeToUtf8Bytes(
+            new Header(
+                FormatName,
+                identity,
+                epochsDone,
+                phaseIndex,
+                trainSeconds,
+                run.History,
+                run.BestSelection,
+                run.BestValAcc,
+                run.SelectedEpoch,
+                run.SelectedValAcc,
+                run.SelectedPredictions,
+                selectedIsLive
+            ),
+            Experiments.ResultStore.JsonOptions
+        );
         // Not fsynced: checkpoints guard against killed processes, whose writes the kernel still completes;
         // after a power cut a damaged checkpoint is refused with a clear message. Flushing 200 MB per
         // fine-tuning epoch to disk would cost seconds.
-        AtomicFile.Write(path, durable: false, write: stream =>
-        {
-            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-            writer.Write(Magic);
-            writer.Write(header.Length);
-            writer.Write(header);
-            WriteTensors(writer, Subset(model.Network.state_dict(), changing));
-            if (!selectedIsLive) WriteTensors(writer, Subset(run.Selected, changing));
-            WriteTensors(writer, frozenNorms.Starts);
-            // The optimizer's state goes straight to the file (a length placeholder, filled in after): buffering
-            // Adam's ~90 MB of moments in a MemoryStream and copying it out raised the next epoch's peak RSS by up to
-            // 0.8 GiB on glibc, whose arenas fragmented around those blocks.
-            var lengthAt = stream.Position;
-            writer.Write(0L);
-            phase.SaveOptimizerState(writer);
-            writer.Flush();
-            var end = stream.Position;
-            stream.Position = lengthAt;
-            writer.Write(end - lengthAt - sizeof(long));
-            writer.Flush();
-            stream.Position = end;
-        });
+        AtomicFile.Write(
+            path,
+            durable: false,
+            write: stream =>
+            {
+                using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+                writer.Write(Magic);
+                writer.Write(header.Length);
+                writer.Write(header);
+                WriteTensors(writer, Subset(model.Network.state_dict(), changing));
+                if (!selectedIsLive)
+                    WriteTensors(writer, Subset(run.Selected, changing));
+                WriteTensors(writer, frozenNorms.Starts);
+                // The optimizer's state goes straight to the file (a length placeholder, filled in after): buffering
+                // Adam's ~90 MB of moments in a MemoryStream and copying it out raised the next epoch's peak RSS by up
+                // to
+                // 0.8 GiB on glibc, whose arenas fragmented around those blocks.
+                var lengthAt = stream.Position;
+                writer.Write(0L);
+                phase.SaveOptimizerState(writer);
+                writer.Flush();
+                var end = stream.Position;
+                stream.Position = lengthAt;
+                writer.Write(end - lengthAt - sizeof(long));
+                writer.Flush();
+                stream.Position = end;
+            }
+        );
         saved?.Invoke(epochsDone);
     }
 
-    private static Dictionary<string, Tensor> Subset(IReadOnlyDictionary<string, Tensor> all, IReadOnlySet<string> names) =>
-        all.Where(kv => names.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+    private static Dictionary<string, Tensor> Subset(
+        IReadOnlyDictionary<string, Tensor> all,
+        IReadOnlySet<string> names
+    ) => all.Where(kv => names.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
 
-    /// <summary>Restores the network, <paramref name="run"/> and the BatchNorm starting statistics; returns where to continue.</summary>
-    internal ResumePoint Load(ImageClassifier model, IReadOnlySet<string> changing, RunProgress run, FrozenBatchNormWatch frozenNorms)
+    /// <summary>Restores the network, <paramref name="run"/> and the BatchNorm starting statistics; returns where to
+    /// continue.</summary>
+    internal ResumePoint Load(
+        ITrainableClassifier model,
+        IReadOnlySet<string> changing,
+        RunProgress run,
+        FrozenBatchNormWatch frozenNorms
+    )
     {
         try
         {
@@ -105,7 +168,9 @@ public sealed class RunCheckpoint(string path, CheckpointIdentity identity, Acti
             ReadTensors(reader, live, "weights");
             var selected = Subset(run.Selected, changing);
             if (header.SelectedIsLive)
-                using (no_grad()) foreach (var (name, tensor) in selected) tensor.copy_(live[name]);
+                using (no_grad())
+                    foreach (var (name, tensor) in selected)
+                        tensor.copy_(live[name]);
             else
                 ReadTensors(reader, selected, "selected weights");
             ReadTensors(reader, frozenNorms.Starts, "BatchNorm starting statistics");
@@ -124,17 +189,29 @@ public sealed class RunCheckpoint(string path, CheckpointIdentity identity, Acti
             run.EarlierSeconds = header.TrainSeconds;
             return new ResumePoint(header.EpochsDone, header.PhaseIndex, optimizer);
         }
-        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or JsonException or ArgumentException
-                                      or InvalidOperationException or ExternalException)
+        catch (Exception e)
+            when (e
+                    is EndOfStreamException
+                        or InvalidDataException
+                        or JsonException
+                        or ArgumentException
+                        or InvalidOperationException
+                        or ExternalException
+            )
         {
-            throw new InvalidInputException($"checkpoint '{path}' of run {identity.Run} (seed {identity.Seed}) is truncated or damaged " +
-                $"({e.Message.Split('\n')[0]}); delete it, or resume with --restart-unfinished, to train that run from its first epoch", e);
+            throw new InvalidInputException(
+                $"checkpoint '{path}' of run {identity.Run} (seed {identity.Seed}) is truncated or damaged "
+                    + $"({e.Message.Split('\n')[0]}); delete it, or resume with --restart-unfinished, to train "
+                    + $"that run from its first epoch",
+                e
+            );
         }
     }
 
     public void Delete()
     {
-        if (File.Exists(path)) File.Delete(path);
+        if (File.Exists(path))
+            File.Delete(path);
     }
 
     private Header ReadHeader(BinaryReader reader)
@@ -144,10 +221,17 @@ public sealed class RunCheckpoint(string path, CheckpointIdentity identity, Acti
         var length = reader.ReadInt32();
         if (length <= 0 || length > MaxHeaderBytes || length > reader.BaseStream.Length - reader.BaseStream.Position)
             throw new InvalidDataException($"declared header length {length} bytes");
-        var header = JsonSerializer.Deserialize<Header>(reader.ReadBytes(length), Experiments.ResultStore.JsonOptions)
+        var header =
+            JsonSerializer.Deserialize<Header>(reader.ReadBytes(length), Experiments.ResultStore.JsonOptions)
             ?? throw new InvalidDataException("empty header");
-        if (header.Format != FormatName) throw new InvalidDataException($"format '{header.Format}', expected {FormatName}");
-        if (header.Identity is null || header.History is null || header.SelectedPredictions is null || header.EpochsDone < 1)
+        if (header.Format != FormatName)
+            throw new InvalidDataException($"format '{header.Format}', expected {FormatName}");
+        if (
+            header.Identity is null
+            || header.History is null
+            || header.SelectedPredictions is null
+            || header.EpochsDone < 1
+        )
             throw new InvalidDataException("incomplete header");
         return header;
     }
@@ -156,15 +240,24 @@ public sealed class RunCheckpoint(string path, CheckpointIdentity identity, Acti
     {
         var differences = new List<string>();
         if (saved.Run != identity.Run || saved.Seed != identity.Seed)
-            differences.Add($"it belongs to run {saved.Run} seed {saved.Seed}, not {identity.Run} seed {identity.Seed}");
+            differences.Add(
+                $"it belongs to run {saved.Run} seed {saved.Seed}, not {identity.Run} seed {identity.Seed}"
+            );
         if (!saved.Classes.SequenceEqual(identity.Classes))
-            differences.Add($"classes were {string.Join(", ", saved.Classes)}, now {string.Join(", ", identity.Classes)}");
-        if (saved.Backbone != identity.Backbone) differences.Add("the backbone's pretrained weights differ");
-        if (saved.Data != identity.Data) differences.Add("the images or their labels changed");
-        if (saved.Configuration != identity.Configuration) differences.Add("the run's configuration (recipe, epochs, batch size, augmentation…) changed");
+            differences.Add(
+                $"classes were {string.Join(", ", saved.Classes)}, now {string.Join(", ", identity.Classes)}"
+            );
+        if (saved.Backbone != identity.Backbone)
+            differences.Add("the backbone's pretrained weights differ");
+        if (saved.Data != identity.Data)
+            differences.Add("the images or their labels changed");
+        if (saved.Configuration != identity.Configuration)
+            differences.Add("the run's configuration (recipe, epochs, batch size, augmentation…) changed");
         if (differences.Count > 0)
-            throw new InvalidInputException($"checkpoint '{path}' does not match this run: {string.Join("; ", differences)}. " +
-                "Delete it, or resume with --restart-unfinished, to train the run from its first epoch");
+            throw new InvalidInputException(
+                $"checkpoint '{path}' does not match this run: {string.Join("; ", differences)}. "
+                    + "Delete it, or resume with --restart-unfinished, to train the run from its first epoch"
+            );
     }
 
     private static void WriteTensors(BinaryWriter writer, IReadOnlyDictionary<string, Tensor> tensors)
@@ -177,16 +270,19 @@ public sealed class RunCheckpoint(string path, CheckpointIdentity identity, Acti
         }
     }
 
-    /// <summary>Reads tensors into <paramref name="into"/>'s, which must have the same names (TorchSharp checks dtype and shape).</summary>
+    /// <summary>Reads tensors into <paramref name="into"/>'s, which must have the same names (TorchSharp checks dtype
+    /// and shape).</summary>
     private static void ReadTensors(BinaryReader reader, IReadOnlyDictionary<string, Tensor> into, string what)
     {
         var count = reader.ReadInt32();
-        if (count != into.Count) throw new InvalidDataException($"{what}: {count} tensors, expected {into.Count}");
+        if (count != into.Count)
+            throw new InvalidDataException($"{what}: {count} tensors, expected {into.Count}");
         using var noGrad = no_grad();
         for (var i = 0; i < count; i++)
         {
             var name = reader.ReadString();
-            if (!into.TryGetValue(name, out var target)) throw new InvalidDataException($"{what}: unexpected tensor '{name}'");
+            if (!into.TryGetValue(name, out var target))
+                throw new InvalidDataException($"{what}: unexpected tensor '{name}'");
             TorchSharp.TensorExtensionMethods.Load(target, reader);
         }
     }

@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using TorchSharp.Modules;
-using TransferLab.Backbones;
 using TransferLab.Data;
+using TransferLab.Regularization;
 using TransferLab.Strategies;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -13,138 +12,129 @@ namespace TransferLab.Training;
 /// <summary>
 /// The one training loop for every strategy, with the notebook's semantics: each epoch a train phase then a
 /// validation phase; loss averaged as Σ loss·batch / split size; the selected epoch's weights are restored at
-/// the end. Selection is on the validation split (the notebook's, optimistic) or, when a holdout loader is
-/// given, on that holdout. Parameters that do not train have requires_grad off, so autograd computes nothing
-/// for them.
+/// the end. Selection is on the validation split (the notebook's, optimistic) or, when a holdout is given, on
+/// that holdout. Parameters that do not train have requires_grad off, so autograd computes nothing for them.
+/// What runs around the loop (recording a backbone pass, replaying one) is an <see cref="ITrainingObserver"/>
+/// and the batch sources it is given, not the trainer's business.
 /// </summary>
 public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
 {
-    /// <param name="checkpoint">Where to save the run's state after every epoch, and to resume it from when the file exists.</param>
-    /// <param name="recordTo">Records what the (frozen) backbone computes, for runs that can replay it.</param>
-    /// <param name="replayFrom">A recorded pass of this run's frozen backbone to train the head on instead of images.</param>
-    public RunOutcome Train(ImageClassifier model, RunSpec spec, int seed, IBatchSource train, IBatchSource validation,
-        IBatchSource? holdout = null, CancellationToken cancel = default, RunCheckpoint? checkpoint = null,
-        BackbonePass? recordTo = null, BackbonePass? replayFrom = null)
+    /// <summary>How many times the loss of a uniform guess a batch's cross-entropy may reach before the run counts
+    /// as diverged.</summary>
+    public const double ExplodedLossFactor = 1000;
+
+    public RunOutcome Train(ITrainableClassifier model, TrainingOptions options)
     {
-        if (replayFrom is not null)
-        {
-            train = replayFrom.Replay("train", train);
-            validation = replayFrom.Replay("val", validation);
-            if (holdout is not null) holdout = replayFrom.Replay("holdout", holdout);
-        }
+        var spec = options.Spec;
         var parameters = model.NamedParameters();
-        var trainableCount = spec.Strategy.Phases.Max(phase => PhaseState.Partition(model, phase, parameters).Trainable.Sum(p => p.Parameter.numel()));
+        var trainable = TrainableParameterCount(model, spec.Strategy, parameters);
         using var frozenNorms = new FrozenBatchNormWatch(model, spec.Strategy, parameters);
         using var run = new RunProgress(model.Network);
         var changing = RunCheckpoint.ChangingEntries(model, spec.Strategy, parameters);
-        var resumed = checkpoint is { Exists: true } ? checkpoint.Load(model, changing, run, frozenNorms) : null;
-        progress?.Report(new RunStarted(spec.Name, seed, spec.Epochs, trainableCount, resumed?.EpochsDone ?? 0));
+        var resumed = options.Checkpoint is { Exists: true } checkpoint
+            ? checkpoint.Load(model, changing, run, frozenNorms)
+            : null;
+        progress?.Report(new RunStarted(spec.Name, options.Seed, spec.Epochs, trainable, resumed?.EpochsDone ?? 0));
 
-        PhaseState? state = null;
-        string? divergence = null, failure = null;
-        var total = Stopwatch.StartNew();
-        try
-        {
-            for (var epoch = resumed?.EpochsDone ?? 0; epoch < spec.Epochs; epoch++)
-            {
-                var clock = Stopwatch.StartNew();
-                var phase = spec.Strategy.PhaseAt(epoch);
-                if (state?.Phase != phase)
-                {
-                    state?.Dispose();
-                    state = PhaseState.Start(model, spec, phase, parameters);
-                    // A run resumed within a phase continues with that phase's optimizer moments.
-                    if (resumed is { } point && point.PhaseIndex == PhaseIndex(spec, phase)) state.LoadOptimizerState(point.OptimizerState);
-                    resumed = null;
-                }
-                var rate = LearningRateSchedule.At(spec.Schedule, state.BaseRate, epoch, spec.Epochs);
-                var (trainLoss, trainAcc) = TrainEpoch(model, spec, state, seed, epoch, train, cancel, Recorder(recordTo, epoch, "train"));
-                recordTo?.EndTrainPhase(epoch, model.Network);
-                replayFrom?.RestoreBuffersAfterTraining(epoch, model.Network);
-                var penalty = state.PenaltyValue();
-                var val = Evaluate(model, validation, seed, epoch, penalty, cancel, Reporter(spec, seed, epoch, "val", validation),
-                    Recorder(recordTo, epoch, "val"));
-                var hold = holdout is null ? null : Evaluate(model, holdout, seed, epoch, penalty, cancel, Reporter(spec, seed, epoch, "holdout", holdout),
-                    Recorder(recordTo, epoch, "holdout"));
-                // On glibc, libtorch frees activations but the arenas keep the pages; hand them back so RSS reflects what is
-                // in use. (Under jemalloc, which the CLI prefers, this touches only glibc's idle arena: a no-op.)
-                ProcessMemory.ReleaseFreedNativeMemory();
-                var metrics = new EpochMetrics(epoch, trainLoss, trainAcc, val.Loss, val.Accuracy, clock.Elapsed.TotalSeconds, rate,
-                    ProcessMemory.ResidentMiB(), hold?.Loss, hold?.Accuracy);
-                run.Record(metrics, hold?.Accuracy ?? val.Accuracy, val.Predictions);
-                recordTo?.EndEpoch(epoch);
-                if (checkpoint is not null && epoch + 1 < spec.Epochs)
-                    checkpoint.Save(model, changing, run, frozenNorms, state, epoch + 1, PhaseIndex(spec, phase), run.EarlierSeconds + total.Elapsed.TotalSeconds);
-                progress?.Report(new EpochCompleted(spec.Name, seed, spec.Epochs, metrics));
-            }
-            run.RestoreSelected();
-        }
-        catch (LossNotFiniteException e)
-        {
-            // Stop this run only; keep the best weights it reached (or the last step's, before the bad one).
-            divergence = e.Message;
-            if (run.SelectedEpoch >= 0) run.RestoreSelected();
-        }
-        catch (ExternalException e)
-        {
-            // libtorch refused an operation of this run (e.g. a step that overflows float): the run ends, not the comparison.
-            failure = $"libtorch failed in epoch {run.History.Count}: {e.Message.Split('\n')[0].Trim()}";
-        }
-        finally
-        {
-            state?.Dispose();
-        }
-
-        var history = run.History;
-        var outcome = new RunOutcome(history.ToList(), run.BestValAcc, run.SelectedEpoch, run.SelectedValAcc, history.Count > 0 ? history[^1].ValAcc : 0,
-            run.EarlierSeconds + total.Elapsed.TotalSeconds, trainableCount, run.SelectedPredictions, frozenNorms.Drift(), divergence, failure);
-        progress?.Report(new RunCompleted(spec.Name, seed, outcome));
+        var loop = new EpochLoop(this, model, options, parameters, run, frozenNorms, changing);
+        var (divergence, failure) = loop.RunFrom(resumed);
+        var outcome = new RunOutcome(
+            [.. run.History],
+            run.BestValAcc,
+            run.SelectedEpoch,
+            run.SelectedValAcc,
+            run.History.Count > 0 ? run.History[^1].ValAcc : 0,
+            loop.Seconds,
+            trainable,
+            run.SelectedPredictions,
+            frozenNorms.Drift(),
+            divergence,
+            failure
+        );
+        progress?.Report(new RunCompleted(spec.Name, options.Seed, outcome));
         return outcome;
     }
 
-    private static Action<Batch, Tensor>? Recorder(BackbonePass? pass, int epoch, string phase) =>
-        pass is null ? null : (batch, features) => pass.Add(epoch, phase, batch, features);
-
-    private static int PhaseIndex(RunSpec spec, StrategyPhase phase) =>
-        spec.Strategy.Phases.Select((p, i) => (p, i)).First(x => ReferenceEquals(x.p, phase) || x.p == phase).i;
-
     /// <summary>
-    /// Scores a model on a split in inference mode without gradients: mean cross-entropy (plus a constant
-    /// <paramref name="lossOffset"/>), accuracy, and the predicted class of every sample in split order.
+    /// Scores a model on a split in inference mode without gradients: mean cross-entropy, accuracy, and the
+    /// predicted class of every sample in split order.
     /// </summary>
-    public static EvaluationResult Evaluate(ImageClassifier model, IBatchSource loader, int seed = 0, int epoch = 0,
-        double lossOffset = 0, CancellationToken cancel = default, Action<Batch>? afterBatch = null, Action<Batch, Tensor>? onFeatures = null)
+    public static EvaluationResult Evaluate(
+        ITrainableClassifier model,
+        IBatchSource loader,
+        CancellationToken cancel = default
+    ) => Evaluate(model, loader, new EvaluationPass(Seed: 0, Epoch: 0, LossOffset: 0), cancel);
+
+    /// <summary>The most parameters any phase of <paramref name="strategy"/> trains (requires_grad
+    /// untouched).</summary>
+    public static long TrainableParameterCount(
+        ITrainableClassifier model,
+        Strategy strategy,
+        IReadOnlyList<NamedParameter> parameters
+    ) =>
+        strategy.Phases.Max(phase =>
+            parameters
+                .Where(p => Strategy.Trains(phase, p.Name, model.HeadName, model.StageCount))
+                .Sum(p => p.Parameter.numel())
+        );
+
+    /// <param name="LossOffset">A constant added to the reported loss (the regularizers' penalty).</param>
+    /// <param name="AfterBatch">Called after each batch (progress).</param>
+    /// <param name="OnFeatures">Called with the backbone's features of each batch of images.</param>
+    private sealed record EvaluationPass(
+        int Seed,
+        int Epoch,
+        double LossOffset,
+        Action<Batch>? AfterBatch = null,
+        Action<Batch, Tensor>? OnFeatures = null
+    );
+
+    private static EvaluationResult Evaluate(
+        ITrainableClassifier model,
+        IBatchSource loader,
+        EvaluationPass pass,
+        CancellationToken cancel
+    )
     {
         model.Network.eval();
         using var noGrad = no_grad();
         var phase = new PhaseAccumulator();
         var predictions = new int[loader.SampleCount];
-        foreach (var batch in loader.Epoch(seed, epoch, shuffle: false, cancel))
+        foreach (var batch in loader.Epoch(pass.Seed, pass.Epoch, shuffle: false, cancel))
         {
             using var scope = NewDisposeScope();
             var labels = BatchTensors.Labels(batch);
-            var logits = Logits(model, batch, onFeatures);
+            var logits = Logits(model, batch, pass.OnFeatures);
             var loss = functional.cross_entropy(logits, labels);
             var predicted = logits.argmax(1).data<long>().ToArray();
-            for (var i = 0; i < predicted.Length; i++) predictions[batch.SampleIndices[i]] = (int)predicted[i];
-            phase.Add(loss.item<float>() + lossOffset, CountCorrect(logits, labels), batch.Count);
-            afterBatch?.Invoke(batch);
+            for (var i = 0; i < predicted.Length; i++)
+                predictions[batch.SampleIndices[i]] = (int)predicted[i];
+            phase.Add(loss.item<float>() + pass.LossOffset, CountCorrect(logits, labels), batch.Count);
+            pass.AfterBatch?.Invoke(batch);
         }
         return new EvaluationResult(phase.Loss, phase.Accuracy, predictions);
     }
 
-    /// <summary>One train phase: zero_grad → forward → loss + penalty → backward → step, with the scheduled rate.</summary>
-    private (double Loss, double Accuracy) TrainEpoch(ImageClassifier model, RunSpec spec, PhaseState state, int seed, int epoch,
-        IBatchSource loader, CancellationToken cancel, Action<Batch, Tensor>? onFeatures)
+    /// <summary>One train phase: zero_grad → forward → loss + penalty → backward → step, with the scheduled
+    /// rate.</summary>
+    private (double Loss, double Accuracy) TrainPhase(
+        ITrainableClassifier model,
+        TrainingOptions options,
+        PhaseState state,
+        int epoch
+    )
     {
+        var (spec, loader) = (options.Spec, options.Train);
         SetTrainMode(model, spec.Strategy);
         var phase = new PhaseAccumulator();
-        var report = Reporter(spec, seed, epoch, "train", loader);
+        var report = Reporter(options, epoch, Phase.Train);
+        var onFeatures = FeatureObserver(options, epoch, Phase.Train);
         var batchIndex = 0;
-        foreach (var batch in loader.Epoch(seed, epoch, shuffle: true, cancel))
+        foreach (var batch in loader.Epoch(options.Seed, epoch, shuffle: true, options.Cancel))
         {
             using var scope = NewDisposeScope();
-            var rate = LearningRateSchedule.At(spec.Schedule, state.BaseRate, epoch + (double)batchIndex++ / loader.BatchCount, spec.Epochs);
+            var progressInEpoch = epoch + (double)batchIndex++ / loader.BatchCount;
+            var rate = LearningRateSchedule.At(spec.Schedule, state.BaseRate, progressInEpoch, spec.Epochs);
             OptimizerFactory.SetLearningRate(state.Optimizer, state.Groups, rate);
             var labels = BatchTensors.Labels(batch);
 
@@ -155,7 +145,9 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
             var loss = state.Penalty() is { } penalty ? crossEntropy + penalty : crossEntropy;
             var lossValue = loss.item<float>();
             if (!float.IsFinite(lossValue))
-                throw new LossNotFiniteException($"loss became {lossValue} in epoch {epoch}, batch {batchIndex} of {loader.BatchCount}; run stopped");
+                throw new LossNotFiniteException(
+                    $"loss became {lossValue} in epoch {epoch}, batch {batchIndex} of {loader.BatchCount}; run stopped"
+                );
             loss.backward();
             state.Optimizer.step();
 
@@ -165,37 +157,84 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         return (phase.Loss, phase.Accuracy);
     }
 
+    /// <summary>Scores the validation split or the holdout after an epoch's training (null: no holdout).</summary>
+    private EvaluationResult? EvaluatePhase(
+        ITrainableClassifier model,
+        TrainingOptions options,
+        Phase phase,
+        int epoch,
+        double penalty
+    )
+    {
+        if (options.SourceOf(phase) is not { } source)
+            return null;
+        var pass = new EvaluationPass(
+            options.Seed,
+            epoch,
+            penalty,
+            Reporter(options, epoch, phase),
+            FeatureObserver(options, epoch, phase)
+        );
+        return Evaluate(model, source, pass, options.Cancel);
+    }
+
+    private static Action<Batch, Tensor>? FeatureObserver(TrainingOptions options, int epoch, Phase phase) =>
+        options.Observer is { ObservesFeatures: true } observer
+            ? (batch, features) => observer.OnFeatures(epoch, phase, batch, features)
+            : null;
+
     /// <summary>
     /// Images go through the whole network (what the backbone computes is handed to <paramref name="onFeatures"/>);
     /// cached or replayed features only through the head.
     /// </summary>
-    private static Tensor Logits(ImageClassifier model, Batch batch, Action<Batch, Tensor>? onFeatures) => batch switch
-    {
-        ImageBatch images when onFeatures is null => model.Forward(BatchTensors.Images(images)),
-        ImageBatch images => HeadOf(model, batch, model.Features(BatchTensors.Images(images)), onFeatures),
-        FeatureBatch features => model.Head.call(BatchTensors.Features(features)),
-        _ => throw new ArgumentException($"unknown batch type {batch.GetType().Name}", nameof(batch)),
-    };
+    private static Tensor Logits(ITrainableClassifier model, Batch batch, Action<Batch, Tensor>? onFeatures) =>
+        batch switch
+        {
+            ImageBatch images when onFeatures is null => model.Forward(BatchTensors.Images(images)),
+            ImageBatch images => HeadOf(model, batch, model.Features(BatchTensors.Images(images)), onFeatures),
+            FeatureBatch features => model.Head.call(BatchTensors.Features(features)),
+            _ => throw new ArgumentException($"unknown batch type {batch.GetType().Name}", nameof(batch)),
+        };
 
-    private static Tensor HeadOf(ImageClassifier model, Batch batch, Tensor features, Action<Batch, Tensor> onFeatures)
+    private static Tensor HeadOf(
+        ITrainableClassifier model,
+        Batch batch,
+        Tensor features,
+        Action<Batch, Tensor> onFeatures
+    )
     {
         onFeatures(batch, features);
         return model.Head.call(features);
     }
 
-    private Action<Batch> Reporter(RunSpec spec, int seed, int epoch, string phase, IBatchSource loader)
+    private Action<Batch> Reporter(TrainingOptions options, int epoch, Phase phase)
     {
         var index = 0;
-        return batch => progress?.Report(new BatchCompleted(spec.Name, seed, epoch, phase, ++index, loader.BatchCount, batch.SampleIndices));
+        var batchCount = options.SourceOf(phase)!.BatchCount;
+        return batch =>
+            progress?.Report(
+                new BatchCompleted(
+                    options.Spec.Name,
+                    options.Seed,
+                    epoch,
+                    phase,
+                    ++index,
+                    batchCount,
+                    batch.SampleIndices
+                )
+            );
     }
 
-    /// <summary>model.train(); with BatchNorm mode Eval, BatchNorm layers whose parameters are all frozen stay in inference mode.</summary>
-    private static void SetTrainMode(ImageClassifier model, Strategy strategy)
+    /// <summary>model.train(); with BatchNorm mode Eval, BatchNorm layers whose parameters are all frozen stay in
+    /// inference mode.</summary>
+    private static void SetTrainMode(ITrainableClassifier model, Strategy strategy)
     {
         model.Network.train();
-        if (strategy.BatchNorm != FrozenBatchNorm.Eval) return;
+        if (strategy.BatchNorm != FrozenBatchNorm.Eval)
+            return;
         foreach (var (_, layer) in model.BatchNormLayers())
-            if (layer.parameters().All(p => !p.requires_grad)) layer.eval();
+            if (layer.parameters().All(p => !p.requires_grad))
+                layer.eval();
     }
 
     /// <summary>
@@ -208,20 +247,129 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         var value = crossEntropy.item<float>();
         var limit = ExplodedLossFactor * Math.Log(classCount);
         if (float.IsFinite(value) && value > limit)
-            throw new LossNotFiniteException(string.Create(CultureInfo.InvariantCulture,
-                $"cross-entropy exploded to {value:g3} (over {ExplodedLossFactor:0} × ln {classCount} = {limit:g3}) in epoch {epoch}, " +
-                $"batch {batchIndex} of {batchCount}; run stopped (learning rate too large?)"));
+            throw new LossNotFiniteException(
+                string.Create(CultureInfo.InvariantCulture, $"cross-entropy exploded to {value:g3} ")
+                    + string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"(over {ExplodedLossFactor:0} × ln {classCount} = {limit:g3}) in epoch {epoch}, "
+                    )
+                    + $"batch {batchIndex} of {batchCount}; run stopped (learning rate too large?)"
+            );
     }
-
-    /// <summary>How many times the loss of a uniform guess a batch's cross-entropy may reach before the run counts as diverged.</summary>
-    public const double ExplodedLossFactor = 1000;
 
     private static long CountCorrect(Tensor logits, Tensor labels)
     {
         using var correct = logits.argmax(1).eq(labels).sum();
         return correct.item<long>();
     }
+
+    private void Report(TrainingEvent value) => progress?.Report(value);
+
+    private static int PhaseIndex(RunSpec spec, StrategyPhase phase) =>
+        spec.Strategy.Phases.Select((p, i) => (p, i)).First(x => ReferenceEquals(x.p, phase) || x.p == phase).i;
+
+    /// <summary>
+    /// The epochs of one run: the phase state (optimizer, penalties) for the strategy phase each epoch is in, the
+    /// train and evaluation phases, the record of every epoch and the checkpoint after it.
+    /// </summary>
+    private sealed class EpochLoop(
+        Trainer trainer,
+        ITrainableClassifier model,
+        TrainingOptions options,
+        IReadOnlyList<NamedParameter> parameters,
+        RunProgress run,
+        FrozenBatchNormWatch frozenNorms,
+        IReadOnlySet<string> changing
+    )
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private PhaseState? _state;
+
+        /// <summary>Time trained, including what earlier processes spent before a resume.</summary>
+        public double Seconds => run.EarlierSeconds + _clock.Elapsed.TotalSeconds;
+
+        /// <returns>Why the run stopped early: its loss diverged, or libtorch refused to go on.</returns>
+        public (string? Divergence, string? Failure) RunFrom(ResumePoint? resumed)
+        {
+            try
+            {
+                for (var epoch = resumed?.EpochsDone ?? 0; epoch < options.Spec.Epochs; epoch++)
+                    RunEpoch(epoch, EnterPhase(epoch, resumed));
+                run.RestoreSelected();
+                return (null, null);
+            }
+            catch (LossNotFiniteException e)
+            {
+                // Stop this run only; keep the best weights it reached (or the last step's, before the bad one).
+                if (run.SelectedEpoch >= 0)
+                    run.RestoreSelected();
+                return (e.Message, null);
+            }
+            catch (ExternalException e)
+            {
+                // libtorch refused an operation of this run (e.g. a step that overflows float): the run ends, not
+                // the comparison.
+                return (null, $"libtorch failed in epoch {run.History.Count}: {e.Message.Split('\n')[0].Trim()}");
+            }
+            finally
+            {
+                _state?.Dispose();
+            }
+        }
+
+        private PhaseState EnterPhase(int epoch, ResumePoint? resumed)
+        {
+            var phase = options.Spec.Strategy.PhaseAt(epoch);
+            if (_state?.Phase == phase)
+                return _state;
+            _state?.Dispose();
+            _state = PhaseState.Start(model, options.Spec, phase, parameters);
+            // A run resumed within a phase continues with that phase's optimizer moments.
+            if (
+                resumed is { } point
+                && epoch == point.EpochsDone
+                && point.PhaseIndex == PhaseIndex(options.Spec, phase)
+            )
+                _state.LoadOptimizerState(point.OptimizerState);
+            return _state;
+        }
+
+        private void RunEpoch(int epoch, PhaseState state)
+        {
+            var clock = Stopwatch.StartNew();
+            var spec = options.Spec;
+            var rate = LearningRateSchedule.At(spec.Schedule, state.BaseRate, epoch, spec.Epochs);
+            var (trainLoss, trainAcc) = trainer.TrainPhase(model, options, state, epoch);
+            options.Observer?.AfterTrainPhase(epoch, model.Network);
+            var penalty = state.PenaltyValue();
+            var val = trainer.EvaluatePhase(model, options, Phase.Val, epoch, penalty)!;
+            var hold = trainer.EvaluatePhase(model, options, Phase.Holdout, epoch, penalty);
+            // On glibc, libtorch frees activations but the arenas keep the pages; hand them back so RSS reflects what
+            // is in use. (Under jemalloc, which the CLI prefers, this touches only glibc's idle arena: a no-op.)
+            ProcessMemory.ReleaseFreedNativeMemory();
+            var metrics = new EpochMetrics(
+                epoch,
+                trainLoss,
+                trainAcc,
+                val.Loss,
+                val.Accuracy,
+                clock.Elapsed.TotalSeconds,
+                rate,
+                ProcessMemory.ResidentMiB(),
+                hold?.Loss,
+                hold?.Accuracy
+            );
+            run.Record(metrics, hold?.Accuracy ?? val.Accuracy, val.Predictions);
+            options.Observer?.AfterEpoch(epoch);
+            if (options.Checkpoint is { } checkpoint && epoch + 1 < spec.Epochs)
+            {
+                var phaseIndex = PhaseIndex(spec, state.Phase);
+                checkpoint.Save(model, changing, run, frozenNorms, state, epoch + 1, phaseIndex, Seconds);
+            }
+            trainer.Report(new EpochCompleted(spec.Name, options.Seed, spec.Epochs, metrics));
+        }
+    }
 }
 
-/// <summary>The training loss stopped being a finite number (the run diverged).</summary>
+/// <summary>The training loss stopped being a finite number, or exploded (the run diverged).</summary>
 internal sealed class LossNotFiniteException(string message) : Exception(message);

@@ -19,8 +19,27 @@ public class ModelFileTests
         public Trained()
         {
             var error = new StringWriter();
-            Assert.True(0 == CliApp.Run(["compare", "--data", Data.Path, "--runs", "frozen", "--epochs", "2", "--augment", "none", "--out", Output.Path],
-                TextWriter.Null, error), error.ToString());
+            Assert.True(
+                0
+                    == CliApp.Run(
+                        [
+                            "compare",
+                            "--data",
+                            Data.Path,
+                            "--runs",
+                            "frozen",
+                            "--epochs",
+                            "2",
+                            "--augment",
+                            "none",
+                            "--out",
+                            Output.Path,
+                        ],
+                        TextWriter.Null,
+                        error
+                    ),
+                error.ToString()
+            );
         }
 
         public void Dispose()
@@ -43,24 +62,37 @@ public class ModelFileTests
         using var model = ModelFile.Load(trained.ModelPath);
         Assert.Equal(["ants", "bees"], model.Metadata.Classes);
         Assert.Equal("frozen", model.Metadata.Run);
-        var valFiles = Directory.GetDirectories(Path.Combine(trained.Data.Path, "val")).Order(StringComparer.Ordinal)
-            .SelectMany(d => Directory.GetFiles(d).Order(StringComparer.Ordinal)).ToList();
+        var valFiles = Directory
+            .GetDirectories(Path.Combine(trained.Data.Path, "val"))
+            .Order(StringComparer.Ordinal)
+            .SelectMany(d => Directory.GetFiles(d).Order(StringComparer.Ordinal))
+            .ToList();
         var predictions = Predictor.Predict(model, valFiles, topK: 2);
         Assert.Equal(expected, predictions.Select(p => p.PredictedIndex));
         Assert.All(predictions, p => Assert.Equal(1.0, p.Top.Sum(t => t.Probability), 4));
 
-        var report = EvaluateCommand.Evaluate(model, trained.Data.Path, out var skipped);
+        var (report, skipped) = ModelEvaluation.Of(model, trained.Data.Path);
         Assert.Empty(skipped);
         Assert.Equal(run.GetProperty("selected_val_acc").GetDouble(), report.Accuracy, 9);
         Assert.Equal(valFiles.Count, report.Confusion.Sum(r => r.Sum()));
 
         var stdout = new StringWriter();
-        Assert.Equal(0, CliApp.Run(["predict", "--model", trained.ModelPath, "--format", "csv", valFiles[0], valFiles[^1]], stdout, TextWriter.Null));
+        Assert.Equal(
+            0,
+            CliApp.Run(
+                ["predict", "--model", trained.ModelPath, "--format", "csv", valFiles[0], valFiles[^1]],
+                stdout,
+                TextWriter.Null
+            )
+        );
         var lines = stdout.ToString().Trim().Split('\n');
         Assert.Equal("path,rank,class,probability,error", lines[0]);
         Assert.Equal(5, lines.Length);
         stdout = new StringWriter();
-        Assert.Equal(0, CliApp.Run(["evaluate", "--model", trained.ModelPath, "--data", trained.Data.Path], stdout, TextWriter.Null));
+        Assert.Equal(
+            0,
+            CliApp.Run(["evaluate", "--model", trained.ModelPath, "--data", trained.Data.Path], stdout, TextWriter.Null)
+        );
         Assert.Contains(FormattableString.Invariant($"accuracy {report.Accuracy:F4}"), stdout.ToString());
     }
 
@@ -87,11 +119,17 @@ public class ModelFileTests
 
         // A header that claims three classes over weights for two: the shapes do not fit.
         var headerLength = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8));
-        var header = System.Text.Encoding.UTF8.GetString(bytes, 12, headerLength).Replace("\"bees\"", "\"bees\",\"wasps\"");
+        var header = System
+            .Text.Encoding.UTF8.GetString(bytes, 12, headerLength)
+            .Replace("\"bees\"", "\"bees\",\"wasps\"");
         var headerBytes = System.Text.Encoding.UTF8.GetBytes(header);
         var lengthBytes = new byte[4];
         BinaryPrimitives.WriteInt32LittleEndian(lengthBytes, headerBytes.Length);
-        Refused("three-classes.tlmodel", [.. bytes[..8], .. lengthBytes, .. headerBytes, .. bytes[(12 + headerLength)..]], "do not fit");
+        Refused(
+            "three-classes.tlmodel",
+            [.. bytes[..8], .. lengthBytes, .. headerBytes, .. bytes[(12 + headerLength)..]],
+            "do not fit"
+        );
     }
 
     [Theory]

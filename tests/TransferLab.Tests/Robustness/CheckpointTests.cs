@@ -8,11 +8,19 @@ using TransferLab.Training;
 
 namespace TransferLab.Tests.Robustness;
 
-/// <summary>Epoch checkpoints: a run stopped mid-way and resumed gives exactly the uninterrupted run's numbers.</summary>
+/// <summary>Epoch checkpoints: a run stopped mid-way and resumed gives exactly the uninterrupted run's
+/// numbers.</summary>
 public class CheckpointTests
 {
     private const int Seed = 3;
-    private static readonly CheckpointIdentity Identity = new("lp-ft@probe=1", Seed, "configuration", "data", "backbone", ["ants", "bees"]);
+    private static readonly CheckpointIdentity Identity = new(
+        "lp-ft@probe=1",
+        Seed,
+        "configuration",
+        "data",
+        "backbone",
+        ["ants", "bees"]
+    );
 
     private sealed class Setup : IDisposable
     {
@@ -29,17 +37,27 @@ public class CheckpointTests
             Val = new BatchLoader(Splits.Evaluation.Samples, new ResizeThenCenterCrop(256, 224), _images, 4, 1);
         }
 
-        /// <summary>LP-FT with bn=train, so the checkpoint must carry Adam's moments, moving BatchNorm statistics and the phase.</summary>
+        /// <summary>LP-FT with bn=train, so the checkpoint must carry Adam's moments, moving BatchNorm statistics and
+        /// the phase.</summary>
         public RunOutcome Run(RunCheckpoint? checkpoint, int? stopAfterEpoch = null)
         {
-            using var model = ComparisonRunner.CreateModel(BackboneRegistry.Get(BackboneRegistry.ResNet18ImageNet), Splits.Classes, Seed);
-            var spec = RecipeParser.Parse("lp-ft@probe=1@lr=1e-4@bn=train", new RecipeDefaults(Epochs: 4, LearningRate: 1e-3));
+            using var model = RunExecutor.CreateModel(
+                BackboneRegistry.Get(BackboneRegistry.ResNet18ImageNet),
+                Splits.Classes,
+                Seed
+            );
+            var spec = RecipeParser.Parse(
+                "lp-ft@probe=1@lr=1e-4@bn=train",
+                new RecipeDefaults(Epochs: 4, LearningRate: 1e-3)
+            );
             using var stop = new CancellationTokenSource();
             var progress = new SynchronousProgress(e =>
             {
-                if (e is EpochCompleted { Metrics.Epoch: var epoch } && epoch == stopAfterEpoch) stop.Cancel();
+                if (e is EpochCompleted { Metrics.Epoch: var epoch } && epoch == stopAfterEpoch)
+                    stop.Cancel();
             });
-            return new Trainer(progress).Train(model, spec, Seed, Train, Val, cancel: stop.Token, checkpoint: checkpoint);
+            var options = new TrainingOptions(spec, Seed, Train, Val) { Cancel = stop.Token, Checkpoint = checkpoint };
+            return new Trainer(progress).Train(model, options);
         }
 
         public void Dispose()
@@ -50,8 +68,9 @@ public class CheckpointTests
     }
 
     private static string Numbers(RunOutcome o) =>
-        string.Join(";", o.History.Select(h => $"{h.Epoch}:{h.TrainLoss:R}/{h.TrainAcc:R}/{h.ValLoss:R}/{h.ValAcc:R}")) +
-        $"|best {o.BestValAcc:R} at {o.SelectedEpoch}|drift {o.FrozenBatchNormDrift:R}|{string.Join(",", o.SelectedValPredictions)}";
+        string.Join(";", o.History.Select(h => $"{h.Epoch}:{h.TrainLoss:R}/{h.TrainAcc:R}/{h.ValLoss:R}/{h.ValAcc:R}"))
+        + $"|best {o.BestValAcc:R} at {o.SelectedEpoch}|drift "
+        + $"{o.FrozenBatchNormDrift:R}|{string.Join(",", o.SelectedValPredictions)}";
 
     [SkippableFact]
     public void A_run_stopped_after_any_epoch_resumes_to_the_uninterrupted_numbers()
@@ -60,7 +79,7 @@ public class CheckpointTests
         using var folder = new TempFolder();
         var uninterrupted = Numbers(setup.Run(checkpoint: null));
 
-        foreach (var stopAfter in new[] { 0, 2 })   // still probing (head only) / inside the fine-tuning phase
+        foreach (var stopAfter in new[] { 0, 2 }) // still probing (head only) / inside the fine-tuning phase
         {
             var checkpoint = new RunCheckpoint(folder.Combine($"stopped-{stopAfter}.ckpt"), Identity);
             Assert.ThrowsAny<OperationCanceledException>(() => setup.Run(checkpoint, stopAfterEpoch: stopAfter));
@@ -76,12 +95,17 @@ public class CheckpointTests
         using var setup = new Setup();
         using var folder = new TempFolder();
         var path = folder.Combine("run.ckpt");
-        Assert.ThrowsAny<OperationCanceledException>(() => setup.Run(new RunCheckpoint(path, Identity), stopAfterEpoch: 1));
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            setup.Run(new RunCheckpoint(path, Identity), stopAfterEpoch: 1)
+        );
 
-        var otherClasses = Assert.Throws<InvalidInputException>(() => setup.Run(new RunCheckpoint(path, Identity with { Classes = ["ants", "wasps"] })));
+        var otherClasses = Assert.Throws<InvalidInputException>(() =>
+            setup.Run(new RunCheckpoint(path, Identity with { Classes = ["ants", "wasps"] }))
+        );
         Assert.Contains("classes were ants, bees, now ants, wasps", otherClasses.Message);
         var otherData = Assert.Throws<InvalidInputException>(() =>
-            setup.Run(new RunCheckpoint(path, Identity with { Data = "changed", Backbone = "other" })));
+            setup.Run(new RunCheckpoint(path, Identity with { Data = "changed", Backbone = "other" }))
+        );
         Assert.Contains("images or their labels changed", otherData.Message);
         Assert.Contains("backbone's pretrained weights differ", otherData.Message);
 

@@ -11,7 +11,12 @@ namespace TransferLab.Tests.Training;
 /// <summary>Short real trainings that check each strategy changes exactly what it claims.</summary>
 public class StrategyTrainingTests
 {
-    private sealed record Trained(Dictionary<string, float[]> Before, Dictionary<string, float[]> After, RunOutcome Outcome, List<int[]> TrainBatches);
+    private sealed record Trained(
+        Dictionary<string, float[]> Before,
+        Dictionary<string, float[]> After,
+        RunOutcome Outcome,
+        List<int[]> TrainBatches
+    );
 
     private static Trained TrainOnce(string recipe, int seed = 0)
     {
@@ -20,26 +25,34 @@ public class StrategyTrainingTests
         using var images = new ImageSource();
         var train = new BatchLoader(splits.Train.Samples, new RandomResizedCropAndFlip(224), images, 4, 1);
         var val = new BatchLoader(splits.Evaluation.Samples, new ResizeThenCenterCrop(256, 224), images, 8, 1);
-        using var model = ComparisonRunner.CreateModel(BackboneRegistry.Get(BackboneRegistry.ResNet18ImageNet), splits.Classes, seed);
+        using var model = RunExecutor.CreateModel(
+            BackboneRegistry.Get(BackboneRegistry.ResNet18ImageNet),
+            splits.Classes,
+            seed
+        );
         var spec = RecipeParser.Parse(recipe, new RecipeDefaults(Epochs: 1, LearningRate: 1e-2));
         var before = State(model);
         var batches = new List<int[]>();
         var progress = new SynchronousProgress(e =>
         {
-            if (e is BatchCompleted { Phase: "train" } b) batches.Add(b.SampleIndices.ToArray());
+            if (e is BatchCompleted { Phase: Phase.Train } b)
+                batches.Add(b.SampleIndices.ToArray());
         });
-        var outcome = new Trainer(progress).Train(model, spec, seed, train, val);
+        var outcome = new Trainer(progress).Train(model, new TrainingOptions(spec, seed, train, val));
         return new Trained(before, State(model), outcome, batches);
     }
 
     private static Dictionary<string, float[]> State(ImageClassifier model)
     {
         using var noGrad = no_grad();
-        return model.Network.state_dict().Where(kv => kv.Value.dtype == ScalarType.Float32)
+        return model
+            .Network.state_dict()
+            .Where(kv => kv.Value.dtype == ScalarType.Float32)
             .ToDictionary(kv => kv.Key, kv => kv.Value.data<float>().ToArray());
     }
 
-    private static List<string> Changed(Trained t) => t.Before.Keys.Where(k => !t.Before[k].SequenceEqual(t.After[k])).ToList();
+    private static List<string> Changed(Trained t) =>
+        t.Before.Keys.Where(k => !t.Before[k].SequenceEqual(t.After[k])).ToList();
 
     [SkippableFact]
     public void Frozen_with_inference_batch_norm_changes_only_the_head()

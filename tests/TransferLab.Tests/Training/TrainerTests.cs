@@ -14,17 +14,32 @@ public class TrainerTests
         var splits = DatasetSplits.Open(TestData.RequireHymenoptera());
         TorchSharp.torch.set_num_threads(Environment.ProcessorCount);
         using var images = new ImageSource();
-        var train = new BatchLoader(splits.Train.Samples, new RandomResizedCropAndFlip(224), images, batchSize: 4, workers: 1);
-        var val = new BatchLoader(splits.Evaluation.Samples, new ResizeThenCenterCrop(256, 224), images, batchSize: 32, workers: 1);
-        using var model = BackboneRegistry.Get(BackboneRegistry.ResNet18ImageNet).CreateClassifier(splits.Classes, seed: 0);
+        var train = new BatchLoader(
+            splits.Train.Samples,
+            new RandomResizedCropAndFlip(224),
+            images,
+            batchSize: 4,
+            workers: 1
+        );
+        var val = new BatchLoader(
+            splits.Evaluation.Samples,
+            new ResizeThenCenterCrop(256, 224),
+            images,
+            batchSize: 32,
+            workers: 1
+        );
+        using var model = BackboneRegistry
+            .Get(BackboneRegistry.ResNet18ImageNet)
+            .CreateClassifier(splits.Classes, seed: 0);
         var spec = RunCatalog.Resolve("frozen-l2", new RecipeDefaults(Epochs: 1));
 
         var before = Trainer.Evaluate(model, val);
-        var outcome = new Trainer().Train(model, spec, seed: 0, train, val);
+        var outcome = new Trainer().Train(model, new TrainingOptions(spec, Seed: 0, train, val));
         var after = Trainer.Evaluate(model, val);
 
         var epoch = Assert.Single(outcome.History);
-        var majority = splits.Evaluation.Samples.GroupBy(s => s.Label).Max(g => g.Count()) / (double)splits.Evaluation.Count;
+        var majority =
+            splits.Evaluation.Samples.GroupBy(s => s.Label).Max(g => g.Count()) / (double)splits.Evaluation.Count;
         Assert.True(epoch.ValLoss < before.Loss - 0.1, $"val loss {before.Loss:F3} → {epoch.ValLoss:F3}");
         Assert.True(epoch.ValAcc > majority + 0.1, $"val accuracy {epoch.ValAcc:F3} vs majority class {majority:F3}");
         Assert.True(epoch.TrainAcc > 0.6, $"train accuracy {epoch.TrainAcc:F3}");

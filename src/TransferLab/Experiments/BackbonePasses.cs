@@ -1,0 +1,36 @@
+using TransferLab.Backbones;
+using TransferLab.Caching;
+using TransferLab.Data;
+using TransferLab.Data.Transforms;
+using TransferLab.Training;
+
+namespace TransferLab.Experiments;
+
+/// <summary>
+/// The backbone passes recorded so far for one seed, by what determines them: batch size, precision and
+/// BatchNorm mode (the seed, samples and transforms are the same for every run of the seed). A run with a
+/// frozen backbone that is not on the feature cache replays a pass that covers its epochs, or records one.
+/// </summary>
+internal sealed class BackbonePasses : IDisposable
+{
+    private readonly Dictionary<string, BackbonePass> _passes = new(StringComparer.Ordinal);
+
+    public (BackbonePass? RecordTo, BackbonePass? ReplayFrom) For(RunSpec spec, RunPlan plan, ComparisonConfig config)
+    {
+        var frozenBackbone = spec.Strategy.KeepsBackboneFrozen();
+        if (!frozenBackbone || plan.UseFeatureCache || config.CacheFeatures == FeatureCaching.Off)
+            return (null, null);
+        var key = $"{spec.BatchSize}|{plan.Precision}|{spec.Strategy.BatchNorm}";
+        if (_passes.TryGetValue(key, out var recorded) && recorded.Covers(spec.Epochs))
+            return (null, recorded);
+        recorded?.Dispose();
+        return (_passes[key] = new BackbonePass(spec.Name), null);
+    }
+
+    public void Dispose()
+    {
+        foreach (var pass in _passes.Values)
+            pass.Dispose();
+        _passes.Clear();
+    }
+}

@@ -1,0 +1,170 @@
+using TransferLab.Backbones;
+using TransferLab.Caching;
+using TransferLab.Data;
+using TransferLab.Storage;
+using TransferLab.Training;
+using static TorchSharp.torch;
+
+namespace TransferLab.Experiments;
+
+/// <summary>A comparison ready to train: its data read and checked, its backbone loaded, a resume checked.</summary>
+/// <param name="Fingerprint">What exactly is trained and evaluated on: relative paths, labels and contents.</param>
+internal sealed record PreparedComparison(
+    ComparisonConfig Config,
+    IReadOnlyList<RunSpec> Specs,
+    DatasetSplits Splits,
+    DatasetSummary Dataset,
+    PretrainedBackbone Backbone,
+    RunEnvironment Environment,
+    string Fingerprint
+)
+{
+    /// <summary>The training images of a seed, and the holdout cut from them under holdout selection.</summary>
+    public (IReadOnlyList<ImageSample> Train, IReadOnlyList<ImageSample>? Holdout) SamplesFor(int seed) =>
+        Config.Selection == SelectionMode.Holdout
+            ? HoldoutSplit.Split(Splits.Train.Samples, Config.HoldoutFraction, seed)
+            : (Splits.Train.Samples, null);
+}
+
+/// <summary>
+/// The first stage of a comparison: everything that can fail on bad input fails here, before any training —
+/// configuration, data layout, unreadable images, the native runtime, and whether a resume fits the data.
+/// </summary>
+internal static class ComparisonPreparation
+{
+    public static PreparedComparison Prepare(
+        ComparisonConfig config,
+        ComparisonOutput output,
+        ImageSource images,
+        ComparisonResult? resume,
+        bool restartUnfinished,
+        CancellationToken cancel
+    )
+    {
+        config.Validate();
+        var opened = DatasetSplits.Open(config.DataDir);
+        var specs = config.ResolveRuns();
+        ResultStore.EnsureWritable(output.Directory);
+        output.RemoveLeftovers();
+        var cacheDirectory = CacheDirectory.Resolve(config.CacheDir);
+        foreach (var sub in new[] { "features", "weights", "" })
+            AtomicFile.RemoveLeftovers(Path.Combine(cacheDirectory, sub));
+        var (splits, badImages) = CheckImages(opened, images, config, cancel, output);
+
+        NativeRuntime.EnsureLoaded();
+        set_num_threads(config.Threads > 0 ? config.Threads : Environment.ProcessorCount);
+        var fingerprint = DatasetFingerprint(splits);
+        if (resume is not null)
+            CheckResumable(resume, splits, fingerprint, output.Directory, restartUnfinished);
+        var dataset = Summarise(splits, config, badImages, fingerprint);
+        return new PreparedComparison(
+            config,
+            specs,
+            splits,
+            dataset,
+            BackboneRegistry.Get(config.Backbone),
+            RunEnvironment.Capture(),
+            fingerprint
+        );
+    }
+
+    private static DatasetSummary Summarise(
+        DatasetSplits splits,
+        ComparisonConfig config,
+        IReadOnlyList<BadImage> badImages,
+        string fingerprint
+    )
+    {
+        var holdoutCount =
+            config.Selection == SelectionMode.Holdout
+                ? HoldoutSplit.Split(splits.Train.Samples, config.HoldoutFraction, config.Seeds[0]).Holdout.Count
+                : 0;
+        var ignored = splits.Train.IgnoredFiles.Count + splits.Evaluation.IgnoredFiles.Count;
+        var labels = splits.Evaluation.Samples.Select(s => s.Label).ToList();
+        return new DatasetSummary(
+            splits.Root,
+            splits.Classes,
+            splits.Train.Count - holdoutCount,
+            holdoutCount,
+            splits.EvaluationSplitName,
+            splits.Evaluation.Count,
+            ignored,
+            badImages,
+            fingerprint,
+            labels
+        )
+        {
+            SkippedLinks = [.. splits.Train.SkippedLinks, .. splits.Evaluation.SkippedLinks],
+        };
+    }
+
+    /// <summary>
+    /// Decodes every image not verified before; unreadable ones are skipped (or fail the run, per --strict and
+    /// --max-bad-ratio).
+    /// </summary>
+    private static (DatasetSplits Splits, IReadOnlyList<BadImage> Bad) CheckImages(
+        DatasetSplits splits,
+        ImageSource images,
+        ComparisonConfig config,
+        CancellationToken cancel,
+        ComparisonOutput output
+    )
+    {
+        var workers = Math.Max(1, Environment.ProcessorCount);
+        var verified = VerifiedImages.Open(CacheDirectory.Resolve(config.CacheDir));
+        var (train, badTrain) = ImageCheck.Run(splits.Train.Samples, images, workers, cancel, verified);
+        var (evaluation, badEval) = ImageCheck.Run(splits.Evaluation.Samples, images, workers, cancel, verified);
+        if (verified.Save() is { } failure)
+            output.Notice($"{failure}; images will be decoded again next time", warning: true);
+        var bad = badTrain.Concat(badEval).ToList();
+        ImageCheck.Enforce(bad, splits.Train.Count + splits.Evaluation.Count, config.Strict, config.MaxBadRatio);
+        return bad.Count == 0
+            ? (splits, bad)
+            : (
+                splits with
+                {
+                    Train = splits.Train.WithSamples(train),
+                    Evaluation = splits.Evaluation.WithSamples(evaluation),
+                },
+                bad
+            );
+    }
+
+    private static void CheckResumable(
+        ComparisonResult previous,
+        DatasetSplits splits,
+        string fingerprint,
+        string outputDir,
+        bool restartUnfinished
+    )
+    {
+        if (
+            previous.Unfinished is { } interrupted
+            && !restartUnfinished
+            && !File.Exists(Path.Combine(outputDir, interrupted.Checkpoint))
+        )
+            throw new InvalidInputException(
+                $"cannot resume: run {interrupted.Run} (seed {interrupted.Seed}) had finished "
+                    + $"{interrupted.EpochsDone} epoch(s), but its checkpoint "
+                    + $"{Path.Combine(outputDir, interrupted.Checkpoint)} is missing; "
+                    + "restore it, or add --restart-unfinished to train that run from its first epoch"
+            );
+        if (!previous.Dataset.Classes.SequenceEqual(splits.Classes))
+            throw new InvalidInputException(
+                $"cannot resume: the data's classes are now {string.Join(", ", splits.Classes)}, "
+                    + $"the interrupted comparison had {string.Join(", ", previous.Dataset.Classes)}"
+            );
+        if (previous.Dataset.Fingerprint != fingerprint)
+            throw new InvalidInputException(
+                $"cannot resume: the images under {splits.Root} changed since the interrupted comparison "
+                    + "(files added, removed, relabelled or edited); start a new comparison"
+            );
+    }
+
+    private static string DatasetFingerprint(DatasetSplits splits) =>
+        ContentHash.Combine([
+            .. splits
+                .Train.Samples.Concat(splits.Evaluation.Samples)
+                .Select(s => $"{Path.GetRelativePath(splits.Root, s.Path)}|{s.Label}|{ContentHash.OfFile(s.Path)}"),
+        ]);
+}

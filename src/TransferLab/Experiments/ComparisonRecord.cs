@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using TransferLab.Caching;
+using TransferLab.Reporting;
+using TransferLab.Statistics;
+using TransferLab.Training;
+
+namespace TransferLab.Experiments;
+
+/// <summary>
+/// The third stage of a comparison: what results.json says, kept up to date as runs finish. Statistics and
+/// the conclusion are computed when a run finishes and at the end — not at every epoch checkpoint, which only
+/// names the unfinished run. Every change is written at once through <see cref="ComparisonOutput"/>.
+/// </summary>
+internal sealed class ComparisonRecord
+{
+    private readonly PreparedComparison _comparison;
+    private readonly ComparisonOutput _output;
+    private readonly FeatureCache _features;
+    private readonly Stopwatch _wall = Stopwatch.StartNew();
+    private readonly List<RunResult> _runs = [];
+    private readonly Dictionary<string, SavedModel> _models;
+    private ComparisonResult _last;
+
+    public ComparisonRecord(
+        PreparedComparison comparison,
+        ComparisonOutput output,
+        FeatureCache features,
+        ComparisonResult? resume
+    )
+    {
+        (_comparison, _output, _features) = (comparison, output, features);
+        Specs = comparison.Specs;
+        _models = resume?.Models.ToDictionary(m => m.Run) ?? [];
+        _last = Summarise(unfinished: null);
+        // From here on the folder always holds a results.json that --resume can continue from.
+        if (resume is null)
+            _output.SaveResults(_last);
+    }
+
+    /// <summary>The runs' recipes; after learning-rate tuning, the tuned ones.</summary>
+    public IReadOnlyList<RunSpec> Specs { get; private set; }
+
+    public IReadOnlyList<TuningResult>? Tuning { get; private set; }
+
+    public void Tuned(IReadOnlyList<RunSpec> specs, IReadOnlyList<TuningResult> tuning)
+    {
+        (Specs, Tuning) = (specs, tuning);
+        _last = Summarise(unfinished: null);
+    }
+
+    /// <summary>A run an earlier process finished: kept as it is (written with the next change).</summary>
+    public void Keep(RunResult finished)
+    {
+        _runs.Add(finished);
+        _last = Summarise(unfinished: null);
+    }
+
+    /// <summary>A run's epoch checkpoint was written: results.json names it, so a resume continues from it.</summary>
+    public void Checkpointed(UnfinishedRun unfinished) =>
+        _output.SaveResults(_last with { Unfinished = unfinished, Resources = Resources() });
+
+    public void Finished(RunResult result)
+    {
+        _runs.Add(result);
+        Save();
+    }
+
+    /// <summary>Whether <paramref name="result"/> is the best of its run name so far, whose model is kept.</summary>
+    public bool IsBestOfItsRun(RunResult result) =>
+        result.Status == RunStatus.Completed
+        && (!_models.TryGetValue(result.Name, out var saved) || result.SelectedValAcc > saved.ValAcc);
+
+    public void ModelSaved(SavedModel model)
+    {
+        _models[model.Run] = model;
+        Save();
+    }
+
+    public ComparisonResult Complete()
+    {
+        Save();
+        _output.WriteReport(_last);
+        return _last;
+    }
+
+    private void Save() => _output.SaveResults(_last = Summarise(unfinished: null));
+
+    private ResourceUsage Resources() =>
+        new(_wall.Elapsed.TotalSeconds, ProcessMemory.PeakResidentMiB(), _features.Stats);
+
+    private ComparisonResult Summarise(UnfinishedRun? unfinished)
+    {
+        var (config, dataset) = (_comparison.Config, _comparison.Dataset);
+        var runs = _runs.ToList();
+        var summary = ComparisonStatistics.Summarise(runs, config.Selection == SelectionMode.Holdout);
+        var comparisons = ComparisonStatistics.Compare(runs, dataset.EvalLabels);
+        var resources = Resources();
+        var conclusion =
+            Conclusion.Write(
+                summary,
+                comparisons,
+                dataset.EvalImages,
+                config.Selection,
+                resources.FeatureCache.ComputeSeconds,
+                ReplayedPasses(runs)
+            ) + NotCompared(runs);
+        return new ComparisonResult(
+            ComparisonResult.CurrentSchema,
+            config,
+            Specs,
+            _comparison.Environment,
+            dataset,
+            Tuning,
+            runs,
+            summary,
+            comparisons,
+            resources,
+            _models.Values.ToList(),
+            conclusion,
+            unfinished
+        );
+    }
+
+    /// <summary>A sentence naming the runs left out of the statistics because they diverged or failed, with
+    /// why.</summary>
+    private static string NotCompared(IReadOnlyList<RunResult> runs)
+    {
+        var left = runs.Where(r => r.Status != RunStatus.Completed)
+            .Select(r =>
+                $"{r.Name} (seed {r.Seed}) {r.Status.ToString().ToLowerInvariant()}: {r.Failure ?? r.Divergence}"
+            )
+            .ToList();
+        return left.Count == 0 ? "" : $" Left out of the statistics: {string.Join("; ", left)}.";
+    }
+
+    /// <summary>Which run replayed which run's backbone pass (each pair once, over seeds).</summary>
+    private static IReadOnlyList<(string Run, string From)> ReplayedPasses(IEnumerable<RunResult> runs) =>
+        runs.Where(r => r.BackbonePassFrom is not null).Select(r => (r.Name, r.BackbonePassFrom!)).Distinct().ToList();
+}

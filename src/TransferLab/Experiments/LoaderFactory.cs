@@ -1,0 +1,22 @@
+using TransferLab.Backbones;
+using TransferLab.Caching;
+using TransferLab.Data;
+using TransferLab.Data.Transforms;
+using TransferLab.Training;
+
+namespace TransferLab.Experiments;
+
+/// <summary>Builds the train and evaluation loaders of a comparison from its configuration.</summary>
+internal sealed class LoaderFactory(ComparisonConfig config, PretrainedConfig input, ImageSource images)
+{
+    public IViewTransform TrainTransform { get; } =
+        ViewTransforms.ForTraining(config.Augmentation, input.InputSize, input.ResizeSize);
+    public IViewTransform EvalTransform { get; } = ViewTransforms.ForEvaluation(input.InputSize, input.ResizeSize);
+    public int EvalBatchSize => config.EvalBatchSize;
+
+    public BatchLoader Training(IReadOnlyList<ImageSample> samples, int batchSize) =>
+        new(samples, TrainTransform, images, batchSize, config.DataWorkers);
+
+    public BatchLoader Evaluation(IReadOnlyList<ImageSample> samples) =>
+        new(samples, EvalTransform, images, config.EvalBatchSize, config.DataWorkers);
+}

@@ -1,0 +1,42 @@
+using TransferLab.Backbones;
+using TransferLab.Caching;
+using TransferLab.Data;
+using TransferLab.Data.Transforms;
+using TransferLab.Training;
+
+namespace TransferLab.Experiments;
+
+/// <summary>The batch sources of one run: cached features or images, per its <see cref="RunPlan"/>.</summary>
+internal sealed class RunSources(
+    RunPlan plan,
+    ImageClassifier model,
+    string fingerprint,
+    LoaderFactory loaders,
+    FeatureCache cache,
+    CancellationToken cancel
+)
+{
+    private readonly int _featureCount = model.Config.FeatureCount;
+
+    public IBatchSource Training(IReadOnlyList<ImageSample> samples, int batchSize) =>
+        plan.UseFeatureCache
+            ? new CachedFeatureSource(
+                samples,
+                view => cache.Get(model, fingerprint, samples, loaders.TrainTransform, view, cancel),
+                plan.CacheViews,
+                _featureCount,
+                batchSize
+            )
+            : loaders.Training(samples, batchSize);
+
+    public IBatchSource Evaluation(IReadOnlyList<ImageSample> samples) =>
+        plan.UseFeatureCache
+            ? new CachedFeatureSource(
+                samples,
+                _ => cache.Get(model, fingerprint, samples, loaders.EvalTransform, 0, cancel),
+                1,
+                _featureCount,
+                loaders.EvalBatchSize
+            )
+            : loaders.Evaluation(samples);
+}

@@ -1,0 +1,36 @@
+using TorchSharp.Modules;
+using TransferLab.Regularization;
+using static TorchSharp.torch;
+
+namespace TransferLab.Training;
+
+/// <summary>
+/// What the trainer needs of a classifier: the network (for train/eval mode and its state), a backbone that
+/// computes features and a head that turns them into logits, and the names strategies address — the head's
+/// name and the number of stages (<c>layer1</c>…<c>layerS</c>), from which <c>partial:K</c> and layer-wise rates
+/// decide what trains. <see cref="Backbones.ImageClassifier"/> is the real one; tests use tiny ones.
+/// </summary>
+public interface ITrainableClassifier
+{
+    nn.Module Network { get; }
+
+    nn.Module<Tensor, Tensor> Head { get; }
+
+    IReadOnlyList<string> Classes { get; }
+
+    /// <summary>The head's parameter prefix (torchvision's <c>fc</c> for a ResNet).</summary>
+    string HeadName { get; }
+
+    /// <summary>How many stages the backbone has, named <c>layer1</c>…<c>layerS</c>.</summary>
+    int StageCount { get; }
+
+    IReadOnlyList<NamedParameter> NamedParameters();
+
+    IEnumerable<(string Name, BatchNorm2d Layer)> BatchNormLayers();
+
+    /// <summary>The backbone's features of a batch of RGB images in [0, 1].</summary>
+    Tensor Features(Tensor images);
+
+    /// <summary>Logits: the head applied to <see cref="Features"/>.</summary>
+    Tensor Forward(Tensor images);
+}
