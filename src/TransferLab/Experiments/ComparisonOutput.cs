@@ -46,9 +46,8 @@ internal sealed class ComparisonOutput(string directory, IProgress<TrainingEvent
     }
 
     /// <summary>Writes a run's model, after results.json holds the run.</summary>
-    public void SaveModel(string relativePath, Action<string> save)
+    public void SaveModel(string path, Action<string> save)
     {
-        var path = Path.Combine(Directory, relativePath);
         try
         {
             save(path);

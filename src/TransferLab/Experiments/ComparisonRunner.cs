@@ -3,12 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using TransferLab.Backbones;
 using TransferLab.Caching;
 using TransferLab.Data;
-using TransferLab.Data.Transforms;
-using TransferLab.Reporting;
-using TransferLab.Statistics;
-using TransferLab.Storage;
 using TransferLab.Training;
-using static TorchSharp.torch;
 
 namespace TransferLab.Experiments;
 
@@ -16,6 +11,8 @@ namespace TransferLab.Experiments;
 /// Runs every run of a comparison for every seed on the same backbone and data, and records each result
 /// in results.json as soon as it finishes, so an interruption never loses finished runs. For a given seed
 /// every run starts from the same head and sees the same batches and augmentations: differences are paired.
+/// Three stages, each its own type: <see cref="ComparisonPreparation"/> (data and checks),
+/// <see cref="RunExecutor"/> (one run × seed) and <see cref="ComparisonRecord"/> (results.json, statistics, report).
 /// </summary>
 public sealed class ComparisonRunner(
     ILogger<ComparisonRunner>? logger = null,
@@ -34,11 +31,40 @@ public sealed class ComparisonRunner(
         CancellationToken cancel = default,
         ComparisonResult? resume = null,
         bool restartUnfinished = false
+    ) => Run(new ComparisonRequest(config, outputDir, resume, restartUnfinished, ModelPath: null), cancel);
+
+    /// <summary>
+    /// Trains the one run of <paramref name="config"/> (one seed) and writes its selected model to
+    /// <paramref name="modelPath"/>, once; results.json and the report of the run go to <paramref name="outputDir"/>.
+    /// </summary>
+    public ComparisonResult TrainModel(
+        ComparisonConfig config,
+        string modelPath,
+        string outputDir,
+        CancellationToken cancel = default
     )
     {
-        var output = new ComparisonOutput(outputDir, progress);
+        if (config.Runs.Count != 1 || config.Seeds.Count != 1)
+            throw new InvalidInputException("training a model takes one run and one seed");
+        var path = Path.GetFullPath(modelPath);
+        ResultStore.EnsureWritable(Path.GetDirectoryName(path)!, "--save");
+        var request = new ComparisonRequest(config with { SaveModels = false }, outputDir, null, false, path);
+        return Run(request, cancel);
+    }
+
+    private ComparisonResult Run(ComparisonRequest request, CancellationToken cancel)
+    {
+        var (config, resume) = (request.Config, request.Resume);
+        var output = new ComparisonOutput(request.OutputDir, progress);
         using var images = new ImageSource(config.DecodedImageBudgetBytes, config.MaxPixels);
-        var comparison = ComparisonPreparation.Prepare(config, output, images, resume, restartUnfinished, cancel);
+        var comparison = ComparisonPreparation.Prepare(
+            config,
+            output,
+            images,
+            resume,
+            request.RestartUnfinished,
+            cancel
+        );
         var dataset = comparison.Dataset;
         _logger.LogInformation(
             "Comparing {Runs} on {Train} train / {Eval} {Split} images",
@@ -48,99 +74,11 @@ public sealed class ComparisonRunner(
             dataset.EvalSplit
         );
         if (resume is not null)
-            output.Notice(ResumeNotice(outputDir, resume, restartUnfinished));
-
-        var loaders = new LoaderFactory(config, comparison.Backbone.Config, images);
-        var features = new FeatureCache(
-            CacheDirectory.Resolve(config.CacheDir),
-            images,
-            config.EvalBatchSize,
-            config.DataWorkers,
-            warning => output.Notice(warning, true)
-        );
-        var trainer = new Trainer(progress);
-        var executor = new RunExecutor(comparison, loaders, features, trainer, cancel);
-        PreflightSpace(output, comparison);
-        var record = new ComparisonRecord(comparison, output, features, resume);
-        if (config.Tune == TuneMode.Lr)
-        {
-            var (tuned, tuning) = new LearningRateTuner(trainer, comparison.Backbone, loaders).Tune(
-                record.Specs,
-                comparison.Splits,
-                config
-            );
-            record.Tuned(tuned, tuning);
-        }
+            output.Notice(ResumeNotice(request.OutputDir, resume, request.RestartUnfinished));
+        var session = new ComparisonSession(comparison, request, output, images, progress, cancel);
         foreach (var seed in config.Seeds)
-            RunSeed(seed, comparison, executor, record, output, resume, restartUnfinished, cancel);
-        return record.Complete();
-    }
-
-    /// <summary>Every run of one seed; they share the seed's head, batches and, where they can, a backbone
-    /// pass.</summary>
-    private static void RunSeed(
-        int seed,
-        PreparedComparison comparison,
-        RunExecutor executor,
-        ComparisonRecord record,
-        ComparisonOutput output,
-        ComparisonResult? resume,
-        bool restartUnfinished,
-        CancellationToken cancel
-    )
-    {
-        using var passes = new BackbonePasses();
-        foreach (var spec in record.Specs)
-        {
-            cancel.ThrowIfCancellationRequested();
-            if (resume?.Runs.FirstOrDefault(r => r.Name == spec.Name && r.Seed == seed) is { } finished)
-            {
-                record.Keep(finished);
-                continue;
-            }
-            var checkpoint = CheckpointFor(comparison, spec, seed, output.Directory, record);
-            if (restartUnfinished)
-                checkpoint?.Delete();
-            executor.Execute(
-                spec,
-                seed,
-                passes,
-                checkpoint,
-                (model, result) =>
-                {
-                    // results.json first: whatever fails after this, the finished run is kept.
-                    record.Finished(result);
-                    checkpoint?.Delete();
-                    if (comparison.Config.SaveModels && record.IsBestOfItsRun(result))
-                        record.ModelSaved(SaveModel(output, model, result, comparison.Backbone.Fingerprint));
-                }
-            );
-            ProcessMemory.ReleaseFreedNativeMemory();
-        }
-    }
-
-    private static SavedModel SaveModel(
-        ComparisonOutput output,
-        ImageClassifier model,
-        RunResult result,
-        string backboneFingerprint
-    )
-    {
-        var relative = Path.Combine("models", Models.ModelFile.FileNameFor(result.Name));
-        output.SaveModel(
-            relative,
-            path =>
-                Models.ModelFile.Save(
-                    path,
-                    model,
-                    result.Name,
-                    result.Seed,
-                    result.BestEpoch,
-                    result.SelectedValAcc,
-                    backboneFingerprint
-                )
-        );
-        return new SavedModel(result.Name, result.Seed, relative, result.SelectedValAcc);
+            session.RunSeed(seed);
+        return session.Record.Complete();
     }
 
     private static string ResumeNotice(string outputDir, ComparisonResult resume, bool restartUnfinished) =>
@@ -152,82 +90,14 @@ public sealed class ComparisonRunner(
                     : $"; {u.Run} (seed {u.Seed}) continues after epoch {u.EpochsDone}"
                 : ""
         );
-
-    /// <summary>
-    /// Warns when the results folder may not hold what the comparison writes: one model per run name, and the
-    /// largest epoch checkpoint (one exists at a time: the live weights, Adam's two moments, and the selected
-    /// epoch's weights of everything the run trains).
-    /// </summary>
-    private static void PreflightSpace(ComparisonOutput output, PreparedComparison comparison)
-    {
-        var (config, specs) = (comparison.Config, comparison.Specs);
-        using var probe = RunExecutor.CreateModel(
-            comparison.Backbone,
-            comparison.Splits.Classes,
-            config.Seeds[0],
-            config.CacheDir
-        );
-        var parameters = probe.NamedParameters();
-        var networkBytes = parameters.Sum(p => p.Parameter.numel()) * sizeof(float);
-        var checkpointBytes = specs
-            .Where(s => !RunPlan.For(s, config).UseFeatureCache)
-            .Select(s => 4 * sizeof(float) * Trainer.TrainableParameterCount(probe, s.Strategy, parameters))
-            .DefaultIfEmpty(0)
-            .Max();
-        var modelBytes = config.SaveModels ? specs.Select(s => s.Name).Distinct().Count() * networkBytes : 0;
-        output.CheckSpace(checkpointBytes + modelBytes + (16 << 20), "the models and epoch checkpoints");
-    }
-
-    /// <summary>
-    /// The epoch checkpoint of a run trained on images. Runs on cached features get none: their epochs take
-    /// milliseconds, so training them again costs less than writing the backbone's weights every epoch.
-    /// </summary>
-    private static RunCheckpoint? CheckpointFor(
-        PreparedComparison comparison,
-        RunSpec spec,
-        int seed,
-        string outputDir,
-        ComparisonRecord record
-    )
-    {
-        var config = comparison.Config;
-        var plan = RunPlan.For(spec, config);
-        if (plan.UseFeatureCache)
-            return null;
-        // Everything besides the data and backbone that the run's numbers depend on.
-        var configuration = ContentHash.OfText(
-            System.Text.Json.JsonSerializer.Serialize(
-                new
-                {
-                    spec,
-                    plan,
-                    config.Augmentation,
-                    config.Selection,
-                    config.HoldoutFraction,
-                },
-                ResultStore.JsonOptions
-            )
-        );
-        var identity = new CheckpointIdentity(
-            spec.Name,
-            seed,
-            configuration,
-            comparison.Fingerprint,
-            comparison.Backbone.Fingerprint,
-            comparison.Splits.Classes
-        );
-        var relative = CheckpointPath(spec, seed);
-        return new RunCheckpoint(
-            Path.Combine(outputDir, relative),
-            identity,
-            epochsDone => record.Checkpointed(new UnfinishedRun(spec.Name, seed, epochsDone, relative))
-        );
-    }
-
-    /// <summary>A run's checkpoint file, relative to the results folder.</summary>
-    private static string CheckpointPath(RunSpec spec, int seed) =>
-        Path.Combine(
-            "checkpoints",
-            Path.ChangeExtension(Models.ModelFile.FileNameFor(spec.Name), null) + $".seed{seed}.ckpt"
-        );
 }
+
+/// <summary>What to run and where its results go.</summary>
+/// <param name="ModelPath">Where the one run's model goes (train); null: <c>models/</c> of the results folder.</param>
+internal sealed record ComparisonRequest(
+    ComparisonConfig Config,
+    string OutputDir,
+    ComparisonResult? Resume,
+    bool RestartUnfinished,
+    string? ModelPath
+);

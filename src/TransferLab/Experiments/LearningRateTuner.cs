@@ -52,7 +52,7 @@ internal sealed class LearningRateTuner(Trainer trainer, PretrainedBackbone back
     }
 
     /// <summary>The same run over fewer epochs, with later phases (LP-FT's fine-tune) moved proportionally.</summary>
-    private static RunSpec Shortened(RunSpec spec, int epochs)
+    internal static RunSpec Shortened(RunSpec spec, int epochs)
     {
         if (epochs >= spec.Epochs)
             return spec;

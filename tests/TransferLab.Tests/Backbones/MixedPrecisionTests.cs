@@ -66,6 +66,7 @@ public class MixedPrecisionTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void Bf16_mixed_computes_in_bf16_but_keeps_weights_gradients_and_statistics_fp32()
     {
         var (images, labels) = RealBatch();
@@ -90,6 +91,7 @@ public class MixedPrecisionTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void Bf16_stores_the_backbone_in_bf16_and_keeps_the_head_fp32()
     {
         var (images, _) = RealBatch();

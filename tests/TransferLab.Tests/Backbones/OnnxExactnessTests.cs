@@ -26,6 +26,7 @@ public class OnnxExactnessTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void Preprocessing_and_features_match_onnx_runtime_on_real_images()
     {
         var (rgb01, count) = RealImages();

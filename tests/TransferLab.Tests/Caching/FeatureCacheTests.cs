@@ -46,6 +46,7 @@ public class FeatureCacheTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void Cached_features_equal_the_backbone_output_and_are_reused()
     {
         using var folder = new TempFolder();
@@ -70,6 +71,7 @@ public class FeatureCacheTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void A_changed_image_a_damaged_file_or_another_precision_is_never_served_stale()
     {
         using var folder = new TempFolder();
@@ -104,6 +106,7 @@ public class FeatureCacheTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void Augmented_views_differ_from_each_other_and_repeat_for_the_same_view()
     {
         using var folder = new TempFolder();

@@ -111,6 +111,7 @@ public class CompareCommandTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void Shared_feature_extraction_is_counted_once_and_not_in_run_times()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 4);
@@ -157,6 +158,7 @@ public class CompareCommandTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void Compare_runs_end_to_end_on_a_small_real_subset()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 12, valPerClass: 8);
@@ -251,6 +253,7 @@ public class CompareCommandTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void The_same_seed_gives_identical_numbers_and_results_json_re_runs_as_a_spec()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 10, valPerClass: 6);

@@ -5,6 +5,7 @@ namespace TransferLab.Tests.Data;
 public class ImageDecoderTests
 {
     [SkippableFact]
+    [Trait("data", "real")]
     public void Decodes_every_file_of_the_real_dataset()
     {
         var root = TestData.RequireHymenoptera();
@@ -18,6 +19,7 @@ public class ImageDecoderTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void Decodes_the_palette_gif_to_opaque_rgb()
     {
         var gif = Path.Combine(TestData.RequireHymenoptera(), "train", "ants", "imageNotFound.gif");

@@ -52,6 +52,7 @@ public class BackbonePassTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void A_replayed_frozen_run_has_exactly_the_numbers_of_a_computed_one()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 8, valPerClass: 5);

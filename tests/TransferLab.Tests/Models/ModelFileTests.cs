@@ -50,6 +50,7 @@ public class ModelFileTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void A_saved_model_loads_alone_and_predicts_what_training_measured()
     {
         using var trained = new Trained();
@@ -97,6 +98,7 @@ public class ModelFileTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void Damaged_or_foreign_model_files_are_refused_with_a_reason()
     {
         using var trained = new Trained();

@@ -89,3 +89,20 @@ public class RecipeParserTests
             Assert.Equal(run, RunCatalog.Resolve(run, Defaults).Name);
     }
 }
+
+public class DocumentedPresetTests
+{
+    [Fact]
+    public void Strategies_md_lists_each_preset_s_runs_as_the_code_has_them()
+    {
+        var doc = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "docs", "STRATEGIES.md"));
+        var presets = doc[doc.IndexOf("Presets:", StringComparison.Ordinal)..];
+        presets = presets[..presets.IndexOf("\n\n", StringComparison.Ordinal)];
+        var fair = presets[presets.IndexOf("`fair`", StringComparison.Ordinal)..];
+        var listed = System
+            .Text.RegularExpressions.Regex.Matches(fair, "`([^`]+)`")
+            .Skip(1)
+            .Select(m => m.Groups[1].Value);
+        Assert.Equal(TransferLab.Recipes.RunCatalog.Preset("fair"), listed);
+    }
+}

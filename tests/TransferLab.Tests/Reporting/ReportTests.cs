@@ -6,6 +6,7 @@ namespace TransferLab.Tests.Reporting;
 public class ReportTests
 {
     [SkippableFact]
+    [Trait("data", "real")]
     public void Compare_writes_the_report_folder_and_report_regenerates_identical_files()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 4);
@@ -111,6 +112,7 @@ public class ReportInBrowserTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void The_html_report_renders_without_console_errors_and_every_chart_loads()
     {
         TestData.Require(

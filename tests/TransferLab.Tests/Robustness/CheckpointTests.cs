@@ -73,6 +73,7 @@ public class CheckpointTests
         + $"{o.FrozenBatchNormDrift:R}|{string.Join(",", o.SelectedValPredictions)}";
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void A_run_stopped_after_any_epoch_resumes_to_the_uninterrupted_numbers()
     {
         using var setup = new Setup();
@@ -90,6 +91,7 @@ public class CheckpointTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void A_damaged_or_foreign_checkpoint_is_refused_with_the_reason()
     {
         using var setup = new Setup();

@@ -76,6 +76,7 @@ public class CraftedInputTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void Predict_given_the_same_unreadable_file_twice_reports_it_once_per_argument()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);

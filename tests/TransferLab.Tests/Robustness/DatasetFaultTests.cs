@@ -50,6 +50,7 @@ public class DatasetFaultTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void Bad_files_are_skipped_with_path_and_reason_and_recorded()
     {
         using var data = MessyDataset(out var badFiles);
@@ -98,6 +99,7 @@ public class DatasetFaultTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void Strict_mode_and_the_bad_ratio_turn_bad_files_into_errors()
     {
         using var data = MessyDataset(out var badFiles);

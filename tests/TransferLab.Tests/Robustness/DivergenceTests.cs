@@ -6,6 +6,7 @@ namespace TransferLab.Tests.Robustness;
 public class DivergenceTests
 {
     [SkippableFact]
+    [Trait("data", "real")]
     public void A_non_finite_loss_stops_that_run_only_and_is_recorded()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 3);
@@ -77,6 +78,7 @@ public class RunFailureTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void A_native_failure_in_one_run_ends_that_run_only()
     {
         // Adam's step at lr=1e38 overflows float inside libtorch (an ExternalException).
@@ -91,6 +93,7 @@ public class RunFailureTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void A_finite_but_exploded_loss_marks_the_run_diverged()
     {
         var (_, runs, output) = Compare("finetune@lr=1e6", epochs: 1);

@@ -67,6 +67,7 @@ public class FaultInjectionTests : IDisposable
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void A_disk_that_fills_up_at_any_write_keeps_every_finished_run_and_ends_in_one_line()
     {
         var (writes, runsAfter, _) = Trace();
@@ -93,6 +94,7 @@ public class FaultInjectionTests : IDisposable
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void A_comparison_killed_at_any_write_resumes_to_the_uninterrupted_numbers()
     {
         var (writes, runsAfter, numbers) = Trace();

@@ -21,6 +21,7 @@ public class HostileImageTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void Mutated_real_images_either_decode_or_are_refused_with_a_reason()
     {
         var sources = Directory

@@ -21,6 +21,7 @@ public class LeftoverTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void Temporary_files_of_dead_processes_are_removed_and_those_of_live_ones_kept()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);

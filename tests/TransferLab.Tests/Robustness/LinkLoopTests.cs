@@ -76,6 +76,7 @@ public class LinkLoopTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void Inspect_counts_a_real_dataset_with_a_loop_as_without_it()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 5, valPerClass: 2);

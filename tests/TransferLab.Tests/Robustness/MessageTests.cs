@@ -62,6 +62,7 @@ public class MessageTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void A_refused_resume_does_not_first_claim_to_be_resuming()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);

@@ -83,6 +83,7 @@ public class ResumeTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void Killed_comparisons_resume_to_the_same_numbers_as_an_uninterrupted_one()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 8, valPerClass: 4);
@@ -126,6 +127,7 @@ public class ResumeTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void A_missing_checkpoint_is_an_error_unless_the_run_is_restarted()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);
@@ -164,6 +166,7 @@ public class ResumeTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void Resuming_on_changed_data_names_the_difference()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);

@@ -28,6 +28,7 @@ public class WriteFailureTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void A_full_disk_keeps_the_finished_runs_and_names_the_file_that_could_not_be_written()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 3);
@@ -60,6 +61,7 @@ public class WriteFailureTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void A_read_only_models_folder_fails_after_the_run_is_in_results_json()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 3);
@@ -87,6 +89,7 @@ public class WriteFailureTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void A_read_only_cache_folder_is_only_a_warning_and_the_numbers_do_not_change()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 3);
@@ -108,6 +111,7 @@ public class WriteFailureTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void Train_refuses_a_read_only_save_folder_before_training()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 3);

@@ -33,6 +33,7 @@ public class NativeAllocatorTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void The_cli_runs_on_jemalloc_when_it_is_installed_and_records_it()
     {
         TestData.RequireHymenoptera();
@@ -44,6 +45,7 @@ public class NativeAllocatorTests
     }
 
     [SkippableFact]
+    [Trait("data", "real")]
     public void The_system_allocator_can_be_chosen()
     {
         TestData.RequireHymenoptera();

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Regenerates README.md's sample output (between <!-- sample --> and <!-- /sample -->) by running the commands
+# it shows on the real data, and the report screenshot docs/images/report.png (headless Chromium), so what the
+# README shows is what this version prints. Takes about 2 minutes on a quiet 2-core machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data=../shared/datasets/hymenoptera_data
+out=runs/readme
+dotnet build src/TransferLab.Cli -c Release >/dev/null
+cli="src/TransferLab.Cli/bin/Release/net10.0/linux-x64/TransferLab.Cli"
+rm -rf "$out"
+sample=$(mktemp)
+run() {   # prints the command as a user types it, then its output
+  echo "\$ transferlab $*"
+  "$cli" "$@"
+  echo
+}
+{
+  echo '```'
+  start=$(date +%s)
+  run compare --data "$data" --runs frozen,frozen+l1,partial:1@lr=1e-4 --augment none --out "$out" --quiet
+  echo "# the comparison took $(( $(date +%s) - start )) s on $(nproc) cores"
+  echo
+  run predict --model "$out/models/frozen.tlmodel" "$data/val/ants/10308379_1b6c72e180.jpg" \
+    "$data/val/bees/1032546534_06907fe3b3.jpg" "$data/val/bees/1328423762_f7a88a8451.jpg"
+  run evaluate --model "$out/models/frozen.tlmodel" --data "$data"
+  echo '```'
+} > "$sample"
+python3 - "$sample" <<'PY'
+import re, sys
+sample = open(sys.argv[1], encoding="utf-8").read().rstrip("\n").replace("\n\n```", "\n```")
+readme = open("README.md", encoding="utf-8").read()
+new, count = re.subn(r"(<!-- sample -->\n).*?(\n<!-- /sample -->)", lambda m: m.group(1) + sample + m.group(2),
+                     readme, flags=re.S)
+if count != 1:
+    sys.exit("README.md needs exactly one <!-- sample --> ... <!-- /sample --> block")
+open("README.md", "w", encoding="utf-8").write(new)
+PY
+rm -f "$sample"
+if command -v chromium >/dev/null; then
+  chromium --headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run \
+    --window-size=1100,1400 --screenshot=docs/images/report.png "file://$PWD/$out/report.html" 2>/dev/null
+fi
+echo "README.md sample and docs/images/report.png regenerated from $out"

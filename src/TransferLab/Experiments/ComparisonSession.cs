@@ -1,0 +1,187 @@
+using TransferLab.Backbones;
+using TransferLab.Caching;
+using TransferLab.Data;
+using TransferLab.Models;
+using TransferLab.Training;
+
+namespace TransferLab.Experiments;
+
+/// <summary>
+/// One comparison in progress, after preparation: the loaders, feature cache, trainer and record it shares over
+/// all its runs, the space check and learning-rate tuning before the first run, and the runs of each seed.
+/// </summary>
+internal sealed class ComparisonSession
+{
+    private readonly PreparedComparison _comparison;
+    private readonly ComparisonRequest _request;
+    private readonly ComparisonOutput _output;
+    private readonly RunExecutor _executor;
+    private readonly CancellationToken _cancel;
+
+    public ComparisonSession(
+        PreparedComparison comparison,
+        ComparisonRequest request,
+        ComparisonOutput output,
+        ImageSource images,
+        IProgress<TrainingEvent>? progress,
+        CancellationToken cancel
+    )
+    {
+        (_comparison, _request, _output, _cancel) = (comparison, request, output, cancel);
+        var config = comparison.Config;
+        var loaders = new LoaderFactory(config, comparison.Backbone.Config, images);
+        var features = new FeatureCache(
+            CacheDirectory.Resolve(config.CacheDir),
+            images,
+            config.EvalBatchSize,
+            config.DataWorkers,
+            warning => output.Notice(warning, warning: true)
+        );
+        var trainer = new Trainer(progress);
+        _executor = new RunExecutor(comparison, loaders, features, trainer, cancel);
+        PreflightSpace();
+        Record = new ComparisonRecord(comparison, output, features, request.Resume);
+        if (config.Tune == TuneMode.Lr)
+        {
+            var tuner = new LearningRateTuner(trainer, comparison.Backbone, loaders);
+            var (tuned, tuning) = tuner.Tune(Record.Specs, comparison.Splits, config);
+            Record.Tuned(tuned, tuning);
+        }
+    }
+
+    public ComparisonRecord Record { get; }
+
+    /// <summary>Every run of one seed; they share the seed's head, batches and, where they can, a backbone
+    /// pass.</summary>
+    public void RunSeed(int seed)
+    {
+        using var passes = new BackbonePasses();
+        foreach (var spec in Record.Specs)
+        {
+            _cancel.ThrowIfCancellationRequested();
+            if (_request.Resume?.Runs.FirstOrDefault(r => r.Name == spec.Name && r.Seed == seed) is { } finished)
+            {
+                Record.Keep(finished);
+                continue;
+            }
+            var checkpoint = CheckpointFor(spec, seed);
+            if (_request.RestartUnfinished)
+                checkpoint?.Delete();
+            _executor.Execute(
+                spec,
+                seed,
+                passes,
+                checkpoint,
+                (model, result) =>
+                {
+                    // results.json first: whatever fails after this, the finished run is kept.
+                    Record.Finished(result);
+                    checkpoint?.Delete();
+                    if (ModelPathFor(result) is { } path)
+                        Record.ModelSaved(SaveModel(model, result, path));
+                }
+            );
+            ProcessMemory.ReleaseFreedNativeMemory();
+        }
+    }
+
+    /// <summary>Where the run's model goes, or null when it is not kept (not the best of its name so far).</summary>
+    private string? ModelPathFor(RunResult result)
+    {
+        if (_request.ModelPath is { } single)
+            return result.Status == RunStatus.Completed ? single : null;
+        return _comparison.Config.SaveModels && Record.IsBestOfItsRun(result)
+            ? Path.Combine(_output.Directory, "models", ModelFile.FileNameFor(result.Name))
+            : null;
+    }
+
+    private SavedModel SaveModel(ImageClassifier model, RunResult result, string path)
+    {
+        _output.SaveModel(
+            path,
+            target =>
+                ModelFile.Save(
+                    target,
+                    model,
+                    result.Name,
+                    result.Seed,
+                    result.BestEpoch,
+                    result.SelectedValAcc,
+                    _comparison.Backbone.Fingerprint
+                )
+        );
+        var relative = Path.GetRelativePath(_output.Directory, path);
+        return new SavedModel(result.Name, result.Seed, relative, result.SelectedValAcc);
+    }
+
+    /// <summary>
+    /// Warns when the results folder may not hold what the comparison writes: one model per run name, and the
+    /// largest epoch checkpoint (one exists at a time: the live weights, Adam's two moments, and the selected
+    /// epoch's weights of everything the run trains).
+    /// </summary>
+    private void PreflightSpace()
+    {
+        var (config, specs) = (_comparison.Config, _comparison.Specs);
+        using var probe = RunExecutor.CreateModel(
+            _comparison.Backbone,
+            _comparison.Splits.Classes,
+            config.Seeds[0],
+            config.CacheDir
+        );
+        var parameters = probe.NamedParameters();
+        var networkBytes = parameters.Sum(p => p.Parameter.numel()) * sizeof(float);
+        var checkpointBytes = specs
+            .Where(s => !RunPlan.For(s, config).UseFeatureCache)
+            .Select(s => 4 * sizeof(float) * Trainer.TrainableParameterCount(probe, s.Strategy, parameters))
+            .DefaultIfEmpty(0)
+            .Max();
+        var models =
+            _request.ModelPath is not null ? 1
+            : config.SaveModels ? specs.DistinctBy(s => s.Name).Count()
+            : 0;
+        _output.CheckSpace(checkpointBytes + models * networkBytes + (16 << 20), "the models and epoch checkpoints");
+    }
+
+    /// <summary>
+    /// The epoch checkpoint of a run trained on images. Runs on cached features get none: their epochs take
+    /// milliseconds, so training them again costs less than writing the backbone's weights every epoch.
+    /// </summary>
+    private RunCheckpoint? CheckpointFor(RunSpec spec, int seed)
+    {
+        var config = _comparison.Config;
+        var plan = RunPlan.For(spec, config);
+        if (plan.UseFeatureCache)
+            return null;
+        // Everything besides the data and backbone that the run's numbers depend on.
+        var configuration = ContentHash.OfText(
+            System.Text.Json.JsonSerializer.Serialize(
+                new
+                {
+                    spec,
+                    plan,
+                    config.Augmentation,
+                    config.Selection,
+                    config.HoldoutFraction,
+                },
+                ResultStore.JsonOptions
+            )
+        );
+        var identity = new CheckpointIdentity(
+            spec.Name,
+            seed,
+            configuration,
+            _comparison.Fingerprint,
+            _comparison.Backbone.Fingerprint,
+            _comparison.Splits.Classes
+        );
+        var relative = Path.Combine(
+            "checkpoints",
+            Path.ChangeExtension(ModelFile.FileNameFor(spec.Name), null) + $".seed{seed}.ckpt"
+        );
+        return new RunCheckpoint(
+            Path.Combine(_output.Directory, relative),
+            identity,
+            epochsDone => Record.Checkpointed(new UnfinishedRun(spec.Name, seed, epochsDone, relative))
+        );
+    }
+}
