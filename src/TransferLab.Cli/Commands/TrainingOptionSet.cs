@@ -103,7 +103,8 @@ internal sealed class TrainingOptionSet
         {
             Description =
                 "fp32; bf16: frozen backbones compute in bfloat16 (runs that train the backbone stay fp32); "
-                + "bf16-mixed: as bf16, and backbones that train compute in bfloat16 from fp32 weights (mixed precision)",
+                + "bf16-mixed: as bf16, and backbones that train compute in bfloat16 from fp32 weights "
+                + "(mixed precision)",
             DefaultValueFactory = _ => Precision.Fp32,
             CustomParser = result =>
             {
