@@ -78,50 +78,46 @@ internal sealed class LiveRenderer(ProgressContext context) : IProgress<Training
         switch (value)
         {
             case ComparisonNotice notice:
-                AnsiConsole.MarkupLine(
-                    notice.IsWarning
-                        ? $"[yellow]warning:[/] {TerminalText.Escape(notice.Message)}"
-                        : TerminalText.Escape(notice.Message)
-                );
+                var text = TerminalText.Escape(notice.Message);
+                AnsiConsole.MarkupLine(notice.IsWarning ? $"[yellow]warning:[/] {text}" : text);
                 break;
             case RunStarted started:
-                _tasks[key] = context.AddTask(
-                    TerminalText.Escape($"{started.Run} (seed {started.Seed})"),
-                    maxValue: started.Epochs
-                );
+                var label = TerminalText.Escape($"{started.Run} (seed {started.Seed})");
+                _tasks[key] = context.AddTask(label, maxValue: started.Epochs);
                 _tasks[key].Value = started.ResumedAtEpoch;
                 break;
             case BatchCompleted batch when _tasks.TryGetValue(key, out var task):
-                var epochs = task.MaxValue;
-                // The train phase is most of an epoch's time; evaluation the rest.
-                var within = (double)batch.Batch / batch.BatchCount;
-                task.Value = batch.Epoch + (batch.Phase == Phase.Train ? 0.8 * within : 0.8 + 0.2 * within);
-                task.Description = TerminalText.Escape(
-                    string.Create(
-                        CultureInfo.InvariantCulture,
-                        $"{batch.Run} (seed {batch.Seed}) epoch {batch.Epoch + 1}/{epochs:F0} {batch.Phase} "
-                            + $"{batch.Batch}/{batch.BatchCount}{_last.GetValueOrDefault(key)}"
-                    )
-                );
+                ShowBatch(task, batch, _last.GetValueOrDefault(key));
                 break;
             case EpochCompleted { Metrics: var m } when _tasks.TryGetValue(key, out var epochTask):
                 epochTask.Value = m.Epoch + 1;
-                _last[key] = string.Create(
-                    CultureInfo.InvariantCulture,
-                    $" · last: train {m.TrainAcc:F3} val {m.ValAcc:F3} ({m.ValLoss:F3})"
-                );
+                _last[key] = I($" · last: train {m.TrainAcc:F3} val {m.ValAcc:F3} ({m.ValLoss:F3})");
                 break;
             case RunCompleted { Outcome: var o } when _tasks.TryGetValue(key, out var doneTask):
+                var end =
+                    o.Failure is not null ? " FAILED"
+                    : o.Diverged ? " DIVERGED"
+                    : "";
                 doneTask.Value = doneTask.MaxValue;
                 doneTask.Description = TerminalText.Escape(
-                    string.Create(
-                        CultureInfo.InvariantCulture,
-                        $"{value.Run} (seed {value.Seed}) best val {o.BestValAcc:F4} in {o.TrainSeconds:F0} "
-                            + $"s{(o.Failure is not null ? " FAILED" : o.Diverged ? " DIVERGED" : "")}"
-                    )
+                    I($"{value.Run} (seed {value.Seed}) best val {o.BestValAcc:F4} in {o.TrainSeconds:F0} s{end}")
                 );
                 doneTask.StopTask();
                 break;
         }
     }
+
+    private static void ShowBatch(ProgressTask task, BatchCompleted batch, string? last)
+    {
+        // The train phase is most of an epoch's time; evaluation the rest.
+        var within = (double)batch.Batch / batch.BatchCount;
+        task.Value = batch.Epoch + (batch.Phase == Phase.Train ? 0.8 * within : 0.8 + 0.2 * within);
+        var phase = batch.Phase.ToString().ToLowerInvariant();
+        task.Description = TerminalText.Escape(
+            I($"{batch.Run} (seed {batch.Seed}) epoch {batch.Epoch + 1}/{task.MaxValue:F0} {phase} ")
+                + I($"{batch.Batch}/{batch.BatchCount}{last}")
+        );
+    }
+
+    private static string I(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -11,7 +11,8 @@ namespace TransferLab.Caching;
 /// </summary>
 internal sealed class FeatureStore
 {
-    private static ReadOnlySpan<byte> Magic => "TLFEAT1\0"u8;
+    // 02: the header became JSON in the shared layout (HeaderedFile); a file of the first layout is a cache miss.
+    private static ReadOnlySpan<byte> Magic => "TLFEAT02"u8;
     private const int HashBytes = 32;
 
     private readonly Dictionary<string, float[]> _entries = new(StringComparer.Ordinal);
@@ -53,11 +54,8 @@ internal sealed class FeatureStore
             Path,
             stream =>
             {
-                var header = new byte[Magic.Length + 8];
-                Magic.CopyTo(header);
-                BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(Magic.Length), FeatureCount);
-                BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(Magic.Length + 4), _entries.Count);
-                stream.Write(header);
+                var header = new StoreHeader(FeatureCount, _entries.Count);
+                HeaderedFile.WriteHeader(stream, Magic, header, Experiments.ResultStore.JsonOptions);
                 foreach (var (hash, features) in _entries)
                 {
                     stream.Write(Convert.FromHexString(hash));
@@ -68,33 +66,35 @@ internal sealed class FeatureStore
         IsDirty = false;
     }
 
+    private sealed record StoreHeader(int FeatureCount, int Count);
+
     private void TryRead()
     {
         try
         {
-            var bytes = File.ReadAllBytes(Path);
-            var headerLength = Magic.Length + 8;
-            if (bytes.Length < headerLength || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+            using var stream = File.OpenRead(Path);
+            if (!HeaderedFile.StartsWith(stream, Magic))
                 return;
-            var featureCount = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(Magic.Length));
-            var count = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(Magic.Length + 4));
-            var entryLength = HashBytes + featureCount * sizeof(float);
+            var header = HeaderedFile.ReadHeader<StoreHeader>(stream, 1024, Experiments.ResultStore.JsonOptions);
+            var entryLength = HashBytes + header.FeatureCount * sizeof(float);
             if (
-                featureCount != FeatureCount
-                || count < 0
-                || (long)headerLength + (long)count * entryLength != bytes.Length
+                header.FeatureCount != FeatureCount
+                || header.Count < 0
+                || (long)header.Count * entryLength != stream.Length - stream.Position
             )
                 return;
-            for (var i = 0; i < count; i++)
+            var bytes = new byte[stream.Length - stream.Position];
+            stream.ReadExactly(bytes);
+            for (var i = 0; i < header.Count; i++)
             {
-                var entry = bytes.AsSpan(headerLength + i * entryLength, entryLength);
+                var entry = bytes.AsSpan(i * entryLength, entryLength);
                 var features = MemoryMarshal.Cast<byte, float>(entry[HashBytes..]).ToArray();
                 if (features.Any(f => !float.IsFinite(f)))
                     continue;
                 _entries[Convert.ToHexStringLower(entry[..HashBytes])] = features;
             }
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or InvalidDataException)
         {
             _entries.Clear(); // unreadable: start empty, the next save replaces it
         }

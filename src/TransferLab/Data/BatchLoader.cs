@@ -47,27 +47,7 @@ public sealed class BatchLoader(
             new BoundedChannelOptions(Math.Max(1, prefetchBatches)) { SingleReader = true, SingleWriter = true }
         );
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var producer = Task.Run(
-            async () =>
-            {
-                try
-                {
-                    foreach (var indices in chunks)
-                        await channel
-                            .Writer.WriteAsync(assemble(indices, stop.Token), stop.Token)
-                            .ConfigureAwait(false);
-                    channel.Writer.Complete();
-                }
-                catch (Exception e)
-                {
-                    // Parallel.For wraps a worker's exception; the reader should see the real one.
-                    channel.Writer.Complete(
-                        e is AggregateException { InnerExceptions.Count: > 0 } all ? all.InnerExceptions[0] : e
-                    );
-                }
-            },
-            stop.Token
-        );
+        var producer = Task.Run(() => Produce(channel.Writer, chunks, assemble, stop.Token), stop.Token);
 
         try
         {
@@ -89,6 +69,28 @@ public sealed class BatchLoader(
             catch (AggregateException)
             { /* the reader already saw the failure or stopped */
             }
+        }
+    }
+
+    /// <summary>Assembles every chunk into the channel; a failure completes the channel with the real
+    /// exception.</summary>
+    private static async Task Produce(
+        ChannelWriter<ImageBatch> writer,
+        IEnumerable<int[]> chunks,
+        Func<int[], CancellationToken, ImageBatch> assemble,
+        CancellationToken stop
+    )
+    {
+        try
+        {
+            foreach (var indices in chunks)
+                await writer.WriteAsync(assemble(indices, stop), stop).ConfigureAwait(false);
+            writer.Complete();
+        }
+        catch (Exception e)
+        {
+            // Parallel.For wraps a worker's exception; the reader should see the real one.
+            writer.Complete(e is AggregateException { InnerExceptions.Count: > 0 } all ? all.InnerExceptions[0] : e);
         }
     }
 

@@ -71,34 +71,11 @@ public sealed class ImageFolder
     /// </summary>
     public static ImageFolder Scan(string root, IReadOnlyList<string>? classes = null)
     {
-        if (!Directory.Exists(root))
-            throw new DatasetException(
-                File.Exists(root)
-                    ? $"'{root}' is a file; a folder of class sub-folders is expected here"
-                    : $"folder '{root}' does not exist"
-            );
-
-        var classFolders = Directory
-            .EnumerateDirectories(root)
-            .Select(d => new DirectoryInfo(d))
-            .Where(d => !IsHidden(d.Name))
-            .Select(d => d.Name)
-            .Order(StringComparer.Ordinal)
-            .ToList();
-        if (classFolders.Count == 0)
-            throw new DatasetException(
-                $"'{root}' has no class folders; put each class's images in its own sub-folder, e.g. {root}/cats/*.jpg"
-            );
-
-        if (classFolders.FirstOrDefault(name => name.Any(char.IsControl)) is { } odd)
-            throw new DatasetException(
-                $"class folder name '{string.Concat(odd.Select(c => char.IsControl(c) ? '?' : c))}' in '{root}' "
-                    + "contains control characters (they could rewrite the terminal when printed); rename the folder"
-            );
-        var labelOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        var classFolders = ClassFolders(root);
         var classList = classes ?? classFolders;
-        for (var i = 0; i < classList.Count; i++)
-            labelOf[classList[i]] = i;
+        var labelOf = classList
+            .Select((name, label) => (name, label))
+            .ToDictionary(c => c.name, c => c.label, StringComparer.Ordinal);
         var unknown = classFolders.Where(c => !labelOf.ContainsKey(c)).ToList();
         if (unknown.Count > 0)
             throw new DatasetException(
@@ -111,21 +88,44 @@ public sealed class ImageFolder
         var ignored = new List<string>();
         foreach (var name in classFolders)
         {
-            var before = samples.Count;
-            foreach (var file in walk.FilesOf(root, name))
-            {
-                if (ImageExtensions.Contains(Path.GetExtension(file)))
-                    samples.Add(new ImageSample(file, labelOf[name]));
-                else
-                    ignored.Add(file);
-            }
-            if (samples.Count == before)
+            var files = walk.FilesOf(root, name);
+            var images = files.Where(f => ImageExtensions.Contains(Path.GetExtension(f))).ToList();
+            if (images.Count == 0)
                 throw new DatasetException(
                     $"class folder '{Path.Combine(root, name)}' has no images (extensions: "
                         + $"{string.Join(" ", ImageExtensions)})"
                 );
+            samples.AddRange(images.Select(f => new ImageSample(f, labelOf[name])));
+            ignored.AddRange(files.Except(images));
         }
         return new ImageFolder(root, classList, samples, ignored, walk.Skipped);
+    }
+
+    /// <summary>The class folders of <paramref name="root"/>, sorted ordinally, with their names checked.</summary>
+    private static List<string> ClassFolders(string root)
+    {
+        if (!Directory.Exists(root))
+            throw new DatasetException(
+                File.Exists(root)
+                    ? $"'{root}' is a file; a folder of class sub-folders is expected here"
+                    : $"folder '{root}' does not exist"
+            );
+        var classFolders = Directory
+            .EnumerateDirectories(root)
+            .Select(d => Path.GetFileName(d))
+            .Where(name => !IsHidden(name))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (classFolders.Count == 0)
+            throw new DatasetException(
+                $"'{root}' has no class folders; put each class's images in its own sub-folder, e.g. {root}/cats/*.jpg"
+            );
+        if (classFolders.FirstOrDefault(name => name.Any(char.IsControl)) is { } odd)
+            throw new DatasetException(
+                $"class folder name '{string.Concat(odd.Select(c => char.IsControl(c) ? '?' : c))}' in '{root}' "
+                    + "contains control characters (they could rewrite the terminal when printed); rename the folder"
+            );
+        return classFolders;
     }
 
     // Folders that tools leave behind must never become classes.

@@ -66,7 +66,6 @@ public static class ModelFile
             valAcc,
             DateTime.UtcNow.ToString("O")
         );
-        var header = JsonSerializer.SerializeToUtf8Bytes(metadata, ResultStore.JsonOptions);
         using var weights = new MemoryStream();
         model.Network.save(weights); // TorchSharp closes the stream; its buffer stays readable
         var bytes = weights.ToArray();
@@ -74,11 +73,7 @@ public static class ModelFile
             path,
             stream =>
             {
-                stream.Write(Magic);
-                Span<byte> length = stackalloc byte[4];
-                BinaryPrimitives.WriteInt32LittleEndian(length, header.Length);
-                stream.Write(length);
-                stream.Write(header);
+                HeaderedFile.WriteHeader(stream, Magic, metadata, ResultStore.JsonOptions);
                 stream.Write(bytes);
             }
         );
@@ -123,33 +118,31 @@ public static class ModelFile
 
     private static ModelMetadata ReadHeader(Stream stream, string path)
     {
-        Span<byte> prefix = stackalloc byte[Magic.Length + 4];
-        if (
-            stream.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false) < prefix.Length
-            || !prefix[..Magic.Length].SequenceEqual(Magic)
-        )
+        if (!HeaderedFile.StartsWith(stream, Magic))
             throw new InvalidInputException(
                 $"'{path}' is not a TransferLab model file (it should start with TLMODEL1; train one with "
                     + $"'transferlab train' or 'compare')"
             );
-        var length = BinaryPrimitives.ReadInt32LittleEndian(prefix[Magic.Length..]);
-        if (length <= 0 || length > MaxHeaderBytes || length > stream.Length - prefix.Length)
-            throw new InvalidInputException($"model '{path}' has a damaged header (declared length {length} bytes)");
-        var header = new byte[length];
-        stream.ReadExactly(header);
-        ModelMetadata? metadata;
+        ModelMetadata metadata;
         try
         {
-            metadata = JsonSerializer.Deserialize<ModelMetadata>(header, ResultStore.JsonOptions);
+            metadata = HeaderedFile.ReadHeader<ModelMetadata>(stream, MaxHeaderBytes, ResultStore.JsonOptions);
         }
-        catch (JsonException e)
+        catch (InvalidDataException e)
         {
-            throw new InvalidInputException($"model '{path}' has a damaged header: {e.Message}");
+            throw new InvalidInputException($"model '{path}' has a damaged header ({e.Message})", e);
         }
-        if (metadata is null || metadata.Format != FormatName)
+        if (metadata.Format != FormatName)
             throw new InvalidInputException(
-                $"model '{path}' is in format '{metadata?.Format}', this TransferLab reads {FormatName}"
+                $"model '{path}' is in format '{metadata.Format}', this TransferLab reads {FormatName}"
             );
+        Validate(metadata, path);
+        return metadata;
+    }
+
+    /// <summary>What a crafted or damaged header could get wrong: classes, fingerprint, backbone.</summary>
+    private static void Validate(ModelMetadata metadata, string path)
+    {
         if (
             metadata.Classes is null
             || metadata.Classes.Count is < 2 or > MaxClasses
@@ -172,7 +165,6 @@ public static class ModelFile
                 $"model '{path}' uses backbone '{metadata.Backbone}', which this TransferLab does not know "
                     + $"({string.Join(", ", BackboneRegistry.Names)})"
             );
-        return metadata;
     }
 
     /// <summary>The start of a fingerprint, for messages (a crafted header's may be shorter than usual).</summary>

@@ -46,44 +46,64 @@ public static class Conclusion
             F($"Best: {best.Name}, {metric} {Describe(Headline(best))}, {best.MeanTrainSeconds:F1} s per run."),
         };
         foreach (var other in ranked.Skip(1))
-        {
-            var gap = Headline(best).Mean - Headline(other).Mean;
-            var pair = comparisons.FirstOrDefault(c =>
-                (c.A == best.Name && c.B == other.Name) || (c.A == other.Name && c.B == best.Name)
-            );
-            var evidence = pair is null ? "" : Evidence(pair);
-            var significant = pair is not null && (pair.PairedTP ?? pair.McNemarCombined.PValue) < Alpha;
-            var verdict = significant
-                ? "a real difference at the 5% level"
-                : "within noise: the data cannot tell these apart";
-            lines.Add(
-                F($"vs {other.Name} ({Describe(Headline(other))}): {gap * 100:+0.0;-0.0;0.0} points ")
-                    + F($"(≈{gap * evalImages:F0} of {evalImages} images){evidence} — {verdict}; ")
-                    + F($"{other.MeanTrainSeconds:F1} s per run.")
-            );
-        }
+            lines.Add(VersusLine(best, other, comparisons, evalImages, Headline));
+        lines.AddRange(Notes(holdout, best.N, evalImages, featureExtractionSeconds, replayedPasses ?? []));
+        return string.Join(" ", lines);
+    }
+
+    /// <summary>How the best run compares with another: the gap, its evidence and the verdict, and the cost.</summary>
+    private static string VersusLine(
+        RunSummary best,
+        RunSummary other,
+        IReadOnlyList<PairComparison> comparisons,
+        int evalImages,
+        Func<RunSummary, SampleSummary> headline
+    )
+    {
+        var gap = headline(best).Mean - headline(other).Mean;
+        var pair = comparisons.FirstOrDefault(c =>
+            (c.A == best.Name && c.B == other.Name) || (c.A == other.Name && c.B == best.Name)
+        );
+        var evidence = pair is null ? "" : Evidence(pair);
+        var significant = pair is not null && (pair.PairedTP ?? pair.McNemarCombined.PValue) < Alpha;
+        var verdict = significant
+            ? "a real difference at the 5% level"
+            : "within noise: the data cannot tell these apart";
+        return F($"vs {other.Name} ({Describe(headline(other))}): {gap * 100:+0.0;-0.0;0.0} points ")
+            + F($"(≈{gap * evalImages:F0} of {evalImages} images){evidence} — {verdict}; ")
+            + F($"{other.MeanTrainSeconds:F1} s per run.");
+    }
+
+    /// <summary>What the reader must know to weigh the numbers: shared work, how epochs were selected, seeds.</summary>
+    private static IEnumerable<string> Notes(
+        bool holdout,
+        int seeds,
+        int evalImages,
+        double featureExtractionSeconds,
+        IReadOnlyList<(string Run, string From)> replayedPasses
+    )
+    {
         if (featureExtractionSeconds >= 0.05)
-            lines.Add(
+            yield return (
                 "Runs on cached features also shared one extraction of backbone features "
-                    + F($"({featureExtractionSeconds:F1} s), not counted in their times.")
+                + F($"({featureExtractionSeconds:F1} s), not counted in their times.")
             );
-        foreach (var (run, from) in replayedPasses ?? [])
-            lines.Add(
+        foreach (var (run, from) in replayedPasses)
+            yield return (
                 $"{run} trained its head on the backbone pass {from} computed (same frozen backbone, seed and "
-                    + "batches: identical numbers), so its time is the head's only."
+                + "batches: identical numbers), so its time is the head's only."
             );
-        lines.Add(
+        yield return (
             holdout
                 ? "Epochs were selected on a holdout cut from train, so validation accuracy is an honest estimate."
                 : "Epochs were selected on the same validation split that is reported, so accuracies are "
                     + F($"optimistic (--selection holdout avoids this); one image is {100.0 / evalImages:F2} points.")
         );
-        if (best.N == 1)
-            lines.Add(
+        if (seeds == 1)
+            yield return (
                 "With one seed there is no estimate of seed-to-seed spread; use --seeds 5 for confidence "
-                    + "intervals and paired tests."
+                + "intervals and paired tests."
             );
-        return string.Join(" ", lines);
     }
 
     private static string Describe(SampleSummary s) =>

@@ -14,9 +14,17 @@ public sealed record ReportContent(
     IReadOnlyList<(string Key, string Value)> Setup
 )
 {
-    public static ReportContent From(ComparisonResult result)
+    public static ReportContent From(ComparisonResult result) =>
+        new(
+            RunsTableOf(result),
+            SummaryTableOf(result),
+            ComparisonsTableOf(result),
+            ConfusionsOf(result),
+            SetupOf(result)
+        );
+
+    private static List<string[]> RunsTableOf(ComparisonResult result)
     {
-        var holdout = result.Config.Selection == SelectionMode.Holdout;
         var runs = new List<string[]>
         {
             new[]
@@ -48,7 +56,12 @@ public sealed record ReportContent(
                 }
             )
         );
+        return runs;
+    }
 
+    private static List<string[]> SummaryTableOf(ComparisonResult result)
+    {
+        var holdout = result.Config.Selection == SelectionMode.Holdout;
         var summary = new List<string[]>
         {
             new[]
@@ -76,7 +89,11 @@ public sealed record ReportContent(
                 };
             })
         );
+        return summary;
+    }
 
+    private static List<string[]> ComparisonsTableOf(ComparisonResult result)
+    {
         var comparisons = new List<string[]>
         {
             new[]
@@ -106,7 +123,11 @@ public sealed record ReportContent(
                 }
             )
         );
+        return comparisons;
+    }
 
+    private static List<(string, ClassificationReport)> ConfusionsOf(ComparisonResult result)
+    {
         var labels = result.Dataset.EvalLabels;
         var confusions = result
             .Runs.Where(r => r.Status == RunStatus.Completed && r.ValPredictions.Count == labels.Count)
@@ -122,7 +143,11 @@ public sealed record ReportContent(
                 )
             )
             .ToList();
+        return confusions;
+    }
 
+    private static List<(string, string)> SetupOf(ComparisonResult result)
+    {
         var env = result.Environment;
         var setup = new List<(string, string)>
         {
@@ -155,7 +180,7 @@ public sealed record ReportContent(
             ("machine", $"{env.Cpu}, {env.LogicalCores} cores, {env.TorchThreads} torch threads, {env.Os}"),
             ("time and memory", $"{result.Resources.WallSeconds:F0} s, peak RSS {result.Resources.PeakRssMib:F0} MiB"),
         };
-        return new ReportContent(runs, summary, comparisons, confusions, setup);
+        return setup;
     }
 
     private static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);

@@ -69,17 +69,7 @@ public static class ReportWriter
 
     private static string Html(ComparisonResult result, ReportContent content, IReadOnlyList<Chart> charts)
     {
-        var html = new StringBuilder(
-            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>TransferLab "
-                + "comparison</title>\n<style>"
-                + "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
-                + "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.25em "
-                + ".6em;text-align:right}"
-                + "td:first-child,th:first-child{text-align:left}th{background:#f3f3f3}"
-                + "img{max-width:100%;margin:.5em 0}"
-                + ".conclusion{background:#f6f8fa;padding:1em;border-left:4px solid #4a7}"
-                + "</style></head><body>\n<h1>TransferLab comparison</h1>\n"
-        );
+        var html = new StringBuilder(HtmlHead);
         html.Append("<h2>Conclusion</h2><p class=\"conclusion\">").Append(Enc(result.Conclusion)).Append("</p>\n");
         html.Append("<h2>Runs</h2>").Append(HtmlTable(content.RunsTable));
         html.Append("<h2>Across seeds</h2>").Append(HtmlTable(content.SummaryTable));
@@ -92,6 +82,38 @@ public static class ReportWriter
                     + $"src=\"data:image/png;base64,{Convert.ToBase64String(chart.Png)}\">"
                     + $"<figcaption>{Enc(chart.Title)}</figcaption></figure>\n"
             );
+        AppendConfusions(html, content);
+        html.Append("<h2>Configuration and environment</h2>")
+            .Append(
+                HtmlTable([
+                    ["", ""],
+                    .. content.Setup.Select(s => new[] { s.Key, s.Value }),
+                ])
+            );
+        html.Append(ImageCheckScript);
+        return html.Append("</body></html>\n").ToString();
+    }
+
+    private const string HtmlHead =
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>TransferLab "
+        + "comparison</title>\n<style>"
+        + "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
+        + "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.25em "
+        + ".6em;text-align:right}"
+        + "td:first-child,th:first-child{text-align:left}th{background:#f3f3f3}"
+        + "img{max-width:100%;margin:.5em 0}"
+        + ".conclusion{background:#f6f8fa;padding:1em;border-left:4px solid #4a7}"
+        + "</style></head><body>\n<h1>TransferLab comparison</h1>\n";
+
+    // Lets a headless browser check that every chart decoded (see tests: the DOM dump carries the counts).
+    private const string ImageCheckScript =
+        "<script>window.addEventListener('load',function(){var i=Array.prototype.slice.call(document.images);"
+        + "document.body.setAttribute('data-images-total',i.length);"
+        + "document.body.setAttribute('data-images-loaded',i.filter(function(x){return "
+        + "x.complete&&x.naturalWidth>0;}).length);});</script>\n";
+
+    private static void AppendConfusions(StringBuilder html, ReportContent content)
+    {
         html.Append(
             "<h2>Confusion matrices</h2><p>Validation split, summed over seeds; rows: true class, columns: "
                 + "predicted.</p>\n"
@@ -106,21 +128,6 @@ public static class ReportWriter
                         ),
                     ])
                 );
-        html.Append("<h2>Configuration and environment</h2>")
-            .Append(
-                HtmlTable([
-                    ["", ""],
-                    .. content.Setup.Select(s => new[] { s.Key, s.Value }),
-                ])
-            );
-        // Lets a headless browser check that every chart decoded (see tests: the DOM dump carries the counts).
-        html.Append(
-            "<script>window.addEventListener('load',function(){var i=Array.prototype.slice.call(document.images);"
-                + "document.body.setAttribute('data-images-total',i.length);"
-                + "document.body.setAttribute('data-images-loaded',i.filter(function(x){return "
-                + "x.complete&&x.naturalWidth>0;}).length);});</script>\n"
-        );
-        return html.Append("</body></html>\n").ToString();
     }
 
     private static string Enc(string text) => WebUtility.HtmlEncode(text);

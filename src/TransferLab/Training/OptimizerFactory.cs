@@ -21,53 +21,55 @@ public static class OptimizerFactory
         double decoupledDecay
     )
     {
-        if (coupledDecay > 0 && (decoupledDecay > 0 || spec.Kind == OptimizerKind.AdamW))
-            throw new InvalidInputException(
-                "a run cannot combine coupled L2 (l2) with AdamW's decoupled decay (wd or opt=adamw); choose one"
-            );
-        var kind = decoupledDecay > 0 && spec.Kind == OptimizerKind.Adam ? OptimizerKind.AdamW : spec.Kind;
-        if (decoupledDecay > 0 && kind == OptimizerKind.Sgd)
-            throw new InvalidInputException("decoupled weight decay (wd) needs opt=adam or adamw; with SGD use l2");
-
-        switch (kind)
+        var kind = EffectiveKind(spec.Kind, coupledDecay, decoupledDecay);
+        return kind switch
         {
-            case OptimizerKind.Adam:
-                return optim.Adam(
-                    groups.Select(g => new Adam.ParamGroup(
-                        g.Parameters,
-                        lr: baseRate * g.LearningRateScale,
-                        weight_decay: coupledDecay
-                    )),
-                    lr: baseRate,
+            OptimizerKind.Adam => optim.Adam(
+                groups.Select(g => new Adam.ParamGroup(
+                    g.Parameters,
+                    lr: baseRate * g.LearningRateScale,
                     weight_decay: coupledDecay
-                );
-            case OptimizerKind.AdamW:
-                return optim.AdamW(
-                    groups.Select(g => new AdamW.ParamGroup(
-                        g.Parameters,
-                        lr: baseRate * g.LearningRateScale,
-                        weight_decay: decoupledDecay
-                    )),
-                    lr: baseRate,
+                )),
+                lr: baseRate,
+                weight_decay: coupledDecay
+            ),
+            OptimizerKind.AdamW => optim.AdamW(
+                groups.Select(g => new AdamW.ParamGroup(
+                    g.Parameters,
+                    lr: baseRate * g.LearningRateScale,
                     weight_decay: decoupledDecay
-                );
-            case OptimizerKind.Sgd:
-                return optim.SGD(
-                    groups.Select(g => new SGD.ParamGroup(
-                        g.Parameters,
-                        lr: baseRate * g.LearningRateScale,
-                        momentum: spec.Momentum,
-                        weight_decay: coupledDecay,
-                        nesterov: spec.Nesterov
-                    )),
-                    baseRate,
+                )),
+                lr: baseRate,
+                weight_decay: decoupledDecay
+            ),
+            OptimizerKind.Sgd => optim.SGD(
+                groups.Select(g => new SGD.ParamGroup(
+                    g.Parameters,
+                    lr: baseRate * g.LearningRateScale,
                     momentum: spec.Momentum,
                     weight_decay: coupledDecay,
                     nesterov: spec.Nesterov
-                );
-            default:
-                throw new ArgumentOutOfRangeException(nameof(spec), spec.Kind, null);
-        }
+                )),
+                baseRate,
+                momentum: spec.Momentum,
+                weight_decay: coupledDecay,
+                nesterov: spec.Nesterov
+            ),
+            _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Kind, null),
+        };
+    }
+
+    /// <summary>The optimizer that can apply the asked decay: Adam with decoupled decay is AdamW.</summary>
+    private static OptimizerKind EffectiveKind(OptimizerKind asked, double coupledDecay, double decoupledDecay)
+    {
+        if (coupledDecay > 0 && (decoupledDecay > 0 || asked == OptimizerKind.AdamW))
+            throw new InvalidInputException(
+                "a run cannot combine coupled L2 (l2) with AdamW's decoupled decay (wd or opt=adamw); choose one"
+            );
+        var kind = decoupledDecay > 0 && asked == OptimizerKind.Adam ? OptimizerKind.AdamW : asked;
+        if (decoupledDecay > 0 && kind == OptimizerKind.Sgd)
+            throw new InvalidInputException("decoupled weight decay (wd) needs opt=adam or adamw; with SGD use l2");
+        return kind;
     }
 
     /// <summary>Sets every group's rate to base × its multiplier (groups are in the order they were created).</summary>

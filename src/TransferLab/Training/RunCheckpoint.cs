@@ -94,22 +94,19 @@ public sealed class RunCheckpoint(string path, CheckpointIdentity identity, Acti
     )
     {
         var selectedIsLive = run.SelectedEpoch == run.History[^1].Epoch;
-        var header = JsonSerializer.SerializeToUtf8Bytes(
-            new Header(
-                FormatName,
-                identity,
-                epochsDone,
-                phaseIndex,
-                trainSeconds,
-                run.History,
-                run.BestSelection,
-                run.BestValAcc,
-                run.SelectedEpoch,
-                run.SelectedValAcc,
-                run.SelectedPredictions,
-                selectedIsLive
-            ),
-            Experiments.ResultStore.JsonOptions
+        var header = new Header(
+            FormatName,
+            identity,
+            epochsDone,
+            phaseIndex,
+            trainSeconds,
+            run.History,
+            run.BestSelection,
+            run.BestValAcc,
+            run.SelectedEpoch,
+            run.SelectedValAcc,
+            run.SelectedPredictions,
+            selectedIsLive
         );
         // Not fsynced: checkpoints guard against killed processes, whose writes the kernel still completes;
         // after a power cut a damaged checkpoint is refused with a clear message. Flushing 200 MB per
@@ -119,30 +116,34 @@ public sealed class RunCheckpoint(string path, CheckpointIdentity identity, Acti
             durable: false,
             write: stream =>
             {
+                HeaderedFile.WriteHeader(stream, Magic, header, Experiments.ResultStore.JsonOptions);
                 using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-                writer.Write(Magic);
-                writer.Write(header.Length);
-                writer.Write(header);
                 WriteTensors(writer, Subset(model.Network.state_dict(), changing));
                 if (!selectedIsLive)
                     WriteTensors(writer, Subset(run.Selected, changing));
                 WriteTensors(writer, frozenNorms.Starts);
-                // The optimizer's state goes straight to the file (a length placeholder, filled in after): buffering
-                // Adam's ~90 MB of moments in a MemoryStream and copying it out raised the next epoch's peak RSS by up
-                // to
-                // 0.8 GiB on glibc, whose arenas fragmented around those blocks.
-                var lengthAt = stream.Position;
-                writer.Write(0L);
-                phase.SaveOptimizerState(writer);
-                writer.Flush();
-                var end = stream.Position;
-                stream.Position = lengthAt;
-                writer.Write(end - lengthAt - sizeof(long));
-                writer.Flush();
-                stream.Position = end;
+                WriteLengthPrefixed(stream, writer, phase.SaveOptimizerState);
             }
         );
         saved?.Invoke(epochsDone);
+    }
+
+    /// <summary>
+    /// Writes a block streamed straight to the file behind a length placeholder filled in afterwards: buffering
+    /// Adam's ~90 MB of moments in a MemoryStream and copying it out raised the next epoch's peak RSS by up to
+    /// 0.8 GiB on glibc, whose arenas fragmented around those blocks.
+    /// </summary>
+    private static void WriteLengthPrefixed(Stream stream, BinaryWriter writer, Action<BinaryWriter> write)
+    {
+        var lengthAt = stream.Position;
+        writer.Write(0L);
+        write(writer);
+        writer.Flush();
+        var end = stream.Position;
+        stream.Position = lengthAt;
+        writer.Write(end - lengthAt - sizeof(long));
+        writer.Flush();
+        stream.Position = end;
     }
 
     private static Dictionary<string, Tensor> Subset(
@@ -174,19 +175,8 @@ public sealed class RunCheckpoint(string path, CheckpointIdentity identity, Acti
             else
                 ReadTensors(reader, selected, "selected weights");
             ReadTensors(reader, frozenNorms.Starts, "BatchNorm starting statistics");
-            var optimizerLength = reader.ReadInt64();
-            if (optimizerLength < 0 || optimizerLength > reader.BaseStream.Length - reader.BaseStream.Position)
-                throw new InvalidDataException($"optimizer state of {optimizerLength} bytes does not fit in the file");
-            var optimizer = reader.ReadBytes(checked((int)optimizerLength));
-
-            run.History.Clear();
-            run.History.AddRange(header.History);
-            run.BestSelection = header.BestSelection;
-            run.BestValAcc = header.BestValAcc;
-            run.SelectedEpoch = header.SelectedEpoch;
-            run.SelectedValAcc = header.SelectedValAcc;
-            run.SelectedPredictions = header.SelectedPredictions;
-            run.EarlierSeconds = header.TrainSeconds;
+            var optimizer = ReadLengthPrefixed(reader, "optimizer state");
+            Restore(run, header);
             return new ResumePoint(header.EpochsDone, header.PhaseIndex, optimizer);
         }
         catch (Exception e)
@@ -208,6 +198,27 @@ public sealed class RunCheckpoint(string path, CheckpointIdentity identity, Acti
         }
     }
 
+    private static byte[] ReadLengthPrefixed(BinaryReader reader, string what)
+    {
+        var length = reader.ReadInt64();
+        if (length < 0 || length > reader.BaseStream.Length - reader.BaseStream.Position)
+            throw new InvalidDataException($"{what} of {length} bytes does not fit in the file");
+        return reader.ReadBytes(checked((int)length));
+    }
+
+    /// <summary>The run's record up to the checkpoint: its history and the epoch it had selected.</summary>
+    private static void Restore(RunProgress run, Header header)
+    {
+        run.History.Clear();
+        run.History.AddRange(header.History);
+        run.BestSelection = header.BestSelection;
+        run.BestValAcc = header.BestValAcc;
+        run.SelectedEpoch = header.SelectedEpoch;
+        run.SelectedValAcc = header.SelectedValAcc;
+        run.SelectedPredictions = header.SelectedPredictions;
+        run.EarlierSeconds = header.TrainSeconds;
+    }
+
     public void Delete()
     {
         if (File.Exists(path))
@@ -216,14 +227,13 @@ public sealed class RunCheckpoint(string path, CheckpointIdentity identity, Acti
 
     private Header ReadHeader(BinaryReader reader)
     {
-        if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
+        if (!HeaderedFile.StartsWith(reader.BaseStream, Magic))
             throw new InvalidDataException("it does not start with TLCKPT01");
-        var length = reader.ReadInt32();
-        if (length <= 0 || length > MaxHeaderBytes || length > reader.BaseStream.Length - reader.BaseStream.Position)
-            throw new InvalidDataException($"declared header length {length} bytes");
-        var header =
-            JsonSerializer.Deserialize<Header>(reader.ReadBytes(length), Experiments.ResultStore.JsonOptions)
-            ?? throw new InvalidDataException("empty header");
+        var header = HeaderedFile.ReadHeader<Header>(
+            reader.BaseStream,
+            MaxHeaderBytes,
+            Experiments.ResultStore.JsonOptions
+        );
         if (header.Format != FormatName)
             throw new InvalidDataException($"format '{header.Format}', expected {FormatName}");
         if (
