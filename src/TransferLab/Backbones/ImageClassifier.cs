@@ -53,7 +53,7 @@ public sealed class ImageClassifier : Training.ITrainableClassifier, IDisposable
     Module Training.ITrainableClassifier.Network => Network;
 
     Module<Tensor, Tensor> Training.ITrainableClassifier.Head => Head;
-    public InputPreprocessing Preprocessing { get; }
+    internal InputPreprocessing Preprocessing { get; }
 
     /// <summary>Number format of the backbone (the head is always fp32).</summary>
     public Precision BackbonePrecision { get; private set; } = Precision.Fp32;

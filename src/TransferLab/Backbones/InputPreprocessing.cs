@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace TransferLab.Backbones;
 
 /// <summary>Applies a <see cref="PretrainedConfig"/>'s input convention to a batch of RGB images in [0, 1].</summary>
-public sealed class InputPreprocessing : IDisposable
+internal sealed class InputPreprocessing : IDisposable
 {
     private readonly PretrainedConfig _config;
     private readonly Tensor? _subtract;

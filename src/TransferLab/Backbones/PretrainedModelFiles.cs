@@ -4,7 +4,7 @@ namespace TransferLab.Backbones;
 /// Finds the ONNX files of NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18: beside the program (the
 /// build copies them there), in <c>$TRANSFERLAB_MODELS_DIR</c>, or in the NuGet package cache.
 /// </summary>
-public static class PretrainedModelFiles
+internal static class PretrainedModelFiles
 {
     public const string PackageId = "microsoft.ml.dnnimagefeaturizer.resnet18";
     public const string PackageVersion = "0.23.1";

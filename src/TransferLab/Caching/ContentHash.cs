@@ -5,7 +5,7 @@ using System.Text;
 namespace TransferLab.Caching;
 
 /// <summary>SHA-256 fingerprints of files and text, remembered per process for files that have not changed.</summary>
-public static class ContentHash
+internal static class ContentHash
 {
     private static readonly ConcurrentDictionary<(string Path, long Length, DateTime Modified), string> Files = new();
 

@@ -17,7 +17,7 @@ public sealed record FeatureCacheStats(int Hits, int Computed, double ComputeSec
 /// an image is drawn from (v, image content), so views are shared across seeds, splits and runs.
 /// </summary>
 /// <param name="warn">Told once when the cache cannot be written; the features are then kept in memory only.</param>
-public sealed class FeatureCache(
+internal sealed class FeatureCache(
     string directory,
     ImageSource images,
     int batchSize,

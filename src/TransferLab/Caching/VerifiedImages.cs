@@ -10,7 +10,7 @@ namespace TransferLab.Caching;
 /// second or so of every warm comparison). Keyed by the decoder's version, so a new SkiaSharp re-checks
 /// everything; a lost or damaged list only costs the decoding.
 /// </summary>
-public sealed class VerifiedImages
+internal sealed class VerifiedImages
 {
     private static readonly string DecoderVersion =
         typeof(SkiaSharp.SKImage).Assembly.GetName().Version?.ToString() ?? "unknown";

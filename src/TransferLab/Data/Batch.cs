@@ -28,7 +28,7 @@ public interface IBatchSource
 
 /// <summary>The sample order of an epoch, shared by every batch source so that paired runs see the same
 /// batches.</summary>
-public static class EpochOrder
+internal static class EpochOrder
 {
     public static int[] For(int count, int seed, int epoch, bool shuffle) =>
         shuffle

@@ -8,7 +8,7 @@ namespace TransferLab.Data;
 /// prepared while the caller trains on the current one. Order and augmentation depend only on the seed, the
 /// epoch and the sample index (see <see cref="SeedSequence"/>).
 /// </summary>
-public sealed class BatchLoader(
+internal sealed class BatchLoader(
     IReadOnlyList<ImageSample> samples,
     IViewTransform transform,
     ImageSource images,

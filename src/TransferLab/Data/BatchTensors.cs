@@ -4,7 +4,7 @@ namespace TransferLab.Data;
 
 /// <summary>Turns batches into tensors: images [B, 3, S, S] float RGB in [0, 1], features [B, F], labels
 /// int64.</summary>
-public static class BatchTensors
+internal static class BatchTensors
 {
     public static Tensor Images(ImageBatch batch)
     {

@@ -4,7 +4,7 @@ namespace TransferLab.Data;
 /// Batches of cached backbone features in the same order an image loader would give (see
 /// <see cref="EpochOrder"/>). With several augmented views, epoch e uses view e mod <c>views</c>.
 /// </summary>
-public sealed class CachedFeatureSource(
+internal sealed class CachedFeatureSource(
     IReadOnlyList<ImageSample> samples,
     Func<int, float[]> featuresOfView,
     int views,

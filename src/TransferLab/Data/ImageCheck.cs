@@ -12,7 +12,7 @@ public sealed record BadImage(string Path, string Reason);
 /// <see cref="VerifiedImages"/> are not decoded again: they are decoded later, when training needs them; the
 /// caller saves the list once it has checked every split.
 /// </summary>
-public static class ImageCheck
+internal static class ImageCheck
 {
     public static (IReadOnlyList<ImageSample> Good, IReadOnlyList<BadImage> Bad) Run(
         IReadOnlyList<ImageSample> samples,

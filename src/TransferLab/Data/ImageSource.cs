@@ -7,7 +7,7 @@ namespace TransferLab.Data;
 /// Gives decoded images by sample path. Decoded images are kept in memory up to a byte budget, so each file
 /// is decoded once per process; past the budget, images are decoded again on each use. Thread-safe.
 /// </summary>
-public sealed class ImageSource(
+internal sealed class ImageSource(
     long memoryBudgetBytes = ImageSource.DefaultBudgetBytes,
     long maxPixels = ImageDecoder.DefaultMaxPixels
 ) : IDisposable

@@ -5,7 +5,7 @@ namespace TransferLab.Data;
 /// shuffling and every augmentation draw depend only on these numbers, not on thread scheduling or on
 /// which strategy is being trained. That is what makes runs with the same seed paired.
 /// </summary>
-public static class SeedSequence
+internal static class SeedSequence
 {
     public const ulong Shuffle = 0x5348_5546; // "SHUF"
     public const ulong Augment = 0x4155_4755; // "AUGU"

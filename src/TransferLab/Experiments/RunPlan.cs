@@ -7,7 +7,7 @@ namespace TransferLab.Experiments;
 
 /// <summary>How one run executes: from cached backbone features or from images, and in which precision.</summary>
 /// <param name="CacheViews">Distinct training views in the cache (1 without augmentation).</param>
-public sealed record RunPlan(bool UseFeatureCache, int CacheViews, Precision Precision)
+internal sealed record RunPlan(bool UseFeatureCache, int CacheViews, Precision Precision)
 {
     /// <summary>
     /// Features can stand in for images only when the backbone never trains and its BatchNorm is in inference

@@ -6,7 +6,7 @@ namespace TransferLab.Recipes;
 /// The <c>@key=value</c> settings of one recipe component, read with typed getters. Every key must be read
 /// by the component it belongs to; <see cref="RejectUnused"/> turns a misspelt key into an error.
 /// </summary>
-public sealed class RecipeArguments(string component, IReadOnlyDictionary<string, string> values)
+internal sealed class RecipeArguments(string component, IReadOnlyDictionary<string, string> values)
 {
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
 

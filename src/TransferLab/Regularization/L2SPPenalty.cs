@@ -12,7 +12,7 @@ public sealed record L2SPPenalty(double Alpha = 0.01, double Beta = 0.01) : Regu
 {
     public override string Label => string.Create(CultureInfo.InvariantCulture, $"l2sp(α={Alpha:g}, β={Beta:g})");
 
-    public override PenaltyTerm Bind(ParameterSet parameters)
+    internal override PenaltyTerm Bind(ParameterSet parameters)
     {
         using var noGrad = no_grad();
         var backbone = parameters

@@ -10,7 +10,7 @@ namespace TransferLab.Regularization;
 public sealed record NamedParameter(string Name, Parameter Parameter, bool IsHead, bool IsNormOrBias);
 
 /// <summary>The parameters of a run, split by whether they train in the current phase.</summary>
-public sealed record ParameterSet(IReadOnlyList<NamedParameter> Trainable, IReadOnlyList<NamedParameter> Frozen);
+internal sealed record ParameterSet(IReadOnlyList<NamedParameter> Trainable, IReadOnlyList<NamedParameter> Frozen);
 
 /// <summary>
 /// A regularizer either asks the optimizer for weight decay or adds a penalty to the loss. Penalties are
@@ -33,11 +33,11 @@ public abstract record Regularizer
     /// <summary>Weight decay applied to the weights directly (AdamW).</summary>
     public virtual double DecoupledWeightDecay => 0;
 
-    public virtual PenaltyTerm? Bind(ParameterSet parameters) => null;
+    internal virtual PenaltyTerm? Bind(ParameterSet parameters) => null;
 }
 
 /// <summary>A penalty bound to one phase's parameters.</summary>
-public abstract class PenaltyTerm : IDisposable
+internal abstract class PenaltyTerm : IDisposable
 {
     /// <summary>The differentiable part, over trainable parameters; null when there is none.</summary>
     public abstract Tensor? Compute();

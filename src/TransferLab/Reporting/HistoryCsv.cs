@@ -5,7 +5,7 @@ using TransferLab.Experiments;
 namespace TransferLab.Reporting;
 
 /// <summary>history.csv: one row per run × seed × epoch.</summary>
-public static class HistoryCsv
+internal static class HistoryCsv
 {
     public const string Header =
         "run,seed,status,epoch,train_loss,train_acc,val_loss,val_acc,holdout_loss,holdout_acc,"

@@ -6,7 +6,7 @@ namespace TransferLab.Reporting;
 
 /// <summary>The tables both reports show, computed once from results.json (cells are plain text; each writer escapes
 /// them).</summary>
-public sealed record ReportContent(
+internal sealed record ReportContent(
     IReadOnlyList<string[]> RunsTable,
     IReadOnlyList<string[]> SummaryTable,
     IReadOnlyList<string[]> ComparisonsTable,

@@ -3,10 +3,10 @@ using TransferLab.Experiments;
 namespace TransferLab.Reporting;
 
 /// <summary>A rendered chart: PNG and SVG of the same plot.</summary>
-public sealed record Chart(string Name, string Title, byte[] Png, string Svg);
+internal sealed record Chart(string Name, string Title, byte[] Png, string Svg);
 
 /// <summary>The report's charts, drawn with ScottPlot from results.json alone.</summary>
-public static class ReportPlots
+internal static class ReportPlots
 {
     private const int Width = 720,
         Height = 420;

@@ -7,7 +7,7 @@ namespace TransferLab.Storage;
 /// half a file and an interrupted write leaves the previous version in place. A failed write becomes a
 /// <see cref="FileWriteException"/> naming the file and the cause (disk full, read-only, permission).
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     private const string TemporarySuffix = ".tmp";
 

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace TransferLab.Storage;
 
 /// <summary>What an injected fault does at its write.</summary>
-public enum WriteFaultKind
+internal enum WriteFaultKind
 {
     /// <summary>Record the writes only.</summary>
     None,
@@ -22,7 +22,7 @@ public enum WriteFaultKind
 /// variable <c>TRANSFERLAB_WRITE_FAULT</c> is <c>disk-full@N</c> or <c>kill@N</c> (for a test that runs the CLI
 /// as a process). docs/RELIABILITY.md describes the harness.
 /// </summary>
-public static class WriteFaults
+internal static class WriteFaults
 {
     public const string EnvironmentVariable = "TRANSFERLAB_WRITE_FAULT";
 

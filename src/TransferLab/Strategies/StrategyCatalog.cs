@@ -12,7 +12,7 @@ public static class StrategyCatalog
 
     /// <summary>Builds a strategy from its recipe name, optional argument and keys (<c>bn</c>, <c>lrdecay</c>,
     /// <c>probe</c>, <c>probe-lr</c>).</summary>
-    public static Strategy Create(
+    internal static Strategy Create(
         string name,
         string? argument,
         RecipeArguments keys,

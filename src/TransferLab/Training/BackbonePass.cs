@@ -14,7 +14,7 @@ namespace TransferLab.Training;
 /// </summary>
 /// <param name="maxBytes">Features kept at most; a pass that outgrows it is dropped and later runs compute their
 /// own.</param>
-public sealed class BackbonePass(string recordedBy, long maxBytes = BackbonePass.DefaultMaxBytes) : IDisposable
+internal sealed class BackbonePass(string recordedBy, long maxBytes = BackbonePass.DefaultMaxBytes) : IDisposable
 {
     /// <summary>Hymenoptera's 5 epochs take 4 MB; a dataset of 100k images would need 400 MB per epoch.</summary>
     public const long DefaultMaxBytes = 512L << 20;

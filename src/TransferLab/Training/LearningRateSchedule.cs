@@ -1,6 +1,6 @@
 namespace TransferLab.Training;
 
-public static class LearningRateSchedule
+internal static class LearningRateSchedule
 {
     /// <summary>
     /// The learning rate at a point of the run (<paramref name="epoch"/> may be fractional: epoch + batch/batches).

@@ -4,9 +4,9 @@ using static TorchSharp.torch;
 namespace TransferLab.Training;
 
 /// <summary>A group of parameters sharing a learning-rate multiplier (discriminative learning rates).</summary>
-public sealed record ParameterGroup(IReadOnlyList<Parameter> Parameters, double LearningRateScale);
+internal sealed record ParameterGroup(IReadOnlyList<Parameter> Parameters, double LearningRateScale);
 
-public static class OptimizerFactory
+internal static class OptimizerFactory
 {
     /// <summary>
     /// Builds the optimizer over the parameters that train, one group per learning-rate multiplier. Coupled

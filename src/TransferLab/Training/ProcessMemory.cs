@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace TransferLab.Training;
 
 /// <summary>The process's memory as the OS sees it (resident set), and handing freed native memory back.</summary>
-public static partial class ProcessMemory
+internal static partial class ProcessMemory
 {
     /// <summary>Current resident set size in MiB (VmRSS), or 0 where /proc is not available.</summary>
     public static double ResidentMiB() => ReadStatusKiB("VmRSS:") / 1024.0;

@@ -16,7 +16,7 @@ namespace TransferLab.Training;
 /// augmentation…).</param>
 /// <param name="Data">Fingerprint of the images and labels.</param>
 /// <param name="Backbone">Fingerprint of the pretrained weights.</param>
-public sealed record CheckpointIdentity(
+internal sealed record CheckpointIdentity(
     string Run,
     int Seed,
     string Configuration,
@@ -39,7 +39,7 @@ internal sealed record ResumePoint(int EpochsDone, int PhaseIndex, byte[] Optimi
 /// so a kill mid-write leaves the previous checkpoint intact.
 /// </summary>
 /// <param name="saved">Called with the number of finished epochs after each checkpoint is written.</param>
-public sealed class RunCheckpoint(string path, CheckpointIdentity identity, Action<int>? saved = null)
+internal sealed class RunCheckpoint(string path, CheckpointIdentity identity, Action<int>? saved = null)
 {
     public const string FormatName = "transferlab.checkpoint/1";
     private const int MaxHeaderBytes = 16 << 20;

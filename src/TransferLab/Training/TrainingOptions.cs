@@ -23,7 +23,7 @@ public sealed record TrainingOptions(RunSpec Spec, int Seed, IBatchSource Train,
     public IBatchSource? Holdout { get; init; }
 
     /// <summary>Where to save the run's state after every epoch, and to resume it from when the file exists.</summary>
-    public RunCheckpoint? Checkpoint { get; init; }
+    internal RunCheckpoint? Checkpoint { get; init; }
 
     /// <summary>Watches the loop from inside (e.g. records a frozen backbone's pass for other runs).</summary>
     public ITrainingObserver? Observer { get; init; }

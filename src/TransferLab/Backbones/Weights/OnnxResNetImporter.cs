@@ -8,7 +8,7 @@ namespace TransferLab.Backbones.Weights;
 /// BatchNormalization; in node order the convolutions are the stem, then per block the downsample (first
 /// block of stages 2-4) and the two 3x3 convolutions — the order <see cref="TorchvisionConvNames"/> lists.
 /// </summary>
-public static class OnnxResNetImporter
+internal static class OnnxResNetImporter
 {
     public static Dictionary<string, NamedWeight> Import(string onnxPath, IReadOnlyList<int> stageBlocks)
     {

@@ -10,7 +10,7 @@ public sealed record NamedWeight(string Name, long[] Shape, float[] Values);
 /// Copies named weights into a module's state dict, comparing key sets and shapes first. Nothing is loaded
 /// unless the only keys the module has and the weights lack are the expected ones (a new head, counters).
 /// </summary>
-public static class WeightLoader
+internal static class WeightLoader
 {
     public static ImportReport Load(
         nn.Module module,

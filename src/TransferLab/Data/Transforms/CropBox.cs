@@ -1,16 +1,16 @@
 namespace TransferLab.Data.Transforms;
 
 /// <summary>A rectangle in source-image pixel coordinates (fractional where a resize maps it back).</summary>
-public readonly record struct CropBox(double Left, double Top, double Width, double Height);
+internal readonly record struct CropBox(double Left, double Top, double Width, double Height);
 
 /// <summary>What to cut from a source image and whether to mirror it; the output is always square.</summary>
-public readonly record struct ViewPlan(CropBox Source, bool FlipHorizontal);
+internal readonly record struct ViewPlan(CropBox Source, bool FlipHorizontal);
 
 /// <summary>
 /// Decides, from the source image size and a random generator, which view of the image a model sees.
 /// Geometry only: <see cref="ViewRenderer"/> turns a plan into pixels in one resampling pass.
 /// </summary>
-public interface IViewTransform
+internal interface IViewTransform
 {
     int OutputSize { get; }
 

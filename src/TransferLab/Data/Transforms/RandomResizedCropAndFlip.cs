@@ -4,7 +4,7 @@ namespace TransferLab.Data.Transforms;
 /// torchvision's <c>RandomResizedCrop(size, scale, ratio)</c> followed by <c>RandomHorizontalFlip(p)</c>:
 /// ten attempts at a crop of random area and aspect ratio that fits, else the centre-crop fallback.
 /// </summary>
-public sealed class RandomResizedCropAndFlip(
+internal sealed class RandomResizedCropAndFlip(
     int size = 224,
     double minScale = 0.08,
     double maxScale = 1.0,

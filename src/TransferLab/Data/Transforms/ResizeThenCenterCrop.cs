@@ -4,7 +4,7 @@ namespace TransferLab.Data.Transforms;
 /// torchvision's <c>Resize(resize)</c> (shorter side to <c>resize</c>, longer side truncated in proportion)
 /// then <c>CenterCrop(crop)</c>, expressed as the box of the source image that ends up in the crop.
 /// </summary>
-public sealed class ResizeThenCenterCrop(int resize = 256, int crop = 224) : IViewTransform
+internal sealed class ResizeThenCenterCrop(int resize = 256, int crop = 224) : IViewTransform
 {
     public int OutputSize => crop;
     public bool IsRandom => false;

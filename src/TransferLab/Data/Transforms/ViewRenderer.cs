@@ -6,7 +6,7 @@ namespace TransferLab.Data.Transforms;
 /// Turns a <see cref="ViewPlan"/> into square RGBA pixels in one pass: crop, resize and mirror are a single
 /// Skia draw with trilinear filtering (mipmaps stand in for PIL's antialiased downscaling).
 /// </summary>
-public static class ViewRenderer
+internal static class ViewRenderer
 {
     public const int BytesPerPixel = 4;
 

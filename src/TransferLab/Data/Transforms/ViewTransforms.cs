@@ -10,7 +10,7 @@ public enum Augmentation
     None,
 }
 
-public static class ViewTransforms
+internal static class ViewTransforms
 {
     public static IViewTransform ForTraining(Augmentation augmentation, int inputSize, int resizeSize) =>
         augmentation switch
