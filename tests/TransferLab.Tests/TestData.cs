@@ -90,8 +90,8 @@ internal static class TestData
     {
         using var bitmap = new SKBitmap(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         for (var y = 0; y < height; y++)
-        for (var x = 0; x < width; x++)
-            bitmap.SetPixel(x, y, colour(x, y));
+            for (var x = 0; x < width; x++)
+                bitmap.SetPixel(x, y, colour(x, y));
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
         File.WriteAllBytes(path, data.ToArray());
@@ -101,8 +101,8 @@ internal static class TestData
     {
         using var bitmap = new SKBitmap(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque);
         for (var y = 0; y < height; y++)
-        for (var x = 0; x < width; x++)
-            bitmap.SetPixel(x, y, colour(x, y));
+            for (var x = 0; x < width; x++)
+                bitmap.SetPixel(x, y, colour(x, y));
         return SKImage.FromBitmap(bitmap);
     }
 

@@ -16,7 +16,12 @@ public static class RegularizerCatalog
 {
     public static IReadOnlyList<string> Names { get; } = ["l2[:DECAY]", "wd[:DECAY]", "l1[:LAMBDA]", "l2sp"];
 
-    internal static Regularizer Create(string name, string? argument, RecipeArguments keys, RegularizerDefaults defaults)
+    internal static Regularizer Create(
+        string name,
+        string? argument,
+        RecipeArguments keys,
+        RegularizerDefaults defaults
+    )
     {
         double Strength(double fallback)
         {

@@ -15,26 +15,26 @@ internal static class HistoryCsv
     {
         var text = new StringBuilder(Header).Append('\n');
         foreach (var run in result.Runs)
-        foreach (var h in run.History)
-            text.Append(
-                    string.Join(
-                        ",",
-                        CsvText.Field(run.Name),
-                        I(run.Seed),
-                        run.Status.ToString().ToLowerInvariant(),
-                        I(h.Epoch),
-                        D(h.TrainLoss),
-                        D(h.TrainAcc),
-                        D(h.ValLoss),
-                        D(h.ValAcc),
-                        D(h.HoldoutLoss),
-                        D(h.HoldoutAcc),
-                        D(h.LearningRate),
-                        D(h.Seconds),
-                        D(h.RssMib)
+            foreach (var h in run.History)
+                text.Append(
+                        string.Join(
+                            ",",
+                            CsvText.Field(run.Name),
+                            I(run.Seed),
+                            run.Status.ToString().ToLowerInvariant(),
+                            I(h.Epoch),
+                            D(h.TrainLoss),
+                            D(h.TrainAcc),
+                            D(h.ValLoss),
+                            D(h.ValAcc),
+                            D(h.HoldoutLoss),
+                            D(h.HoldoutAcc),
+                            D(h.LearningRate),
+                            D(h.Seconds),
+                            D(h.RssMib)
+                        )
                     )
-                )
-                .Append('\n');
+                    .Append('\n');
         return text.ToString();
     }
 

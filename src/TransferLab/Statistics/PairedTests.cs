@@ -56,7 +56,7 @@ public static class PairedTests
     {
         var order = Enumerable.Range(0, values.Count).OrderBy(i => values[i]).ToArray();
         var ranks = new double[values.Count];
-        for (var start = 0; start < order.Length; )
+        for (var start = 0; start < order.Length;)
         {
             var end = start;
             while (end + 1 < order.Length && values[order[end + 1]] == values[order[start]])

@@ -25,14 +25,14 @@ public class VerifiedImagesTests
     {
         var folder = new TempFolder();
         foreach (var split in new[] { "train", "val" })
-        foreach (var (name, colour) in new[] { ("ants", SKColors.Red), ("bees", SKColors.Blue) })
-            for (var i = 0; i < 3; i++)
-                TestData.WritePng(
-                    folder.Combine(split, name, $"{i}.png"),
-                    40 + i,
-                    30,
-                    (x, y) => colour.WithAlpha((byte)(100 + x))
-                );
+            foreach (var (name, colour) in new[] { ("ants", SKColors.Red), ("bees", SKColors.Blue) })
+                for (var i = 0; i < 3; i++)
+                    TestData.WritePng(
+                        folder.Combine(split, name, $"{i}.png"),
+                        40 + i,
+                        30,
+                        (x, y) => colour.WithAlpha((byte)(100 + x))
+                    );
         return folder;
     }
 

@@ -44,8 +44,8 @@ public class ImageFolderTests
     {
         using var folder = new TempFolder();
         foreach (var split in new[] { "train", "test" })
-        foreach (var c in new[] { "a", "b" })
-            Png(folder.Combine(split, c, "1.png"));
+            foreach (var c in new[] { "a", "b" })
+                Png(folder.Combine(split, c, "1.png"));
         Assert.Equal("test", DatasetSplits.Open(folder.Path).EvaluationSplitName);
     }
 

@@ -88,8 +88,8 @@ public class BackbonePassTests
             .ToList();
         Assert.Equal(2, epochs.Count);
         foreach (var (expected, actual) in epochs)
-        foreach (var key in new[] { "train_loss", "train_acc", "val_loss", "val_acc" })
-            Assert.Equal(expected.GetProperty(key).GetDouble(), actual.GetProperty(key).GetDouble());
+            foreach (var key in new[] { "train_loss", "train_acc", "val_loss", "val_acc" })
+                Assert.Equal(expected.GetProperty(key).GetDouble(), actual.GetProperty(key).GetDouble());
 
         // The saved model carries the running statistics the computed run ended with, not the pretrained ones.
         var expectedState = SavedState(computed.Path, "frozen@bn=train+l1");

@@ -85,8 +85,8 @@ public class RecipeParserTests
     public void Every_preset_resolves()
     {
         foreach (var (_, runs) in RunCatalog.Presets)
-        foreach (var run in runs)
-            Assert.Equal(run, RunCatalog.Resolve(run, Defaults).Name);
+            foreach (var run in runs)
+                Assert.Equal(run, RunCatalog.Resolve(run, Defaults).Name);
     }
 }
 

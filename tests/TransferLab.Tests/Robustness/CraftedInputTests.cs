@@ -112,8 +112,8 @@ public class CraftedInputTests
     {
         using var folder = new TempFolder();
         foreach (var split in new[] { "train", "val" })
-        foreach (var c in new[] { "ants", "\u001b]0;pwned\u0007bees" })
-            TestData.WritePng(folder.Combine(split, c, "1.png"), 8, 8, (_, _) => SKColors.Red);
+            foreach (var c in new[] { "ants", "\u001b]0;pwned\u0007bees" })
+                TestData.WritePng(folder.Combine(split, c, "1.png"), 8, 8, (_, _) => SKColors.Red);
 
         var (exit, _, error) = Cli("inspect", "--data", folder.Path);
 

@@ -132,8 +132,8 @@ public class DatasetFaultTests
     {
         using var folder = new TempFolder();
         foreach (var split in new[] { "train", "val" })
-        foreach (var c in new[] { "a", "b" })
-            TestData.WritePng(folder.Combine(split, c, "1.png"), 8, 8, (_, _) => SKColors.Red);
+            foreach (var c in new[] { "a", "b" })
+                TestData.WritePng(folder.Combine(split, c, "1.png"), 8, 8, (_, _) => SKColors.Red);
         var blocker = folder.Combine("not-a-folder");
         File.WriteAllText(blocker, "");
         var stderr = new StringWriter();
