@@ -103,18 +103,18 @@ public static class CliApp
         }
         catch (InvalidInputException e)
         {
-            error.WriteLine($"error: {Rendering.TerminalText.Safe(e.Message)}");
+            error.WriteLine($"error: {Rendering.TerminalText.Safe(Rendering.CliTerms.Of(e.Message))}");
             return BadInput;
         }
         catch (TransferLabException e)
         {
-            error.WriteLine($"error: {Rendering.TerminalText.Safe(e.Message)}");
+            error.WriteLine($"error: {Rendering.TerminalText.Safe(Rendering.CliTerms.Of(e.Message))}");
             return Failure;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // A file-system failure no TransferLab code anticipated: still one line, not a stack trace.
-            error.WriteLine($"error: {Rendering.TerminalText.Safe(e.Message)}");
+            error.WriteLine($"error: {Rendering.TerminalText.Safe(Rendering.CliTerms.Of(e.Message))}");
             return Failure;
         }
         catch (OperationCanceledException)

@@ -23,7 +23,8 @@ public sealed class NotebookStyleRenderer(TextWriter output) : IProgress<Trainin
                 );
                 break;
             case ComparisonNotice notice:
-                output.WriteLine(notice.IsWarning ? $"warning: {notice.Message}" : notice.Message);
+                var message = CliTerms.Of(notice.Message);
+                output.WriteLine(notice.IsWarning ? $"warning: {message}" : message);
                 break;
             case EpochCompleted { Metrics: var m } epoch:
                 output.WriteLine(F($"Epoch {m.Epoch}/{epoch.Epochs - 1}"));

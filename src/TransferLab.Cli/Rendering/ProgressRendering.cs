@@ -78,7 +78,7 @@ internal sealed class LiveRenderer(ProgressContext context) : IProgress<Training
         switch (value)
         {
             case ComparisonNotice notice:
-                var text = TerminalText.Escape(notice.Message);
+                var text = TerminalText.Escape(CliTerms.Of(notice.Message));
                 AnsiConsole.MarkupLine(notice.IsWarning ? $"[yellow]warning:[/] {text}" : text);
                 break;
             case RunStarted started:

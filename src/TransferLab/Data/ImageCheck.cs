@@ -72,12 +72,14 @@ internal static class ImageCheck
             + (bad.Count > 5 ? $"; and {bad.Count - 5} more" : "");
         if (strict)
             throw new DatasetException(
-                $"{bad.Count} unreadable image(s) and --strict is set: {list}. Remove or fix them, or drop "
-                    + $"--strict to skip them"
+                $"{bad.Count} unreadable image(s) and {Experiments.Setting.Strict} is set: {list}. Remove or fix "
+                    + $"them, or turn "
+                    + $"{Experiments.Setting.Strict} off to skip them"
             );
         if ((double)bad.Count / total > maxBadRatio)
             throw new DatasetException(
-                $"{bad.Count} of {total} images are unreadable, more than --max-bad-ratio {maxBadRatio:P0}: {list}"
+                $"{bad.Count} of {total} images are unreadable, more than {Experiments.Setting.MaxBadRatio} "
+                    + $"{maxBadRatio:P0}: {list}"
             );
     }
 }

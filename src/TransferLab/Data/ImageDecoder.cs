@@ -23,7 +23,7 @@ public static class ImageDecoder
             throw new ImageDecodeException(
                 path,
                 $"{size.Width}x{size.Height} pixels exceeds the limit of {maxPixels:N0} (a decompression bomb, "
-                    + $"or raise --max-pixels)"
+                    + $"or raise {Experiments.Setting.MaxPixels})"
             );
 
         // Decode as unpremultiplied RGBA so colour values survive untouched, then make the pixels opaque:

@@ -145,33 +145,34 @@ public sealed record ComparisonConfig
     public void Validate()
     {
         if (Epochs < 1)
-            throw new InvalidInputException($"--epochs must be at least 1 (got {Epochs})");
+            throw new InvalidInputException($"{Setting.Epochs} must be at least 1 (got {Epochs})");
         if (BatchSize < 1)
-            throw new InvalidInputException($"--batch-size must be at least 1 (got {BatchSize})");
+            throw new InvalidInputException($"{Setting.BatchSize} must be at least 1 (got {BatchSize})");
         if (EvalBatchSize < 1)
-            throw new InvalidInputException($"--eval-batch-size must be at least 1 (got {EvalBatchSize})");
+            throw new InvalidInputException($"{Setting.EvalBatchSize} must be at least 1 (got {EvalBatchSize})");
         if (Seeds.Count == 0)
             throw new InvalidInputException("at least one seed is needed");
         if (Seeds.Distinct().Count() != Seeds.Count)
             throw new InvalidInputException("seeds repeat");
         if ((RunSpecs?.Count ?? Runs.Count) == 0)
-            throw new InvalidInputException("--runs names no run");
+            throw new InvalidInputException($"{Setting.Runs} names no run");
         if (Threads < 0)
-            throw new InvalidInputException($"--threads must be 0 (one per core) or more (got {Threads})");
+            throw new InvalidInputException($"{Setting.Threads} must be 0 (one per core) or more (got {Threads})");
         if (LearningRate is <= 0)
-            throw new InvalidInputException($"--lr must be positive (got {LearningRate})");
+            throw new InvalidInputException($"{Setting.LearningRate} must be positive (got {LearningRate})");
         if (WeightDecay is < 0)
-            throw new InvalidInputException($"--weight-decay must not be negative (got {WeightDecay})");
+            throw new InvalidInputException($"{Setting.WeightDecay} must not be negative (got {WeightDecay})");
         if (L1 is < 0)
-            throw new InvalidInputException($"--l1 must not be negative (got {L1})");
+            throw new InvalidInputException($"{Setting.L1} must not be negative (got {L1})");
         if (HoldoutFraction is <= 0 or >= 1)
-            throw new InvalidInputException($"--holdout must be between 0 and 1 (got {HoldoutFraction})");
+            throw new InvalidInputException($"{Setting.HoldoutFraction} must be between 0 and 1 (got "
+                + $"{HoldoutFraction})");
         if (MaxBadRatio is < 0 or > 1)
-            throw new InvalidInputException($"--max-bad-ratio must be between 0 and 1 (got {MaxBadRatio})");
+            throw new InvalidInputException($"{Setting.MaxBadRatio} must be between 0 and 1 (got {MaxBadRatio})");
         if (MaxPixels < 1)
-            throw new InvalidInputException($"--max-pixels must be positive (got {MaxPixels})");
+            throw new InvalidInputException($"{Setting.MaxPixels} must be positive (got {MaxPixels})");
         if (CacheViews < 0)
-            throw new InvalidInputException($"--cache-views must not be negative (got {CacheViews})");
+            throw new InvalidInputException($"{Setting.CacheViews} must not be negative (got {CacheViews})");
         if (
             Tune != TuneMode.None
             && (TuneEpochs < 1 || TuneLearningRateFactors.Count == 0 || TuneLearningRateFactors.Any(f => f <= 0))

@@ -40,7 +40,7 @@ internal sealed class ComparisonOutput(string directory, IProgress<TrainingEvent
             throw new FileWriteException(
                 e.Path,
                 e.InnerException!,
-                $"the previous {ResultsPath} is intact; free space and continue with 'compare --resume {Directory}'"
+                $"the previous {ResultsPath} is intact; free space, then continue it ({Setting.Resume} {Directory})"
             );
         }
     }

@@ -147,7 +147,7 @@ internal static class ComparisonPreparation
                 $"cannot resume: run {interrupted.Run} (seed {interrupted.Seed}) had finished "
                     + $"{interrupted.EpochsDone} epoch(s), but its checkpoint "
                     + $"{Path.Combine(outputDir, interrupted.Checkpoint)} is missing; "
-                    + "restore it, or add --restart-unfinished to train that run from its first epoch"
+                    + $"restore it, or use {Setting.RestartUnfinished} to train that run from its first epoch"
             );
         if (!previous.Dataset.Classes.SequenceEqual(splits.Classes))
             throw new InvalidInputException(

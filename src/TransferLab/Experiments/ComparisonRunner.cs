@@ -47,7 +47,7 @@ public sealed class ComparisonRunner(
         if (config.Runs.Count != 1 || config.Seeds.Count != 1)
             throw new InvalidInputException("training a model takes one run and one seed");
         var path = Path.GetFullPath(modelPath);
-        ResultStore.EnsureWritable(Path.GetDirectoryName(path)!, "--save");
+        ResultStore.EnsureWritable(Path.GetDirectoryName(path)!, Setting.ModelPath);
         var request = new ComparisonRequest(config with { SaveModels = false }, outputDir, null, false, path);
         return Run(request, cancel);
     }

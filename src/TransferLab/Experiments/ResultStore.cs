@@ -69,8 +69,8 @@ public static class ResultStore
     }
 
     /// <summary>Fails before any training when the output folder cannot be written.</summary>
-    /// <param name="option">The option that chose the folder, named in the error.</param>
-    public static void EnsureWritable(string directory, string option = "--out")
+    /// <param name="setting">The setting that chose the folder, named in the error.</param>
+    public static void EnsureWritable(string directory, string setting = Setting.OutputDir)
     {
         try
         {
@@ -82,7 +82,7 @@ public static class ResultStore
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new InvalidInputException(
-                $"output folder '{directory}' is not writable ({e.Message}); choose another with {option}"
+                $"output folder '{directory}' is not writable ({e.Message}); choose another with {setting}"
             );
         }
     }

@@ -50,7 +50,8 @@ public static class RunCatalog
         catch (InvalidInputException e)
         {
             throw new InvalidInputException(
-                $"run '{run}': {e.Message} (named runs: {string.Join(", ", Aliases.Keys)}; recipes: see --help)",
+                $"run '{run}': {e.Message} (named runs: {string.Join(", ", Aliases.Keys)}; recipes: see "
+                    + $"docs/STRATEGIES.md)",
                 e
             );
         }

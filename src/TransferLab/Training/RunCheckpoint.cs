@@ -191,7 +191,8 @@ internal sealed class RunCheckpoint(string path, CheckpointIdentity identity, Ac
         {
             throw new InvalidInputException(
                 $"checkpoint '{path}' of run {identity.Run} (seed {identity.Seed}) is truncated or damaged "
-                    + $"({e.Message.Split('\n')[0]}); delete it, or resume with --restart-unfinished, to train "
+                    + $"({e.Message.Split('\n')[0]}); delete it, or resume with "
+                        + $"{Experiments.Setting.RestartUnfinished}, to train "
                     + $"that run from its first epoch",
                 e
             );
@@ -266,7 +267,8 @@ internal sealed class RunCheckpoint(string path, CheckpointIdentity identity, Ac
         if (differences.Count > 0)
             throw new InvalidInputException(
                 $"checkpoint '{path}' does not match this run: {string.Join("; ", differences)}. "
-                    + "Delete it, or resume with --restart-unfinished, to train the run from its first epoch"
+                    + $"Delete it, or resume with {Experiments.Setting.RestartUnfinished}, to train the run from "
+                        + $"its first epoch"
             );
     }
 

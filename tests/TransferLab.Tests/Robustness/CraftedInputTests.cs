@@ -5,19 +5,14 @@ using SkiaSharp;
 using TransferLab.Cli;
 using TransferLab.Cli.Rendering;
 using TransferLab.Data;
+using TransferLab.Tests.Cli;
 
 namespace TransferLab.Tests.Robustness;
 
 /// <summary>Crafted files and odd arguments end in a clear error (exit code 2), never a crash.</summary>
 public class CraftedInputTests
 {
-    private static (int Exit, string Output, string Error) Cli(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exit = CliApp.Run(args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static (int Exit, string Output, string Error) Cli(params string[] args) => CliRun.Of(args);
 
     /// <summary>A model file whose JSON header is <paramref name="edit"/>ed, weights unchanged.</summary>
     private static void WriteModelWithHeader(string path, Action<JsonObject> edit)
@@ -81,22 +76,7 @@ public class CraftedInputTests
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);
         using var output = new TempFolder();
-        Assert.Equal(
-            0,
-            Cli(
-                "compare",
-                "--data",
-                data.Path,
-                "--runs",
-                "frozen",
-                "--epochs",
-                "1",
-                "--augment",
-                "none",
-                "--out",
-                output.Path
-            ).Exit
-        );
+        Assert.Equal(0, CliRun.FrozenComparison(data.Path, output.Path).Exit);
         var broken = output.Combine("broken.jpg");
         File.WriteAllBytes(broken, [0xFF, 0xD8, 0xFF, 0x00]);
 

@@ -1,4 +1,4 @@
-using TransferLab.Cli;
+using TransferLab.Tests.Cli;
 
 namespace TransferLab.Tests.Robustness;
 
@@ -40,31 +40,12 @@ public class LeftoverTests
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
             File.WriteAllBytes(file, new byte[1000]);
         }
-        var stdout = new StringWriter();
 
-        Assert.Equal(
-            0,
-            CliApp.Run(
-                [
-                    "compare",
-                    "--data",
-                    data.Path,
-                    "--runs",
-                    "frozen",
-                    "--epochs",
-                    "1",
-                    "--augment",
-                    "none",
-                    "--out",
-                    output.Path,
-                ],
-                stdout,
-                TextWriter.Null
-            )
-        );
+        var (exit, stdout, _) = CliRun.FrozenComparison(data.Path, output.Path);
+        Assert.Equal(0, exit);
 
         Assert.All(leftovers, file => Assert.False(File.Exists(file), file));
         Assert.True(File.Exists(live));
-        Assert.Contains($"removed 3 partly written file(s) left in {output.Path}", stdout.ToString());
+        Assert.Contains($"removed 3 partly written file(s) left in {output.Path}", stdout);
     }
 }

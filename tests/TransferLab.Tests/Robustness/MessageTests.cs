@@ -1,18 +1,13 @@
 using SkiaSharp;
 using TransferLab.Cli;
+using TransferLab.Tests.Cli;
 
 namespace TransferLab.Tests.Robustness;
 
 /// <summary>Messages that say what is wrong in the user's terms, and nothing they did not do.</summary>
 public class MessageTests
 {
-    private static (int Exit, string Output, string Error) Cli(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exit = CliApp.Run(args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static (int Exit, string Output, string Error) Cli(params string[] args) => CliRun.Of(args);
 
     [Theory]
     [InlineData("--lr", "abc", "--lr 'abc' is not a number")]
@@ -67,22 +62,7 @@ public class MessageTests
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);
         using var output = new TempFolder();
-        Assert.Equal(
-            0,
-            Cli(
-                "compare",
-                "--data",
-                data.Path,
-                "--runs",
-                "frozen",
-                "--epochs",
-                "1",
-                "--augment",
-                "none",
-                "--out",
-                output.Path
-            ).Exit
-        );
+        Assert.Equal(0, CliRun.FrozenComparison(data.Path, output.Path).Exit);
         // The data changes under the finished comparison: resuming it must be refused.
         TestData.WritePng(data.Combine("train", "ants", "new.png"), 16, 16, (_, _) => SKColors.Blue);
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using TransferLab.Cli;
+using TransferLab.Tests.Cli;
 
 namespace TransferLab.Tests.Robustness;
 
@@ -9,13 +10,8 @@ namespace TransferLab.Tests.Robustness;
 /// </summary>
 public class WriteFailureTests
 {
-    private static (int Exit, string Output, string Error) Compare(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exit = CliApp.Run(["compare", .. args], output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static (int Exit, string Output, string Error) Compare(params string[] args) =>
+        CliRun.Of(["compare", .. args]);
 
     private static List<(string Name, string Status)> Runs(string folder)
     {
