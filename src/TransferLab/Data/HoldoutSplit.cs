@@ -1,7 +1,9 @@
 namespace TransferLab.Data;
 
-/// <summary>A stratified, seeded cut of a split: from each class, round(fraction·count) images (at least one) go to the
-/// holdout.</summary>
+/// <summary>
+/// A stratified, seeded cut of a split: from each class, round(fraction·count) images (at least one) go to the
+/// holdout.
+/// </summary>
 public static class HoldoutSplit
 {
     public const ulong Purpose = 0x484F_4C44; // "HOLD"

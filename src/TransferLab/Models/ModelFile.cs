@@ -168,7 +168,8 @@ public static class ModelFile
     }
 
     /// <summary>The start of a fingerprint, for messages (a crafted header's may be shorter than usual).</summary>
-    private static string Short(string fingerprint) => fingerprint.Length > 12 ? fingerprint[..12] + "…" : fingerprint;
+    private static string Short(string fingerprint) =>
+        fingerprint.Length > 12 ? fingerprint[..12] + "…" : fingerprint;
 
     /// <summary>A file name for a run's model: recipe characters that file systems dislike become '_'.</summary>
     public static string FileNameFor(string run) =>

@@ -72,7 +72,8 @@ internal static class OptimizerFactory
         return kind;
     }
 
-    /// <summary>Sets every group's rate to base × its multiplier (groups are in the order they were created).</summary>
+    /// <summary>Sets every group's rate to base × its multiplier (groups are in the order they were
+    /// created).</summary>
     public static void SetLearningRate(optim.Optimizer optimizer, IReadOnlyList<ParameterGroup> groups, double baseRate)
     {
         var i = 0;
