@@ -29,52 +29,32 @@ internal sealed class ComparisonOutput(string directory, IProgress<TrainingEvent
             Notice($"removed {removed} partly written file(s) left in {Directory} by an interrupted process");
     }
 
-    public void SaveResults(ComparisonResult result)
-    {
-        try
-        {
-            ResultStore.Save(Directory, result);
-        }
-        catch (FileWriteException e)
-        {
-            throw new FileWriteException(
-                e.Path,
-                e.InnerException!,
-                $"the previous {ResultsPath} is intact; free space, then continue it ({Setting.Resume} {Directory})"
-            );
-        }
-    }
+    public void SaveResults(ComparisonResult result) =>
+        Writing(
+            () => ResultStore.Save(Directory, result),
+            $"the previous {ResultsPath} is intact; free space, then continue it ({Setting.Resume} {Directory})"
+        );
 
     /// <summary>Writes a run's model, after results.json holds the run.</summary>
-    public void SaveModel(string path, Action<string> save)
-    {
-        try
-        {
-            save(path);
-        }
-        catch (FileWriteException e)
-        {
-            throw new FileWriteException(
-                e.Path,
-                e.InnerException!,
-                $"{ResultsPath} holds every finished run, but this run's model was not saved"
-            );
-        }
-    }
+    public void SaveModel(string path, Action<string> save) =>
+        Writing(() => save(path), $"{ResultsPath} holds every finished run, but this run's model was not saved");
 
-    public void WriteReport(ComparisonResult result)
+    public void WriteReport(ComparisonResult result) =>
+        Writing(
+            () => Reporting.ReportWriter.Write(result, Directory),
+            $"{ResultsPath} is complete; write the report again with 'report {Directory}' once the cause is fixed"
+        );
+
+    /// <summary>Runs a write; if it fails, the error also says what the folder still holds and what to do.</summary>
+    private static void Writing(Action write, string consequence)
     {
         try
         {
-            Reporting.ReportWriter.Write(result, Directory);
+            write();
         }
         catch (FileWriteException e)
         {
-            throw new FileWriteException(
-                e.Path,
-                e.InnerException!,
-                $"{ResultsPath} is complete; write the report again with 'report {Directory}' once the cause is fixed"
-            );
+            throw new FileWriteException(e.Path, e.InnerException!, consequence);
         }
     }
 

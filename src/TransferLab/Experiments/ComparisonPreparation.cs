@@ -47,7 +47,7 @@ internal static class ComparisonPreparation
         ResultStore.EnsureWritable(output.Directory);
         output.RemoveLeftovers();
         var cacheDirectory = CacheDirectory.Resolve(config.CacheDir);
-        foreach (var sub in new[] { "features", "weights", "" })
+        foreach (var sub in new[] { "features", "weights", "verified-images", "" })
             AtomicFile.RemoveLeftovers(Path.Combine(cacheDirectory, sub));
         var (splits, badImages) = CheckImages(opened, images, config, cancel, output);
 

@@ -56,6 +56,8 @@ internal sealed class ComparisonSession
     public void RunSeed(int seed)
     {
         using var passes = new BackbonePasses();
+        var (train, holdout) = _comparison.SamplesFor(seed);
+        var work = new SeedWork(seed, train, holdout, passes);
         foreach (var spec in Record.Specs)
         {
             _cancel.ThrowIfCancellationRequested();
@@ -69,8 +71,7 @@ internal sealed class ComparisonSession
                 checkpoint?.Delete();
             _executor.Execute(
                 spec,
-                seed,
-                passes,
+                work,
                 checkpoint,
                 (model, result) =>
                 {

@@ -22,19 +22,18 @@ internal sealed class RunExecutor(
 {
     public RunResult Execute(
         RunSpec spec,
-        int seed,
-        BackbonePasses passes,
+        SeedWork work,
         RunCheckpoint? checkpoint,
         Action<ImageClassifier, RunResult> finished
     )
     {
-        var config = comparison.Config;
+        var (config, seed) = (comparison.Config, work.Seed);
         var plan = RunPlan.For(spec, config);
-        var (recordTo, replayFrom) = passes.For(spec, plan, config);
+        var (recordTo, replayFrom) = work.Passes.For(spec, plan, config);
         var extractionBefore = features.Stats.ComputeSeconds;
         using var model = CreateModel(comparison.Backbone, comparison.Splits.Classes, seed, config.CacheDir);
         model.SetBackbonePrecision(plan.Precision);
-        var options = Options(spec, seed, plan, model) with
+        var options = Options(spec, work, plan, model) with
         {
             // A replayed run takes a fraction of a second: no checkpoints (one left by an earlier process that
             // computed this run is not resumed, and is deleted like any finished run's).
@@ -63,19 +62,29 @@ internal sealed class RunExecutor(
         return backbone.CreateClassifier(classes, SeedSequence.Derive(seed, SeedSequence.HeadInit), cacheDirectory);
     }
 
-    private TrainingOptions Options(RunSpec spec, int seed, RunPlan plan, ImageClassifier model)
+    private TrainingOptions Options(RunSpec spec, SeedWork work, RunPlan plan, ImageClassifier model)
     {
-        var (train, holdout) = comparison.SamplesFor(seed);
         var sources = new RunSources(plan, model, comparison.Backbone.Fingerprint, loaders, features, cancel);
         return new TrainingOptions(
             spec,
-            seed,
-            sources.Training(train, spec.BatchSize),
+            work.Seed,
+            sources.Training(work.Train, spec.BatchSize),
             sources.Evaluation(comparison.Splits.Evaluation.Samples)
         )
         {
-            Holdout = holdout is null ? null : sources.Evaluation(holdout),
+            Holdout = work.Holdout is null ? null : sources.Evaluation(work.Holdout),
             Cancel = cancel,
         };
     }
 }
+
+/// <summary>
+/// What the runs of one seed share: the training images and the holdout cut from them for this seed (cut once),
+/// and the frozen-backbone passes recorded so far.
+/// </summary>
+internal sealed record SeedWork(
+    int Seed,
+    IReadOnlyList<ImageSample> Train,
+    IReadOnlyList<ImageSample>? Holdout,
+    BackbonePasses Passes
+);

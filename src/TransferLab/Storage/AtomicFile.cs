@@ -111,11 +111,6 @@ public sealed class FileWriteException(string path, Exception cause, string? con
 {
     public string Path { get; } = path;
 
-    /// <summary>True when the write failed because the device has no space left.</summary>
-    public bool DiskFull =>
-        InnerException is IOException { HResult: Enospc }
-        || InnerException?.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase) == true;
-
     private const int Enospc = 28,
         Erofs = 30;
 
