@@ -24,7 +24,7 @@ public sealed record L1Penalty(double Lambda, L1Scope Scope = L1Scope.Trainable,
             $"l1({Lambda:g}{(Scope == L1Scope.All ? ", all" : "")}{(ExcludeNormAndBias ? ", no bn/bias" : "")})"
         );
 
-    internal override PenaltyTerm Bind(ParameterSet parameters)
+    internal override PenaltyTerm Bind(ParameterSet parameters, StartingWeights starting)
     {
         bool Counts(NamedParameter p) => !(ExcludeNormAndBias && p.IsNormOrBias);
         var frozenSum = 0.0;

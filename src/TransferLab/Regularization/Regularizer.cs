@@ -15,7 +15,7 @@ internal sealed record ParameterSet(IReadOnlyList<NamedParameter> Trainable, IRe
 /// <summary>
 /// A regularizer either asks the optimizer for weight decay or adds a penalty to the loss. Penalties are
 /// bound to a run's parameters once per phase (<see cref="Bind"/>), which lets them capture what they need
-/// (L2-SP keeps the starting weights) and compute constant parts once.
+/// and compute constant parts once.
 /// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
 [JsonDerivedType(typeof(L2WeightDecay), "l2")]
@@ -33,7 +33,11 @@ public abstract record Regularizer
     /// <summary>Weight decay applied to the weights directly (AdamW).</summary>
     public virtual double DecoupledWeightDecay => 0;
 
-    internal virtual PenaltyTerm? Bind(ParameterSet parameters) => null;
+    /// <summary>Whether <see cref="Bind"/> needs the weights the run started from (<see
+    /// cref="StartingWeights"/>).</summary>
+    internal virtual bool AnchorsToStartingWeights => false;
+
+    internal virtual PenaltyTerm? Bind(ParameterSet parameters, StartingWeights starting) => null;
 }
 
 /// <summary>A penalty bound to one phase's parameters.</summary>

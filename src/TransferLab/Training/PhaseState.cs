@@ -45,7 +45,8 @@ internal sealed class PhaseState : IDisposable
         ITrainableClassifier model,
         RunSpec spec,
         StrategyPhase phase,
-        IReadOnlyList<NamedParameter> all
+        IReadOnlyList<NamedParameter> all,
+        StartingWeights starting
     )
     {
         var parameters = Partition(model, phase, all);
@@ -64,7 +65,7 @@ internal sealed class PhaseState : IDisposable
             spec.CoupledWeightDecay,
             spec.DecoupledWeightDecay
         );
-        var penalties = spec.Regularizers.Select(r => r.Bind(parameters)).OfType<PenaltyTerm>().ToList();
+        var penalties = spec.Regularizers.Select(r => r.Bind(parameters, starting)).OfType<PenaltyTerm>().ToList();
         return new PhaseState(phase, parameters, groups, optimizer, penalties, baseRate);
     }
 

@@ -31,12 +31,14 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         using var frozenNorms = new FrozenBatchNormWatch(model, spec.Strategy, parameters);
         using var run = new RunProgress(model.Network);
         var changing = RunCheckpoint.ChangingEntries(model, spec.Strategy, parameters);
+        // Before a checkpoint replaces the weights: L2-SP's anchor is the pretrained backbone.
+        using var starting = StartingWeights.Capture(parameters, spec.Regularizers);
         var resumed = options.Checkpoint is { Exists: true } checkpoint
             ? checkpoint.Load(model, changing, run, frozenNorms)
             : null;
         progress?.Report(new RunStarted(spec.Name, options.Seed, spec.Epochs, trainable, resumed?.EpochsDone ?? 0));
 
-        var loop = new EpochLoop(this, model, options, parameters, run, frozenNorms, changing);
+        var loop = new EpochLoop(this, model, options, parameters, starting, run, frozenNorms, changing);
         var (divergence, failure) = loop.RunFrom(resumed);
         var outcome = new RunOutcome(
             [.. run.History],
@@ -277,6 +279,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         ITrainableClassifier model,
         TrainingOptions options,
         IReadOnlyList<NamedParameter> parameters,
+        StartingWeights starting,
         RunProgress run,
         FrozenBatchNormWatch frozenNorms,
         IReadOnlySet<string> changing
@@ -323,7 +326,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
             if (_state?.Phase == phase)
                 return _state;
             _state?.Dispose();
-            _state = PhaseState.Start(model, options.Spec, phase, parameters);
+            _state = PhaseState.Start(model, options.Spec, phase, parameters, starting);
             // A run resumed within a phase continues with that phase's optimizer moments.
             if (
                 resumed is { } point

@@ -6,6 +6,8 @@ namespace TransferLab.Tests.Regularization;
 
 public class RegularizerTests
 {
+    private static StartingWeights None => StartingWeights.None;
+
     private static NamedParameter Named(string name, Parameter p, bool head = false, bool normOrBias = false) =>
         new(name, p, head, normOrBias);
 
@@ -13,7 +15,7 @@ public class RegularizerTests
     public void L1_is_lambda_times_the_sum_of_absolute_values_and_its_gradient_is_lambda_sign()
     {
         using var w = nn.Parameter(tensor(new[] { 1.5f, -2f, 0.5f }));
-        using var term = new L1Penalty(0.1).Bind(new ParameterSet([Named("fc.weight", w, head: true)], []));
+        using var term = new L1Penalty(0.1).Bind(new ParameterSet([Named("fc.weight", w, head: true)], []), None);
         using var penalty = term.Compute()!;
         Assert.Equal(0.4, penalty.item<float>(), 5);
         penalty.backward();
@@ -29,9 +31,9 @@ public class RegularizerTests
             [],
             [Named("layer1.0.conv1.weight", frozen), Named("layer1.0.bn1.bias", frozenBias, normOrBias: true)]
         );
-        Assert.Equal(1.7, new L1Penalty(0.1, L1Scope.All).Bind(set).FrozenConstant, 6);
-        Assert.Equal(0.7, new L1Penalty(0.1, L1Scope.All, ExcludeNormAndBias: true).Bind(set).FrozenConstant, 6);
-        Assert.Equal(0, new L1Penalty(0.1).Bind(set).FrozenConstant);
+        Assert.Equal(1.7, new L1Penalty(0.1, L1Scope.All).Bind(set, None).FrozenConstant, 6);
+        Assert.Equal(0.7, new L1Penalty(0.1, L1Scope.All, ExcludeNormAndBias: true).Bind(set, None).FrozenConstant, 6);
+        Assert.Equal(0, new L1Penalty(0.1).Bind(set, None).FrozenConstant);
     }
 
     [Fact]
@@ -39,12 +41,13 @@ public class RegularizerTests
     {
         using var w = nn.Parameter(tensor(new[] { 1f, -2f, 3f }));
         using var head = nn.Parameter(tensor(new[] { 0.5f }));
-        using var term = new L2SPPenalty(Alpha: 0.2, Beta: 0.4).Bind(
-            new ParameterSet([Named("layer4.0.conv1.weight", w), Named("fc.weight", head, head: true)], [])
-        );
+        var l2sp = new L2SPPenalty(Alpha: 0.2, Beta: 0.4);
+        NamedParameter[] parameters = [Named("layer4.0.conv1.weight", w), Named("fc.weight", head, head: true)];
+        using var starting = StartingWeights.Capture(parameters, [l2sp]);
+        using var term = l2sp.Bind(new ParameterSet(parameters, []), starting);
         float[] start = [1f, -2f, 3f];
         using (no_grad())
-            w.copy_(tensor(new[] { 2f, -2f, 1f })); // moved away from w0 after binding
+            w.copy_(tensor(new[] { 2f, -2f, 1f })); // moved away from w0 after it was captured
 
         using var penalty = term.Compute()!;
         // α/2·‖w − w0‖² + β/2·‖head‖² = 0.1·(1 + 0 + 4) + 0.2·0.25
@@ -72,6 +75,6 @@ public class RegularizerTests
             (0.0, 1e-3),
             (new L2WeightDecay(1e-3, true).CoupledWeightDecay, new L2WeightDecay(1e-3, true).DecoupledWeightDecay)
         );
-        Assert.Null(new L2WeightDecay(1e-3).Bind(new ParameterSet([], [])));
+        Assert.Null(new L2WeightDecay(1e-3).Bind(new ParameterSet([], []), None));
     }
 }

@@ -39,17 +39,19 @@ public class CheckpointTests
 
         /// <summary>LP-FT with bn=train, so the checkpoint must carry Adam's moments, moving BatchNorm statistics and
         /// the phase.</summary>
-        public RunOutcome Run(RunCheckpoint? checkpoint, int? stopAfterEpoch = null)
+        public RunOutcome Run(
+            RunCheckpoint? checkpoint,
+            int? stopAfterEpoch = null,
+            string recipe = "lp-ft@probe=1@lr=1e-4@bn=train",
+            int epochs = 4
+        )
         {
             using var model = RunExecutor.CreateModel(
                 BackboneRegistry.Get(BackboneRegistry.ResNet18ImageNet),
                 Splits.Classes,
                 Seed
             );
-            var spec = RecipeParser.Parse(
-                "lp-ft@probe=1@lr=1e-4@bn=train",
-                new RecipeDefaults(Epochs: 4, LearningRate: 1e-3)
-            );
+            var spec = RecipeParser.Parse(recipe, new RecipeDefaults(Epochs: epochs, LearningRate: 1e-3));
             using var stop = new CancellationTokenSource();
             var progress = new SynchronousProgress(e =>
             {
@@ -88,6 +90,24 @@ public class CheckpointTests
             Assert.Empty(Directory.GetFiles(folder.Path, "*.tmp"));
             Assert.Equal(uninterrupted, Numbers(setup.Run(checkpoint)));
         }
+    }
+
+    [SkippableFact]
+    [Trait("data", "real")]
+    public void A_resumed_l2sp_run_is_still_pulled_towards_the_pretrained_weights()
+    {
+        // A strong α makes the anchor visible in every reported loss: had the resumed run anchored to the weights in
+        // the checkpoint, its penalty would restart at 0 and its losses and weights would part from these.
+        const string recipe = "finetune@lr=1e-3+l2sp@alpha=1";
+        using var setup = new Setup();
+        using var folder = new TempFolder();
+        var uninterrupted = Numbers(setup.Run(checkpoint: null, recipe: recipe, epochs: 3));
+
+        var checkpoint = new RunCheckpoint(folder.Combine("l2sp.ckpt"), Identity with { Run = recipe });
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            setup.Run(checkpoint, stopAfterEpoch: 0, recipe: recipe, epochs: 3)
+        );
+        Assert.Equal(uninterrupted, Numbers(setup.Run(checkpoint, recipe: recipe, epochs: 3)));
     }
 
     [SkippableFact]
