@@ -63,17 +63,22 @@ public static class ComparisonTable
 
     private static Table Summary(IReadOnlyList<RunSummary> summary, bool holdout)
     {
-        var headline = holdout ? "val acc @ holdout-selected (95% CI)" : "best val acc (95% CI)";
-        var table = NewTable("Across seeds", ["run", "n", headline, "std", "final val acc (95% CI)", "mean seconds"]);
+        var headline = holdout ? "val acc @ holdout-selected" : "best val acc";
+        var table = NewTable(
+            "Across seeds",
+            ["run", "n", headline, "95% CI over images and seeds", "95% CI over seeds only", "std", "mean seconds"]
+        );
         foreach (var s in summary.OrderByDescending(s => (holdout ? s.SelectedValAcc! : s.BestValAcc).Mean))
         {
             var h = holdout ? s.SelectedValAcc! : s.BestValAcc;
+            var leftOut = s.Diverged + s.Failed > 0 ? F($" (+{s.Diverged} diverged, {s.Failed} failed)") : "";
             table.AddRow(
                 TerminalText.Escape(s.Name),
-                I(s.N),
-                WithCi(h),
+                I(s.N) + leftOut,
+                F($"{h.Mean:F4}"),
+                s.Interval is { } ci ? F($"{ci.Low:F4}–{ci.High:F4}") : "–",
+                h.Ci95Low is { } low ? F($"{low:F4}–{h.Ci95High:F4}") : "–",
                 F($"{h.Std:F4}"),
-                WithCi(s.FinalValAcc),
                 F($"{s.MeanTrainSeconds:F1}")
             );
         }
@@ -84,17 +89,18 @@ public static class ComparisonTable
     {
         var table = NewTable(
             "Paired comparisons (A − B)",
-            ["A", "B", "mean diff", "McNemar b/c", "McNemar p", "paired t p", "Wilcoxon p"]
+            ["A", "B", "mean diff", "images per seed", "paired t p", "Wilcoxon p", "image-level p", "verdict p (Holm)"]
         );
         foreach (var c in comparisons)
             table.AddRow(
                 TerminalText.Escape(c.A),
                 TerminalText.Escape(c.B),
                 F($"{c.MeanDifference * 100:+0.00;-0.00;0.00} pts"),
-                F($"{c.McNemarCombined.OnlyA}/{c.McNemarCombined.OnlyB}"),
-                P(c.McNemarCombined.PValue),
-                P(c.PairedTP),
-                P(c.WilcoxonP)
+                string.Join(" ", c.ImageDifferences.Select(d => F($"{d:+0;-0;0}"))),
+                c.PairedTUndefined is null ? P(c.PairedTP) : "undefined",
+                P(c.WilcoxonP),
+                P(c.ImageLevel?.PValue),
+                P(c.HolmP)
             );
         return table;
     }
@@ -107,9 +113,6 @@ public static class ComparisonTable
         table.Columns[0].LeftAligned();
         return table;
     }
-
-    private static string WithCi(SampleSummary s) =>
-        s.Ci95Low is { } low ? F($"{s.Mean:F4} ({low:F4}–{s.Ci95High:F4})") : F($"{s.Mean:F4}");
 
     private static string P(double? p) => p is { } v ? F($"{v:0.0000}") : "–";
 

@@ -90,26 +90,15 @@ internal sealed class ComparisonRecord
 
     private ComparisonResult Summarise(UnfinishedRun? unfinished)
     {
-        var (config, dataset) = (_comparison.Config, _comparison.Dataset);
         var runs = _runs.ToList();
-        var summary = ComparisonStatistics.Summarise(runs, config.Selection == SelectionMode.Holdout);
-        var comparisons = ComparisonStatistics.Compare(runs, dataset.EvalLabels);
         var resources = Resources();
-        var conclusion =
-            Conclusion.Write(
-                summary,
-                comparisons,
-                dataset.EvalImages,
-                config.Selection,
-                resources.FeatureCache.ComputeSeconds,
-                ReplayedPasses(runs)
-            ) + NotCompared(runs);
+        var (summary, comparisons, conclusion) = Statistics(_comparison.Config, _comparison.Dataset, runs, resources);
         return new ComparisonResult(
             ComparisonResult.CurrentSchema,
-            config,
+            _comparison.Config,
             Specs,
             _comparison.Environment,
-            dataset,
+            _comparison.Dataset,
             Tuning,
             runs,
             summary,
@@ -119,6 +108,47 @@ internal sealed class ComparisonRecord
             conclusion,
             unfinished
         );
+    }
+
+    /// <summary>A results.json of an earlier schema with this version's statistics and conclusion, computed from
+    /// its runs (which every schema records the same way).</summary>
+    internal static ComparisonResult Restate(ComparisonResult earlier)
+    {
+        var (summary, comparisons, conclusion) = Statistics(
+            earlier.Config,
+            earlier.Dataset,
+            earlier.Runs,
+            earlier.Resources
+        );
+        return earlier with
+        {
+            Schema = ComparisonResult.CurrentSchema,
+            Summary = summary,
+            Comparisons = comparisons,
+            Conclusion = conclusion,
+        };
+    }
+
+    private static (IReadOnlyList<RunSummary>, IReadOnlyList<PairComparison>, string) Statistics(
+        ComparisonConfig config,
+        DatasetSummary dataset,
+        IReadOnlyList<RunResult> runs,
+        ResourceUsage resources
+    )
+    {
+        var holdout = config.Selection == SelectionMode.Holdout;
+        var summary = ComparisonStatistics.Summarise(runs, holdout, dataset.EvalLabels);
+        var comparisons = ComparisonStatistics.Compare(runs, dataset.EvalLabels);
+        var conclusion =
+            Conclusion.Write(
+                summary,
+                comparisons,
+                dataset.EvalImages,
+                config.Selection,
+                resources.FeatureCache.ComputeSeconds,
+                ReplayedPasses(runs)
+            ) + NotCompared(runs);
+        return (summary, comparisons, conclusion);
     }
 
     /// <summary>A sentence naming the runs left out of the statistics because they diverged or failed, with

@@ -25,7 +25,7 @@ public sealed record ComparisonResult(
     UnfinishedRun? Unfinished = null
 )
 {
-    public const string CurrentSchema = "transferlab.results/2";
+    public const string CurrentSchema = "transferlab.results/3";
 }
 
 /// <summary>A run interrupted after <see cref="EpochsDone"/> epochs; <see cref="Checkpoint"/> is relative to the

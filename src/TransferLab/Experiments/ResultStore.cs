@@ -33,8 +33,11 @@ public static class ResultStore
     {
         try
         {
-            return JsonSerializer.Deserialize<ComparisonResult>(File.ReadAllText(path), JsonOptions)
+            var result =
+                JsonSerializer.Deserialize<ComparisonResult>(File.ReadAllText(path), JsonOptions)
                 ?? throw new InvalidInputException($"'{path}' is empty");
+            // Earlier schemas recorded the same runs but other statistics: state them as this version does.
+            return result.Schema == ComparisonResult.CurrentSchema ? result : ComparisonRecord.Restate(result);
         }
         catch (JsonException e)
         {

@@ -6,7 +6,7 @@ namespace TransferLab.Reporting;
 
 /// <summary>
 /// A conclusion written from the numbers only: which run is best on the headline accuracy, by how much over
-/// each other run (points, images, CI, p-values), at what time cost, and whether the gap is within noise.
+/// each other run (points, images, intervals, p-values), at what time cost, and whether the gap is within noise.
 /// No sentence in it is fixed in advance about which strategy wins.
 /// </summary>
 public static class Conclusion
@@ -43,11 +43,12 @@ public static class Conclusion
             : "best-epoch validation accuracy";
         var lines = new List<string>
         {
-            F($"Best: {best.Name}, {metric} {Describe(Headline(best))}, {best.MeanTrainSeconds:F1} s per run."),
+            F($"Best: {best.Name}, {metric} {Describe(best, Headline(best))}, {best.MeanTrainSeconds:F1} s per run."),
         };
         foreach (var other in ranked.Skip(1))
             lines.Add(VersusLine(best, other, comparisons, evalImages, Headline));
-        lines.AddRange(Notes(holdout, best.N, evalImages, featureExtractionSeconds, replayedPasses ?? []));
+        var pairs = comparisons.Count;
+        lines.AddRange(Notes(holdout, best.N, evalImages, pairs, featureExtractionSeconds, replayedPasses ?? []));
         return string.Join(" ", lines);
     }
 
@@ -64,21 +65,30 @@ public static class Conclusion
         var pair = comparisons.FirstOrDefault(c =>
             (c.A == best.Name && c.B == other.Name) || (c.A == other.Name && c.B == best.Name)
         );
-        var evidence = pair is null ? "" : Evidence(pair);
-        var significant = pair is not null && (pair.PairedTP ?? pair.McNemarCombined.PValue) < Alpha;
-        var verdict = significant
-            ? "a real difference at the 5% level"
-            : "within noise: the data cannot tell these apart";
-        return F($"vs {other.Name} ({Describe(headline(other))}): {gap * 100:+0.0;-0.0;0.0} points ")
-            + F($"(≈{gap * evalImages:F0} of {evalImages} images){evidence} — {verdict}; ")
+        return F($"vs {other.Name} ({Describe(other, headline(other))}): {gap * 100:+0.0;-0.0;0.0} points ")
+            + F($"(≈{gap * evalImages:F0} of {evalImages} images){Evidence(pair)} — {Verdict(pair)}; ")
             + F($"{other.MeanTrainSeconds:F1} s per run.");
     }
+
+    /// <summary>A real difference only when the paired t over seeds and the image-level test both reject, after
+    /// Holm's correction over all pairs (docs/STATISTICS.md).</summary>
+    private static string Verdict(PairComparison? pair) =>
+        pair?.HolmP switch
+        {
+            null when pair is null => "no verdict: no seed finished for both runs",
+            null when pair.Seeds == 1 =>
+                "no verdict: with one seed a difference between strategies cannot be told from seed-to-seed noise",
+            null => $"no verdict: the paired t-test is undefined ({pair.PairedTUndefined})",
+            < Alpha => "a real difference at the 5% level",
+            _ => "within noise: the data cannot tell these apart",
+        };
 
     /// <summary>What the reader must know to weigh the numbers: shared work, how epochs were selected, seeds.</summary>
     private static IEnumerable<string> Notes(
         bool holdout,
         int seeds,
         int evalImages,
+        int pairs,
         double featureExtractionSeconds,
         IReadOnlyList<(string Run, string From)> replayedPasses
     )
@@ -101,22 +111,36 @@ public static class Conclusion
         );
         if (seeds == 1)
             yield return (
-                "With one seed there is no estimate of seed-to-seed spread; use --seeds 5 for confidence "
-                + "intervals and paired tests."
+                "With one seed the intervals count only the images (Wilson); use --seeds 5 for paired tests "
+                + "over seeds and a verdict."
+            );
+        else if (pairs > 1)
+            yield return (
+                F($"The best run was picked on these data, so p is Holm-adjusted over all {pairs} pairs; ")
+                + "a difference is real only when both the paired t over seeds and the image-level test agree."
             );
     }
 
-    private static string Describe(SampleSummary s) =>
-        s.Ci95Low is { } low ? F($"{s.Mean:P1} (95% CI {low:P1}–{s.Ci95High:P1}, n={s.N})") : F($"{s.Mean:P1}");
+    private static string Describe(RunSummary run, SampleSummary headline) =>
+        run.Interval is { } ci
+            ? F($"{headline.Mean:P1}, 95% CI {ci.Low:P1}–{ci.High:P1} over images")
+                + (run.N > 1 ? F($" and seeds, n={run.N}") : "")
+            : F($"{headline.Mean:P1}");
 
-    private static string Evidence(PairComparison pair)
+    private static string Evidence(PairComparison? pair)
     {
-        var parts = new List<string> { $"McNemar p{P(pair.McNemarCombined.PValue)}" };
+        if (pair is null)
+            return "";
+        if (pair.Seeds == 1)
+            return $", McNemar p{P(pair.McNemarPerSeed[0].PValue)}";
+        var parts = new List<string>();
         if (pair.PairedTP is { } t)
             parts.Add($"paired t p{P(t)}");
-        if (pair.WilcoxonP is { } w)
-            parts.Add($"Wilcoxon p{P(w)}");
-        return ", " + string.Join(", ", parts);
+        if (pair.ImageLevel is { } images)
+            parts.Add($"image-level p{P(images.PValue)}");
+        if (pair.HolmP is { } holm)
+            parts.Add($"Holm p{P(holm)}");
+        return parts.Count == 0 ? "" : ", " + string.Join(", ", parts);
     }
 
     private static string P(double p) => p < 0.001 ? "<0.001" : F($"={p:0.###}");

@@ -68,9 +68,12 @@ internal sealed record ReportContent(
             {
                 "run",
                 "n",
-                holdout ? "val acc @ holdout-selected (95% CI)" : "best val acc (95% CI)",
-                "std",
-                "final val acc (95% CI)",
+                "left out (diverged/failed)",
+                holdout ? "val acc @ holdout-selected" : "best val acc",
+                "95% CI over images and seeds",
+                "95% CI over seeds only",
+                "std over seeds",
+                "final val acc (95% CI over seeds only)",
                 "mean seconds",
             },
         };
@@ -82,7 +85,10 @@ internal sealed record ReportContent(
                 {
                     s.Name,
                     I(s.N),
-                    Ci(h),
+                    $"{I(s.Diverged)}/{I(s.Failed)}",
+                    F(h.Mean),
+                    s.Interval is { } ci ? $"{F(ci.Low)}–{F(ci.High)} ({ci.Method})" : "–",
+                    SeedOnly(h),
                     F(h.Std),
                     Ci(s.FinalValAcc),
                     s.MeanTrainSeconds.ToString("F1", CultureInfo.InvariantCulture),
@@ -91,6 +97,13 @@ internal sealed record ReportContent(
         );
         return summary;
     }
+
+    /// <summary>How to read the paired comparisons (docs/STATISTICS.md says more).</summary>
+    public const string ComparisonsNote =
+        "The paired t and Wilcoxon tests take a seed as the unit (the differences in correct images per seed); the "
+        + "image-level test takes an image as the unit (a sign-flip test on how often each image favours A over "
+        + "seeds). The verdict p is the larger of the paired t and the image-level p, Holm-adjusted over all pairs: "
+        + "a real difference when it is below 0.05.";
 
     private static List<string[]> ComparisonsTableOf(ComparisonResult result)
     {
@@ -102,10 +115,12 @@ internal sealed record ReportContent(
                 "B",
                 "seeds",
                 "mean diff (points)",
-                "McNemar A-only/B-only",
-                "McNemar p",
+                "images A − B per seed",
+                "McNemar p per seed",
                 "paired t p",
                 "Wilcoxon p",
+                "image-level p",
+                "verdict p (Holm)",
             },
         };
         comparisons.AddRange(
@@ -116,10 +131,12 @@ internal sealed record ReportContent(
                     c.B,
                     I(c.Seeds),
                     (c.MeanDifference * 100).ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture),
-                    $"{c.McNemarCombined.OnlyA}/{c.McNemarCombined.OnlyB}",
-                    P(c.McNemarCombined.PValue),
-                    P(c.PairedTP),
+                    string.Join(" ", c.ImageDifferences.Select(Signed)),
+                    string.Join(" ", c.McNemarPerSeed.Select(m => P(m.PValue))),
+                    c.PairedTUndefined is { } why ? $"undefined: {why}" : P(c.PairedTP),
                     P(c.WilcoxonP),
+                    P(c.ImageLevel?.PValue),
+                    P(c.HolmP),
                 }
             )
         );
@@ -185,9 +202,14 @@ internal sealed record ReportContent(
 
     private static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
 
+    private static string Signed(int v) => v.ToString("+0;-0;0", CultureInfo.InvariantCulture);
+
     private static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
 
     private static string P(double? p) => p is { } v ? v.ToString("0.0000", CultureInfo.InvariantCulture) : "–";
+
+    private static string SeedOnly(Statistics.SampleSummary s) =>
+        s.Ci95Low is { } low ? $"{F(low)}–{F(s.Ci95High!.Value)}" : "–";
 
     private static string Ci(Statistics.SampleSummary s) =>
         s.Ci95Low is { } low

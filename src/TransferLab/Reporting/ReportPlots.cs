@@ -61,14 +61,14 @@ internal static class ReportPlots
         for (var i = 0; i < summary.Count; i++)
         {
             var s = holdout ? summary[i].SelectedValAcc! : summary[i].BestValAcc;
-            plot.Add.Bar(
-                new ScottPlot.Bar
-                {
-                    Position = i,
-                    Value = s.Mean,
-                    Error = s.Ci95High is { } high ? high - s.Mean : 0,
-                }
-            );
+            plot.Add.Bar(new ScottPlot.Bar { Position = i, Value = s.Mean });
+            // The interval over images and seeds is not symmetric about the mean: a line from low to high.
+            if (summary[i].Interval is { } ci)
+            {
+                var whisker = plot.Add.Line(i, ci.Low, i, ci.High);
+                whisker.LineWidth = 2;
+                whisker.Color = ScottPlot.Colors.Black;
+            }
         }
         plot.Axes.Bottom.SetTicks(
             Enumerable.Range(0, summary.Count).Select(i => (double)i).ToArray(),

@@ -41,7 +41,11 @@ public static class ReportWriter
         md.Append("## Runs\n\n").Append(MdTable(content.RunsTable));
         md.Append("\n## Across seeds\n\n").Append(MdTable(content.SummaryTable));
         if (content.ComparisonsTable.Count > 1)
-            md.Append("\n## Paired comparisons (A − B)\n\n").Append(MdTable(content.ComparisonsTable));
+            md.Append("\n## Paired comparisons (A − B)\n\n")
+                .Append(MdTable(content.ComparisonsTable))
+                .Append('\n')
+                .Append(MdText(ReportContent.ComparisonsNote))
+                .Append('\n');
         md.Append("\n## Charts\n\n");
         foreach (var chart in charts)
             md.Append($"![{MdText(chart.Title)}](plots/{chart.Name}.png)\n\n");
@@ -74,7 +78,11 @@ public static class ReportWriter
         html.Append("<h2>Runs</h2>").Append(HtmlTable(content.RunsTable));
         html.Append("<h2>Across seeds</h2>").Append(HtmlTable(content.SummaryTable));
         if (content.ComparisonsTable.Count > 1)
-            html.Append("<h2>Paired comparisons (A − B)</h2>").Append(HtmlTable(content.ComparisonsTable));
+            html.Append("<h2>Paired comparisons (A − B)</h2>")
+                .Append(HtmlTable(content.ComparisonsTable))
+                .Append("<p>")
+                .Append(Enc(ReportContent.ComparisonsNote))
+                .Append("</p>\n");
         html.Append("<h2>Charts</h2>\n");
         foreach (var chart in charts)
             html.Append(

@@ -5,7 +5,8 @@ namespace TransferLab.Statistics;
 /// <summary>
 /// Exact McNemar test on paired predictions: of the images exactly one of two models gets right
 /// (<see cref="OnlyA"/> + <see cref="OnlyB"/>), under H0 each is equally likely to be either model's, so
-/// OnlyA ~ Binomial(OnlyA + OnlyB, ½). Two-sided p = min(1, 2·P(X ≤ min(OnlyA, OnlyB))).
+/// OnlyA ~ Binomial(OnlyA + OnlyB, ½). Two-sided p = min(1, 2·P(X ≤ min(OnlyA, OnlyB))). It compares two trained
+/// models on one seed; it says nothing about how much another seed would move them.
 /// </summary>
 public sealed record McNemarTest(int OnlyA, int OnlyB, double PValue)
 {
@@ -39,15 +40,5 @@ public sealed record McNemarTest(int OnlyA, int OnlyB, double PValue)
                 onlyB++;
         }
         return Exact(onlyA, onlyB);
-    }
-
-    /// <summary>
-    /// Combines seeds by summing the discordant counts: under H0 the sum of independent Binomial(nₛ, ½) is
-    /// Binomial(Σnₛ, ½) (an exact stratified test). Seeds share images, so this overstates independence.
-    /// </summary>
-    public static McNemarTest Combined(IEnumerable<McNemarTest> perSeed)
-    {
-        var list = perSeed.ToList();
-        return Exact(list.Sum(t => t.OnlyA), list.Sum(t => t.OnlyB));
     }
 }

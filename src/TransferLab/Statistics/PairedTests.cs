@@ -2,19 +2,29 @@ using MathNet.Numerics.Distributions;
 
 namespace TransferLab.Statistics;
 
-/// <summary>Two-sided paired tests on per-seed differences (run A − run B).</summary>
+/// <summary>
+/// Two-sided paired tests across seeds. The unit is a seed; each difference is run A's correct evaluation images
+/// minus run B's on that seed, an integer, so equal differences are equal (ranked as ties), which differences of
+/// accuracies held as doubles are not.
+/// </summary>
 public static class PairedTests
 {
-    /// <summary>Paired t-test; null when fewer than two pairs.</summary>
-    public static double? TTestP(IReadOnlyList<double> differences)
+    /// <summary>Why a paired t-test on <paramref name="differences"/> is undefined, or null when it is
+    /// defined.</summary>
+    public static string? TTestUndefined(IReadOnlyList<int> differences) =>
+        differences.Count < 2 ? "needs two seeds or more"
+        : differences.Distinct().Count() == 1
+            ? $"every seed moved by the same {differences[0]} images: zero variance, so no t statistic exists"
+        : null;
+
+    /// <summary>Paired t-test p-value; null when the test is undefined (<see cref="TTestUndefined"/>).</summary>
+    public static double? TTestP(IReadOnlyList<int> differences)
     {
-        var n = differences.Count;
-        if (n < 2)
+        if (TTestUndefined(differences) is not null)
             return null;
+        var n = differences.Count;
         var mean = differences.Average();
         var sd = Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / (n - 1));
-        if (sd == 0)
-            return mean == 0 ? 1.0 : 0.0; // every seed moved by the same amount
         var t = mean / (sd / Math.Sqrt(n));
         return 2 * (1 - StudentT.CDF(0, 1, n - 1, Math.Abs(t)));
     }
@@ -22,9 +32,9 @@ public static class PairedTests
     /// <summary>
     /// Wilcoxon signed-rank test, exact: zero differences are dropped, ties get average ranks, and the p-value
     /// is the share of the 2ⁿ sign assignments whose |signed rank sum| is at least the observed one.
-    /// Null when fewer than one non-zero difference; above 20 pairs it uses the normal approximation.
+    /// Null when fewer than two pairs; above 20 non-zero differences it uses the normal approximation.
     /// </summary>
-    public static double? WilcoxonP(IReadOnlyList<double> differences)
+    public static double? WilcoxonP(IReadOnlyList<int> differences)
     {
         var nonZero = differences.Where(d => d != 0).ToList();
         var n = nonZero.Count;
@@ -46,13 +56,14 @@ public static class PairedTests
             double sum = 0;
             for (var i = 0; i < n; i++)
                 sum += (signs >> i & 1) == 1 ? ranks[i] : -ranks[i];
-            if (Math.Abs(sum) >= observed - 1e-9)
+            // Ranks are multiples of ½, so sums are exact in double.
+            if (Math.Abs(sum) >= observed)
                 extreme++;
         }
         return (double)extreme / total;
     }
 
-    private static double[] AverageRanks(IReadOnlyList<double> values)
+    private static double[] AverageRanks(IReadOnlyList<int> values)
     {
         var order = Enumerable.Range(0, values.Count).OrderBy(i => values[i]).ToArray();
         var ranks = new double[values.Count];
@@ -67,5 +78,23 @@ public static class PairedTests
             start = end + 1;
         }
         return ranks;
+    }
+
+    /// <summary>
+    /// Holm's step-down adjustment: the i-th smallest of m p-values is multiplied by (m − i + 1), made monotone and
+    /// capped at 1. Rejecting where the adjusted p is below α keeps the chance of any false rejection in the family
+    /// at most α. Null entries (undefined tests) stay null and do not count towards m.
+    /// </summary>
+    public static IReadOnlyList<double?> Holm(IReadOnlyList<double?> pValues)
+    {
+        var defined = pValues.Select((p, i) => (p, i)).Where(x => x.p is not null).OrderBy(x => x.p).ToList();
+        var adjusted = new double?[pValues.Count];
+        var running = 0.0;
+        for (var rank = 0; rank < defined.Count; rank++)
+        {
+            running = Math.Max(running, Math.Min(1, (defined.Count - rank) * defined[rank].p!.Value));
+            adjusted[defined[rank].i] = running;
+        }
+        return adjusted;
     }
 }

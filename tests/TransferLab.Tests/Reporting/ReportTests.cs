@@ -70,6 +70,25 @@ public class ReportTests
                 bytes.SequenceEqual(File.ReadAllBytes(Path.Combine(output.Path, f))),
                 $"{f} differs after regeneration"
             );
+
+        // results.json of the previous schema: other statistics (a pooled McNemar, no intervals over images), the
+        // same runs. `report` states it as this version does.
+        var resultsPath = Path.Combine(output.Path, "results.json");
+        var earlier = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(resultsPath))!.AsObject();
+        earlier["schema"] = "transferlab.results/2";
+        earlier["summary"] = new System.Text.Json.Nodes.JsonArray();
+        earlier["comparisons"] = System.Text.Json.Nodes.JsonNode.Parse(
+            "[{\"a\": \"frozen\", \"b\": \"frozen+l1\", \"seeds\": 2, \"paired_t_p\": 0, "
+                + "\"mcnemar_combined\": {\"only_a\": 0, \"only_b\": 0, \"p_value\": 1}}]"
+        );
+        earlier["conclusion"] = "written by the previous version";
+        File.WriteAllText(resultsPath, earlier.ToJsonString());
+        File.Delete(Path.Combine(output.Path, "report.md"));
+        Assert.Equal(0, CliApp.Run(["report", output.Path], TextWriter.Null, error));
+        Assert.Equal(
+            System.Text.Encoding.UTF8.GetString(first["report.md"]),
+            File.ReadAllText(Path.Combine(output.Path, "report.md"))
+        );
     }
 }
 

@@ -23,10 +23,6 @@ public class StatisticsTests
         int[] b = [1, 0, 1, 1, 0, 1]; // right on 1,2,3
         var test = McNemarTest.On(a, b, labels);
         Assert.Equal((2, 1), (test.OnlyA, test.OnlyB)); // A alone: 0, 4; B alone: 3
-        Assert.Equal(
-            McNemarTest.Exact(3, 4).PValue,
-            McNemarTest.Combined([McNemarTest.Exact(1, 3), McNemarTest.Exact(2, 1)]).PValue
-        );
     }
 
     [Fact]
@@ -46,8 +42,9 @@ public class StatisticsTests
     {
         // mean 3, sd √2.5, t = 3/(√2.5/√5) = 4.2426, df 4 → two-sided p = 0.013236
         Assert.Equal(0.0132356, PairedTests.TTestP([1, 2, 3, 4, 5])!.Value, 6);
-        Assert.Equal(1.0, PairedTests.TTestP([0, 0, 0])!.Value);
-        Assert.Null(PairedTests.TTestP([0.1]));
+        Assert.Null(PairedTests.TTestP([0, 0, 0]));
+        Assert.Null(PairedTests.TTestP([1]));
+        Assert.Contains("needs two seeds", PairedTests.TTestUndefined([1]));
     }
 
     [Fact]
@@ -57,9 +54,39 @@ public class StatisticsTests
         Assert.Equal(2.0 / 32, PairedTests.WilcoxonP([1, 2, 3, 4, 5])!.Value, 12);
         // |d| ranks 1..5 with signs + + - + +: |W+ − W−| = 9, reached when the negative ranks sum to ≤ 3 or ≥ 12:
         // {}, {1}, {2}, {3}, {1,2} and their complements, 10 of 32 assignments.
-        Assert.Equal(10.0 / 32, PairedTests.WilcoxonP([0.1, 0.2, -0.3, 0.4, 0.5])!.Value, 12);
+        Assert.Equal(10.0 / 32, PairedTests.WilcoxonP([1, 2, -3, 4, 5])!.Value, 12);
         Assert.Equal(1.0, PairedTests.WilcoxonP([0, 0, 0])!.Value);
         // A zero is dropped: same as the four non-zero differences alone.
         Assert.Equal(PairedTests.WilcoxonP([1, 2, 3, 4]), PairedTests.WilcoxonP([1, 0, 2, 3, 4]));
+    }
+
+    [Fact]
+    public void Holm_multiplies_the_ith_smallest_by_m_minus_i_plus_1_and_keeps_the_order()
+    {
+        // sorted 0.01·3 = 0.03, 0.03·2 = 0.06, 0.04·1 = 0.04 → raised to 0.06 so the order holds
+        var adjusted = PairedTests.Holm([0.01, 0.04, null, 0.03]);
+        Assert.Equal(0.03, adjusted[0]!.Value, 12);
+        Assert.Equal(0.06, adjusted[1]!.Value, 12);
+        Assert.Null(adjusted[2]);
+        Assert.Equal(0.06, adjusted[3]!.Value, 12);
+        Assert.Equal(1.0, PairedTests.Holm([0.6, 0.7])[0]);
+    }
+
+    [Fact]
+    public void Wilson_interval_of_147_of_153()
+    {
+        var interval = AccuracyInterval.Wilson(147, 153);
+        Assert.Equal(0.9171, interval.Low, 4);
+        Assert.Equal(0.9819, interval.High, 4);
+        Assert.Equal("wilson", interval.Method);
+    }
+
+    [Theory]
+    [InlineData(new[] { 1, -1, 0 }, 1.0)] // T = 0
+    [InlineData(new[] { 5, 5, 5, 5, 5, 5 }, 2.0 / 64)]
+    [InlineData(new[] { 2, 1, -1 }, 6.0 / 8)] // T = 2; of ±2±1±1 only +2−1−1 and −2+1+1 are below 2 in size
+    public void Image_level_test_is_the_exact_sign_flip_distribution(int[] perImage, double expected)
+    {
+        Assert.Equal(expected, ImageLevelTest.Of(perImage).PValue, 12);
     }
 }
