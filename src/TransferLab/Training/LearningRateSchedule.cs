@@ -7,10 +7,19 @@ internal static class LearningRateSchedule
     /// Step decays at whole epochs like torch's StepLR stepped once per epoch; cosine anneals from the base rate
     /// to 0 over the epochs after warm-up.
     /// </summary>
-    public static double At(ScheduleSpec schedule, double baseRate, double epoch, int totalEpochs)
+    /// <param name="stepEpochs">The part of an epoch one step covers. Warm-up gives a step the rate reached at its
+    /// end, so the first step learns (a rate of 0 would waste it) and the last warm-up step is at the base
+    /// rate.</param>
+    public static double At(
+        ScheduleSpec schedule,
+        double baseRate,
+        double epoch,
+        int totalEpochs,
+        double stepEpochs = 0
+    )
     {
         if (schedule.WarmupEpochs > 0 && epoch < schedule.WarmupEpochs)
-            return baseRate * epoch / schedule.WarmupEpochs;
+            return baseRate * Math.Min(1, (epoch + stepEpochs) / schedule.WarmupEpochs);
         var afterWarmup = epoch - schedule.WarmupEpochs;
         return schedule.Kind switch
         {

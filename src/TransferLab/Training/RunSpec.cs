@@ -31,7 +31,8 @@ public enum ScheduleKind
 /// <summary>How the learning rate moves over a run (per optimizer step; epochs may be fractional).</summary>
 /// <param name="StepEpochs">For <see cref="ScheduleKind.Step"/>: multiply by <paramref name="Gamma"/> every this many
 /// epochs.</param>
-/// <param name="WarmupEpochs">Linear warm-up from 0 before the schedule proper (any kind).</param>
+/// <param name="WarmupEpochs">Linear warm-up towards the base rate before the schedule proper (any kind); the first
+/// step already trains at the rate its end reaches.</param>
 public sealed record ScheduleSpec(
     ScheduleKind Kind = ScheduleKind.Constant,
     double StepEpochs = 7,

@@ -136,7 +136,8 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         {
             using var scope = NewDisposeScope();
             var progressInEpoch = epoch + (double)batchIndex++ / loader.BatchCount;
-            var rate = LearningRateSchedule.At(spec.Schedule, state.BaseRate, progressInEpoch, spec.Epochs);
+            var step = 1.0 / loader.BatchCount;
+            var rate = LearningRateSchedule.At(spec.Schedule, state.BaseRate, progressInEpoch, spec.Epochs, step);
             OptimizerFactory.SetLearningRate(state.Optimizer, state.Groups, rate);
             var labels = BatchTensors.Labels(batch);
 

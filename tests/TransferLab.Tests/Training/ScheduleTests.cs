@@ -19,5 +19,8 @@ public class ScheduleTests
         var warm = new ScheduleSpec(ScheduleKind.Cosine, WarmupEpochs: 1);
         Assert.Equal(0.005, LearningRateSchedule.At(warm, 0.01, 0.5, 5), 12);
         Assert.Equal(0.01, LearningRateSchedule.At(warm, 0.01, 1, 5), 12);
+        // The first of 4 steps per epoch trains at a quarter of the rate, not at 0; the fourth reaches it.
+        Assert.Equal(0.0025, LearningRateSchedule.At(warm, 0.01, 0, 5, stepEpochs: 0.25), 12);
+        Assert.Equal(0.01, LearningRateSchedule.At(warm, 0.01, 0.75, 5, stepEpochs: 0.25), 12);
     }
 }
