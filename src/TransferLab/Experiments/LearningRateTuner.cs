@@ -27,8 +27,7 @@ internal sealed class LearningRateTuner(Trainer trainer, PretrainedBackbone back
         foreach (var spec in specs)
         {
             var scores = new Dictionary<string, double>(StringComparer.Ordinal);
-            var bestRate = spec.Optimizer.LearningRate;
-            var bestScore = double.NegativeInfinity;
+            var byFactor = new List<(double Factor, double Score)>();
             foreach (var factor in config.TuneLearningRateFactors)
             {
                 var rate = spec.Optimizer.LearningRate * factor;
@@ -42,14 +41,26 @@ internal sealed class LearningRateTuner(Trainer trainer, PretrainedBackbone back
                 var training = loaders.Training(trainSamples, spec.BatchSize);
                 var outcome = trainer.Train(model, new TrainingOptions(trial, seed, training, holdout));
                 scores[rate.ToString("g3", CultureInfo.InvariantCulture)] = outcome.BestValAcc;
-                if (outcome.BestValAcc > bestScore)
-                    (bestScore, bestRate) = (outcome.BestValAcc, rate);
+                byFactor.Add((factor, outcome.BestValAcc));
             }
+            var bestRate = spec.Optimizer.LearningRate * Choose(byFactor);
             tuned.Add(spec with { Optimizer = spec.Optimizer with { LearningRate = bestRate } });
             report.Add(new TuningResult(spec.Name, scores, bestRate));
         }
         return (tuned, report);
     }
+
+    /// <summary>
+    /// The factor with the best holdout score; a tie goes to the factor nearest ×1 (on a log scale), then the
+    /// smaller: a short run on a small holdout ties often, and the recipe's own rate is the prior choice.
+    /// </summary>
+    internal static double Choose(IReadOnlyList<(double Factor, double Score)> scores) =>
+        scores
+            .OrderByDescending(s => s.Score)
+            .ThenBy(s => Math.Abs(Math.Log(s.Factor)))
+            .ThenBy(s => s.Factor)
+            .First()
+            .Factor;
 
     /// <summary>The same run over fewer epochs, with later phases (LP-FT's fine-tune) moved proportionally.</summary>
     internal static RunSpec Shortened(RunSpec spec, int epochs)

@@ -27,4 +27,13 @@ public class LearningRateTunerTests
         var spec = RecipeParser.Parse("finetune", Defaults with { Epochs = 2 });
         Assert.Same(spec, LearningRateTuner.Shortened(spec, 2));
     }
+
+    [Fact]
+    public void A_tie_goes_to_the_rate_nearest_the_recipe_s_own_not_to_the_smallest()
+    {
+        // Until this was fixed the first factor tried (×0.1) won every tie.
+        Assert.Equal(1, LearningRateTuner.Choose([(0.1, 0.9), (0.3, 0.9), (1, 0.9), (3, 0.85)]));
+        Assert.Equal(0.1, LearningRateTuner.Choose([(0.1, 0.95), (0.3, 0.9), (1, 0.9), (3, 0.9)]));
+        Assert.Equal(0.3, LearningRateTuner.Choose([(0.1, 0.8), (0.3, 0.9), (1, 0.8), (3.0 / 0.3, 0.9)]));
+    }
 }
