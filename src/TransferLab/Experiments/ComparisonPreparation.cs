@@ -2,6 +2,7 @@ using TransferLab.Backbones;
 using TransferLab.Caching;
 using TransferLab.Data;
 using TransferLab.Storage;
+using TransferLab.Strategies;
 using TransferLab.Training;
 using static TorchSharp.torch;
 
@@ -52,6 +53,8 @@ internal static class ComparisonPreparation
         var (splits, badImages) = CheckImages(opened, images, config, cancel, output);
 
         NativeRuntime.EnsureLoaded();
+        var backbone = BackboneRegistry.Get(config.Backbone);
+        CheckStrategiesFit(specs, backbone.Config);
         set_num_threads(config.Threads > 0 ? config.Threads : Environment.ProcessorCount);
         var fingerprint = DatasetFingerprint(splits);
         if (resume is not null)
@@ -62,10 +65,24 @@ internal static class ComparisonPreparation
             specs,
             splits,
             dataset,
-            BackboneRegistry.Get(config.Backbone),
+            backbone,
             RunEnvironment.Capture(),
             fingerprint
         );
+    }
+
+    /// <summary>partial:K trains the last K residual stages: K cannot exceed the backbone's.</summary>
+    private static void CheckStrategiesFit(IReadOnlyList<RunSpec> specs, PretrainedConfig backbone)
+    {
+        var stages = backbone.StageBlocks.Count;
+        var tooDeep = specs.FirstOrDefault(s =>
+            s.Strategy.Phases.Any(p => p.TrainedStages != Strategy.AllStages && p.TrainedStages > stages)
+        );
+        if (tooDeep is not null)
+            throw new InvalidInputException(
+                $"run {tooDeep.Name}: {backbone.Name} has {stages} residual stages, so partial:K takes K from 1 to "
+                    + $"{stages} (finetune trains every stage and the stem)"
+            );
     }
 
     private static DatasetSummary Summarise(

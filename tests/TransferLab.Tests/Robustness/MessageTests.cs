@@ -34,6 +34,19 @@ public class MessageTests
         Assert.DoesNotContain("strategy", error);
     }
 
+    [SkippableFact]
+    [Trait("data", "real")]
+    public void Partial_deeper_than_the_backbone_is_refused_before_training()
+    {
+        using var data = TestData.HymenopteraSubset(trainPerClass: 2, valPerClass: 1);
+        using var output = new TempFolder();
+        var (exit, _, error) = Cli("compare", "--data", data.Path, "--runs", "frozen,partial:9", "--out", output.Path);
+        Assert.Equal(2, exit);
+        Assert.Contains("run partial:9: resnet18-imagenet has 4 residual stages", error);
+        Assert.Contains("partial:K takes K from 1 to 4", error);
+        Assert.False(File.Exists(Path.Combine(output.Path, "results.json")));
+    }
+
     [Fact]
     public void A_file_given_as_data_folder_is_called_a_file()
     {
