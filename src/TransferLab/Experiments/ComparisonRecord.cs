@@ -68,7 +68,10 @@ internal sealed class ComparisonRecord
     /// <summary>Whether <paramref name="result"/> is the best of its run name so far, whose model is kept.</summary>
     public bool IsBestOfItsRun(RunResult result) =>
         result.Status == RunStatus.Completed
-        && (!_models.TryGetValue(result.Name, out var saved) || result.SelectedValAcc > saved.ValAcc);
+        && (!_models.TryGetValue(result.Name, out var saved) || result.SelectionAcc > SelectionAccOf(saved));
+
+    private double SelectionAccOf(SavedModel saved) =>
+        _runs.FirstOrDefault(r => r.Name == saved.Run && r.Seed == saved.Seed)?.SelectionAcc ?? saved.ValAcc;
 
     public void ModelSaved(SavedModel model)
     {

@@ -50,6 +50,12 @@ public sealed record RunResult(
     string? Failure = null
 )
 {
+    /// <summary>The accuracy the selected epoch was chosen by: its holdout accuracy when epochs were selected on a
+    /// holdout, else its validation accuracy. Which seed's model a comparison keeps is decided by it too, so the
+    /// validation split stays unseen under holdout selection.</summary>
+    [JsonIgnore]
+    public double SelectionAcc => History.FirstOrDefault(h => h.Epoch == BestEpoch)?.HoldoutAcc ?? SelectedValAcc;
+
     public static RunResult From(
         RunSpec spec,
         int seed,

@@ -1,6 +1,7 @@
 using TransferLab.Experiments;
 using TransferLab.Reporting;
 using TransferLab.Statistics;
+using TransferLab.Training;
 using static TransferLab.Tests.Statistics.SyntheticRuns;
 
 namespace TransferLab.Tests.Statistics;
@@ -162,5 +163,17 @@ public class VerdictTests
         var summary = Assert.Single(ComparisonStatistics.Summarise(runs, holdoutSelection: false, Labels(Images)));
         Assert.Equal((2, 1, 0), (summary.N, summary.Diverged, summary.Failed));
         Assert.Equal(139.5 / 153, summary.BestValAcc.Mean, 12);
+    }
+
+    [Fact]
+    public void Under_holdout_selection_the_kept_model_is_chosen_by_its_holdout_accuracy()
+    {
+        EpochMetrics Epoch(int epoch, double val, double? holdout) =>
+            new(epoch, 0.5, 0.8, 0.4, val, 1, 1e-3, HoldoutLoss: 0.4, HoldoutAcc: holdout);
+        var run = RightOnFirst("A", 0, 140, Images) with { BestEpoch = 1 };
+        var holdout = run with { History = [Epoch(0, 0.95, 0.70), Epoch(1, 0.90, 0.80)] };
+        Assert.Equal(0.80, holdout.SelectionAcc);
+        var bestVal = run with { History = [Epoch(0, 0.95, null), Epoch(1, 0.90, null)] };
+        Assert.Equal(140.0 / 153, bestVal.SelectionAcc);
     }
 }
