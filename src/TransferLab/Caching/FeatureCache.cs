@@ -14,7 +14,8 @@ public sealed record FeatureCacheStats(int Hits, int Computed, double ComputeSec
 /// Backbone features of images, computed once and kept on disk. Valid only for a frozen backbone whose
 /// BatchNorm is in inference mode: then a feature depends only on the backbone's weights, its preprocessing,
 /// the view of the image and the image's content, and that is exactly the key. A random transform's view v of
-/// an image is drawn from (v, image content), so views are shared across seeds, splits and runs.
+/// an image is drawn from (v, image content), so a view is shared by every split and run that asks for it
+/// (<see cref="Data.CachedFeatureSource"/> gives every seed views of its own).
 /// </summary>
 /// <param name="warn">Told once when the cache cannot be written; the features are then kept in memory only.</param>
 internal sealed class FeatureCache(

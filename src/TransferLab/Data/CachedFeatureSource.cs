@@ -2,7 +2,10 @@ namespace TransferLab.Data;
 
 /// <summary>
 /// Batches of cached backbone features in the same order an image loader would give (see
-/// <see cref="EpochOrder"/>). With several augmented views, epoch e uses view e mod <c>views</c>.
+/// <see cref="EpochOrder"/>). Seed s has its own <c>views</c> augmented views, numbered s·views … s·views +
+/// views − 1, and epoch e uses the (e mod views)-th: runs with the same seed see the same augmentations (they are
+/// paired), other seeds see other ones, as an image loader's would. A transform without randomness has one view
+/// whatever the number (<see cref="Caching.FeatureCache.Key"/>).
 /// </summary>
 internal sealed class CachedFeatureSource(
     IReadOnlyList<ImageSample> samples,
@@ -19,7 +22,8 @@ internal sealed class CachedFeatureSource(
 
     public IEnumerable<Batch> Epoch(int seed, int epoch, bool shuffle, CancellationToken cancel = default)
     {
-        var view = epoch % Math.Max(1, views);
+        var perSeed = Math.Max(1, views);
+        var view = seed * perSeed + epoch % perSeed;
         if (!_views.TryGetValue(view, out var features))
             _views[view] = features = featuresOfView(view);
         var order = EpochOrder.For(samples.Count, seed, epoch, shuffle);

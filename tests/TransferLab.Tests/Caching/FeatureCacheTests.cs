@@ -120,4 +120,23 @@ public class FeatureCacheTests
         Assert.NotEqual(view0, view1);
         Assert.Equal(view0, view0Again);
     }
+
+    [Fact]
+    public void Every_seed_trains_on_cached_views_of_its_own_and_runs_with_one_seed_share_them()
+    {
+        // Until views were numbered per seed, every seed cycled through views 0 and 1: the augmentation noise that
+        // seeds should vary was the same for all of them.
+        var samples = Enumerable.Range(0, 6).Select(i => new ImageSample($"img{i}.jpg", i % 2)).ToList();
+        IReadOnlyList<int> ViewsUsed(int seed)
+        {
+            var asked = new List<int>();
+            var source = new CachedFeatureSource(samples, v => { asked.Add(v); return new float[6 * 3]; }, 2, 3, 4);
+            for (var epoch = 0; epoch < 4; epoch++)
+                foreach (var _ in source.Epoch(seed, epoch, shuffle: true)) { }
+            return asked;
+        }
+        Assert.Equal([0, 1], ViewsUsed(0));
+        Assert.Equal([2, 3], ViewsUsed(1));
+        Assert.Equal(ViewsUsed(1), ViewsUsed(1));
+    }
 }
