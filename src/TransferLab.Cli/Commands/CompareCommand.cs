@@ -46,6 +46,17 @@ public static class CompareCommand
             + "holdout and keeps the best",
         DefaultValueFactory = _ => TuneMode.None,
     };
+    private static readonly Option<int> CrossValidation = new("--cv")
+    {
+        Description =
+            "K-fold cross-validation: every run on each of K stratified folds of train (scored on the fold left "
+            + "out); with --seeds R, R repeats, each with its own folds",
+        DefaultValueFactory = _ => 0,
+    };
+    private static readonly Option<bool> CrossValidationPool = new("--cv-pool")
+    {
+        Description = "With --cv: make the folds from train and val together",
+    };
     private static readonly Option<string?> Resume = new("--resume")
     {
         Description =
@@ -71,6 +82,8 @@ public static class CompareCommand
         Seed,
         Seeds,
         Tune,
+        CrossValidation,
+        CrossValidationPool,
         Resume,
         RestartUnfinished,
         Out,
@@ -86,7 +99,8 @@ public static class CompareCommand
                 + "  transferlab compare --data ../shared/datasets/hymenoptera_data\n"
                 + "  transferlab compare --data DIR --preset fair --seeds 5 --selection holdout\n"
                 + "  transferlab compare --data DIR --runs frozen,finetune@lr=1e-4+l2sp,lp-ft@probe=2 --seeds 3\n"
-                + "  transferlab compare --data DIR --runs frozen --augment none      (trains on cached features)\n\n"
+                + "  transferlab compare --data DIR --runs frozen --augment none      (trains on cached features)\n"
+                + "  transferlab compare --data DIR --preset fair --cv 5              (5-fold cross-validation)\n\n"
                 + "Run recipes:\n  "
                 + RecipeParser.Grammar.Replace("\n", "\n  ")
         );
@@ -139,7 +153,12 @@ public static class CompareCommand
             throw new InvalidInputException($"--seeds must be at least 1 (got {seeds})");
         var firstSeed = parse.GetValue(Seed);
         var config = Shared.ToConfig(parse, data, runs, [.. Enumerable.Range(firstSeed, seeds)]);
-        return config with { Tune = parse.GetValue(Tune) };
+        return config with
+        {
+            Tune = parse.GetValue(Tune),
+            CvFolds = parse.GetValue(CrossValidation),
+            CvPool = parse.GetValue(CrossValidationPool),
+        };
     }
 
     /// <summary>The results.json of a folder to resume, or why there is nothing to resume there.</summary>

@@ -20,6 +20,8 @@ internal static class CliTerms
         (Setting.MaxBadRatio, "--max-bad-ratio"),
         (Setting.MaxPixels, "--max-pixels"),
         (Setting.CacheViews, "--cache-views"),
+        (Setting.CvFolds, "--cv"),
+        (Setting.CvPool, "--cv-pool"),
         (Setting.Strict, "--strict"),
         (Setting.OutputDir, "--out"),
         (Setting.ModelPath, "--save"),

@@ -14,7 +14,7 @@ public static class ComparisonTable
         var console = ConsoleFor.Writer(output);
         var holdout = result.Config.Selection == TransferLab.Experiments.SelectionMode.Holdout;
         console.Write(Runs(result.Runs, holdout));
-        if (result.Config.Seeds.Count > 1 || holdout)
+        if (result.Config.Seeds.Count > 1 || holdout || result.Config.CvFolds > 0)
         {
             console.Write(Summary(result.Summary, holdout));
             if (result.Comparisons.Count > 0)
@@ -31,9 +31,12 @@ public static class ComparisonTable
 
     private static Table Runs(IReadOnlyList<RunResult> runs, bool holdout)
     {
+        var crossValidated = runs.Any(r => r.Fold is not null);
         var columns = new List<string> { "run", "seed", "best val acc", "best epoch", "final val acc" };
         if (holdout)
             columns.Insert(3, "val acc @ holdout-selected");
+        if (crossValidated)
+            columns.Insert(2, "fold");
         columns.AddRange(["seconds", "trainable params"]);
         var table = NewTable("Runs", columns);
         foreach (var run in runs.OrderByDescending(r => r.SelectedValAcc).ThenBy(r => r.Seed))
@@ -52,6 +55,8 @@ public static class ComparisonTable
             };
             if (holdout)
                 row.Insert(3, F($"{run.SelectedValAcc:F4}"));
+            if (crossValidated)
+                row.Insert(2, run.Fold is { } fold ? I(fold) : "–");
             row.AddRange([
                 F($"{run.TrainSeconds:F1}"),
                 run.TrainableParams.ToString("N0", CultureInfo.InvariantCulture),
@@ -65,8 +70,8 @@ public static class ComparisonTable
     {
         var headline = holdout ? "val acc @ holdout-selected" : "best val acc";
         var table = NewTable(
-            "Across seeds",
-            ["run", "n", headline, "95% CI over images and seeds", "95% CI over seeds only", "std", "mean seconds"]
+            "Across seeds (and folds)",
+            ["run", "n", headline, "95% CI, images counted", "95% CI, images fixed", "std", "mean seconds"]
         );
         foreach (var s in summary.OrderByDescending(s => (holdout ? s.SelectedValAcc! : s.BestValAcc).Mean))
         {
@@ -89,7 +94,7 @@ public static class ComparisonTable
     {
         var table = NewTable(
             "Paired comparisons (A − B)",
-            ["A", "B", "mean diff", "images per seed", "paired t p", "Wilcoxon p", "image-level p", "verdict p (Holm)"]
+            ["A", "B", "mean diff", "images A − B per cell", "t p", "Wilcoxon p", "image-level p", "verdict p (Holm)"]
         );
         foreach (var c in comparisons)
             table.AddRow(

@@ -86,6 +86,14 @@ public sealed record ComparisonConfig
 
     public TuneMode Tune { get; init; } = TuneMode.None;
 
+    /// <summary>K-fold cross-validation (0: off): every run trains on K−1 folds and is scored on the K-th, for each
+    /// fold; each seed draws its own stratified partition, so several seeds are repeated cross-validation.</summary>
+    public int CvFolds { get; init; }
+
+    /// <summary>With <see cref="CvFolds"/>: the folds partition train and validation images together (otherwise
+    /// train only, and the validation split is not used).</summary>
+    public bool CvPool { get; init; }
+
     /// <summary>Learning-rate multipliers tried around each run's own rate when tuning (same budget for every
     /// run).</summary>
     public IReadOnlyList<double> TuneLearningRateFactors { get; init; } = [0.1, 0.3, 1, 3];
@@ -171,6 +179,10 @@ public sealed record ComparisonConfig
             throw new InvalidInputException($"{Setting.MaxBadRatio} must be between 0 and 1 (got {MaxBadRatio})");
         if (MaxPixels < 1)
             throw new InvalidInputException($"{Setting.MaxPixels} must be positive (got {MaxPixels})");
+        if (CvFolds is 1 or < 0)
+            throw new InvalidInputException($"{Setting.CvFolds} must be 0 (off) or at least 2 (got {CvFolds})");
+        if (CvPool && CvFolds == 0)
+            throw new InvalidInputException($"{Setting.CvPool} needs {Setting.CvFolds}");
         if (CacheViews < 0)
             throw new InvalidInputException($"{Setting.CacheViews} must not be negative (got {CacheViews})");
         if (

@@ -20,11 +20,69 @@ internal sealed record PreparedComparison(
     string Fingerprint
 )
 {
-    /// <summary>The training images of a seed, and the holdout cut from them under holdout selection.</summary>
-    public (IReadOnlyList<ImageSample> Train, IReadOnlyList<ImageSample>? Holdout) SamplesFor(int seed) =>
-        Config.Selection == SelectionMode.Holdout
-            ? HoldoutSplit.Split(Splits.Train.Samples, Config.HoldoutFraction, seed)
-            : (Splits.Train.Samples, null);
+    /// <summary>The images cross-validation partitions: train, or train and validation with <see
+    /// cref="ComparisonConfig.CvPool"/>. Without cross-validation, the validation images.</summary>
+    public IReadOnlyList<ImageSample> Pool => PoolOf(Config, Splits);
+
+    public static IReadOnlyList<ImageSample> PoolOf(ComparisonConfig config, DatasetSplits splits) =>
+        config.CvFolds == 0 ? splits.Evaluation.Samples
+        : config.CvPool ? [.. splits.Train.Samples, .. splits.Evaluation.Samples]
+        : splits.Train.Samples;
+
+    /// <summary>
+    /// The cells of a seed: without cross-validation one, trained on train and scored on validation; with it one
+    /// per fold, trained on the other folds and scored on that fold. Under holdout selection the holdout is cut
+    /// from the cell's training images.
+    /// </summary>
+    public IEnumerable<Cell> CellsOf(int seed) => CellsOf(Config, Splits, seed);
+
+    public static IEnumerable<Cell> CellsOf(ComparisonConfig config, DatasetSplits splits, int seed)
+    {
+        if (config.CvFolds == 0)
+        {
+            yield return Cell.Of(null, splits.Train.Samples, splits.Evaluation.Samples, seed, config);
+            yield break;
+        }
+        var pool = PoolOf(config, splits);
+        var folds = CrossValidationFolds.Of(pool, config.CvFolds, seed);
+        for (var fold = 0; fold < folds.Count; fold++)
+        {
+            var scored = folds[fold].ToHashSet();
+            var train = pool.Where((_, i) => !scored.Contains(i)).ToList();
+            yield return Cell.Of(fold, train, folds[fold].Select(i => pool[i]).ToList(), seed, config) with
+            {
+                EvaluationIndices = folds[fold],
+            };
+        }
+    }
+}
+
+/// <summary>One seed's training and scored images; with cross-validation, one fold of the seed's
+/// partition.</summary>
+internal sealed record Cell(
+    int Seed,
+    int? Fold,
+    IReadOnlyList<ImageSample> Train,
+    IReadOnlyList<ImageSample>? Holdout,
+    IReadOnlyList<ImageSample> Evaluation
+)
+{
+    /// <summary>With cross-validation: the scored images' positions in the pool.</summary>
+    public IReadOnlyList<int>? EvaluationIndices { get; init; }
+
+    public static Cell Of(
+        int? fold,
+        IReadOnlyList<ImageSample> train,
+        IReadOnlyList<ImageSample> evaluation,
+        int seed,
+        ComparisonConfig config
+    )
+    {
+        if (config.Selection != SelectionMode.Holdout)
+            return new Cell(seed, fold, train, null, evaluation);
+        var (rest, holdout) = HoldoutSplit.Split(train, config.HoldoutFraction, seed);
+        return new Cell(seed, fold, rest, holdout, evaluation);
+    }
 }
 
 /// <summary>
@@ -92,28 +150,40 @@ internal static class ComparisonPreparation
         string fingerprint
     )
     {
-        var holdoutCount =
-            config.Selection == SelectionMode.Holdout
-                ? HoldoutSplit.Split(splits.Train.Samples, config.HoldoutFraction, config.Seeds[0]).Holdout.Count
-                : 0;
+        var first = PreparedComparison.CellsOf(config, splits, config.Seeds[0]).First();
         var ignored = splits.Train.IgnoredFiles.Count + splits.Evaluation.IgnoredFiles.Count;
-        var labels = splits.Evaluation.Samples.Select(s => s.Label).ToList();
+        var pool = PreparedComparison.PoolOf(config, splits);
+        var evalSplit = config.CvFolds == 0
+            ? splits.EvaluationSplitName
+            : $"{config.CvFolds}-fold cross-validation of train"
+                + (config.CvPool ? $"+{splits.EvaluationSplitName}" : "");
         return new DatasetSummary(
             splits.Root,
             splits.Classes,
-            splits.Train.Count - holdoutCount,
-            holdoutCount,
-            splits.EvaluationSplitName,
-            splits.Evaluation.Count,
+            first.Train.Count,
+            first.Holdout?.Count ?? 0,
+            evalSplit,
+            pool.Count,
             ignored,
             badImages,
             fingerprint,
-            labels
+            pool.Select(s => s.Label).ToList()
         )
         {
             SkippedLinks = [.. splits.Train.SkippedLinks, .. splits.Evaluation.SkippedLinks],
+            Folds = config.CvFolds == 0 ? null : Folds(config, splits),
         };
     }
+
+    /// <summary>Every seed's folds, as the positions of their scored images in the pool.</summary>
+    private static IReadOnlyList<CvFold> Folds(ComparisonConfig config, DatasetSplits splits) =>
+        config
+            .Seeds.SelectMany(seed =>
+                PreparedComparison
+                    .CellsOf(config, splits, seed)
+                    .Select(c => new CvFold(seed, c.Fold!.Value, c.EvaluationIndices!))
+            )
+            .ToList();
 
     /// <summary>
     /// Decodes every image not verified before; unreadable ones are skipped (or fail the run, per --strict and

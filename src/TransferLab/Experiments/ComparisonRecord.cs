@@ -140,8 +140,9 @@ internal sealed class ComparisonRecord
     )
     {
         var holdout = config.Selection == SelectionMode.Holdout;
-        var summary = ComparisonStatistics.Summarise(runs, holdout, dataset.EvalLabels);
-        var comparisons = ComparisonStatistics.Compare(runs, dataset.EvalLabels);
+        var design = EvaluationDesign.Of(dataset);
+        var summary = ComparisonStatistics.Summarise(runs, holdout, design);
+        var comparisons = ComparisonStatistics.Compare(runs, design);
         var conclusion =
             Conclusion.Write(
                 summary,
@@ -149,7 +150,8 @@ internal sealed class ComparisonRecord
                 dataset.EvalImages,
                 config.Selection,
                 resources.FeatureCache.ComputeSeconds,
-                ReplayedPasses(runs)
+                ReplayedPasses(runs),
+                config.CvFolds
             ) + NotCompared(runs);
         return (summary, comparisons, conclusion);
     }
@@ -160,7 +162,8 @@ internal sealed class ComparisonRecord
     {
         var left = runs.Where(r => r.Status != RunStatus.Completed)
             .Select(r =>
-                $"{r.Name} (seed {r.Seed}) {r.Status.ToString().ToLowerInvariant()}: {r.Failure ?? r.Divergence}"
+                $"{r.Name} (seed {r.Seed}{(r.Fold is { } f ? $", fold {f}" : "")}) "
+                + $"{r.Status.ToString().ToLowerInvariant()}: {r.Failure ?? r.Divergence}"
             )
             .ToList();
         return left.Count == 0 ? "" : $" Left out of the statistics: {string.Join("; ", left)}.";

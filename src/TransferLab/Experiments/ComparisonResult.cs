@@ -30,7 +30,7 @@ public sealed record ComparisonResult(
 
 /// <summary>A run interrupted after <see cref="EpochsDone"/> epochs; <see cref="Checkpoint"/> is relative to the
 /// results folder.</summary>
-public sealed record UnfinishedRun(string Run, int Seed, int EpochsDone, string Checkpoint);
+public sealed record UnfinishedRun(string Run, int Seed, int EpochsDone, string Checkpoint, int? Fold = null);
 
 /// <summary>A run's saved best model; <see cref="Path"/> is relative to the results folder.</summary>
 public sealed record SavedModel(string Run, int Seed, string Path, double ValAcc);
@@ -57,7 +57,15 @@ public sealed record DatasetSummary(
 {
     /// <summary>Symbolic links that were not followed (loops, links into another class or above the classes).</summary>
     public IReadOnlyList<Data.SkippedLink> SkippedLinks { get; init; } = [];
+
+    /// <summary>With cross-validation: every seed's folds. <see cref="EvalLabels"/> then label the whole pool the
+    /// folds partition, and a run's predictions follow its fold's <see cref="CvFold.Images"/>.</summary>
+    public IReadOnlyList<CvFold>? Folds { get; init; }
 }
+
+/// <summary>One fold of a seed's cross-validation partition: the pool positions of the images it scores, in the
+/// order of a run's predictions on it.</summary>
+public sealed record CvFold(int Seed, int Fold, IReadOnlyList<int> Images);
 
 /// <summary>One run's learning-rate search: holdout accuracy per candidate, and the winner.</summary>
 public sealed record TuningResult(

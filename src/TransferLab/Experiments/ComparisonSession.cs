@@ -51,22 +51,31 @@ internal sealed class ComparisonSession
 
     public ComparisonRecord Record { get; }
 
-    /// <summary>Every run of one seed; they share the seed's head, batches and, where they can, a backbone
-    /// pass.</summary>
+    /// <summary>Every run of every cell of one seed (one cell, or one per fold).</summary>
     public void RunSeed(int seed)
     {
+        foreach (var cell in _comparison.CellsOf(seed))
+            RunCell(cell);
+    }
+
+    /// <summary>Every run of one cell; they share the seed's head, batches and, where they can, a backbone
+    /// pass.</summary>
+    private void RunCell(Cell cell)
+    {
         using var passes = new BackbonePasses();
-        var (train, holdout) = _comparison.SamplesFor(seed);
-        var work = new SeedWork(seed, train, holdout, passes);
+        var work = new CellWork(cell, passes);
         foreach (var spec in Record.Specs)
         {
             _cancel.ThrowIfCancellationRequested();
-            if (_request.Resume?.Runs.FirstOrDefault(r => r.Name == spec.Name && r.Seed == seed) is { } finished)
+            var finished = _request.Resume?.Runs.FirstOrDefault(r =>
+                r.Name == spec.Name && r.Seed == cell.Seed && r.Fold == cell.Fold
+            );
+            if (finished is not null)
             {
                 Record.Keep(finished);
                 continue;
             }
-            var checkpoint = CheckpointFor(spec, seed);
+            var checkpoint = CheckpointFor(spec, cell);
             if (_request.RestartUnfinished)
                 checkpoint?.Delete();
             _executor.Execute(
@@ -147,8 +156,9 @@ internal sealed class ComparisonSession
     /// The epoch checkpoint of a run trained on images. Runs on cached features get none: their epochs take
     /// milliseconds, so training them again costs less than writing the backbone's weights every epoch.
     /// </summary>
-    private RunCheckpoint? CheckpointFor(RunSpec spec, int seed)
+    private RunCheckpoint? CheckpointFor(RunSpec spec, Cell cell)
     {
+        var seed = cell.Seed;
         var config = _comparison.Config;
         var plan = RunPlan.For(spec, config);
         if (plan.UseFeatureCache)
@@ -163,6 +173,9 @@ internal sealed class ComparisonSession
                     config.Augmentation,
                     config.Selection,
                     config.HoldoutFraction,
+                    config.CvFolds,
+                    config.CvPool,
+                    cell.Fold,
                 },
                 ResultStore.JsonOptions
             )
@@ -177,12 +190,14 @@ internal sealed class ComparisonSession
         );
         var relative = Path.Combine(
             "checkpoints",
-            Path.ChangeExtension(ModelFile.FileNameFor(spec.Name), null) + $".seed{seed}.ckpt"
+            Path.ChangeExtension(ModelFile.FileNameFor(spec.Name), null)
+                + $".seed{seed}{(cell.Fold is { } fold ? $".fold{fold}" : "")}.ckpt"
         );
         return new RunCheckpoint(
             Path.Combine(_output.Directory, relative),
             identity,
-            epochsDone => Record.Checkpointed(new UnfinishedRun(spec.Name, seed, epochsDone, relative))
+            epochsDone =>
+                Record.Checkpointed(new UnfinishedRun(spec.Name, seed, epochsDone, relative, cell.Fold))
         );
     }
 }

@@ -7,10 +7,11 @@ using static TorchSharp.torch;
 namespace TransferLab.Experiments;
 
 /// <summary>
-/// The second stage of a comparison: one run × seed, from its plan (cached features or images, precision) to
-/// its result. It picks the run's batch sources, shares a frozen backbone's pass with the runs of the same seed
-/// that can replay it, keeps an epoch checkpoint for runs trained on images, and hands the trained model to
-/// <c>finished</c> before disposing of it (to save it once the result is safe).
+/// The second stage of a comparison: one run × cell (seed, and fold under cross-validation), from its plan
+/// (cached features or images, precision) to its result. It picks the run's batch sources, shares a frozen
+/// backbone's pass with the runs of the same cell that can replay it, keeps an epoch checkpoint for runs trained
+/// on images, and hands the trained model to <c>finished</c> before disposing of it (to save it once the result
+/// is safe).
 /// </summary>
 internal sealed class RunExecutor(
     PreparedComparison comparison,
@@ -22,12 +23,12 @@ internal sealed class RunExecutor(
 {
     public RunResult Execute(
         RunSpec spec,
-        SeedWork work,
+        CellWork work,
         RunCheckpoint? checkpoint,
         Action<ImageClassifier, RunResult> finished
     )
     {
-        var (config, seed) = (comparison.Config, work.Seed);
+        var (config, seed) = (comparison.Config, work.Cell.Seed);
         var plan = RunPlan.For(spec, config);
         var (recordTo, replayFrom) = work.Passes.For(spec, plan, config);
         var extractionBefore = features.Stats.ComputeSeconds;
@@ -45,6 +46,7 @@ internal sealed class RunExecutor(
         var result = RunResult.From(spec, seed, outcome, plan.UseFeatureCache, plan.Precision, extraction) with
         {
             BackbonePassFrom = replayFrom?.RecordedBy,
+            Fold = work.Cell.Fold,
         };
         finished(model, result);
         return result;
@@ -62,29 +64,25 @@ internal sealed class RunExecutor(
         return backbone.CreateClassifier(classes, SeedSequence.Derive(seed, SeedSequence.HeadInit), cacheDirectory);
     }
 
-    private TrainingOptions Options(RunSpec spec, SeedWork work, RunPlan plan, ImageClassifier model)
+    private TrainingOptions Options(RunSpec spec, CellWork work, RunPlan plan, ImageClassifier model)
     {
         var sources = new RunSources(plan, model, comparison.Backbone.Fingerprint, loaders, features, cancel);
+        var cell = work.Cell;
         return new TrainingOptions(
             spec,
-            work.Seed,
-            sources.Training(work.Train, spec.BatchSize),
-            sources.Evaluation(comparison.Splits.Evaluation.Samples)
+            cell.Seed,
+            sources.Training(cell.Train, spec.BatchSize),
+            sources.Evaluation(cell.Evaluation)
         )
         {
-            Holdout = work.Holdout is null ? null : sources.Evaluation(work.Holdout),
+            Holdout = cell.Holdout is null ? null : sources.Evaluation(cell.Holdout),
             Cancel = cancel,
         };
     }
 }
 
 /// <summary>
-/// What the runs of one seed share: the training images and the holdout cut from them for this seed (cut once),
-/// and the frozen-backbone passes recorded so far.
+/// What the runs of one cell (a seed; with cross-validation, a fold of it) share: its images, with the holdout
+/// cut once, and the frozen-backbone passes recorded so far.
 /// </summary>
-internal sealed record SeedWork(
-    int Seed,
-    IReadOnlyList<ImageSample> Train,
-    IReadOnlyList<ImageSample>? Holdout,
-    BackbonePasses Passes
-);
+internal sealed record CellWork(Cell Cell, BackbonePasses Passes);

@@ -15,7 +15,8 @@ public enum RunStatus
 /// <param name="BestValAcc">Best validation accuracy over epochs (the notebook's number; optimistic).</param>
 /// <param name="BestEpoch">The selected epoch (best on the selection split).</param>
 /// <param name="SelectedValAcc">Validation accuracy of the selected epoch (honest under holdout selection).</param>
-/// <param name="ValPredictions">Predicted class per validation image (split order) at the selected epoch.</param>
+/// <param name="ValPredictions">Predicted class per validation image (split order) at the selected epoch; with
+/// cross-validation, per image of its fold, in the order of <see cref="CvFold.Images"/>.</param>
 /// <param name="TrainSeconds">Time the run trained and evaluated, without <paramref
 /// name="FeatureExtractionSeconds"/>.</param>
 /// <param name="FeatureExtractionSeconds">Time this run spent computing backbone features into the shared cache.
@@ -23,6 +24,8 @@ public enum RunStatus
 /// cached run comes first pays it for all, so it is kept apart from <paramref name="TrainSeconds"/> to compare runs
 /// fairly.</param>
 /// <param name="Failure">Why libtorch ended this run (status failed); the other runs went on.</param>
+/// <param name="Fold">With cross-validation: the fold of the seed's partition the run was scored on (its
+/// predictions follow that fold's images).</param>
 /// <param name="BackbonePassFrom">The earlier run whose frozen-backbone pass this run replayed (identical numbers; its
 /// time is the head's only).</param>
 public sealed record RunResult(
@@ -47,7 +50,8 @@ public sealed record RunResult(
     IReadOnlyList<int> ValPredictions,
     double FeatureExtractionSeconds = 0,
     string? BackbonePassFrom = null,
-    string? Failure = null
+    string? Failure = null,
+    int? Fold = null
 )
 {
     /// <summary>The accuracy the selected epoch was chosen by: its holdout accuracy when epochs were selected on a

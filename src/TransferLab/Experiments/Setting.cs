@@ -19,6 +19,8 @@ public static class Setting
     public const string MaxBadRatio = "ComparisonConfig.MaxBadRatio";
     public const string MaxPixels = "ComparisonConfig.MaxPixels";
     public const string CacheViews = "ComparisonConfig.CacheViews";
+    public const string CvFolds = "ComparisonConfig.CvFolds";
+    public const string CvPool = "ComparisonConfig.CvPool";
     public const string Strict = "ComparisonConfig.Strict";
     public const string OutputDir = "ComparisonRunner.Run(outputDir)";
     public const string ModelPath = "ComparisonRunner.TrainModel(modelPath)";

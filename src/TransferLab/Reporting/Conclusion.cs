@@ -16,13 +16,15 @@ public static class Conclusion
     /// <param name="featureExtractionSeconds">Backbone features computed for the cache during the comparison (shared,
     /// counted once).</param>
     /// <param name="replayedPasses">Runs that replayed an earlier run's frozen-backbone pass, and that run.</param>
+    /// <param name="cvFolds">K of K-fold cross-validation (0: one validation split).</param>
     public static string Write(
         IReadOnlyList<RunSummary> summary,
         IReadOnlyList<PairComparison> comparisons,
         int evalImages,
         SelectionMode selection,
         double featureExtractionSeconds = 0,
-        IReadOnlyList<(string Run, string From)>? replayedPasses = null
+        IReadOnlyList<(string Run, string From)>? replayedPasses = null,
+        int cvFolds = 0
     )
     {
         if (summary.Count == 0)
@@ -38,9 +40,10 @@ public static class Conclusion
             .Select(x => x.s)
             .ToList();
         var best = ranked[0];
-        var metric = holdout
-            ? "validation accuracy at the epoch chosen on the holdout"
-            : "best-epoch validation accuracy";
+        var scored = cvFolds > 0
+            ? F($"accuracy on the held-out fold ({cvFolds}-fold cross-validation)")
+            : "validation accuracy";
+        var metric = holdout ? $"{scored} at the epoch chosen on the holdout" : $"best-epoch {scored}";
         var lines = new List<string>
         {
             F($"Best: {best.Name}, {metric} {Describe(best, Headline(best))}, {best.MeanTrainSeconds:F1} s per run."),
@@ -48,7 +51,9 @@ public static class Conclusion
         foreach (var other in ranked.Skip(1))
             lines.Add(VersusLine(best, other, comparisons, evalImages, Headline));
         var pairs = comparisons.Count;
-        lines.AddRange(Notes(holdout, best.N, evalImages, pairs, featureExtractionSeconds, replayedPasses ?? []));
+        var test = comparisons.FirstOrDefault()?.PairedTest;
+        var notes = new NoteFacts(holdout, cvFolds, best.N, evalImages, pairs, test);
+        lines.AddRange(Notes(notes, featureExtractionSeconds, replayedPasses ?? []));
         return string.Join(" ", lines);
     }
 
@@ -78,17 +83,16 @@ public static class Conclusion
             null when pair is null => "no verdict: no seed finished for both runs",
             null when pair.Seeds == 1 =>
                 "no verdict: with one seed a difference between strategies cannot be told from seed-to-seed noise",
-            null => $"no verdict: the paired t-test is undefined ({pair.PairedTUndefined})",
+            null => $"no verdict: the {pair.PairedTest} is undefined ({pair.PairedTUndefined})",
             < Alpha => "a real difference at the 5% level",
             _ => "within noise: the data cannot tell these apart",
         };
 
     /// <summary>What the reader must know to weigh the numbers: shared work, how epochs were selected, seeds.</summary>
+    private sealed record NoteFacts(bool Holdout, int CvFolds, int Cells, int EvalImages, int Pairs, string? Test);
+
     private static IEnumerable<string> Notes(
-        bool holdout,
-        int seeds,
-        int evalImages,
-        int pairs,
+        NoteFacts facts,
         double featureExtractionSeconds,
         IReadOnlyList<(string Run, string From)> replayedPasses
     )
@@ -103,28 +107,32 @@ public static class Conclusion
                 $"{run} trained its head on the backbone pass {from} computed (same frozen backbone, seed and "
                 + "batches: identical numbers), so its time is the head's only."
             );
+        var scored = facts.CvFolds > 0 ? "the held-out fold" : "validation";
         yield return (
-            holdout
-                ? "Epochs were selected on a holdout cut from train, so validation accuracy is an honest estimate."
-                : "Epochs were selected on the same validation split that is reported, so accuracies are "
-                    + F($"optimistic (--selection holdout avoids this); one image is {100.0 / evalImages:F2} points.")
+            facts.Holdout
+                ? $"Epochs were selected on a holdout cut from the training images, so {scored} accuracy is an "
+                    + "honest estimate."
+                : $"Epochs were selected on the same images that are scored ({scored}), so accuracies are "
+                    + F($"optimistic (--selection holdout avoids this); one image is {100.0 / facts.EvalImages:F2} ")
+                    + "points."
         );
-        if (seeds == 1)
+        if (facts.Cells == 1)
             yield return (
-                "With one seed the intervals count only the images (Wilson); use --seeds 5 for paired tests "
-                + "over seeds and a verdict."
+                "With one seed the intervals count only the images (Wilson); use --seeds 5 (or --cv 5) for "
+                + "paired tests and a verdict."
             );
-        else if (pairs > 1)
+        else if (facts.Pairs > 1)
             yield return (
-                F($"The best run was picked on these data, so p is Holm-adjusted over all {pairs} pairs; ")
-                + "a difference is real only when both the paired t over seeds and the image-level test agree."
+                F($"The best run was picked on these data, so p is Holm-adjusted over all {facts.Pairs} pairs; ")
+                + $"a difference is real only when both the {facts.Test} and the image-level test agree."
             );
     }
 
     private static string Describe(RunSummary run, SampleSummary headline) =>
         run.Interval is { } ci
             ? F($"{headline.Mean:P1}, 95% CI {ci.Low:P1}–{ci.High:P1} over images")
-                + (run.N > 1 ? F($" and seeds, n={run.N}") : "")
+                + (ci.Method == AccuracyInterval.WilsonMethod ? "" : " and seeds")
+                + (run.N > 1 ? F($", n={run.N}") : "")
             : F($"{headline.Mean:P1}");
 
     private static string Evidence(PairComparison? pair)
@@ -135,7 +143,7 @@ public static class Conclusion
             return $", McNemar p{P(pair.McNemarPerSeed[0].PValue)}";
         var parts = new List<string>();
         if (pair.PairedTP is { } t)
-            parts.Add($"paired t p{P(t)}");
+            parts.Add($"{pair.PairedTest} p{P(t)}");
         if (pair.ImageLevel is { } images)
             parts.Add($"image-level p{P(images.PValue)}");
         if (pair.HolmP is { } holm)

@@ -31,6 +31,7 @@ internal sealed record ReportContent(
             {
                 "run",
                 "seed",
+                "fold",
                 "status",
                 "best val acc",
                 "selected epoch",
@@ -46,6 +47,7 @@ internal sealed record ReportContent(
                 {
                     r.Name,
                     I(r.Seed),
+                    r.Fold is { } fold ? I(fold) : "–",
                     r.Status.ToString().ToLowerInvariant(),
                     F(r.BestValAcc),
                     I(r.BestEpoch),
@@ -70,10 +72,10 @@ internal sealed record ReportContent(
                 "n",
                 "left out (diverged/failed)",
                 holdout ? "val acc @ holdout-selected" : "best val acc",
-                "95% CI over images and seeds",
-                "95% CI over seeds only",
-                "std over seeds",
-                "final val acc (95% CI over seeds only)",
+                "95% CI, images counted",
+                "95% CI, images fixed (spread over seeds/folds)",
+                "std over seeds/folds",
+                "final val acc (95% CI, images fixed)",
                 "mean seconds",
             },
         };
@@ -100,10 +102,12 @@ internal sealed record ReportContent(
 
     /// <summary>How to read the paired comparisons (docs/STATISTICS.md says more).</summary>
     public const string ComparisonsNote =
-        "The paired t and Wilcoxon tests take a seed as the unit (the differences in correct images per seed); the "
-        + "image-level test takes an image as the unit (a sign-flip test on how often each image favours A over "
-        + "seeds). The verdict p is the larger of the paired t and the image-level p, Holm-adjusted over all pairs: "
-        + "a real difference when it is below 0.05.";
+        "A cell is a seed (with cross-validation, a seed's fold). The t-test takes the cell as the unit: the paired t "
+        + "over seeds, or with cross-validation the corrected resampled t over folds (Nadeau and Bengio 2003), whose "
+        + "variance allows for folds sharing training images; Wilcoxon is over seeds only. The image-level test "
+        + "takes an image as the unit (a sign-flip test on how often each image favours A over seeds). The verdict "
+        + "p is the larger of the t-test and image-level p, Holm-adjusted over all pairs: a real difference when it "
+        + "is below 0.05.";
 
     private static List<string[]> ComparisonsTableOf(ComparisonResult result)
     {
@@ -115,9 +119,9 @@ internal sealed record ReportContent(
                 "B",
                 "seeds",
                 "mean diff (points)",
-                "images A − B per seed",
-                "McNemar p per seed",
-                "paired t p",
+                "images A − B per cell",
+                "McNemar p per cell",
+                "t-test p",
                 "Wilcoxon p",
                 "image-level p",
                 "verdict p (Holm)",
@@ -145,15 +149,16 @@ internal sealed record ReportContent(
 
     private static List<(string, ClassificationReport)> ConfusionsOf(ComparisonResult result)
     {
+        var design = Statistics.EvaluationDesign.Of(result.Dataset);
         var labels = result.Dataset.EvalLabels;
         var confusions = result
-            .Runs.Where(r => r.Status == RunStatus.Completed && r.ValPredictions.Count == labels.Count)
+            .Runs.Where(r => r.Status == RunStatus.Completed && design.Scores([r]))
             .GroupBy(r => r.Name)
             .Select(g =>
                 (
                     g.Key,
                     ClassificationReport.From(
-                        g.SelectMany(_ => labels).ToList(),
+                        g.SelectMany(r => design.ImagesOf(r).Select(image => labels[image])).ToList(),
                         g.SelectMany(r => r.ValPredictions).ToList(),
                         result.Dataset.Classes
                     )

@@ -13,6 +13,8 @@ public sealed record AccuracyInterval(double Low, double High, string Method)
 {
     public const double Level = 0.95;
 
+    public const string WilsonMethod = "wilson";
+
     /// <summary>Resamples of the two-level bootstrap; its seed is fixed, so the same runs give the same
     /// interval.</summary>
     public const int BootstrapResamples = 2000;
@@ -37,7 +39,7 @@ public sealed record AccuracyInterval(double Low, double High, string Method)
             denominator = 1 + z * z / n,
             centre = (p + z * z / (2 * n)) / denominator,
             half = z * Math.Sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator;
-        return new AccuracyInterval(Math.Max(0, centre - half), Math.Min(1, centre + half), "wilson");
+        return new AccuracyInterval(Math.Max(0, centre - half), Math.Min(1, centre + half), WilsonMethod);
     }
 
     private static AccuracyInterval Bootstrap(IReadOnlyList<bool[]> correct)

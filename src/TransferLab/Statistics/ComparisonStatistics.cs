@@ -23,10 +23,13 @@ public sealed record RunSummary(
     int Failed = 0
 );
 
-/// <summary>Run A against run B on the seeds both completed (results.json "comparisons").</summary>
-/// <param name="MeanDifference">Mean over seeds of A's headline accuracy minus B's.</param>
-/// <param name="ImageDifferences">Per paired seed: A's correct evaluation images minus B's.</param>
-/// <param name="PairedTUndefined">Why the paired t-test has no p-value (one seed, or zero variance).</param>
+/// <summary>Run A against run B on the cells (seeds; with cross-validation seed × fold) both completed (results.json
+/// "comparisons").</summary>
+/// <param name="Seeds">Paired cells: seeds, or with cross-validation seed × fold cells.</param>
+/// <param name="MeanDifference">Mean over cells of A's headline accuracy minus B's.</param>
+/// <param name="ImageDifferences">Per paired cell: A's correct evaluation images minus B's.</param>
+/// <param name="PairedTP">The p-value of <see cref="PairedTest"/>.</param>
+/// <param name="PairedTUndefined">Why that test has no p-value (one seed, or zero variance).</param>
 /// <param name="VerdictP">The larger of the paired t and the image-level p: both tests must reject. Null when
 /// the paired t is undefined (no verdict).</param>
 /// <param name="HolmP"><see cref="VerdictP"/> Holm-adjusted over every pair of the comparison; the verdict.</param>
@@ -43,7 +46,15 @@ public sealed record PairComparison(
     double? WilcoxonP,
     double? VerdictP,
     double? HolmP
-);
+)
+{
+    public const string PairedTOverSeeds = "paired t over seeds";
+    public const string CorrectedResampledT = "corrected resampled t over folds";
+
+    /// <summary>Which test <see cref="PairedTP"/> is: the paired t over seeds, or under cross-validation the
+    /// corrected resampled t over cells (Nadeau and Bengio 2003).</summary>
+    public string PairedTest { get; init; } = PairedTOverSeeds;
+}
 
 /// <summary>
 /// Statistics across seeds and runs (docs/STATISTICS.md). The headline accuracy is the validation accuracy of the
@@ -55,13 +66,14 @@ public static class ComparisonStatistics
     public static IReadOnlyList<RunSummary> Summarise(
         IReadOnlyList<RunResult> runs,
         bool holdoutSelection,
-        IReadOnlyList<int> labels
+        EvaluationDesign design
     ) =>
         runs.GroupBy(r => r.Name)
             .Where(g => g.Any(r => r.Status == RunStatus.Completed))
             .Select(g =>
             {
                 var done = g.Where(r => r.Status == RunStatus.Completed).ToList();
+                var bySeed = design.Scores(done) ? design.CorrectBySeed(done) : null;
                 return new RunSummary(
                     g.Key,
                     done.Count,
@@ -69,63 +81,105 @@ public static class ComparisonStatistics
                     SampleSummary.Of(done.Select(r => r.FinalValAcc).ToList()),
                     holdoutSelection ? SampleSummary.Of(done.Select(r => r.SelectedValAcc).ToList()) : null,
                     done.Average(r => r.TrainSeconds),
-                    Scored(done, labels) ? AccuracyInterval.Of(done.Select(r => Correct(r, labels)).ToList()) : null,
+                    bySeed is { Count: > 0 } ? AccuracyInterval.Of(bySeed.Values.ToList()) : null,
                     g.Count(r => r.Status == RunStatus.Diverged),
                     g.Count(r => r.Status == RunStatus.Failed)
                 );
             })
             .ToList();
 
+    /// <summary>Without cross-validation: every run scored the same images, so one design fits all.</summary>
+    public static IReadOnlyList<RunSummary> Summarise(
+        IReadOnlyList<RunResult> runs,
+        bool holdoutSelection,
+        IReadOnlyList<int> labels
+    ) => Summarise(runs, holdoutSelection, new EvaluationDesign(labels));
+
+    public static IReadOnlyList<PairComparison> Compare(IReadOnlyList<RunResult> runs, IReadOnlyList<int> labels) =>
+        Compare(runs, new EvaluationDesign(labels));
+
     /// <summary>Every pair of runs, tested; the verdict p-values are Holm-adjusted over all pairs, because the
     /// best run is picked on the same data and compared with the others afterwards.</summary>
-    public static IReadOnlyList<PairComparison> Compare(IReadOnlyList<RunResult> runs, IReadOnlyList<int> labels)
+    public static IReadOnlyList<PairComparison> Compare(IReadOnlyList<RunResult> runs, EvaluationDesign design)
     {
         var names = runs.Select(r => r.Name).Distinct().ToList();
         var comparisons = new List<PairComparison>();
         for (var i = 0; i < names.Count; i++)
             for (var j = i + 1; j < names.Count; j++)
-                if (Pair(runs, names[i], names[j], labels) is { } pair)
+                if (Pair(runs, names[i], names[j], design) is { } pair)
                     comparisons.Add(pair);
         var holm = PairedTests.Holm(comparisons.Select(c => c.VerdictP).ToList());
         return comparisons.Select((c, k) => c with { HolmP = holm[k] }).ToList();
     }
 
-    private static PairComparison? Pair(IReadOnlyList<RunResult> runs, string a, string b, IReadOnlyList<int> labels)
+    private static PairComparison? Pair(IReadOnlyList<RunResult> runs, string a, string b, EvaluationDesign design)
     {
-        var pairs = Completed(runs, a)
-            .Join(Completed(runs, b), x => x.Seed, y => y.Seed, (x, y) => (A: x, B: y))
+        var cells = Completed(runs, a)
+            .Join(Completed(runs, b), x => (x.Seed, x.Fold), y => (y.Seed, y.Fold), (x, y) => (A: x, B: y))
             .OrderBy(p => p.A.Seed)
+            .ThenBy(p => p.A.Fold)
             .ToList();
-        if (pairs.Count == 0 || !Scored(pairs.SelectMany(p => new[] { p.A, p.B }), labels))
+        if (cells.Count == 0 || !design.Scores(cells.SelectMany(p => new[] { p.A, p.B })))
             return null;
-        var correctA = pairs.Select(p => Correct(p.A, labels)).ToList();
-        var correctB = pairs.Select(p => Correct(p.B, labels)).ToList();
-        var imageDifferences = correctA.Zip(correctB, (x, y) => x.Count(c => c) - y.Count(c => c)).ToList();
-        var imageLevel = ImageLevelTest.On(correctA, correctB);
-        var pairedT = PairedTests.TTestP(imageDifferences);
+        var imageDifferences = cells
+            .Select(p => design.Correct(p.A).Count(c => c) - design.Correct(p.B).Count(c => c))
+            .ToList();
+        var (test, p, undefined) = SeedOrFoldTest(cells, imageDifferences, design);
+        var imageLevel = ImageLevel(cells, design);
         return new PairComparison(
             a,
             b,
-            pairs.Count,
-            pairs.Average(p => p.A.SelectedValAcc - p.B.SelectedValAcc),
+            cells.Count,
+            cells.Average(p => p.A.SelectedValAcc - p.B.SelectedValAcc),
             imageDifferences,
-            pairs.Select(p => McNemarTest.On(p.A.ValPredictions, p.B.ValPredictions, labels)).ToList(),
+            cells.Select(p => McNemarTest.Exact(Only(p.A, p.B, design), Only(p.B, p.A, design))).ToList(),
             imageLevel,
-            pairedT,
-            PairedTests.TTestUndefined(imageDifferences),
-            PairedTests.WilcoxonP(imageDifferences),
-            pairedT is { } t ? Math.Max(t, imageLevel.PValue) : null,
+            p,
+            undefined,
+            design.CrossValidated ? null : PairedTests.WilcoxonP(imageDifferences),
+            p is { } value && imageLevel is not null ? Math.Max(value, imageLevel.PValue) : null,
             HolmP: null
-        );
+        )
+        {
+            PairedTest = test,
+        };
     }
+
+    /// <summary>The paired t over seeds, or under cross-validation the corrected resampled t over cells.</summary>
+    private static (string Test, double? P, string? Undefined) SeedOrFoldTest(
+        IReadOnlyList<(RunResult A, RunResult B)> cells,
+        IReadOnlyList<int> imageDifferences,
+        EvaluationDesign design
+    )
+    {
+        if (!design.CrossValidated)
+            return (
+                PairComparison.PairedTOverSeeds,
+                PairedTests.TTestP(imageDifferences),
+                PairedTests.TTestUndefined(imageDifferences)
+            );
+        var differences = cells.Select(p => p.A.SelectedValAcc - p.B.SelectedValAcc).ToList();
+        var p = PairedTests.CorrectedResampledTP(differences, design.TestTrainRatio);
+        var undefined = p is not null ? null
+            : differences.Count < 2 ? "needs two cells or more"
+            : "every fold moved by the same amount: zero variance, so no t statistic exists";
+        return (PairComparison.CorrectedResampledT, p, undefined);
+    }
+
+    /// <summary>The image-level test over the seeds on which both runs completed every cell.</summary>
+    private static ImageLevelTest? ImageLevel(IReadOnlyList<(RunResult A, RunResult B)> cells, EvaluationDesign design)
+    {
+        var a = design.CorrectBySeed(cells.Select(p => p.A));
+        var b = design.CorrectBySeed(cells.Select(p => p.B));
+        var seeds = a.Keys.Intersect(b.Keys).Order().ToList();
+        return seeds.Count == 0
+            ? null
+            : ImageLevelTest.On(seeds.Select(s => a[s]).ToList(), seeds.Select(s => b[s]).ToList());
+    }
+
+    private static int Only(RunResult x, RunResult y, EvaluationDesign design) =>
+        design.Correct(x).Zip(design.Correct(y)).Count(c => c.First && !c.Second);
 
     private static IEnumerable<RunResult> Completed(IReadOnlyList<RunResult> runs, string name) =>
         runs.Where(r => r.Name == name && r.Status == RunStatus.Completed);
-
-    /// <summary>Whether every run has a prediction per evaluation image (so images can be paired).</summary>
-    private static bool Scored(IEnumerable<RunResult> runs, IReadOnlyList<int> labels) =>
-        labels.Count > 0 && runs.All(r => r.ValPredictions.Count == labels.Count);
-
-    private static bool[] Correct(RunResult run, IReadOnlyList<int> labels) =>
-        labels.Select((label, i) => run.ValPredictions[i] == label).ToArray();
 }

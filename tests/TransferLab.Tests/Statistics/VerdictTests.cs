@@ -55,7 +55,7 @@ public class VerdictTests
         Assert.Null(pair.HolmP);
         var conclusion = ConclusionOf(runs);
         Assert.DoesNotContain("a real difference", conclusion);
-        Assert.Contains("no verdict: the paired t-test is undefined", conclusion);
+        Assert.Contains("no verdict: the paired t over seeds is undefined", conclusion);
     }
 
     [Fact]
