@@ -94,6 +94,11 @@ public sealed record ComparisonConfig
     /// train only, and the validation split is not used).</summary>
     public bool CvPool { get; init; }
 
+    /// <summary>With <see cref="CvFolds"/>: one partition, drawn from this seed, for every seed (null: each seed
+    /// draws its own). Seeds then vary training only — how the calibration benchmark compares a strategy with
+    /// itself on the same folds.</summary>
+    public int? CvPartitionSeed { get; init; }
+
     /// <summary>Learning-rate multipliers tried around each run's own rate when tuning (same budget for every
     /// run).</summary>
     public IReadOnlyList<double> TuneLearningRateFactors { get; init; } = [0.1, 0.3, 1, 3];

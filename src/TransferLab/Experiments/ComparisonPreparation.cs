@@ -44,7 +44,7 @@ internal sealed record PreparedComparison(
             yield break;
         }
         var pool = PoolOf(config, splits);
-        var folds = CrossValidationFolds.Of(pool, config.CvFolds, seed);
+        var folds = CrossValidationFolds.Of(pool, config.CvFolds, config.CvPartitionSeed ?? seed);
         for (var fold = 0; fold < folds.Count; fold++)
         {
             var scored = folds[fold].ToHashSet();

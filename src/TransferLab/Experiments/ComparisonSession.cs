@@ -175,6 +175,7 @@ internal sealed class ComparisonSession
                     config.HoldoutFraction,
                     config.CvFolds,
                     config.CvPool,
+                    config.CvPartitionSeed,
                     cell.Fold,
                 },
                 ResultStore.JsonOptions
