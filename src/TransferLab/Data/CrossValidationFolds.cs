@@ -1,8 +1,9 @@
 namespace TransferLab.Data;
 
 /// <summary>
-/// Stratified, seeded K-fold partition of a pool of images: each class's images are shuffled by the seed and dealt
-/// to the folds in turn, so every fold holds ⌊n/K⌋ or ⌈n/K⌉ of each class and every image is in exactly one fold.
+/// Stratified, seeded K-fold partition of a pool of images: each class's images are shuffled by the seed and
+/// dealt to the folds in turn, so every fold holds ⌊n/K⌋ or ⌈n/K⌉ of each class and every image is in exactly
+/// one fold.
 /// Each seed draws its own partition, so several seeds are repeated cross-validation.
 /// </summary>
 public static class CrossValidationFolds

@@ -6,7 +6,8 @@ namespace TransferLab.Regularization;
 /// <summary>
 /// L2-SP (Li, Grandvalet and Davoine 2018, "Explicit inductive bias for transfer learning with convolutional
 /// networks"): α/2·‖w − w₀‖² pulls trainable backbone weights toward their pretrained values w₀, and
-/// β/2·‖w‖² is plain L2 on the new head. w₀ is the backbone as the run started (<see cref="StartingWeights"/>).
+/// β/2·‖w‖² is plain L2 on the new head. w₀ is the backbone as the run started
+/// (<see cref="StartingWeights"/>).
 /// </summary>
 public sealed record L2SPPenalty(double Alpha = 0.01, double Beta = 0.01) : Regularizer
 {

@@ -47,8 +47,8 @@ public sealed record ImageLevelTest(int ImagesFavouringA, int ImagesFavouringB, 
         return new ImageLevelTest(perImage.Count(v => v > 0), perImage.Count(v => v < 0), statistic, p);
     }
 
-    /// <summary>P(|Σ ±mᵢ| ≥ observed) over the 2ⁿ equally likely sign assignments, by dynamic programming over the
-    /// reachable sums.</summary>
+    /// <summary>P(|Σ ±mᵢ| ≥ observed) over the 2ⁿ equally likely sign assignments, by dynamic programming over
+    /// the reachable sums.</summary>
     private static double ExactP(IReadOnlyList<int> magnitudes, int observed)
     {
         var total = magnitudes.Sum();

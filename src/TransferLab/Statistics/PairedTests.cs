@@ -32,8 +32,8 @@ public static class PairedTests
     /// <summary>
     /// The corrected resampled t-test (Nadeau and Bengio 2003; for repeated K-fold cross-validation as in Bouckaert
     /// and Frank 2004) on per-cell accuracy differences: the cells share training images, so the variance of their
-    /// mean is (1/n + n_test/n_train)·σ², not σ²/n; t has n − 1 degrees of freedom. Null when fewer than two cells
-    /// or when every cell differs by the same amount.
+    /// mean is (1/n + n_test/n_train)·σ², not σ²/n; t has n − 1 degrees of freedom. Null when fewer than two
+    /// cells or when every cell differs by the same amount.
     /// </summary>
     /// <param name="testTrainRatio">Scored images over training images of a cell (1/(K−1) for K folds).</param>
     public static double? CorrectedResampledTP(IReadOnlyList<double> differences, double testTrainRatio)
