@@ -11,7 +11,8 @@ internal sealed class StartingWeights : IDisposable
 {
     private readonly Dictionary<string, Tensor> _weights = [];
 
-    public static readonly StartingWeights None = new();
+    /// <summary>Nothing captured: for runs whose regularizers need no anchor.</summary>
+    public static StartingWeights None => new();
 
     public static StartingWeights Capture(
         IReadOnlyList<NamedParameter> parameters,

@@ -4,10 +4,10 @@ using TransferLab.Experiments;
 namespace TransferLab.Statistics;
 
 /// <summary>Per-run summary across seeds (results.json "summary").</summary>
-/// <param name="N">Seeds that completed (the statistics' n).</param>
-/// <param name="Diverged">Seeds that diverged: left out of every mean and test.</param>
-/// <param name="Failed">Seeds libtorch ended: left out too.</param>
-/// <param name="BestValAcc">Best-epoch validation accuracy across seeds; its interval is the seed-only t-interval
+/// <param name="N">Cells that completed — seeds, or with cross-validation seed × fold (the statistics' n).</param>
+/// <param name="Diverged">Cells that diverged: left out of every mean and test.</param>
+/// <param name="Failed">Cells libtorch ended: left out too.</param>
+/// <param name="BestValAcc">Best-epoch validation accuracy across cells; its interval is the t-interval of the cells
 /// (the images held fixed).</param>
 /// <param name="Interval">The headline accuracy's 95 % interval counting the images as a sample too
 /// (<see cref="AccuracyInterval"/>).</param>
