@@ -121,9 +121,9 @@ public static class ComparisonStatistics
             .ToList();
         if (cells.Count == 0 || !design.Scores(cells.SelectMany(p => new[] { p.A, p.B })))
             return null;
-        var imageDifferences = cells
-            .Select(p => design.Correct(p.A).Count(c => c) - design.Correct(p.B).Count(c => c))
-            .ToList();
+        // Per cell, which images each run got right: scored once, used by every test below.
+        var correct = cells.Select(p => (A: design.Correct(p.A), B: design.Correct(p.B))).ToList();
+        var imageDifferences = correct.Select(c => c.A.Count(r => r) - c.B.Count(r => r)).ToList();
         var (test, p, undefined) = SeedOrFoldTest(cells, imageDifferences, design);
         var imageLevel = ImageLevel(cells, design);
         return new PairComparison(
@@ -132,7 +132,7 @@ public static class ComparisonStatistics
             cells.Count,
             cells.Average(p => p.A.SelectedValAcc - p.B.SelectedValAcc),
             imageDifferences,
-            cells.Select(p => McNemarTest.Exact(Only(p.A, p.B, design), Only(p.B, p.A, design))).ToList(),
+            correct.Select(c => McNemarTest.Of(c.A, c.B)).ToList(),
             imageLevel,
             p,
             undefined,
@@ -176,9 +176,6 @@ public static class ComparisonStatistics
             ? null
             : ImageLevelTest.On(seeds.Select(s => a[s]).ToList(), seeds.Select(s => b[s]).ToList());
     }
-
-    private static int Only(RunResult x, RunResult y, EvaluationDesign design) =>
-        design.Correct(x).Zip(design.Correct(y)).Count(c => c.First && !c.Second);
 
     private static IEnumerable<RunResult> Completed(IReadOnlyList<RunResult> runs, string name) =>
         runs.Where(r => r.Name == name && r.Status == RunStatus.Completed);

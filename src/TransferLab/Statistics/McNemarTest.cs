@@ -28,17 +28,20 @@ public sealed record McNemarTest(int OnlyA, int OnlyB, double PValue)
     {
         if (predictionsA.Count != labels.Count || predictionsB.Count != labels.Count)
             throw new ArgumentException("predictions and labels must cover the same images");
-        int onlyA = 0,
-            onlyB = 0;
-        for (var i = 0; i < labels.Count; i++)
-        {
-            bool a = predictionsA[i] == labels[i],
-                b = predictionsB[i] == labels[i];
-            if (a && !b)
-                onlyA++;
-            else if (b && !a)
-                onlyB++;
-        }
+        return Of(
+            labels.Select((label, i) => predictionsA[i] == label).ToArray(),
+            labels.Select((label, i) => predictionsB[i] == label).ToArray()
+        );
+    }
+
+    /// <summary>Tests the discordant images of two models' per-image correctness (same images, same
+    /// order).</summary>
+    public static McNemarTest Of(IReadOnlyList<bool> correctA, IReadOnlyList<bool> correctB)
+    {
+        if (correctA.Count != correctB.Count)
+            throw new ArgumentException("both models must be scored on the same images");
+        var onlyA = correctA.Where((right, i) => right && !correctB[i]).Count();
+        var onlyB = correctB.Where((right, i) => right && !correctA[i]).Count();
         return Exact(onlyA, onlyB);
     }
 }
