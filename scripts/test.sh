@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Runs the whole test suite on a fresh machine: native runtime first, then restore, build and test.
+# Runs the whole test suite on a fresh machine: native runtime and the PyTorch reference fixtures first, then
+# restore, build and test.
 # Prints each test's outcome and, last, one line "N passed, N failed, N skipped" (from the TRX report).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/ensure-native-runtime.sh || exit 1
+bash scripts/ensure-backbone-fixtures.sh
 
 results=$(mktemp -d)
 dotnet test TransferLab.slnx -c Release --logger "console;verbosity=normal" --logger "trx;LogFileName=tests.trx" \

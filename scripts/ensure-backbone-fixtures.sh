@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Makes the torchvision reference fixtures the backbone exactness tests compare against (seeded random weights
+# and PyTorch's outputs on real images; about 2 GB in artifacts/fixtures/backbones, 1.5 minutes). Installs
+# Debian's python3-torch and python3-torchvision first when they are missing (root needed), and regenerates
+# only when scripts/make-backbone-fixtures.py changed. Without them the exactness tests skip (and fail in CI).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=${TRANSFERLAB_BACKBONE_FIXTURES:-artifacts/fixtures/backbones}
+stamp=$(sha256sum scripts/make-backbone-fixtures.py | cut -c1-64)
+if [ -f "$out/manifest.json" ] && [ "$(cat "$out/.script-sha256" 2>/dev/null)" = "$stamp" ]; then
+  exit 0
+fi
+if ! /usr/bin/python3 -c "import torch, torchvision" 2>/dev/null; then
+  echo "Installing Debian's python3-torch and python3-torchvision to write the backbone reference fixtures..."
+  export DEBIAN_FRONTEND=noninteractive
+  { apt-get install -y -qq python3-torch python3-torchvision >/dev/null 2>&1 \
+      || { apt-get update -qq && apt-get install -y -qq python3-torch python3-torchvision >/dev/null 2>&1; }; } \
+    || { echo "python3-torch could not be installed: the backbone exactness tests will skip (fail in CI)"; exit 0; }
+fi
+echo "Writing the backbone reference fixtures to $out (PyTorch, about 1.5 minutes)..."
+rm -rf "$out"
+/usr/bin/python3 scripts/make-backbone-fixtures.py "$out" && echo "$stamp" > "$out/.script-sha256"

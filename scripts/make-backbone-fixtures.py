@@ -1,0 +1,161 @@
+#!/usr/bin/python3
+"""Writes the reference fixtures the backbone exactness tests compare TorchSharp against.
+
+ImageNet weights cannot be downloaded on every machine that runs the tests, so each torchvision architecture
+is initialised from a fixed seed with Debian's PyTorch/torchvision (python3-torch, python3-torchvision) and
+saved as a PyTorch state dict (.pth, torch.save's zip format) and as .safetensors. Parameters and buffers
+that torchvision initialises to constants (BatchNorm statistics and affine terms, ConvNeXt's layer scale,
+ViT's class token and zero head) are randomised too, so a wrong normalisation or a skipped layer cannot hide
+behind an identity. Reference outputs (pre-logit features and logits) are computed for a few real
+hymenoptera images, whose preprocessed input tensor is saved as well, so the tests compare the networks on
+exactly the same input.
+
+Also written: a timm-named copy of vit_b_16 (keys renamed by timm's conversion rules), and a .pth whose
+pickle would run a shell command when unpickled by Python (the loader must refuse it without running it).
+
+Usage: scripts/make-backbone-fixtures.py OUT_DIR [DATASET_DIR]
+"""
+import json
+import os
+import struct
+import sys
+
+import torch
+import torchvision
+from PIL import Image
+from torchvision import transforms
+
+FORMAT = "transferlab-backbone-fixtures/1"
+ARCHITECTURES = [
+    "resnet18",
+    "resnet34",
+    "resnet50",
+    "resnet101",
+    "mobilenet_v3_large",
+    "efficientnet_b0",
+    "convnext_tiny",
+    "vit_b_16",
+]
+HEAD = {
+    "resnet18": "fc",
+    "resnet34": "fc",
+    "resnet50": "fc",
+    "resnet101": "fc",
+    "mobilenet_v3_large": "classifier.3",
+    "efficientnet_b0": "classifier.1",
+    "convnext_tiny": "classifier.2",
+    "vit_b_16": "heads.head",
+}
+IMAGES = [
+    "val/ants/10308379_1b6c72e180.jpg",
+    "val/ants/1053149811_f62a3410d3.jpg",
+    "val/bees/1032546534_06907fe3b3.jpg",
+    "val/bees/10870992_eebeeb3a12.jpg",
+]
+
+
+def save_safetensors(tensors, path):
+    """The safetensors layout: 8-byte little-endian header length, a JSON header, then the raw tensors."""
+    header, offset, blobs = {}, 0, []
+    for name, tensor in tensors.items():
+        data = tensor.detach().contiguous().to(torch.float32).numpy().tobytes()
+        header[name] = {"dtype": "F32", "shape": list(tensor.shape), "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        blobs.append(data)
+    encoded = json.dumps(header, separators=(",", ":")).encode()
+    encoded += b" " * (-len(encoded) % 8)
+    with open(path + ".tmp", "wb") as f:
+        f.write(struct.pack("<Q", len(encoded)))
+        f.write(encoded)
+        for blob in blobs:
+            f.write(blob)
+    os.replace(path + ".tmp", path)
+
+
+def randomise_constants(model, generator):
+    """Gives every parameter or buffer that torchvision initialises to a constant random values of the same scale."""
+    with torch.no_grad():
+        for name, tensor in list(model.named_parameters()) + list(model.named_buffers()):
+            if not tensor.is_floating_point() or tensor.numel() == 0:
+                continue
+            flat = tensor.flatten()
+            if not bool((flat == flat[0]).all()):
+                continue
+            noise = torch.rand(tensor.shape, generator=generator)
+            if name.endswith("running_var") or (name.endswith("weight") and float(flat[0]) == 1.0):
+                tensor.copy_(0.5 + noise)  # scales: around 1
+            elif name.endswith("layer_scale"):
+                tensor.copy_(0.1 + 0.4 * noise)  # 1e-6 in torchvision: blocks would be near identities
+            else:
+                tensor.copy_(0.2 * (noise - 0.5))  # biases, means, class token, ViT's zero head
+
+
+def features_and_logits(name, model, x):
+    """Pre-logit features (the head's input) and logits, captured with a hook on the head."""
+    captured = {}
+    head = model.get_submodule(HEAD[name])
+    def keep_input(module, inputs, output):
+        captured["features"] = inputs[0]  # returns None: a hook's return value would replace the output
+
+    hook = head.register_forward_hook(keep_input)
+    logits = model(x)
+    hook.remove()
+    return captured["features"], logits
+
+
+def timm_vit_names(state):
+    """torchvision vit_b_16 keys under timm's names (timm's checkpoint_filter_fn run backwards)."""
+    renamed = {}
+    for key, value in state.items():
+        k = key.replace("encoder.layers.encoder_layer_", "blocks.")
+        k = k.replace(".ln_1.", ".norm1.").replace(".ln_2.", ".norm2.")
+        k = k.replace(".self_attention.in_proj_", ".attn.qkv.").replace(".self_attention.out_proj.", ".attn.proj.")
+        k = k.replace(".mlp.0.", ".mlp.fc1.").replace(".mlp.3.", ".mlp.fc2.")
+        k = {"class_token": "cls_token", "encoder.pos_embedding": "pos_embed"}.get(k, k)
+        k = k.replace("conv_proj.", "patch_embed.proj.").replace("encoder.ln.", "norm.").replace("heads.head.", "head.")
+        renamed[k] = value
+    return renamed
+
+
+class RunsAShellCommand:
+    """Unpickled by Python, this would run a command (pickle's __reduce__ names os.system)."""
+
+    def __reduce__(self):
+        return (os.system, ("touch /tmp/transferlab-pickle-ran",))
+
+
+def main():
+    out = sys.argv[1]
+    dataset = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(__file__), "../../shared/datasets/hymenoptera_data")
+    os.makedirs(out, exist_ok=True)
+    torch.set_num_threads(1)
+    preprocess = transforms.Compose([
+        transforms.Resize(256),
+        transforms.CenterCrop(224),
+        transforms.ToTensor(),
+        transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]),
+    ])
+    inputs = torch.stack([preprocess(Image.open(os.path.join(dataset, p)).convert("RGB")) for p in IMAGES])
+    save_safetensors({"input": inputs}, os.path.join(out, "inputs.safetensors"))
+    for index, name in enumerate(ARCHITECTURES):
+        torch.manual_seed(1000 + index)
+        model = getattr(torchvision.models, name)()
+        randomise_constants(model, torch.Generator().manual_seed(2000 + index))
+        model.eval()
+        state = model.state_dict()
+        torch.save(state, os.path.join(out, f"{name}.pth"))
+        save_safetensors({k: v for k, v in state.items() if v.is_floating_point()}, os.path.join(out, f"{name}.safetensors"))
+        with torch.no_grad():
+            features, logits = features_and_logits(name, model, inputs)
+        save_safetensors({"features": features, "logits": logits}, os.path.join(out, f"{name}.reference.safetensors"))
+        if name == "vit_b_16":
+            torch.save(timm_vit_names(state), os.path.join(out, "vit_b_16.timm.pth"))
+        print(f"{name}: {sum(p.numel() for p in model.parameters()):,} parameters", flush=True)
+    torch.save({"conv1.weight": torch.zeros(1), "payload": RunsAShellCommand()}, os.path.join(out, "runs-code.pth"))
+    with open(os.path.join(out, "manifest.json"), "w") as f:
+        json.dump({"format": FORMAT, "torch": torch.__version__, "torchvision": torchvision.__version__,
+                   "images": IMAGES, "architectures": ARCHITECTURES, "heads": HEAD}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace TransferLab.Backbones.Architectures;
+
+/// <summary>
+/// torchvision's <c>vit_b_16</c> (Dosovitskiy et al. 2021) for 224×224 inputs, with its keys: <c>conv_proj</c>
+/// (16×16 patches), <c>class_token</c>, <c>encoder.pos_embedding</c>, <c>encoder.layers.encoder_layer_0…11</c>,
+/// <c>encoder.ln</c>, <c>heads.head</c>. No BatchNorm: normalisation is LayerNorm.
+/// </summary>
+internal sealed class VisionTransformer : Module<Tensor, Tensor>
+{
+    public const int ImageSize = 224;
+    private const int PatchSize = 16;
+    private const int Hidden = 768;
+    private const int Depth = 12;
+    private const int Heads = 12;
+    private const int MlpDim = 3072;
+
+    private readonly Conv2d conv_proj;
+    private readonly Parameter class_token;
+    private readonly Encoder encoder;
+    private readonly Sequential heads;
+
+    public VisionTransformer(int classes)
+        : base("vit_b_16")
+    {
+        conv_proj = Conv2d(3, Hidden, PatchSize, stride: PatchSize);
+        class_token = Parameter(zeros(1, 1, Hidden));
+        encoder = new Encoder((ImageSize / PatchSize) * (ImageSize / PatchSize) + 1);
+        heads = Sequential(("head", (Module<Tensor, Tensor>)Linear(Hidden, classes)));
+        RegisterComponents();
+    }
+
+    /// <summary>The head's input: the class token's final representation (768 values).</summary>
+    public Tensor Features(Tensor input)
+    {
+        if (input.shape[2] != ImageSize || input.shape[3] != ImageSize)
+            throw new ArgumentException(
+                $"vit_b_16 takes {ImageSize}x{ImageSize} images, got {input.shape[2]}x{input.shape[3]}"
+            );
+        using var scope = NewDisposeScope();
+        var patches = conv_proj.call(input).flatten(2).permute(0, 2, 1); // [N, 196, 768]
+        var tokens = cat([class_token.expand(input.shape[0], -1, -1), patches], 1);
+        return scope.MoveToOuter(encoder.call(tokens).select(1, 0));
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        return scope.MoveToOuter(heads.call(Features(input)));
+    }
+
+    private sealed class Encoder : Module<Tensor, Tensor>
+    {
+        private readonly Parameter pos_embedding;
+        private readonly Sequential layers;
+        private readonly LayerNorm ln;
+
+        public Encoder(int sequenceLength)
+            : base(nameof(Encoder))
+        {
+            pos_embedding = Parameter(empty(1, sequenceLength, Hidden).normal_(0, 0.02));
+            layers = Sequential(
+                Enumerable
+                    .Range(0, Depth)
+                    .Select(i => ($"encoder_layer_{i}", (Module<Tensor, Tensor>)new EncoderBlock()))
+                    .ToArray()
+            );
+            ln = LayerNorm(Hidden, eps: 1e-6);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor input)
+        {
+            using var scope = NewDisposeScope();
+            return scope.MoveToOuter(ln.call(layers.call(input + pos_embedding)));
+        }
+    }
+
+    private sealed class EncoderBlock : Module<Tensor, Tensor>
+    {
+        private readonly LayerNorm ln_1;
+        private readonly MultiheadAttention self_attention;
+        private readonly LayerNorm ln_2;
+        private readonly Sequential mlp;
+
+        public EncoderBlock()
+            : base(nameof(EncoderBlock))
+        {
+            ln_1 = LayerNorm(Hidden, eps: 1e-6);
+            self_attention = MultiheadAttention(Hidden, Heads);
+            ln_2 = LayerNorm(Hidden, eps: 1e-6);
+            mlp = Sequential(Linear(Hidden, MlpDim), GELU(), Dropout(0.0), Linear(MlpDim, Hidden), Dropout(0.0));
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor input)
+        {
+            using var scope = NewDisposeScope();
+            // TorchSharp's attention takes [sequence, batch, features]; torchvision's runs batch-first.
+            var x = ln_1.call(input).transpose(0, 1);
+            var (attended, _) = self_attention.call(x, x, x, null, false, null);
+            var residual = attended.transpose(0, 1) + input;
+            return scope.MoveToOuter(residual + mlp.call(ln_2.call(residual)));
+        }
+    }
+}
