@@ -4,42 +4,56 @@ using static TorchSharp.torch;
 namespace TransferLab.Backbones.Weights;
 
 /// <summary>A named tensor held in managed memory until it is copied into a model.</summary>
-public sealed record NamedWeight(string Name, long[] Shape, float[] Values);
+public sealed record NamedWeight(string Name, long[] Shape, float[] Values)
+{
+    public Tensor ToTensor() => tensor(Values, Shape);
+}
 
 /// <summary>
-/// Copies named weights into a module's state dict, comparing key sets and shapes first. Nothing is loaded
-/// unless the only keys the module has and the weights lack are the expected ones (a new head, counters).
+/// Copies named weights into a module's state dict, comparing key sets and shapes first (timm's load report).
+/// The head is always replaced, so the file's head keys are set aside; counters (<c>num_batches_tracked</c>)
+/// may be absent. Anything else missing, unexpected or of the wrong shape stops the load, naming the keys,
+/// unless a partial load was asked for.
 /// </summary>
 internal static class WeightLoader
 {
     public static ImportReport Load(
         nn.Module module,
-        IReadOnlyDictionary<string, NamedWeight> weights,
-        Func<string, bool> mayBeMissing
+        IReadOnlyDictionary<string, Tensor> weights,
+        string? headName,
+        bool allowPartial = false,
+        string source = "pretrained weights"
     )
     {
         var state = module.state_dict();
+        // A null head name loads the head too (the exactness tests compare logits).
+        bool IsHead(string key) => headName is not null && key.StartsWith(headName + ".", StringComparison.Ordinal);
+        var usable = weights.Where(w => !IsHead(w.Key)).ToDictionary(w => w.Key, w => w.Value, StringComparer.Ordinal);
+        bool IsCounter(string key) => key.EndsWith(".num_batches_tracked", StringComparison.Ordinal);
         var missing = state
-            .Keys.Where(k => !weights.ContainsKey(k) && !mayBeMissing(k))
+            .Keys.Where(k => !usable.ContainsKey(k) && !IsHead(k) && !IsCounter(k))
             .Order(StringComparer.Ordinal)
             .ToList();
-        var unexpected = weights.Keys.Where(k => !state.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
-        var mismatched = weights
-            .Values.Where(w => state.TryGetValue(w.Name, out var t) && !t.shape.SequenceEqual(w.Shape))
-            .Select(w => $"{w.Name} (model {string.Join("x", state[w.Name].shape)}, file {string.Join("x", w.Shape)})")
+        var unexpected = usable.Keys.Where(k => !state.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
+        var mismatched = usable
+            .Where(w => state.TryGetValue(w.Key, out var t) && !t.shape.SequenceEqual(w.Value.shape))
+            .Select(w => $"{w.Key} (model {Shape(state[w.Key])}, file {Shape(w.Value)})")
+            .Order(StringComparer.Ordinal)
             .ToList();
-        var loaded = new List<string>();
-        var report = new ImportReport(loaded, missing, unexpected, mismatched);
-        if (!report.IsComplete)
-            throw new TransferLabException($"pretrained weights do not fit the model: {report}");
+        var fits = usable.Where(w => state.TryGetValue(w.Key, out var t) && t.shape.SequenceEqual(w.Value.shape));
+        var report = new ImportReport(fits.Select(w => w.Key).ToList(), missing, unexpected, mismatched);
+        if (!report.IsComplete && !allowPartial)
+            throw new InvalidInputException($"{source} do not fit the model: {report.Describe()}");
 
         using var noGrad = no_grad();
-        foreach (var weight in weights.Values)
-        {
-            using var source = tensor(weight.Values, weight.Shape);
-            state[weight.Name].copy_(source);
-            loaded.Add(weight.Name);
-        }
+        foreach (var (key, value) in fits)
+            state[key].copy_(value);
         return report;
     }
+
+    /// <summary>The ONNX importer's managed weights, as tensors (the caller disposes them).</summary>
+    public static Dictionary<string, Tensor> AsTensors(IReadOnlyDictionary<string, NamedWeight> weights) =>
+        weights.ToDictionary(w => w.Key, w => w.Value.ToTensor(), StringComparer.Ordinal);
+
+    private static string Shape(Tensor t) => string.Join("x", t.shape);
 }

@@ -1,0 +1,88 @@
+namespace TransferLab.Backbones.Weights;
+
+public enum Interpolation
+{
+    Bilinear,
+    Bicubic,
+}
+
+/// <summary>
+/// One of torchvision's published weight sets: where torchvision downloads it, and the evaluation preprocessing
+/// its <c>transforms()</c> documents (resize the shorter side, centre crop, ImageNet mean/std).
+/// </summary>
+public sealed record TorchvisionWeightSet(
+    string Architecture,
+    string Name,
+    string Url,
+    int ResizeSize,
+    int CropSize,
+    Interpolation Interpolation
+)
+{
+    /// <summary>The file name, e.g. <c>resnet50-11ad3fa6.pth</c>.</summary>
+    public string FileName => Url[(Url.LastIndexOf('/') + 1)..];
+}
+
+/// <summary>The weight sets of torchvision 0.14 for the architectures TransferLab builds, with their
+/// transforms.</summary>
+public static class TorchvisionWeightSets
+{
+    private const string Base = "https://download.pytorch.org/models/";
+
+    /// <summary>Per architecture, its sets; the first is torchvision's DEFAULT.</summary>
+    private static readonly Dictionary<string, TorchvisionWeightSet[]> ByArchitecture = new()
+    {
+        ["resnet18"] = [Set("resnet18", "IMAGENET1K_V1", "resnet18-f37072fd.pth", 256)],
+        ["resnet34"] = [Set("resnet34", "IMAGENET1K_V1", "resnet34-b627a593.pth", 256)],
+        ["resnet50"] =
+        [
+            Set("resnet50", "IMAGENET1K_V2", "resnet50-11ad3fa6.pth", 232),
+            Set("resnet50", "IMAGENET1K_V1", "resnet50-0676ba61.pth", 256),
+        ],
+        ["resnet101"] =
+        [
+            Set("resnet101", "IMAGENET1K_V2", "resnet101-cd907fc2.pth", 232),
+            Set("resnet101", "IMAGENET1K_V1", "resnet101-63fe2227.pth", 256),
+        ],
+        ["mobilenet_v3_large"] =
+        [
+            Set("mobilenet_v3_large", "IMAGENET1K_V2", "mobilenet_v3_large-5c1a4163.pth", 232),
+            Set("mobilenet_v3_large", "IMAGENET1K_V1", "mobilenet_v3_large-8738ca79.pth", 256),
+        ],
+        ["efficientnet_b0"] =
+        [
+            Set(
+                "efficientnet_b0",
+                "IMAGENET1K_V1",
+                "efficientnet_b0_rwightman-3dd342df.pth",
+                256,
+                Interpolation.Bicubic
+            ),
+        ],
+        ["convnext_tiny"] = [Set("convnext_tiny", "IMAGENET1K_V1", "convnext_tiny-983f1562.pth", 236)],
+        ["vit_b_16"] =
+        [
+            Set("vit_b_16", "IMAGENET1K_V1", "vit_b_16-c867db91.pth", 256),
+            Set("vit_b_16", "IMAGENET1K_SWAG_LINEAR_V1", "vit_b_16_lc_swag-4e70ced5.pth", 224, Interpolation.Bicubic),
+        ],
+    };
+
+    public static TorchvisionWeightSet Default(string architecture) => ByArchitecture[architecture][0];
+
+    /// <summary>A set by torchvision's name (<c>IMAGENET1K_V2</c>, or <c>DEFAULT</c>), or null.</summary>
+    public static TorchvisionWeightSet? Find(string architecture, string name) =>
+        name == "DEFAULT"
+            ? Default(architecture)
+            : ByArchitecture.GetValueOrDefault(architecture)?.FirstOrDefault(s => s.Name == name);
+
+    public static IEnumerable<string> NamesFor(string architecture) =>
+        ByArchitecture.GetValueOrDefault(architecture)?.Select(s => s.Name) ?? [];
+
+    private static TorchvisionWeightSet Set(
+        string architecture,
+        string name,
+        string file,
+        int resize,
+        Interpolation interpolation = Interpolation.Bilinear
+    ) => new(architecture, name, Base + file, resize, 224, interpolation);
+}
