@@ -15,7 +15,7 @@ var threads = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture)
 var precision = args.Length > 3 && args[3] == "bf16-mixed" ? Precision.Bf16Mixed : Precision.Fp32;
 set_num_threads(threads);
 manual_seed(0);
-var backbone = BackboneRegistry.Get(BackboneRegistry.ResNet18ImageNet);
+var backbone = BackboneRegistry.Get(BackboneRegistry.ResNet18Cntk);
 foreach (var batch in batchSizes)
 {
     using var model = backbone.CreateClassifier(["a", "b"], seed: 0);

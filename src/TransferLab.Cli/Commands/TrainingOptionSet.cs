@@ -18,6 +18,17 @@ internal sealed class TrainingOptionSet
     public Option<string?> Data { get; } =
         new("--data") { Description = "Data folder holding train/ and val/ (or test/), one sub-folder per class" };
 
+    public Option<string> Backbone { get; } =
+        new("--backbone")
+        {
+            Description =
+                "Pretrained backbone: resnet18-cntk (built in, offline) or a torchvision architecture (resnet18, "
+                + "resnet34, resnet50, resnet101, mobilenet_v3_large, efficientnet_b0, convnext_tiny, vit_b_16) with "
+                + "@weights=FILE.pth|FILE.safetensors|URL|SET; without @weights torchvision's DEFAULT set is "
+                + "downloaded once into the cache ($TRANSFERLAB_WEIGHTS_MIRROR: another URL or a folder)",
+            DefaultValueFactory = _ => BackboneRegistry.ResNet18Cntk,
+        };
+
     public Option<int> Epochs { get; } =
         new("--epochs") { Description = "Epochs per run", DefaultValueFactory = _ => 5 };
 
@@ -149,6 +160,7 @@ internal sealed class TrainingOptionSet
     public IEnumerable<Option> All =>
         [
             Data,
+            Backbone,
             Epochs,
             BatchSize,
             EvalBatchSize,
@@ -183,6 +195,7 @@ internal sealed class TrainingOptionSet
         new()
         {
             DataDir = Path.GetFullPath(data),
+            Backbone = BackboneSpec.Parse(parse.GetValue(Backbone)!).ToString(),
             Runs = runs,
             Seeds = seeds,
             Epochs = parse.GetValue(Epochs),

@@ -1,31 +1,122 @@
 using System.Collections.Concurrent;
-using TorchSharp.Modules;
+using TransferLab.Backbones.Architectures;
 using TransferLab.Backbones.Weights;
-using static TorchSharp.torch.nn;
+using TransferLab.Caching;
+using static TorchSharp.torch;
 
 namespace TransferLab.Backbones;
 
 /// <summary>
-/// The pretrained backbones TransferLab knows, by name. Each entry reads its weights once per process and
-/// builds fresh models from them; a new backbone is one entry here plus its importer.
+/// The pretrained backbones TransferLab can build, by <see cref="BackboneSpec"/>: the CNTK ResNet-18 from NuGet
+/// (the default; works offline) and every torchvision architecture in <see cref="ArchitectureCatalog"/> with
+/// weights from a file, a URL or a torchvision weight set. Each spec's weights are read once per process.
 /// </summary>
 public static class BackboneRegistry
 {
-    public const string ResNet18ImageNet = "resnet18-imagenet";
+    public const string ResNet18Cntk = "resnet18-cntk";
 
+    /// <summary>The CNTK ResNet-18's earlier name, still accepted (results and models recorded it).</summary>
+    public const string ResNet18CntkAlias = "resnet18-imagenet";
+
+    private static readonly float[] ImageNetMean = [0.485f, 0.456f, 0.406f];
+    private static readonly float[] ImageNetStd = [0.229f, 0.224f, 0.225f];
     private static readonly ConcurrentDictionary<string, Lazy<PretrainedBackbone>> Loaded = new();
 
-    public static IReadOnlyList<string> Names { get; } = [ResNet18ImageNet];
+    public static IReadOnlyList<string> Names { get; } = [ResNet18Cntk, .. ArchitectureCatalog.Names];
 
-    public static PretrainedBackbone Get(string name) =>
-        Loaded.GetOrAdd(name, n => new Lazy<PretrainedBackbone>(() => Load(n))).Value;
-
-    private static PretrainedBackbone Load(string name) =>
-        name switch
+    /// <summary>Whether <paramref name="spec"/> names a backbone this TransferLab can build (weights not
+    /// checked).</summary>
+    public static bool IsKnown(string spec)
+    {
+        try
         {
-            ResNet18ImageNet => LoadCntkResNet18(),
-            _ => throw new InvalidInputException($"unknown backbone '{name}'; known: {string.Join(", ", Names)}"),
+            var name = BackboneSpec.Parse(spec).Name;
+            return name is ResNet18Cntk or ResNet18CntkAlias || ArchitectureCatalog.Find(name) is not null;
+        }
+        catch (InvalidInputException)
+        {
+            return false;
+        }
+    }
+
+    /// <param name="cacheDirectory">Where downloaded weights are kept (null: <see cref="CacheDirectory.Resolve"/>'s
+    /// default).</param>
+    public static PretrainedBackbone Get(string spec, string? cacheDirectory = null)
+    {
+        var parsed = BackboneSpec.Parse(spec);
+        if (parsed.Name == ResNet18CntkAlias)
+            parsed = parsed with { Name = ResNet18Cntk };
+        return Loaded.GetOrAdd($"{parsed}|{cacheDirectory}", _ => new(() => Load(parsed, cacheDirectory))).Value;
+    }
+
+    private static PretrainedBackbone Load(BackboneSpec spec, string? cacheDirectory)
+    {
+        if (spec.Name == ResNet18Cntk)
+            return spec.Weights is null
+                ? LoadCntkResNet18()
+                : throw new InvalidInputException(
+                    $"{ResNet18Cntk} has its weights built in; for other ResNet-18 weights use resnet18@weights=…"
+                );
+        var architecture =
+            ArchitectureCatalog.Find(spec.Name)
+            ?? throw new InvalidInputException(
+                $"unknown backbone '{spec.Name}'; known: {string.Join(", ", Names)}"
+            );
+        var (path, weightSet, source) = ResolveWeights(spec, architecture, cacheDirectory);
+        var config = new PretrainedConfig
+        {
+            Name = spec.ToString(),
+            Architecture = architecture.Name,
+            WeightsSource = source,
+            InputSize = weightSet.CropSize,
+            ResizeSize = weightSet.ResizeSize,
+            Interpolation = weightSet.Interpolation,
+            FeatureCount = architecture.FeatureCount,
+            ClassifierName = architecture.HeadName,
+            Mean = ImageNetMean,
+            Std = ImageNetStd,
         };
+        var fingerprint = ContentHash.Combine(
+            "torchvision-state-dict/1",
+            architecture.Name,
+            WeightDownload.Sha256Of(path),
+            $"{config.ResizeSize}/{config.InputSize}/{config.Interpolation}"
+        );
+        return new PretrainedBackbone(
+            config,
+            architecture,
+            fingerprint,
+            () => TimmNames.ToTorchvision(architecture.Name, StateDictFile.Read(path)),
+            spec.AllowPartial
+        );
+    }
+
+    /// <summary>The weights file and the weight set whose preprocessing applies (a local file or URL gets the
+    /// architecture's DEFAULT set's preprocessing, said in the source description).</summary>
+    private static (string Path, TorchvisionWeightSet Set, string Source) ResolveWeights(
+        BackboneSpec spec,
+        Architecture architecture,
+        string? cacheDirectory
+    )
+    {
+        var cache = CacheDirectory.Resolve(cacheDirectory);
+        var fallback = TorchvisionWeightSets.Default(architecture.Name);
+        var preprocessing = $"preprocessing of torchvision's {fallback.Name}";
+        var weights = spec.Weights ?? "DEFAULT";
+        if (weights.StartsWith("http://", StringComparison.Ordinal)
+            || weights.StartsWith("https://", StringComparison.Ordinal))
+            return (WeightDownload.Fetch(weights, cache), fallback, $"{weights} ({preprocessing})");
+        if (Path.IsPathRooted(weights))
+            return (weights, fallback, $"{weights} ({preprocessing})");
+        var set =
+            TorchvisionWeightSets.Find(architecture.Name, weights)
+            ?? throw new InvalidInputException(
+                $"{architecture.Name} has no torchvision weight set '{weights}'; known: "
+                    + $"{string.Join(", ", TorchvisionWeightSets.NamesFor(architecture.Name))}, or give a .pth or "
+                    + ".safetensors file"
+            );
+        return (WeightDownload.Fetch(set.Url, cache), set, $"torchvision {architecture.Name} {set.Name} ({set.Url})");
+    }
 
     private static PretrainedBackbone LoadCntkResNet18()
     {
@@ -33,65 +124,74 @@ public static class BackboneRegistry
         int[] stages = [2, 2, 2, 3];
         var config = new PretrainedConfig
         {
-            Name = ResNet18ImageNet,
+            Name = ResNet18Cntk,
+            Architecture = ResNet18Cntk,
             WeightsSource =
                 $"NuGet Microsoft.ML.DnnImageFeaturizer.ResNet18 {PretrainedModelFiles.PackageVersion} "
                 + $"(ImageNet, CNTK export)",
-            StageBlocks = stages,
             // The CNTK network was trained on BGR pixels in 0..255 minus a mean image (ResNetPreprocess.onnx).
             ChannelOrder = ChannelOrder.Bgr,
             PixelScale = 255f,
             MeanImage = OnnxResNetImporter.ReadInitializer(PretrainedModelFiles.ResNetPreprocessOnnx, "MeanImage"),
         };
-        var fingerprint = Caching.ContentHash.Combine(
+        var fingerprint = ContentHash.Combine(
             "cntk-onnx-importer/1",
-            Caching.ContentHash.OfFile(onnx),
-            Caching.ContentHash.OfFile(PretrainedModelFiles.ResNetPreprocessOnnx)
+            ContentHash.OfFile(onnx),
+            ContentHash.OfFile(PretrainedModelFiles.ResNetPreprocessOnnx)
         );
-        return new PretrainedBackbone(config, fingerprint, () => OnnxResNetImporter.Import(onnx, stages));
+        return new PretrainedBackbone(
+            config,
+            ResNets.Basic(ResNet18Cntk, stages),
+            fingerprint,
+            () => WeightLoader.AsTensors(OnnxResNetImporter.Import(onnx, stages)),
+            allowPartial: false
+        );
     }
 }
 
 /// <summary>
 /// A backbone's configuration and its pretrained weights, ready to build classifiers from. The weights are
-/// imported from their source once and kept in the cache folder in TorchSharp's own format (keyed by the
-/// source files' hash), because building a network from that file is much faster than initialising one and
-/// copying the imported tensors in.
+/// read from their source once and kept in the cache folder in TorchSharp's own format (keyed by the
+/// source's fingerprint), because building a network from that file is much faster than initialising one and
+/// copying the read tensors in.
 /// </summary>
 public sealed class PretrainedBackbone(
     PretrainedConfig config,
+    Architecture architecture,
     string fingerprint,
-    Func<IReadOnlyDictionary<string, NamedWeight>> importWeights
+    Func<Dictionary<string, Tensor>> readWeights,
+    bool allowPartial
 )
 {
-    private readonly Lazy<IReadOnlyDictionary<string, NamedWeight>> _weights = new(importWeights);
+    private readonly Lazy<Dictionary<string, Tensor>> _weights = new(readWeights);
     private readonly Lock _gate = new();
 
     public PretrainedConfig Config { get; } = config;
+    public Architecture Architecture { get; } = architecture;
 
     /// <summary>Hash of the weight and preprocessing sources; cached features are keyed by it.</summary>
     public string Fingerprint { get; } = fingerprint;
 
-    /// <summary>The imported weights under torchvision names (read from the source on first use).</summary>
-    public IReadOnlyDictionary<string, NamedWeight> Weights => _weights.Value;
+    /// <summary>The pretrained weights under torchvision names (read from the source on first use).</summary>
+    public IReadOnlyDictionary<string, Tensor> Weights => _weights.Value;
 
     /// <summary>A fresh classifier: pretrained backbone, new head for <paramref name="classes"/> initialised from
     /// <paramref name="seed"/>.</summary>
     /// <param name="cacheDirectory">Where the converted weights are kept (null: <see
-    /// cref="Caching.CacheDirectory.Resolve"/>'s default).</param>
+    /// cref="CacheDirectory.Resolve"/>'s default).</param>
     public ImageClassifier CreateClassifier(IReadOnlyList<string> classes, int seed, string? cacheDirectory = null)
     {
         if (classes.Count < 2)
             throw new InvalidInputException("a classifier needs at least two classes");
-        var network = NetworkFromCache(classes.Count, cacheDirectory) ?? NetworkWithImportedWeights(classes.Count);
-        var classifier = new ImageClassifier(Config, network, classes);
+        var network = NetworkFromCache(classes.Count, cacheDirectory) ?? NetworkWithReadWeights(classes.Count);
+        var classifier = new ImageClassifier(Config, Architecture, network, classes);
         classifier.ResetHead(seed);
         return classifier;
     }
 
     /// <summary>The network built from the converted-weights file, or null when the cache folder cannot be
     /// written.</summary>
-    private ResNet? NetworkFromCache(int classCount, string? cacheDirectory)
+    private nn.Module<Tensor, Tensor>? NetworkFromCache(int classCount, string? cacheDirectory)
     {
         try
         {
@@ -114,43 +214,43 @@ public sealed class PretrainedBackbone(
         }
     }
 
-    private ResNet NetworkWithImportedWeights(int classCount)
+    private nn.Module<Tensor, Tensor> NetworkWithReadWeights(int classCount)
     {
-        var network = NewNetwork(classCount, weightsFile: null);
-        WeightLoader.Load(network, Weights, mayBeMissing: IsHeadOrCounter);
+        var network = Architecture.Build(classCount);
+        LoadWeights(network);
         return network;
     }
 
-    private bool IsHeadOrCounter(string key) =>
-        key.StartsWith(Config.ClassifierName + ".", StringComparison.Ordinal)
-        || key.EndsWith(".num_batches_tracked", StringComparison.Ordinal);
+    private void LoadWeights(nn.Module network) =>
+        WeightLoader.Load(network, Weights, Architecture.HeadName, allowPartial, $"the weights of {Config.Name}");
 
-    private ResNet NewNetwork(int classCount, string? weightsFile) =>
-        new(
-            Config.Name,
-            BasicBlock.Factory,
-            BasicBlock.Expansion,
-            Config.StageBlocks.ToArray(),
-            classCount,
-            weights_file: weightsFile,
-            skipfc: true
-        );
+    /// <summary>A network with the converted weights (the head, of another size, is left as built).</summary>
+    private nn.Module<Tensor, Tensor> NewNetwork(int classCount, string weightsFile)
+    {
+        var network = Architecture.Build(classCount);
+        var head = network
+            .state_dict()
+            .Keys.Where(k => k.StartsWith(Architecture.HeadName + ".", StringComparison.Ordinal))
+            .ToList();
+        network.load(weightsFile, strict: true, skip: head);
+        return network;
+    }
 
     /// <summary>The weights in TorchSharp's format, written on first use through the checked <see
     /// cref="WeightLoader"/>.</summary>
     private string ConvertedWeightsFile(string? cacheDirectory)
     {
         var path = Path.Combine(
-            Caching.CacheDirectory.Resolve(cacheDirectory),
+            CacheDirectory.Resolve(cacheDirectory),
             "weights",
-            $"{Config.Name}-{Fingerprint[..16]}.dat"
+            $"{Architecture.Name}-{Fingerprint[..16]}.dat"
         );
         lock (_gate)
         {
             if (File.Exists(path))
                 return path;
-            using var network = NewNetwork(classCount: 2, weightsFile: null);
-            WeightLoader.Load(network, Weights, mayBeMissing: IsHeadOrCounter);
+            using var network = Architecture.Build(2);
+            LoadWeights(network);
             Storage.AtomicFile.Write(path, stream => network.save(stream));
             return path;
         }

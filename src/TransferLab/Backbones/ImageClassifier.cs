@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using TransferLab.Backbones.Architectures;
 using TransferLab.Regularization;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -7,48 +8,38 @@ using static TorchSharp.torch.nn;
 namespace TransferLab.Backbones;
 
 /// <summary>
-/// A pretrained ResNet with a new linear head, plus the input preprocessing its weights expect.
-/// <see cref="Network"/> is TorchVision's <see cref="ResNet"/>, so parameter names are torchvision's
-/// (<c>conv1.weight</c>, <c>layer4.1.bn2.running_var</c>, <c>fc.bias</c>). Inputs are RGB in [0, 1].
+/// A pretrained backbone with a new linear head, plus the input preprocessing its weights expect.
+/// <see cref="Network"/> has torchvision's parameter names for its <see cref="Architecture"/>
+/// (<c>conv1.weight</c>, <c>layer4.1.bn2.running_var</c>, <c>fc.bias</c> for a ResNet). Inputs are RGB in [0, 1].
 /// </summary>
 public sealed class ImageClassifier : Training.ITrainableClassifier, IDisposable
 {
-    /// <summary>Children of a torchvision ResNet that compute the pooled features, in forward order.</summary>
-    private static readonly string[] FeatureModuleNames =
-    [
-        "conv1",
-        "bn1",
-        "relu",
-        "maxpool",
-        "layer1",
-        "layer2",
-        "layer3",
-        "layer4",
-        "avgpool",
-        "flatten",
-    ];
-
-    private readonly Module<Tensor, Tensor>[] _featureModules;
-
-    internal ImageClassifier(PretrainedConfig config, ResNet network, IReadOnlyList<string> classes)
+    internal ImageClassifier(
+        PretrainedConfig config,
+        Architecture architecture,
+        Module<Tensor, Tensor> network,
+        IReadOnlyList<string> classes
+    )
     {
         Config = config;
+        Architecture = architecture;
         Network = network;
         Classes = classes;
         Preprocessing = new InputPreprocessing(config);
-        var children = network.named_children().ToDictionary(c => c.name, c => c.module);
-        _featureModules = FeatureModuleNames.Select(n => (Module<Tensor, Tensor>)children[n]).ToArray();
-        Head = (Linear)children[config.ClassifierName];
+        Head = (Linear)network.named_modules().Single(m => m.name == architecture.HeadName).module;
     }
 
     public PretrainedConfig Config { get; }
-    public ResNet Network { get; }
+    public Architecture Architecture { get; }
+    public Module<Tensor, Tensor> Network { get; }
     public Linear Head { get; }
     public IReadOnlyList<string> Classes { get; }
 
-    public string HeadName => Config.ClassifierName;
+    public string HeadName => Architecture.HeadName;
 
-    public int StageCount => Config.StageBlocks.Count;
+    public int StageCount => Architecture.StageCount;
+
+    public int DepthOf(string parameterName) => Architecture.DepthOf(parameterName);
 
     Module Training.ITrainableClassifier.Network => Network;
 
@@ -78,8 +69,7 @@ public sealed class ImageClassifier : Training.ITrainableClassifier, IDisposable
         // is wrong (errors of ~1.5 on outputs of ~2.6; bf16 matches the exact result), see MixedPrecisionTests.
         if (x.dtype == ScalarType.BFloat16)
             x = MixedPrecision.ChannelsLast(x);
-        foreach (var module in _featureModules)
-            x = MixedPrecision.Call(module, x);
+        x = Architecture.Features(Network, x);
         return scope.MoveToOuter(x.dtype == ScalarType.Float32 ? x : x.to_type(ScalarType.Float32));
     }
 
@@ -90,27 +80,40 @@ public sealed class ImageClassifier : Training.ITrainableClassifier, IDisposable
     /// </summary>
     public void SetBackbonePrecision(Precision precision)
     {
-        var type = precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
-        foreach (var module in _featureModules)
-            module.to(type);
+        if (precision == Precision.Bf16Mixed && !Architecture.SupportsMixedPrecision)
+            throw new InvalidInputException(
+                $"bf16-mixed is implemented for basic-block ResNets only, not {Architecture.Name}; use fp32, or bf16 "
+                    + "for strategies that keep the backbone frozen"
+            );
+        Network.to(precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
+        Head.to(ScalarType.Float32);
         BackbonePrecision = precision;
     }
 
     /// <summary>Every parameter with its state-dict name and what regularizers need to know about it.</summary>
     public IReadOnlyList<NamedParameter> NamedParameters()
     {
-        var norms = Network.named_modules().Where(m => m.module is BatchNorm2d).Select(m => m.name + ".").ToList();
+        var norms = Network
+            .named_modules()
+            .Where(m => m.module is TorchSharp.Modules.BatchNorm2d or TorchSharp.Modules.LayerNorm or LayerNorm2d)
+            .Select(m => m.name + ".")
+            .ToList();
         return Network
             .named_parameters()
             .Select(p => new NamedParameter(
                 p.name,
                 p.parameter,
                 IsHeadName(p.name),
-                p.name.EndsWith(".bias", StringComparison.Ordinal)
-                    || norms.Any(n => p.name.StartsWith(n, StringComparison.Ordinal))
+                IsExemptFromDecay(p.name, norms)
             ))
             .ToList();
     }
+
+    /// <summary>Biases, normalisation parameters and ViT's token embeddings: not decayed (timm's rule).</summary>
+    private static bool IsExemptFromDecay(string name, List<string> norms) =>
+        name.EndsWith(".bias", StringComparison.Ordinal)
+        || name is "class_token" or "encoder.pos_embedding"
+        || norms.Any(n => name.StartsWith(n, StringComparison.Ordinal));
 
     /// <summary>BatchNorm layers with their names.</summary>
     public IEnumerable<(string Name, BatchNorm2d Layer)> BatchNormLayers() =>

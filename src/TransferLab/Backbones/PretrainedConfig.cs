@@ -13,13 +13,20 @@ public enum ChannelOrder
 /// </summary>
 public sealed record PretrainedConfig
 {
+    /// <summary>The backbone as named by the user, canonical (<see cref="BackboneSpec"/>).</summary>
     public required string Name { get; init; }
+
+    /// <summary>The architecture (<see cref="Architectures.ArchitectureCatalog"/>, or the CNTK ResNet-18).</summary>
+    public required string Architecture { get; init; }
+
     public required string WeightsSource { get; init; }
-    public required IReadOnlyList<int> StageBlocks { get; init; }
     public int InputSize { get; init; } = 224;
 
     /// <summary>Shorter side before the evaluation centre crop (InputSize / crop fraction).</summary>
     public int ResizeSize { get; init; } = 256;
+
+    /// <summary>How the weight set's images were resized (torchvision's <c>transforms()</c>).</summary>
+    public Weights.Interpolation Interpolation { get; init; } = Weights.Interpolation.Bilinear;
 
     public int FeatureCount { get; init; } = 512;
     public string ClassifierName { get; init; } = "fc";

@@ -46,7 +46,7 @@ public enum FeatureCaching
 public sealed record ComparisonConfig
 {
     public required string DataDir { get; init; }
-    public string Backbone { get; init; } = BackboneRegistry.ResNet18ImageNet;
+    public string Backbone { get; init; } = BackboneRegistry.ResNet18Cntk;
 
     /// <summary>Run names or recipes (see <see cref="RecipeParser"/>).</summary>
     public IReadOnlyList<string> Runs { get; init; } = RunCatalog.NotebookPreset;

@@ -111,8 +111,8 @@ internal static class ComparisonPreparation
         var (splits, badImages) = CheckImages(opened, images, config, cancel, output);
 
         NativeRuntime.EnsureLoaded();
-        var backbone = BackboneRegistry.Get(config.Backbone);
-        CheckStrategiesFit(specs, backbone.Config);
+        var backbone = BackboneRegistry.Get(config.Backbone, config.CacheDir);
+        CheckStrategiesFit(specs, backbone, config.Precision);
         set_num_threads(config.Threads > 0 ? config.Threads : Environment.ProcessorCount);
         var fingerprint = DatasetFingerprint(splits);
         if (resume is not null)
@@ -129,17 +129,37 @@ internal static class ComparisonPreparation
         );
     }
 
-    /// <summary>partial:K trains the last K residual stages: K cannot exceed the backbone's.</summary>
-    private static void CheckStrategiesFit(IReadOnlyList<RunSpec> specs, PretrainedConfig backbone)
+    /// <summary>
+    /// What a strategy asks of the backbone: partial:K needs K stages, a BatchNorm mode needs BatchNorm, and
+    /// bf16-mixed for a backbone that trains needs an architecture that implements it.
+    /// </summary>
+    private static void CheckStrategiesFit(
+        IReadOnlyList<RunSpec> specs,
+        PretrainedBackbone backbone,
+        Precision precision
+    )
     {
-        var stages = backbone.StageBlocks.Count;
+        var architecture = backbone.Architecture;
+        var stages = architecture.StageCount;
         var tooDeep = specs.FirstOrDefault(s =>
             s.Strategy.Phases.Any(p => p.TrainedStages != Strategy.AllStages && p.TrainedStages > stages)
         );
         if (tooDeep is not null)
             throw new InvalidInputException(
-                $"run {tooDeep.Name}: {backbone.Name} has {stages} residual stages, so partial:K takes K from 1 to "
+                $"run {tooDeep.Name}: {backbone.Config.Name} has {stages} stages, so partial:K takes K from 1 to "
                     + $"{stages} (finetune trains every stage and the stem)"
+            );
+        var batchNormMode = specs.FirstOrDefault(s => s.Strategy.BatchNorm != FrozenBatchNorm.Eval);
+        if (!architecture.HasBatchNorm && batchNormMode is not null)
+            throw new InvalidInputException(
+                $"run {batchNormMode.Name}: {architecture.Name} normalises with LayerNorm and has no BatchNorm, "
+                    + "so the bn option does not apply; drop it from the recipe"
+            );
+        var mixed = specs.FirstOrDefault(s => !s.Strategy.KeepsBackboneFrozen());
+        if (precision == Precision.Bf16Mixed && !architecture.SupportsMixedPrecision && mixed is not null)
+            throw new InvalidInputException(
+                $"run {mixed.Name}: bf16-mixed is implemented for basic-block ResNets only, not {architecture.Name}; "
+                    + "use fp32 (or bf16, which applies to frozen backbones)"
             );
     }
 

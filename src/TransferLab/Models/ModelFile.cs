@@ -83,7 +83,7 @@ public static class ModelFile
     {
         using var stream = Open(path);
         var metadata = ReadHeader(stream, path);
-        var backbone = BackboneRegistry.Get(metadata.Backbone);
+        var backbone = BackboneRegistry.Get(metadata.Backbone, cacheDirectory);
         if (backbone.Fingerprint != metadata.BackboneFingerprint)
             throw new InvalidInputException(
                 $"model '{path}' was trained on other {metadata.Backbone} weights "
@@ -160,7 +160,7 @@ public static class ModelFile
             throw new InvalidInputException(
                 $"model '{path}' has no backbone fingerprint; the file is damaged or crafted"
             );
-        if (!BackboneRegistry.Names.Contains(metadata.Backbone))
+        if (!BackboneRegistry.IsKnown(metadata.Backbone))
             throw new InvalidInputException(
                 $"model '{path}' uses backbone '{metadata.Backbone}', which this TransferLab does not know "
                     + $"({string.Join(", ", BackboneRegistry.Names)})"

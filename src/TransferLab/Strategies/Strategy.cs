@@ -46,24 +46,10 @@ public sealed record Strategy(
 
     public StrategyPhase PhaseAt(int epoch) => Phases.Last(p => p.FromEpoch <= epoch);
 
-    /// <summary>
-    /// The depth of a parameter: 0 for the stem, 1..stageCount for the residual stages (torchvision's
-    /// <c>layerN</c>), stageCount + 1 for the head.
-    /// </summary>
-    public static int DepthOf(string parameterName, string headName, int stageCount)
+    /// <summary>Whether a parameter at <paramref name="depth"/> trains in a phase (depth: 0 for the stem,
+    /// 1…<paramref name="stageCount"/> for the stages, stageCount + 1 for the head, as the classifier says).</summary>
+    public static bool Trains(StrategyPhase phase, int depth, int stageCount)
     {
-        if (parameterName.StartsWith(headName + ".", StringComparison.Ordinal))
-            return stageCount + 1;
-        if (!parameterName.StartsWith("layer", StringComparison.Ordinal))
-            return 0;
-        var dot = parameterName.IndexOf('.');
-        return int.TryParse(parameterName.AsSpan(5, dot - 5), out var stage) ? stage : 0;
-    }
-
-    /// <summary>Whether a parameter trains in a phase.</summary>
-    public static bool Trains(StrategyPhase phase, string parameterName, string headName, int stageCount)
-    {
-        var depth = DepthOf(parameterName, headName, stageCount);
         if (depth == stageCount + 1 || phase.TrainedStages == AllStages)
             return true;
         return depth >= 1 && depth > stageCount - phase.TrainedStages;
@@ -77,10 +63,9 @@ public sealed record Strategy(
     public bool KeepsBackboneFrozen() => Phases.All(p => p.TrainedStages == 0);
 
     /// <summary>Whether any phase of this strategy trains a parameter (what a run can change).</summary>
-    public bool TrainsInSomePhase(string parameterName, string headName, int stageCount) =>
-        Phases.Any(phase => Trains(phase, parameterName, headName, stageCount));
+    public bool TrainsInSomePhase(int depth, int stageCount) => Phases.Any(phase => Trains(phase, depth, stageCount));
 
     /// <summary>Learning-rate multiplier of a parameter under <see cref="LayerDecay"/>.</summary>
-    public double LearningRateScale(string parameterName, string headName, int stageCount) =>
-        LayerDecay == 1.0 ? 1.0 : Math.Pow(LayerDecay, stageCount + 1 - DepthOf(parameterName, headName, stageCount));
+    public double LearningRateScale(int depth, int stageCount) =>
+        LayerDecay == 1.0 ? 1.0 : Math.Pow(LayerDecay, stageCount + 1 - depth);
 }

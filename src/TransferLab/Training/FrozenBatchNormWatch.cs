@@ -22,7 +22,7 @@ internal sealed class FrozenBatchNormWatch : IDisposable
             var prefix = name + ".";
             var trainsSometime = parameters
                 .Where(p => p.Name.StartsWith(prefix, StringComparison.Ordinal))
-                .Any(p => strategy.TrainsInSomePhase(p.Name, model.HeadName, stageCount));
+                .Any(p => strategy.TrainsInSomePhase(model.DepthOf(p.Name), stageCount));
             if (!trainsSometime && layer.running_mean is { } mean)
                 // clone: detach() and a same-dtype to_type() both alias the live buffer, which would hide every change.
                 _watched.Add((name, layer, mean.detach().to_type(ScalarType.Float32).clone().DetachFromDisposeScope()));

@@ -7,7 +7,7 @@ namespace TransferLab.Training;
 /// <summary>
 /// What the trainer needs of a classifier: the network (for train/eval mode and its state), a backbone that
 /// computes features and a head that turns them into logits, and the names strategies address — the head's
-/// name and the number of stages (<c>layer1</c>…<c>layerS</c>), from which <c>partial:K</c> and layer-wise rates
+/// name, the number of stages and each parameter's stage, from which <c>partial:K</c> and layer-wise rates
 /// decide what trains. <see cref="Backbones.ImageClassifier"/> is the real one; tests use tiny ones.
 /// </summary>
 public interface ITrainableClassifier
@@ -21,8 +21,12 @@ public interface ITrainableClassifier
     /// <summary>The head's parameter prefix (torchvision's <c>fc</c> for a ResNet).</summary>
     string HeadName { get; }
 
-    /// <summary>How many stages the backbone has, named <c>layer1</c>…<c>layerS</c>.</summary>
+    /// <summary>How many stages the backbone has (4 for a ResNet: <c>layer1</c>…<c>layer4</c>).</summary>
     int StageCount { get; }
+
+    /// <summary>The depth of a parameter: 0 for the stem, 1…<see cref="StageCount"/> for the stages, StageCount + 1
+    /// for the head.</summary>
+    int DepthOf(string parameterName);
 
     IReadOnlyList<NamedParameter> NamedParameters();
 

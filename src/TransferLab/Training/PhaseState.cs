@@ -53,7 +53,7 @@ internal sealed class PhaseState : IDisposable
         var strategy = spec.Strategy;
         var stageCount = model.StageCount;
         var groups = parameters
-            .Trainable.GroupBy(p => strategy.LearningRateScale(p.Name, model.HeadName, stageCount))
+            .Trainable.GroupBy(p => strategy.LearningRateScale(model.DepthOf(p.Name), stageCount))
             .OrderBy(g => g.Key)
             .Select(g => new ParameterGroup(g.Select(p => p.Parameter).ToList(), g.Key))
             .ToList();
@@ -81,7 +81,7 @@ internal sealed class PhaseState : IDisposable
         var frozen = new List<NamedParameter>();
         foreach (var p in all)
         {
-            var trains = Strategy.Trains(phase, p.Name, model.HeadName, stageCount);
+            var trains = Strategy.Trains(phase, model.DepthOf(p.Name), stageCount);
             p.Parameter.requires_grad = trains;
             (trains ? trainable : frozen).Add(p);
         }

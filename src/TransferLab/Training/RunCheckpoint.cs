@@ -76,7 +76,7 @@ internal sealed class RunCheckpoint(string path, CheckpointIdentity identity, Ac
     {
         var stageCount = model.StageCount;
         var frozen = parameters
-            .Where(p => !strategy.TrainsInSomePhase(p.Name, model.HeadName, stageCount))
+            .Where(p => !strategy.TrainsInSomePhase(model.DepthOf(p.Name), stageCount))
             .Select(p => p.Name)
             .ToHashSet(StringComparer.Ordinal);
         return model.Network.state_dict().Keys.Where(name => !frozen.Contains(name)).ToHashSet(StringComparer.Ordinal);

@@ -76,7 +76,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
     ) =>
         strategy.Phases.Max(phase =>
             parameters
-                .Where(p => Strategy.Trains(phase, p.Name, model.HeadName, model.StageCount))
+                .Where(p => Strategy.Trains(phase, model.DepthOf(p.Name), model.StageCount))
                 .Sum(p => p.Parameter.numel())
         );
 

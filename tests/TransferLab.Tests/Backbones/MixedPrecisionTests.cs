@@ -21,7 +21,7 @@ public class MixedPrecisionTests
     private static Step ForwardBackward(Precision precision, Tensor images, Tensor labels)
     {
         using var model = BackboneRegistry
-            .Get(BackboneRegistry.ResNet18ImageNet)
+            .Get(BackboneRegistry.ResNet18Cntk)
             .CreateClassifier(["ants", "bees"], seed: 0);
         model.SetBackbonePrecision(precision);
         model.Network.train();
@@ -96,7 +96,7 @@ public class MixedPrecisionTests
     {
         var (images, _) = RealBatch();
         using var model = BackboneRegistry
-            .Get(BackboneRegistry.ResNet18ImageNet)
+            .Get(BackboneRegistry.ResNet18Cntk)
             .CreateClassifier(["ants", "bees"], seed: 0);
         model.SetBackbonePrecision(Precision.Bf16);
         Assert.Equal(

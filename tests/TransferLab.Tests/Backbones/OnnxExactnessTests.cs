@@ -32,7 +32,7 @@ public class OnnxExactnessTests
         var (rgb01, count) = RealImages();
         Assert.True(count >= 8);
         using var model = BackboneRegistry
-            .Get(BackboneRegistry.ResNet18ImageNet)
+            .Get(BackboneRegistry.ResNet18Cntk)
             .CreateClassifier(["ants", "bees"], seed: 0);
         model.Network.eval();
         using var noGrad = no_grad();

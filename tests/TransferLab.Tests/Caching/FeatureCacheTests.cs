@@ -17,7 +17,7 @@ public class FeatureCacheTests
         int view = 0
     )
     {
-        var backbone = BackboneRegistry.Get(BackboneRegistry.ResNet18ImageNet);
+        var backbone = BackboneRegistry.Get(BackboneRegistry.ResNet18Cntk);
         using var model = backbone.CreateClassifier(["a", "b"], 0);
         model.SetBackbonePrecision(precision);
         using var images = new ImageSource();
@@ -60,7 +60,7 @@ public class FeatureCacheTests
         Assert.Equal((5, 0), (warmStats.Hits, warmStats.Computed));
         Assert.Equal(cold, warm);
 
-        var backbone = BackboneRegistry.Get(BackboneRegistry.ResNet18ImageNet);
+        var backbone = BackboneRegistry.Get(BackboneRegistry.ResNet18Cntk);
         using var model = backbone.CreateClassifier(["a", "b"], 0);
         model.Network.eval();
         using var noGrad = TorchSharp.torch.no_grad();

@@ -1,3 +1,4 @@
+using TransferLab.Backbones.Architectures;
 using TransferLab.Recipes;
 using TransferLab.Regularization;
 using TransferLab.Strategies;
@@ -60,10 +61,12 @@ public class RecipeParserTests
     public void Layer_decay_scales_learning_rates_by_depth()
     {
         var strategy = RecipeParser.Parse("finetune@lrdecay=0.5", Defaults).Strategy;
-        Assert.Equal(1.0, strategy.LearningRateScale("fc.weight", "fc", 4));
-        Assert.Equal(0.5, strategy.LearningRateScale("layer4.1.conv2.weight", "fc", 4));
-        Assert.Equal(0.0625, strategy.LearningRateScale("layer1.0.bn1.bias", "fc", 4));
-        Assert.Equal(0.03125, strategy.LearningRateScale("conv1.weight", "fc", 4));
+        var resnet = ArchitectureCatalog.Find("resnet50")!;
+        double Scale(string name) => strategy.LearningRateScale(resnet.DepthOf(name), resnet.StageCount);
+        Assert.Equal(1.0, Scale("fc.weight"));
+        Assert.Equal(0.5, Scale("layer4.1.conv2.weight"));
+        Assert.Equal(0.0625, Scale("layer1.0.bn1.bias"));
+        Assert.Equal(0.03125, Scale("conv1.weight"));
     }
 
     [Theory]

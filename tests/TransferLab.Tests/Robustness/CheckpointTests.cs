@@ -47,7 +47,7 @@ public class CheckpointTests
         )
         {
             using var model = RunExecutor.CreateModel(
-                BackboneRegistry.Get(BackboneRegistry.ResNet18ImageNet),
+                BackboneRegistry.Get(BackboneRegistry.ResNet18Cntk),
                 Splits.Classes,
                 Seed
             );

@@ -42,7 +42,7 @@ public class MessageTests
         using var output = new TempFolder();
         var (exit, _, error) = Cli("compare", "--data", data.Path, "--runs", "frozen,partial:9", "--out", output.Path);
         Assert.Equal(2, exit);
-        Assert.Contains("run partial:9: resnet18-imagenet has 4 residual stages", error);
+        Assert.Contains("run partial:9: resnet18-cntk has 4 stages", error);
         Assert.Contains("partial:K takes K from 1 to 4", error);
         Assert.False(File.Exists(Path.Combine(output.Path, "results.json")));
     }

@@ -1,4 +1,5 @@
 using TransferLab.Backbones;
+using TransferLab.Backbones.Architectures;
 using TransferLab.Strategies;
 using TransferLab.Training;
 
@@ -7,7 +8,7 @@ namespace TransferLab.Tests.Strategies;
 public class StrategyTests
 {
     private static ImageClassifier Model() =>
-        BackboneRegistry.Get(BackboneRegistry.ResNet18ImageNet).CreateClassifier(["a", "b"], 0);
+        BackboneRegistry.Get(BackboneRegistry.ResNet18Cntk).CreateClassifier(["a", "b"], 0);
 
     [Fact]
     public void Frozen_phase_trains_exactly_the_head()
@@ -61,6 +62,7 @@ public class StrategyTests
     [InlineData("fc.bias", 0, true)]
     public void Trained_stages_count_from_the_last(string name, int stages, bool trains)
     {
-        Assert.Equal(trains, Strategy.Trains(new StrategyPhase(0, stages), name, "fc", stageCount: 4));
+        var resnet = ArchitectureCatalog.Find("resnet18")!;
+        Assert.Equal(trains, Strategy.Trains(new StrategyPhase(0, stages), resnet.DepthOf(name), stageCount: 4));
     }
 }

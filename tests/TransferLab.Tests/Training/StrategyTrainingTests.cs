@@ -26,7 +26,7 @@ public class StrategyTrainingTests
         var train = new BatchLoader(splits.Train.Samples, new RandomResizedCropAndFlip(224), images, 4, 1);
         var val = new BatchLoader(splits.Evaluation.Samples, new ResizeThenCenterCrop(256, 224), images, 8, 1);
         using var model = RunExecutor.CreateModel(
-            BackboneRegistry.Get(BackboneRegistry.ResNet18ImageNet),
+            BackboneRegistry.Get(BackboneRegistry.ResNet18Cntk),
             splits.Classes,
             seed
         );

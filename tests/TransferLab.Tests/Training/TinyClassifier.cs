@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using TransferLab.Backbones.Architectures;
 using TransferLab.Data;
 using TransferLab.Regularization;
 using TransferLab.Training;
@@ -27,6 +28,9 @@ internal sealed class TinyClassifier : ITrainableClassifier, IDisposable
     public IReadOnlyList<string> Classes { get; }
     public string HeadName => "fc";
     public int StageCount => 2;
+
+    public int DepthOf(string parameterName) =>
+        parameterName.StartsWith("fc.", StringComparison.Ordinal) ? StageCount + 1 : ResNets.StageOf(parameterName);
 
     public IReadOnlyList<NamedParameter> NamedParameters() =>
         _network

@@ -30,7 +30,7 @@ public class TrainerTests
             workers: 1
         );
         using var model = BackboneRegistry
-            .Get(BackboneRegistry.ResNet18ImageNet)
+            .Get(BackboneRegistry.ResNet18Cntk)
             .CreateClassifier(splits.Classes, seed: 0);
         var spec = RunCatalog.Resolve("frozen-l2", new RecipeDefaults(Epochs: 1));
 

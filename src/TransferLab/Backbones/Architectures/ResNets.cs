@@ -1,0 +1,77 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace TransferLab.Backbones.Architectures;
+
+/// <summary>
+/// ResNets from TorchVision .NET's <see cref="ResNet"/> (torchvision's keys: <c>conv1</c>, <c>bn1</c>,
+/// <c>layer1</c>…<c>layer4</c>, <c>fc</c>). Basic-block ResNets use <see cref="BasicBlock"/>, which casts at
+/// each convolution under bf16-mixed; bottleneck ResNets use TorchVision's own block.
+/// </summary>
+internal static class ResNets
+{
+    /// <summary>Children of a torchvision ResNet that compute the pooled features, in forward order.</summary>
+    private static readonly string[] FeatureModuleNames =
+    [
+        "conv1",
+        "bn1",
+        "relu",
+        "maxpool",
+        "layer1",
+        "layer2",
+        "layer3",
+        "layer4",
+        "avgpool",
+        "flatten",
+    ];
+
+    public static Architecture Basic(string name, int[] stageBlocks) =>
+        new()
+        {
+            Name = name,
+            HeadName = "fc",
+            FeatureCount = 512,
+            StageCount = stageBlocks.Length,
+            HasBatchNorm = true,
+            SupportsMixedPrecision = true,
+            Build = classes => new ResNet(name, BasicBlock.Factory, BasicBlock.Expansion, stageBlocks, classes),
+            Features = Features,
+            StageOf = StageOf,
+        };
+
+    public static Architecture Bottleneck(string name, Func<int, ResNet> build) =>
+        new()
+        {
+            Name = name,
+            HeadName = "fc",
+            FeatureCount = 2048,
+            StageCount = 4,
+            HasBatchNorm = true,
+            Build = build,
+            Features = Features,
+            StageOf = StageOf,
+        };
+
+    /// <summary>The pooled features, calling the children in order (so that bf16-mixed can cast at the stem
+    /// convolution and inside each <see cref="BasicBlock"/>).</summary>
+    public static Tensor Features(Module<Tensor, Tensor> network, Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var children = network.named_children().ToDictionary(c => c.name, c => c.module);
+        var x = input;
+        foreach (var name in FeatureModuleNames)
+            x = MixedPrecision.Call((Module<Tensor, Tensor>)children[name], x);
+        return scope.MoveToOuter(x);
+    }
+
+    /// <summary>The stage of a parameter by torchvision's ResNet names: <c>layerN.…</c> is stage N, the rest
+    /// (<c>conv1</c>, <c>bn1</c>) the stem.</summary>
+    public static int StageOf(string parameterName)
+    {
+        if (!parameterName.StartsWith("layer", StringComparison.Ordinal))
+            return 0;
+        var dot = parameterName.IndexOf('.');
+        return int.TryParse(parameterName.AsSpan(5, dot - 5), out var stage) ? stage : 0;
+    }
+}
