@@ -29,6 +29,12 @@ public static class CompareCommand
     {
         Description = "Comma-separated run names or recipes instead of the preset's (grammar below)",
     };
+    private static readonly Option<string[]> Backbones = new("--backbones")
+    {
+        Description =
+            "Comma-separated backbones to compare (each as --backbone takes them): every run trains on each, "
+            + "paired, named BACKBONE/RUN",
+    };
     private static readonly Option<int> Seed = new("--seed")
     {
         Description = "First seed",
@@ -79,6 +85,7 @@ public static class CompareCommand
         Spec,
         Preset,
         Runs,
+        Backbones,
         Seed,
         Seeds,
         Tune,
@@ -100,6 +107,7 @@ public static class CompareCommand
                 + "  transferlab compare --data DIR --preset fair --seeds 5 --selection holdout\n"
                 + "  transferlab compare --data DIR --runs frozen,finetune@lr=1e-4+l2sp,lp-ft@probe=2 --seeds 3\n"
                 + "  transferlab compare --data DIR --runs frozen --augment none      (trains on cached features)\n"
+                + "  transferlab compare --data DIR --backbones resnet18-cntk,resnet50@weights=r50.pth --runs frozen\n"
                 + "  transferlab compare --data DIR --preset fair --cv 5              (5-fold cross-validation)\n\n"
                 + "Run recipes:\n  "
                 + RecipeParser.Grammar.Replace("\n", "\n  ")
@@ -153,8 +161,16 @@ public static class CompareCommand
             throw new InvalidInputException($"--seeds must be at least 1 (got {seeds})");
         var firstSeed = parse.GetValue(Seed);
         var config = Shared.ToConfig(parse, data, runs, [.. Enumerable.Range(firstSeed, seeds)]);
+        var backbones = (parse.GetValue(Backbones) ?? [])
+            .SelectMany(b => b.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .Select(b => BackboneSpec.Parse(b).ToString())
+            .ToList();
+        if (backbones.Count > 0 && IsGiven(parse, Shared.Backbone))
+            throw new InvalidInputException("give either --backbone or --backbones, not both");
         return config with
         {
+            Backbone = backbones.Count > 0 ? backbones[0] : config.Backbone,
+            Backbones = backbones.Count > 1 ? backbones : null,
             Tune = parse.GetValue(Tune),
             CvFolds = parse.GetValue(CrossValidation),
             CvPool = parse.GetValue(CrossValidationPool),

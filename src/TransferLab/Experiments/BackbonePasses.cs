@@ -7,7 +7,7 @@ using TransferLab.Training;
 namespace TransferLab.Experiments;
 
 /// <summary>
-/// The backbone passes recorded so far for one seed, by what determines them: batch size, precision and
+/// The backbone passes recorded so far for one seed, by what determines them: backbone, batch size, precision and
 /// BatchNorm mode (the seed, samples and transforms are the same for every run of the seed). A run with a
 /// frozen backbone that is not on the feature cache replays a pass that covers its epochs, or records one.
 /// </summary>
@@ -20,7 +20,7 @@ internal sealed class BackbonePasses : IDisposable
         var frozenBackbone = spec.Strategy.KeepsBackboneFrozen();
         if (!frozenBackbone || plan.UseFeatureCache || config.CacheFeatures == FeatureCaching.Off)
             return (null, null);
-        var key = $"{spec.BatchSize}|{plan.Precision}|{spec.Strategy.BatchNorm}";
+        var key = $"{spec.Backbone}|{spec.BatchSize}|{plan.Precision}|{spec.Strategy.BatchNorm}";
         if (_passes.TryGetValue(key, out var recorded) && recorded.Covers(spec.Epochs))
             return (null, recorded);
         recorded?.Dispose();

@@ -48,6 +48,17 @@ public sealed record ComparisonConfig
     public required string DataDir { get; init; }
     public string Backbone { get; init; } = BackboneRegistry.ResNet18Cntk;
 
+    /// <summary>
+    /// Several backbones to compare (a comparison axis): every run trains on each, paired (same seeds, same
+    /// images), named <c>BACKBONE/RUN</c>. Null: <see cref="Backbone"/> alone.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Backbones { get; init; }
+
+    /// <summary>The backbones the runs train on: <see cref="Backbones"/>, or <see cref="Backbone"/>.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> BackboneList => Backbones is { Count: > 0 } several ? several : [Backbone];
+
     /// <summary>Run names or recipes (see <see cref="RecipeParser"/>).</summary>
     public IReadOnlyList<string> Runs { get; init; } = RunCatalog.NotebookPreset;
 
@@ -149,10 +160,26 @@ public sealed record ComparisonConfig
     public IReadOnlyList<RunSpec> ResolveRuns()
     {
         var specs = RunSpecs ?? Runs.Select(r => RunCatalog.Resolve(r, RecipeDefaults())).ToList();
+        if (BackboneList.Count > 1)
+            specs = OnEveryBackbone(specs);
         var duplicates = specs.GroupBy(s => s.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (duplicates.Count > 0)
             throw new InvalidInputException($"runs named more than once: {string.Join(", ", duplicates)}");
         return specs;
+    }
+
+    /// <summary>Every run once per backbone, named after the backbone's architecture (or its whole spec when two
+    /// backbones share an architecture).</summary>
+    private List<RunSpec> OnEveryBackbone(IReadOnlyList<RunSpec> specs)
+    {
+        var names = BackboneList.Select(b => BackboneSpec.Parse(b).Name).ToList();
+        var labels = names.Distinct().Count() == names.Count ? names : BackboneList.ToList();
+        if (labels.Distinct().Count() != labels.Count)
+            throw new InvalidInputException($"backbones named more than once: {string.Join(", ", BackboneList)}");
+        return BackboneList
+            .Zip(labels)
+            .SelectMany(b => specs.Select(s => s with { Name = $"{b.Second}/{s.Name}", Backbone = b.First }))
+            .ToList();
     }
 
     public void Validate()

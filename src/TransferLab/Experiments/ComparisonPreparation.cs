@@ -8,18 +8,24 @@ using static TorchSharp.torch;
 
 namespace TransferLab.Experiments;
 
-/// <summary>A comparison ready to train: its data read and checked, its backbone loaded, a resume checked.</summary>
+/// <summary>A comparison ready to train: its data read and checked, its backbones loaded, a resume checked.</summary>
 /// <param name="Fingerprint">What exactly is trained and evaluated on: relative paths, labels and contents.</param>
 internal sealed record PreparedComparison(
     ComparisonConfig Config,
     IReadOnlyList<RunSpec> Specs,
     DatasetSplits Splits,
     DatasetSummary Dataset,
-    PretrainedBackbone Backbone,
+    IReadOnlyDictionary<string, PretrainedBackbone> Backbones,
     RunEnvironment Environment,
     string Fingerprint
 )
 {
+    /// <summary>The first (usually the only) backbone.</summary>
+    public PretrainedBackbone Backbone => Backbones[Config.BackboneList[0]];
+
+    /// <summary>The backbone a run trains on.</summary>
+    public PretrainedBackbone BackboneFor(RunSpec spec) => Backbones[spec.Backbone ?? Config.BackboneList[0]];
+
     /// <summary>The images cross-validation partitions: train, or train and validation with <see
     /// cref="ComparisonConfig.CvPool"/>. Without cross-validation, the validation images.</summary>
     public IReadOnlyList<ImageSample> Pool => PoolOf(Config, Splits);
@@ -111,8 +117,9 @@ internal static class ComparisonPreparation
         var (splits, badImages) = CheckImages(opened, images, config, cancel, output);
 
         NativeRuntime.EnsureLoaded();
-        var backbone = BackboneRegistry.Get(config.Backbone, config.CacheDir);
-        CheckStrategiesFit(specs, backbone, config.Precision);
+        var backbones = config.BackboneList.ToDictionary(b => b, b => BackboneRegistry.Get(b, config.CacheDir));
+        foreach (var group in specs.GroupBy(s => s.Backbone ?? config.BackboneList[0]))
+            CheckStrategiesFit(group.ToList(), backbones[group.Key], config.Precision);
         set_num_threads(config.Threads > 0 ? config.Threads : Environment.ProcessorCount);
         var fingerprint = DatasetFingerprint(splits);
         if (resume is not null)
@@ -123,7 +130,7 @@ internal static class ComparisonPreparation
             specs,
             splits,
             dataset,
-            backbone,
+            backbones,
             RunEnvironment.Capture(),
             fingerprint
         );

@@ -29,7 +29,10 @@ internal sealed class ComparisonSession
     {
         (_comparison, _request, _output, _cancel) = (comparison, request, output, cancel);
         var config = comparison.Config;
-        var loaders = new LoaderFactory(config, comparison.Backbone.Config, images);
+        var loaders = comparison.Backbones.Values.ToDictionary(
+            b => b,
+            b => new LoaderFactory(config, b.Config, images)
+        );
         var features = new FeatureCache(
             CacheDirectory.Resolve(config.CacheDir),
             images,
@@ -38,12 +41,12 @@ internal sealed class ComparisonSession
             warning => output.Notice(warning, warning: true)
         );
         var trainer = new Trainer(progress);
-        _executor = new RunExecutor(comparison, loaders, features, trainer, cancel);
+        _executor = new RunExecutor(comparison, b => loaders[b], features, trainer, cancel);
         PreflightSpace();
         Record = new ComparisonRecord(comparison, output, features, request.Resume);
         if (config.Tune == TuneMode.Lr)
         {
-            var tuner = new LearningRateTuner(trainer, comparison.Backbone, loaders);
+            var tuner = new LearningRateTuner(trainer, comparison.BackboneFor, b => loaders[b]);
             var (tuned, tuning) = tuner.Tune(Record.Specs, comparison.Splits, config);
             Record.Tuned(tuned, tuning);
         }
@@ -117,7 +120,7 @@ internal sealed class ComparisonSession
                     result.Seed,
                     result.BestEpoch,
                     result.SelectedValAcc,
-                    _comparison.Backbone.Fingerprint
+                    _comparison.BackboneFor(_comparison.Specs.First(s => s.Name == result.Name)).Fingerprint
                 )
         );
         var relative = Path.GetRelativePath(_output.Directory, path);
@@ -132,24 +135,25 @@ internal sealed class ComparisonSession
     private void PreflightSpace()
     {
         var (config, specs) = (_comparison.Config, _comparison.Specs);
-        using var probe = RunExecutor.CreateModel(
-            _comparison.Backbone,
-            _comparison.Splits.Classes,
-            config.Seeds[0],
-            config.CacheDir
-        );
-        var parameters = probe.NamedParameters();
-        var networkBytes = parameters.Sum(p => p.Parameter.numel()) * sizeof(float);
-        var checkpointBytes = specs
-            .Where(s => !RunPlan.For(s, config).UseFeatureCache)
-            .Select(s => 4 * sizeof(float) * Trainer.TrainableParameterCount(probe, s.Strategy, parameters))
-            .DefaultIfEmpty(0)
-            .Max();
-        var models =
-            _request.ModelPath is not null ? 1
-            : config.SaveModels ? specs.DistinctBy(s => s.Name).Count()
-            : 0;
-        _output.CheckSpace(checkpointBytes + models * networkBytes + (16 << 20), "the models and epoch checkpoints");
+        var (checkpointBytes, modelBytes) = (0L, 0L);
+        foreach (var group in specs.GroupBy(_comparison.BackboneFor))
+        {
+            var classes = _comparison.Splits.Classes;
+            using var probe = RunExecutor.CreateModel(group.Key, classes, config.Seeds[0], config.CacheDir);
+            var parameters = probe.NamedParameters();
+            var networkBytes = parameters.Sum(p => p.Parameter.numel()) * sizeof(float);
+            checkpointBytes = group
+                .Where(s => !RunPlan.For(s, config).UseFeatureCache)
+                .Select(s => 4 * sizeof(float) * Trainer.TrainableParameterCount(probe, s.Strategy, parameters))
+                .Append(checkpointBytes)
+                .Max();
+            var models =
+                _request.ModelPath is not null ? 1
+                : config.SaveModels ? group.DistinctBy(s => s.Name).Count()
+                : 0;
+            modelBytes += models * networkBytes;
+        }
+        _output.CheckSpace(checkpointBytes + modelBytes + (16 << 20), "the models and epoch checkpoints");
     }
 
     /// <summary>
@@ -186,7 +190,7 @@ internal sealed class ComparisonSession
             seed,
             configuration,
             _comparison.Fingerprint,
-            _comparison.Backbone.Fingerprint,
+            _comparison.BackboneFor(spec).Fingerprint,
             _comparison.Splits.Classes
         );
         var relative = Path.Combine(

@@ -11,7 +11,11 @@ namespace TransferLab.Experiments;
 /// factor) for the same few epochs — trained on train minus a holdout and scored on the holdout. The
 /// validation split is never looked at. Each run then keeps its best rate.
 /// </summary>
-internal sealed class LearningRateTuner(Trainer trainer, PretrainedBackbone backbone, LoaderFactory loaders)
+internal sealed class LearningRateTuner(
+    Trainer trainer,
+    Func<RunSpec, PretrainedBackbone> backboneFor,
+    Func<PretrainedBackbone, LoaderFactory> loadersFor
+)
 {
     public (IReadOnlyList<RunSpec> Specs, IReadOnlyList<TuningResult> Tuning) Tune(
         IReadOnlyList<RunSpec> specs,
@@ -21,11 +25,12 @@ internal sealed class LearningRateTuner(Trainer trainer, PretrainedBackbone back
     {
         var seed = config.Seeds[0];
         var (trainSamples, holdoutSamples) = HoldoutSplit.Split(splits.Train.Samples, config.HoldoutFraction, seed);
-        var holdout = loaders.Evaluation(holdoutSamples);
         var tuned = new List<RunSpec>();
         var report = new List<TuningResult>();
         foreach (var spec in specs)
         {
+            var (backbone, loaders) = (backboneFor(spec), loadersFor(backboneFor(spec)));
+            var holdout = loaders.Evaluation(holdoutSamples);
             var scores = new Dictionary<string, double>(StringComparer.Ordinal);
             var byFactor = new List<(double Factor, double Score)>();
             foreach (var factor in config.TuneLearningRateFactors)

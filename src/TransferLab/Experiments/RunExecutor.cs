@@ -15,7 +15,7 @@ namespace TransferLab.Experiments;
 /// </summary>
 internal sealed class RunExecutor(
     PreparedComparison comparison,
-    LoaderFactory loaders,
+    Func<PretrainedBackbone, LoaderFactory> loadersFor,
     FeatureCache features,
     Trainer trainer,
     CancellationToken cancel
@@ -32,9 +32,10 @@ internal sealed class RunExecutor(
         var plan = RunPlan.For(spec, config);
         var (recordTo, replayFrom) = work.Passes.For(spec, plan, config);
         var extractionBefore = features.Stats.ComputeSeconds;
-        using var model = CreateModel(comparison.Backbone, comparison.Splits.Classes, seed, config.CacheDir);
+        var backbone = comparison.BackboneFor(spec);
+        using var model = CreateModel(backbone, comparison.Splits.Classes, seed, config.CacheDir);
         model.SetBackbonePrecision(plan.Precision);
-        var options = Options(spec, work, plan, model) with
+        var options = Options(spec, work, plan, model, backbone) with
         {
             // A replayed run takes a fraction of a second: no checkpoints (one left by an earlier process that
             // computed this run is not resumed, and is deleted like any finished run's).
@@ -45,6 +46,7 @@ internal sealed class RunExecutor(
         var extraction = features.Stats.ComputeSeconds - extractionBefore;
         var result = RunResult.From(spec, seed, outcome, plan.UseFeatureCache, plan.Precision, extraction) with
         {
+            Backbone = spec.Backbone,
             BackbonePassFrom = replayFrom?.RecordedBy,
             Fold = work.Cell.Fold,
         };
@@ -64,9 +66,16 @@ internal sealed class RunExecutor(
         return backbone.CreateClassifier(classes, SeedSequence.Derive(seed, SeedSequence.HeadInit), cacheDirectory);
     }
 
-    private TrainingOptions Options(RunSpec spec, CellWork work, RunPlan plan, ImageClassifier model)
+    private TrainingOptions Options(
+        RunSpec spec,
+        CellWork work,
+        RunPlan plan,
+        ImageClassifier model,
+        PretrainedBackbone backbone
+    )
     {
-        var sources = new RunSources(plan, model, comparison.Backbone.Fingerprint, loaders, features, cancel);
+        var loaders = loadersFor(backbone);
+        var sources = new RunSources(plan, model, backbone.Fingerprint, loaders, features, cancel);
         var cell = work.Cell;
         return new TrainingOptions(
             spec,

@@ -26,6 +26,7 @@ public enum RunStatus
 /// <param name="Failure">Why libtorch ended this run (status failed); the other runs went on.</param>
 /// <param name="Fold">With cross-validation: the fold of the seed's partition the run was scored on (its
 /// predictions follow that fold's images).</param>
+/// <param name="Backbone">The backbone the run trained on, when the comparison has several.</param>
 /// <param name="BackbonePassFrom">The earlier run whose frozen-backbone pass this run replayed (identical numbers; its
 /// time is the head's only).</param>
 public sealed record RunResult(
@@ -51,7 +52,8 @@ public sealed record RunResult(
     double FeatureExtractionSeconds = 0,
     string? BackbonePassFrom = null,
     string? Failure = null,
-    int? Fold = null
+    int? Fold = null,
+    string? Backbone = null
 )
 {
     /// <summary>The accuracy the selected epoch was chosen by: its holdout accuracy when epochs were selected on a

@@ -52,6 +52,11 @@ public sealed record RunSpec(
     int BatchSize
 )
 {
+    /// <summary>The backbone this run trains (a <see cref="Backbones.BackboneSpec"/>), when a comparison has
+    /// several; null: the comparison's only backbone.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Backbone { get; init; }
+
     [JsonIgnore]
     public double CoupledWeightDecay => Regularizers.Sum(r => r.CoupledWeightDecay);
 

@@ -1,0 +1,67 @@
+using TransferLab.Experiments;
+using TransferLab.Tests.Backbones;
+
+namespace TransferLab.Tests.Cli;
+
+/// <summary>Backbones on the command line: the comparison axis end to end, and options that do not apply.</summary>
+public class BackboneCommandTests
+{
+    [SkippableFact]
+    [Trait("data", "real")]
+    public void Backbones_are_a_paired_comparison_axis()
+    {
+        var resnet50 = BackboneFixtures.File("resnet50.pth");
+        using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 3);
+        using var output = new TempFolder();
+
+        var (exit, _, error) = CliRun.Of(
+            "compare", "--data", data.Path, "--backbones", $"resnet18-cntk,resnet50@weights={resnet50}",
+            "--runs", "frozen,finetune@lr=1e-4", "--epochs", "1", "--augment", "none", "--out", output.Path
+        );
+
+        Assert.True(exit == 0, error);
+        var result = ResultStore.Load(Path.Combine(output.Path, ResultStore.FileName));
+        Assert.Equal(["resnet18-cntk", $"resnet50@weights={resnet50}"], result.Config.BackboneList);
+        Assert.Equal(
+            ["resnet18-cntk/finetune@lr=1e-4", "resnet18-cntk/frozen", "resnet50/finetune@lr=1e-4", "resnet50/frozen"],
+            result.Runs.Select(r => r.Name).Order(StringComparer.Ordinal)
+        );
+        Assert.All(
+            result.Runs.Where(r => r.Name.StartsWith("resnet50/")),
+            r => Assert.Equal(result.Config.BackboneList[1], r.Backbone)
+        );
+        Assert.All(result.Runs, r => Assert.Equal(6, r.ValPredictions.Count)); // the same six images for every pair
+        Assert.Equal(2_048 * 2 + 2, result.Runs.Single(r => r.Name == "resnet50/frozen").TrainableParams);
+        Assert.Matches(@"^Best: resnet(18-cntk|50)/\S+, .* s per run", result.Conclusion);
+        Assert.Contains("| resnet50/frozen |", File.ReadAllText(Path.Combine(output.Path, "report.md")));
+    }
+
+    [SkippableFact]
+    [Trait("data", "real")]
+    public void A_batch_norm_mode_on_a_layer_norm_backbone_is_refused_before_training()
+    {
+        var convnext = BackboneFixtures.File("convnext_tiny.safetensors");
+        using var data = TestData.HymenopteraSubset(trainPerClass: 2, valPerClass: 1);
+        var backbone = $"convnext_tiny@weights={convnext}";
+        var (exit, _, error) = CliRun.Of(
+            "compare", "--data", data.Path, "--backbone", backbone, "--runs", "frozen@bn=train"
+        );
+
+        Assert.Equal(2, exit);
+        Assert.Contains("convnext_tiny normalises with LayerNorm and has no BatchNorm", error);
+    }
+
+    [SkippableFact]
+    [Trait("data", "real")]
+    public void Unknown_backbones_and_weight_sets_are_named_with_the_choices()
+    {
+        using var data = TestData.HymenopteraSubset(trainPerClass: 2, valPerClass: 1);
+        var (exit, _, error) = CliRun.Of("compare", "--data", data.Path, "--backbone", "resnet51");
+        var (setExit, _, setError) = CliRun.Of("compare", "--data", data.Path, "--backbone", "resnet50@weights=V9");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("unknown backbone 'resnet51'; known: resnet18-cntk, resnet18, resnet34, resnet50", error);
+        Assert.Equal(2, setExit);
+        Assert.Contains("resnet50 has no torchvision weight set 'V9'; known: IMAGENET1K_V2, IMAGENET1K_V1", setError);
+    }
+}
