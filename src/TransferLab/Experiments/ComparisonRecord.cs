@@ -110,7 +110,10 @@ internal sealed class ComparisonRecord
             _models.Values.ToList(),
             conclusion,
             unfinished
-        );
+        )
+        {
+            Backbones = _comparison.Backbones.Values.Select(BackboneInfo.Of).ToList(),
+        };
     }
 
     /// <summary>A results.json of an earlier schema with this version's statistics and conclusion, computed from

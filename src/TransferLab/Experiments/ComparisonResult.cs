@@ -26,6 +26,34 @@ public sealed record ComparisonResult(
 )
 {
     public const string CurrentSchema = "transferlab.results/3";
+
+    /// <summary>The backbones the runs trained on: where their weights came from and how images were prepared
+    /// for them (absent in results written before backbones could be chosen).</summary>
+    public IReadOnlyList<BackboneInfo>? Backbones { get; init; }
+}
+
+/// <summary>A backbone as a comparison used it.</summary>
+/// <param name="Fingerprint">Hash of the weights and preprocessing; cached features and models are keyed by it.</param>
+public sealed record BackboneInfo(
+    string Name,
+    string Architecture,
+    string WeightsSource,
+    string Fingerprint,
+    int ResizeSize,
+    int CropSize,
+    Backbones.Weights.Interpolation Interpolation
+)
+{
+    public static BackboneInfo Of(Backbones.PretrainedBackbone backbone) =>
+        new(
+            backbone.Config.Name,
+            backbone.Config.Architecture,
+            backbone.Config.WeightsSource,
+            backbone.Fingerprint,
+            backbone.Config.ResizeSize,
+            backbone.Config.InputSize,
+            backbone.Config.Interpolation
+        );
 }
 
 /// <summary>A run interrupted after <see cref="EpochsDone"/> epochs; <see cref="Checkpoint"/> is relative to the

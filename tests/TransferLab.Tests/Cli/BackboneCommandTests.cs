@@ -22,6 +22,9 @@ public class BackboneCommandTests
         Assert.True(exit == 0, error);
         var result = ResultStore.Load(Path.Combine(output.Path, ResultStore.FileName));
         Assert.Equal(["resnet18-cntk", $"resnet50@weights={resnet50}"], result.Config.BackboneList);
+        Assert.Equal(["resnet18-cntk", "resnet50"], result.Backbones!.Select(b => b.Architecture));
+        Assert.Contains("preprocessing of torchvision's IMAGENET1K_V2", result.Backbones![1].WeightsSource);
+        Assert.Equal(232, result.Backbones![1].ResizeSize);
         Assert.Equal(
             ["resnet18-cntk/finetune@lr=1e-4", "resnet18-cntk/frozen", "resnet50/finetune@lr=1e-4", "resnet50/frozen"],
             result.Runs.Select(r => r.Name).Order(StringComparer.Ordinal)
