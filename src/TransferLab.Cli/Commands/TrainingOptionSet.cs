@@ -29,6 +29,15 @@ internal sealed class TrainingOptionSet
             DefaultValueFactory = _ => BackboneRegistry.ResNet18Cntk,
         };
 
+    public Option<string> Device { get; } =
+        new("--device")
+        {
+            Description =
+                "auto (CUDA when available, else CPU), cpu, cuda or cuda:N; CUDA needs the CUDA build "
+                + "(docs/BACKBONES.md)",
+            DefaultValueFactory = _ => ComputeDevice.Auto,
+        };
+
     public Option<int> Epochs { get; } =
         new("--epochs") { Description = "Epochs per run", DefaultValueFactory = _ => 5 };
 
@@ -161,6 +170,7 @@ internal sealed class TrainingOptionSet
         [
             Data,
             Backbone,
+            Device,
             Epochs,
             BatchSize,
             EvalBatchSize,
@@ -196,6 +206,7 @@ internal sealed class TrainingOptionSet
         {
             DataDir = Path.GetFullPath(data),
             Backbone = BackboneSpec.Parse(parse.GetValue(Backbone)!).ToString(),
+            Device = parse.GetValue(Device)!,
             Runs = runs,
             Seeds = seeds,
             Epochs = parse.GetValue(Epochs),

@@ -46,6 +46,17 @@ public sealed class ImageClassifier : Training.ITrainableClassifier, IDisposable
     Module<Tensor, Tensor> Training.ITrainableClassifier.Head => Head;
     internal InputPreprocessing Preprocessing { get; }
 
+    /// <summary>Where the network lives (<see cref="MoveTo"/>); inputs are moved there.</summary>
+    public Device Device { get; private set; } = CPU;
+
+    /// <summary>Moves the network and the preprocessing constants to <paramref name="device"/>.</summary>
+    public void MoveTo(Device device)
+    {
+        Network.to(device);
+        Preprocessing.MoveTo(device);
+        Device = device;
+    }
+
     /// <summary>Number format of the backbone (the head is always fp32).</summary>
     public Precision BackbonePrecision { get; private set; } = Precision.Fp32;
 
@@ -60,7 +71,7 @@ public sealed class ImageClassifier : Training.ITrainableClassifier, IDisposable
     public Tensor Features(Tensor rgb01)
     {
         using var scope = NewDisposeScope();
-        var x = Preprocessing.Apply(rgb01);
+        var x = Preprocessing.Apply(rgb01.On(Device));
         if (BackbonePrecision != Precision.Fp32)
             x = x.to_type(ScalarType.BFloat16);
         // bf16 activations go channels-last: oneDNN's bf16 convolutions run on NHWC natively and otherwise

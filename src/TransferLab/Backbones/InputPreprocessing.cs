@@ -6,8 +6,8 @@ namespace TransferLab.Backbones;
 internal sealed class InputPreprocessing : IDisposable
 {
     private readonly PretrainedConfig _config;
-    private readonly Tensor? _subtract;
-    private readonly Tensor? _divide;
+    private Tensor? _subtract;
+    private Tensor? _divide;
 
     public InputPreprocessing(PretrainedConfig config)
     {
@@ -25,6 +25,21 @@ internal sealed class InputPreprocessing : IDisposable
         }
         if (config.Std is { } std)
             _divide = tensor(std, [1, 3, 1, 1]).DetachFromDisposeScope();
+    }
+
+    public void MoveTo(Device device)
+    {
+        _subtract = Moved(_subtract, device);
+        _divide = Moved(_divide, device);
+    }
+
+    private static Tensor? Moved(Tensor? constant, Device device)
+    {
+        if (constant is null || constant.device_type == device.type && constant.device_index == device.index)
+            return constant;
+        var moved = constant.to(device).DetachFromDisposeScope();
+        constant.Dispose();
+        return moved;
     }
 
     public Tensor Apply(Tensor rgb01)

@@ -128,7 +128,7 @@ internal sealed class FeatureCache(
         {
             var chunk = batch.SampleIndices;
             using var scope = NewDisposeScope();
-            var features = model.Features(BatchTensors.Images(batch)).data<float>().ToArray();
+            var features = model.Features(BatchTensors.Images(batch)).OnHost().data<float>().ToArray();
             for (var k = 0; k < chunk.Length; k++)
             {
                 var row = features.AsSpan(k * featureCount, featureCount).ToArray();

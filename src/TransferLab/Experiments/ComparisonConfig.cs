@@ -48,6 +48,9 @@ public sealed record ComparisonConfig
     public required string DataDir { get; init; }
     public string Backbone { get; init; } = BackboneRegistry.ResNet18Cntk;
 
+    /// <summary>Where models train: auto, cpu, cuda or cuda:N (<see cref="ComputeDevice"/>).</summary>
+    public string Device { get; init; } = ComputeDevice.Auto;
+
     /// <summary>
     /// Several backbones to compare (a comparison axis): every run trains on each, paired (same seeds, same
     /// images), named <c>BACKBONE/RUN</c>. Null: <see cref="Backbone"/> alone.

@@ -117,6 +117,7 @@ internal static class ComparisonPreparation
         var (splits, badImages) = CheckImages(opened, images, config, cancel, output);
 
         NativeRuntime.EnsureLoaded();
+        ComputeDevice.Resolve(config.Device); // an unusable device fails here, before any image is decoded
         var backbones = config.BackboneList.ToDictionary(b => b, b => BackboneRegistry.Get(b, config.CacheDir));
         foreach (var group in specs.GroupBy(s => s.Backbone ?? config.BackboneList[0]))
             CheckStrategiesFit(group.ToList(), backbones[group.Key], config.Precision);

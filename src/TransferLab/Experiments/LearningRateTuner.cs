@@ -42,6 +42,7 @@ internal sealed class LearningRateTuner(
                     Optimizer = spec.Optimizer with { LearningRate = rate },
                 };
                 using var model = RunExecutor.CreateModel(backbone, splits.Classes, seed, config.CacheDir);
+                model.MoveTo(ComputeDevice.Resolve(config.Device));
                 // The holdout is both the selection and the scored split: validation stays unseen.
                 var training = loaders.Training(trainSamples, spec.BatchSize);
                 var outcome = trainer.Train(model, new TrainingOptions(trial, seed, training, holdout));

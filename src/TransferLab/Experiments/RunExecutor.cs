@@ -35,6 +35,7 @@ internal sealed class RunExecutor(
         var backbone = comparison.BackboneFor(spec);
         using var model = CreateModel(backbone, comparison.Splits.Classes, seed, config.CacheDir);
         model.SetBackbonePrecision(plan.Precision);
+        model.MoveTo(ComputeDevice.Resolve(config.Device));
         var options = Options(spec, work, plan, model, backbone) with
         {
             // A replayed run takes a fraction of a second: no checkpoints (one left by an earlier process that

@@ -1,3 +1,4 @@
+using TransferLab.Backbones;
 using TransferLab.Data;
 using TransferLab.Data.Transforms;
 using TransferLab.Models;
@@ -67,6 +68,7 @@ public static class Predictor
             using var scope = NewDisposeScope();
             var probabilities = nn
                 .functional.softmax(model.Classifier.Forward(BatchTensors.Images(batch)), 1)
+                .OnHost()
                 .data<float>()
                 .ToArray();
             for (var i = 0; i < batch.Count; i++)

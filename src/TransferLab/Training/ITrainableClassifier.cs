@@ -14,6 +14,9 @@ public interface ITrainableClassifier
 {
     nn.Module Network { get; }
 
+    /// <summary>Where the network's parameters are; batches are moved there.</summary>
+    Device Device { get; }
+
     nn.Module<Tensor, Tensor> Head { get; }
 
     IReadOnlyList<string> Classes { get; }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using TransferLab.Backbones;
 using TransferLab.Data;
 using TransferLab.Regularization;
 using TransferLab.Strategies;
@@ -105,10 +106,10 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         foreach (var batch in loader.Epoch(pass.Seed, pass.Epoch, shuffle: false, cancel))
         {
             using var scope = NewDisposeScope();
-            var labels = BatchTensors.Labels(batch);
+            var labels = BatchTensors.Labels(batch).On(model.Device);
             var logits = Logits(model, batch, pass.OnFeatures);
             var loss = functional.cross_entropy(logits, labels);
-            var predicted = logits.argmax(1).data<long>().ToArray();
+            var predicted = logits.argmax(1).OnHost().data<long>().ToArray();
             for (var i = 0; i < predicted.Length; i++)
                 predictions[batch.SampleIndices[i]] = (int)predicted[i];
             phase.Add(loss.item<float>() + pass.LossOffset, CountCorrect(logits, labels), batch.Count);
@@ -139,7 +140,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
             var step = 1.0 / loader.BatchCount;
             var rate = LearningRateSchedule.At(spec.Schedule, state.BaseRate, progressInEpoch, spec.Epochs, step);
             OptimizerFactory.SetLearningRate(state.Optimizer, state.Groups, rate);
-            var labels = BatchTensors.Labels(batch);
+            var labels = BatchTensors.Labels(batch).On(model.Device);
 
             state.Optimizer.zero_grad();
             var logits = Logits(model, batch, onFeatures);
@@ -195,7 +196,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         {
             ImageBatch images when onFeatures is null => model.Forward(BatchTensors.Images(images)),
             ImageBatch images => HeadOf(model, batch, model.Features(BatchTensors.Images(images)), onFeatures),
-            FeatureBatch features => model.Head.call(BatchTensors.Features(features)),
+            FeatureBatch features => model.Head.call(BatchTensors.Features(features).On(model.Device)),
             _ => throw new ArgumentException($"unknown batch type {batch.GetType().Name}", nameof(batch)),
         };
 

@@ -24,6 +24,7 @@ internal sealed class TinyClassifier : ITrainableClassifier, IDisposable
     }
 
     public Module Network => _network;
+    public Device Device => CPU;
     public Module<Tensor, Tensor> Head => _network.fc;
     public IReadOnlyList<string> Classes { get; }
     public string HeadName => "fc";
