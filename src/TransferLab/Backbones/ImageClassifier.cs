@@ -91,11 +91,6 @@ public sealed class ImageClassifier : Training.ITrainableClassifier, IDisposable
     /// </summary>
     public void SetBackbonePrecision(Precision precision)
     {
-        if (precision == Precision.Bf16Mixed && !Architecture.SupportsMixedPrecision)
-            throw new InvalidInputException(
-                $"bf16-mixed is implemented for basic-block ResNets only, not {Architecture.Name}; use fp32, or bf16 "
-                    + "for strategies that keep the backbone frozen"
-            );
         Network.to(precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
         Head.to(ScalarType.Float32);
         BackbonePrecision = precision;

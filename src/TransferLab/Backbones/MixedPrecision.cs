@@ -13,8 +13,9 @@ namespace TransferLab.Backbones;
 /// </summary>
 internal static class MixedPrecision
 {
-    /// <summary>Calls <paramref name="module"/> on <paramref name="x"/>, casting convolution weights to x's bf16 where
-    /// they differ.</summary>
+    /// <summary>Calls <paramref name="module"/> on <paramref name="x"/>, casting convolution and linear weights to
+    /// x's bf16 where they differ (inside a <c>Sequential</c> too; other modules route their own layers through
+    /// here).</summary>
     public static Tensor Call(Module<Tensor, Tensor> module, Tensor x)
     {
         switch (module)
@@ -34,7 +35,13 @@ internal static class MixedPrecision
                     conv.dilation,
                     conv.groups
                 );
-            case Sequential sequence: // torchvision's downsample: Sequential(conv, bn)
+            case Linear linear when x.dtype == ScalarType.BFloat16 && linear.weight!.dtype != ScalarType.BFloat16:
+                return functional.linear(
+                    x,
+                    linear.weight.to_type(ScalarType.BFloat16),
+                    linear.bias?.to_type(ScalarType.BFloat16)
+                );
+            case Sequential sequence: // conv-norm-activation stacks, stages, torchvision's downsample
                 foreach (var child in sequence.children())
                     x = Call((Module<Tensor, Tensor>)child, x);
                 return x;
@@ -47,6 +54,10 @@ internal static class MixedPrecision
     /// The same [N, C, H, W] tensor stored channels-last (NHWC strides). TorchSharp has no memory-format
     /// argument, so this is the permute-copy-permute that <c>torch.channels_last</c> amounts to.
     /// </summary>
+    /// <summary>A parameter (a scale, a token) in the activations' number format.</summary>
+    public static Tensor As(Tensor parameter, Tensor x) =>
+        parameter.dtype == x.dtype ? parameter : parameter.to_type(x.dtype);
+
     public static Tensor ChannelsLast(Tensor x) =>
         x.dim() == 4 ? x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : x;
 }

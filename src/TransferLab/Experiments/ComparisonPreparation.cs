@@ -120,7 +120,7 @@ internal static class ComparisonPreparation
         ComputeDevice.Resolve(config.Device); // an unusable device fails here, before any image is decoded
         var backbones = config.BackboneList.ToDictionary(b => b, b => BackboneRegistry.Get(b, config.CacheDir));
         foreach (var group in specs.GroupBy(s => s.Backbone ?? config.BackboneList[0]))
-            CheckStrategiesFit(group.ToList(), backbones[group.Key], config.Precision);
+            CheckStrategiesFit(group.ToList(), backbones[group.Key]);
         set_num_threads(config.Threads > 0 ? config.Threads : Environment.ProcessorCount);
         var fingerprint = DatasetFingerprint(splits);
         if (resume is not null)
@@ -138,14 +138,9 @@ internal static class ComparisonPreparation
     }
 
     /// <summary>
-    /// What a strategy asks of the backbone: partial:K needs K stages, a BatchNorm mode needs BatchNorm, and
-    /// bf16-mixed for a backbone that trains needs an architecture that implements it.
+    /// What a strategy asks of the backbone: partial:K needs K stages, and a BatchNorm mode needs BatchNorm.
     /// </summary>
-    private static void CheckStrategiesFit(
-        IReadOnlyList<RunSpec> specs,
-        PretrainedBackbone backbone,
-        Precision precision
-    )
+    private static void CheckStrategiesFit(IReadOnlyList<RunSpec> specs, PretrainedBackbone backbone)
     {
         var architecture = backbone.Architecture;
         var stages = architecture.StageCount;
@@ -162,12 +157,6 @@ internal static class ComparisonPreparation
             throw new InvalidInputException(
                 $"run {batchNormMode.Name}: {architecture.Name} normalises with LayerNorm and has no BatchNorm, "
                     + "so the bn option does not apply; drop it from the recipe"
-            );
-        var mixed = specs.FirstOrDefault(s => !s.Strategy.KeepsBackboneFrozen());
-        if (precision == Precision.Bf16Mixed && !architecture.SupportsMixedPrecision && mixed is not null)
-            throw new InvalidInputException(
-                $"run {mixed.Name}: bf16-mixed is implemented for basic-block ResNets only, not {architecture.Name}; "
-                    + "use fp32 (or bf16, which applies to frozen backbones)"
             );
     }
 

@@ -41,6 +41,28 @@ public class BackboneCommandTests
 
     [SkippableFact]
     [Trait("data", "real")]
+    public void A_layer_norm_backbone_fine_tunes_in_bf16_mixed_and_its_model_predicts()
+    {
+        var weights = BackboneFixtures.File("convnext_tiny.pth");
+        using var data = TestData.HymenopteraSubset(trainPerClass: 2, valPerClass: 1);
+        using var output = new TempFolder();
+        var model = Path.Combine(output.Path, "m.tlmodel");
+
+        var (exit, _, error) = CliRun.Of(
+            "train", "--data", data.Path, "--backbone", $"convnext_tiny@weights={weights}",
+            "--run", "partial:1@lr=1e-4",
+            "--precision", "bf16-mixed", "--epochs", "1", "--save", model
+        );
+        var image = Directory.GetFiles(Path.Combine(data.Path, "val", "ants"))[0];
+        var (predictExit, predicted, predictError) = CliRun.Of("predict", "--model", model, image, "--format", "csv");
+
+        Assert.True(exit == 0, error);
+        Assert.True(predictExit == 0, predictError);
+        Assert.Contains(Path.GetFileName(image), predicted);
+    }
+
+    [SkippableFact]
+    [Trait("data", "real")]
     public void A_batch_norm_mode_on_a_layer_norm_backbone_is_refused_before_training()
     {
         var convnext = BackboneFixtures.File("convnext_tiny.safetensors");

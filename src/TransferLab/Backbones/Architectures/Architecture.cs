@@ -25,10 +25,6 @@ public sealed record Architecture
     /// <summary>False for ConvNeXt and ViT (LayerNorm): BatchNorm options do not apply.</summary>
     public required bool HasBatchNorm { get; init; }
 
-    /// <summary>Whether <see cref="Precision.Bf16Mixed"/> is implemented (it casts at each convolution by
-    /// hand).</summary>
-    public bool SupportsMixedPrecision { get; init; }
-
     internal Func<int, Module<Tensor, Tensor>> Build { get; init; } = null!;
     internal Func<Module<Tensor, Tensor>, Tensor, Tensor> Features { get; init; } = null!;
     internal Func<string, int> StageOf { get; init; } = null!;
@@ -45,8 +41,8 @@ public static class ArchitectureCatalog
     {
         ResNets.Basic("resnet18", [2, 2, 2, 2]),
         ResNets.Basic("resnet34", [3, 4, 6, 3]),
-        ResNets.Bottleneck("resnet50", c => torchvision.models.resnet50(c)),
-        ResNets.Bottleneck("resnet101", c => torchvision.models.resnet101(c)),
+        ResNets.Bottleneck("resnet50", [3, 4, 6, 3]),
+        ResNets.Bottleneck("resnet101", [3, 4, 23, 3]),
         new Architecture
         {
             Name = "mobilenet_v3_large",

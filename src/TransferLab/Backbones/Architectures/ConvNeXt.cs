@@ -46,7 +46,7 @@ internal sealed class ConvNeXt : Module<Tensor, Tensor>
     public Tensor Features(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = avgpool.call(features.call(input));
+        var x = avgpool.call(MixedPrecision.Call(features, input));
         x = ((Module<Tensor, Tensor>)classifier[0]).call(x);
         return scope.MoveToOuter(x.flatten(1));
     }
@@ -83,7 +83,8 @@ internal sealed class ConvNeXt : Module<Tensor, Tensor>
         public override Tensor forward(Tensor input)
         {
             using var scope = NewDisposeScope();
-            var result = stochastic_depth.call(layer_scale * block.call(input));
+            var branch = MixedPrecision.Call(block, input);
+            var result = stochastic_depth.call(MixedPrecision.As(layer_scale, branch) * branch);
             return scope.MoveToOuter(result + input);
         }
     }

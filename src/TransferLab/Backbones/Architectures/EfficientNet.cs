@@ -58,7 +58,7 @@ internal sealed class EfficientNet : Module<Tensor, Tensor>
     public Tensor Features(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var pooled = avgpool.call(features.call(input)).flatten(1);
+        var pooled = avgpool.call(MixedPrecision.Call(features, input)).flatten(1);
         return scope.MoveToOuter(((Module<Tensor, Tensor>)classifier[0]).call(pooled));
     }
 
@@ -93,7 +93,7 @@ internal sealed class EfficientNet : Module<Tensor, Tensor>
         public override Tensor forward(Tensor input)
         {
             using var scope = NewDisposeScope();
-            var result = block.call(input);
+            var result = MixedPrecision.Call(block, input);
             return scope.MoveToOuter(_residual ? stochastic_depth.call(result) + input : result);
         }
     }

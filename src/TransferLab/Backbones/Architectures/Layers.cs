@@ -67,7 +67,8 @@ internal sealed class SqueezeExcitation : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var scale = scale_activation.call(fc2.call(activation.call(fc1.call(avgpool.call(input)))));
+        var squeezed = activation.call(MixedPrecision.Call(fc1, avgpool.call(input)));
+        var scale = scale_activation.call(MixedPrecision.Call(fc2, squeezed));
         return scope.MoveToOuter(scale * input);
     }
 }
@@ -93,6 +94,7 @@ internal sealed class LayerNorm2d : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
+        // A bf16 input meets fp32 weights under bf16-mixed; libtorch's CPU layer norm takes that mix.
         var x = functional.layer_norm(input.permute(0, 2, 3, 1), _shape, weight, bias, _eps);
         return scope.MoveToOuter(x.permute(0, 3, 1, 2));
     }

@@ -57,9 +57,9 @@ internal sealed class MobileNetV3 : Module<Tensor, Tensor>
     public Tensor Features(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = avgpool.call(features.call(input)).flatten(1);
+        var x = avgpool.call(MixedPrecision.Call(features, input)).flatten(1);
         for (var i = 0; i < 3; i++)
-            x = ((Module<Tensor, Tensor>)classifier[i]).call(x);
+            x = MixedPrecision.Call((Module<Tensor, Tensor>)classifier[i], x);
         return scope.MoveToOuter(x);
     }
 
@@ -93,7 +93,7 @@ internal sealed class MobileNetV3 : Module<Tensor, Tensor>
         public override Tensor forward(Tensor input)
         {
             using var scope = NewDisposeScope();
-            var result = block.call(input);
+            var result = MixedPrecision.Call(block, input);
             return scope.MoveToOuter(_residual ? result + input : result);
         }
     }

@@ -6,8 +6,8 @@ namespace TransferLab.Backbones.Architectures;
 
 /// <summary>
 /// ResNets from TorchVision .NET's <see cref="ResNet"/> (torchvision's keys: <c>conv1</c>, <c>bn1</c>,
-/// <c>layer1</c>…<c>layer4</c>, <c>fc</c>). Basic-block ResNets use <see cref="BasicBlock"/>, which casts at
-/// each convolution under bf16-mixed; bottleneck ResNets use TorchVision's own block.
+/// <c>layer1</c>…<c>layer4</c>, <c>fc</c>) with blocks of our own (<see cref="BasicBlock"/>, <see
+/// cref="Backbones.Bottleneck"/>) that cast at each convolution under bf16-mixed.
 /// </summary>
 internal static class ResNets
 {
@@ -34,21 +34,21 @@ internal static class ResNets
             FeatureCount = 512,
             StageCount = stageBlocks.Length,
             HasBatchNorm = true,
-            SupportsMixedPrecision = true,
             Build = classes => new ResNet(name, BasicBlock.Factory, BasicBlock.Expansion, stageBlocks, classes),
             Features = Features,
             StageOf = StageOf,
         };
 
-    public static Architecture Bottleneck(string name, Func<int, ResNet> build) =>
+    public static Architecture Bottleneck(string name, int[] stageBlocks) =>
         new()
         {
             Name = name,
             HeadName = "fc",
             FeatureCount = 2048,
-            StageCount = 4,
+            StageCount = stageBlocks.Length,
             HasBatchNorm = true,
-            Build = build,
+            Build = classes =>
+                new ResNet(name, Backbones.Bottleneck.Factory, Backbones.Bottleneck.Expansion, stageBlocks, classes),
             Features = Features,
             StageOf = StageOf,
         };

@@ -41,8 +41,8 @@ internal sealed class VisionTransformer : Module<Tensor, Tensor>
                 $"vit_b_16 takes {ImageSize}x{ImageSize} images, got {input.shape[2]}x{input.shape[3]}"
             );
         using var scope = NewDisposeScope();
-        var patches = conv_proj.call(input).flatten(2).permute(0, 2, 1); // [N, 196, 768]
-        var tokens = cat([class_token.expand(input.shape[0], -1, -1), patches], 1);
+        var patches = MixedPrecision.Call(conv_proj, input).flatten(2).permute(0, 2, 1); // [N, 196, 768]
+        var tokens = cat([MixedPrecision.As(class_token, patches).expand(input.shape[0], -1, -1), patches], 1);
         return scope.MoveToOuter(encoder.call(tokens).select(1, 0));
     }
 
@@ -75,14 +75,17 @@ internal sealed class VisionTransformer : Module<Tensor, Tensor>
         public override Tensor forward(Tensor input)
         {
             using var scope = NewDisposeScope();
-            return scope.MoveToOuter(ln.call(layers.call(input + pos_embedding)));
+            var x = input + MixedPrecision.As(pos_embedding, input);
+            foreach (var layer in layers.children())
+                x = ((Module<Tensor, Tensor>)layer).call(x);
+            return scope.MoveToOuter(ln.call(x));
         }
     }
 
     private sealed class EncoderBlock : Module<Tensor, Tensor>
     {
         private readonly LayerNorm ln_1;
-        private readonly MultiheadAttention self_attention;
+        private readonly SelfAttention self_attention;
         private readonly LayerNorm ln_2;
         private readonly Sequential mlp;
 
@@ -90,7 +93,7 @@ internal sealed class VisionTransformer : Module<Tensor, Tensor>
             : base(nameof(EncoderBlock))
         {
             ln_1 = LayerNorm(Hidden, eps: 1e-6);
-            self_attention = MultiheadAttention(Hidden, Heads);
+            self_attention = new SelfAttention();
             ln_2 = LayerNorm(Hidden, eps: 1e-6);
             mlp = Sequential(Linear(Hidden, MlpDim), GELU(), Dropout(0.0), Linear(MlpDim, Hidden), Dropout(0.0));
             RegisterComponents();
@@ -99,11 +102,42 @@ internal sealed class VisionTransformer : Module<Tensor, Tensor>
         public override Tensor forward(Tensor input)
         {
             using var scope = NewDisposeScope();
-            // TorchSharp's attention takes [sequence, batch, features]; torchvision's runs batch-first.
-            var x = ln_1.call(input).transpose(0, 1);
-            var (attended, _) = self_attention.call(x, x, x, null, false, null);
-            var residual = attended.transpose(0, 1) + input;
-            return scope.MoveToOuter(residual + mlp.call(ln_2.call(residual)));
+            var residual = self_attention.call(ln_1.call(input)) + input;
+            return scope.MoveToOuter(residual + MixedPrecision.Call(mlp, ln_2.call(residual)));
+        }
+    }
+
+    /// <summary>
+    /// Multi-head self-attention with <c>nn.MultiheadAttention</c>'s parameters (<c>in_proj_weight</c>,
+    /// <c>in_proj_bias</c>, <c>out_proj</c>), batch-first, written out so that bf16-mixed can cast its weights
+    /// (TorchSharp's module would need fp32 inputs).
+    /// </summary>
+    private sealed class SelfAttention : Module<Tensor, Tensor>
+    {
+        private readonly Parameter in_proj_weight;
+        private readonly Parameter in_proj_bias;
+        private readonly Linear out_proj;
+
+        public SelfAttention()
+            : base(nameof(SelfAttention))
+        {
+            var bound = Math.Sqrt(6.0 / (Hidden + 3 * Hidden)); // xavier_uniform, as nn.MultiheadAttention
+            in_proj_weight = Parameter(empty(3 * Hidden, Hidden).uniform_(-bound, bound));
+            in_proj_bias = Parameter(zeros(3 * Hidden));
+            out_proj = Linear(Hidden, Hidden);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor input)
+        {
+            using var scope = NewDisposeScope();
+            var (batch, length) = (input.shape[0], input.shape[1]);
+            var (weight, bias) = (MixedPrecision.As(in_proj_weight, input), MixedPrecision.As(in_proj_bias, input));
+            var qkv = functional.linear(input, weight, bias);
+            var heads = qkv.view(batch, length, 3, Heads, Hidden / Heads).permute(2, 0, 3, 1, 4); // [3, N, H, L, d]
+            var attended = functional.scaled_dot_product_attention(heads[0], heads[1], heads[2]);
+            var merged = attended.transpose(1, 2).reshape(batch, length, Hidden);
+            return scope.MoveToOuter(MixedPrecision.Call(out_proj, merged));
         }
     }
 }
