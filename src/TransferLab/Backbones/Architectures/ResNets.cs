@@ -27,34 +27,26 @@ internal static class ResNets
     ];
 
     public static Architecture Basic(string name, int[] stageBlocks) =>
-        new()
-        {
-            Name = name,
-            HeadName = "fc",
-            FeatureCount = 512,
-            StageCount = stageBlocks.Length,
-            HasBatchNorm = true,
-            Build = classes => new ResNet(name, BasicBlock.Factory, BasicBlock.Expansion, stageBlocks, classes),
-            Features = Features,
-            StageOf = StageOf,
-        };
+        Of(name, stageBlocks, BasicBlock.Factory, BasicBlock.Expansion);
 
     public static Architecture Bottleneck(string name, int[] stageBlocks) =>
+        Of(name, stageBlocks, Backbones.Bottleneck.Factory, Backbones.Bottleneck.Expansion);
+
+    private static Architecture Of(string name, int[] stageBlocks, ResNet.BlockFunc block, int expansion) =>
         new()
         {
             Name = name,
             HeadName = "fc",
-            FeatureCount = 2048,
+            FeatureCount = 512 * expansion,
             StageCount = stageBlocks.Length,
             HasBatchNorm = true,
-            Build = classes =>
-                new ResNet(name, Backbones.Bottleneck.Factory, Backbones.Bottleneck.Expansion, stageBlocks, classes),
+            Build = classes => new ResNet(name, block, expansion, stageBlocks, classes),
             Features = Features,
             StageOf = StageOf,
         };
 
     /// <summary>The pooled features, calling the children in order (so that bf16-mixed can cast at the stem
-    /// convolution and inside each <see cref="BasicBlock"/>).</summary>
+    /// convolution and inside each block).</summary>
     public static Tensor Features(Module<Tensor, Tensor> network, Tensor input)
     {
         using var scope = NewDisposeScope();
