@@ -16,7 +16,20 @@ namespace TransferLab.Cli.Commands;
 internal sealed class TrainingOptionSet
 {
     public Option<string?> Data { get; } =
-        new("--data") { Description = "Data folder holding train/ and val/ (or test/), one sub-folder per class" };
+        new("--data")
+        {
+            Description =
+                "Data: a folder holding train/ and val/ (or test/) with one sub-folder per class, a folder of class "
+                + "sub-folders alone (a validation share is cut from it), or a path,label .csv/.tsv file",
+        };
+
+    public Option<double?> ValSplit { get; } =
+        new("--val-split")
+        {
+            Description =
+                "Share of every class held out for validation when the data has no val/ or test/ (default 0.2; "
+                + "stratified, seed 0, recorded in results.json)",
+        };
 
     public Option<string> Backbone { get; } =
         new("--backbone")
@@ -169,6 +182,7 @@ internal sealed class TrainingOptionSet
     public IEnumerable<Option> All =>
         [
             Data,
+            ValSplit,
             Backbone,
             Device,
             Epochs,
@@ -205,6 +219,7 @@ internal sealed class TrainingOptionSet
         new()
         {
             DataDir = Path.GetFullPath(data),
+            ValSplit = parse.GetValue(ValSplit),
             Backbone = BackboneSpec.Parse(parse.GetValue(Backbone)!).ToString(),
             Device = parse.GetValue(Device)!,
             Runs = runs,

@@ -17,6 +17,7 @@ internal static class CliTerms
         (Setting.WeightDecay, "--weight-decay"),
         (Setting.L1, "--l1"),
         (Setting.HoldoutFraction, "--holdout"),
+        (Setting.ValSplit, "--val-split"),
         (Setting.MaxBadRatio, "--max-bad-ratio"),
         (Setting.MaxPixels, "--max-pixels"),
         (Setting.CacheViews, "--cache-views"),

@@ -101,6 +101,15 @@ public sealed class ImageFolder
         return new ImageFolder(root, classList, samples, ignored, walk.Skipped);
     }
 
+    /// <summary>Images listed with their labels (a label file): classes are the labels sorted ordinally.</summary>
+    public static ImageFolder FromList(string root, IReadOnlyList<(string Path, string Label)> entries)
+    {
+        var classes = entries.Select(e => e.Label).Distinct().Order(StringComparer.Ordinal).ToList();
+        var labelOf = classes.Select((name, label) => (name, label)).ToDictionary(c => c.name, c => c.label);
+        var samples = entries.Select(e => new ImageSample(e.Path, labelOf[e.Label])).ToList();
+        return new ImageFolder(root, classes, samples, [], []);
+    }
+
     /// <summary>The class folders of <paramref name="root"/>, sorted ordinally, with their names checked.</summary>
     private static List<string> ClassFolders(string root)
     {

@@ -45,7 +45,13 @@ public enum FeatureCaching
 /// </summary>
 public sealed record ComparisonConfig
 {
+    /// <summary>A folder with train/ and val/ (or test/), a folder of class sub-folders, or a .csv/.tsv label
+    /// file (<see cref="Data.DatasetSplits.Open"/>).</summary>
     public required string DataDir { get; init; }
+
+    /// <summary>Share of every class held out for evaluation when the data has no val/ or test/ (null: 0.2).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? ValSplit { get; init; }
     public string Backbone { get; init; } = BackboneRegistry.ResNet18Cntk;
 
     /// <summary>Where models train: auto, cpu, cuda or cuda:N (<see cref="ComputeDevice"/>).</summary>
@@ -207,6 +213,8 @@ public sealed record ComparisonConfig
             throw new InvalidInputException($"{Setting.WeightDecay} must not be negative (got {WeightDecay})");
         if (L1 is < 0)
             throw new InvalidInputException($"{Setting.L1} must not be negative (got {L1})");
+        if (ValSplit is <= 0 or >= 1)
+            throw new InvalidInputException($"{Setting.ValSplit} must be between 0 and 1 (got {ValSplit})");
         if (HoldoutFraction is <= 0 or >= 1)
             throw new InvalidInputException($"{Setting.HoldoutFraction} must be between 0 and 1 (got "
                 + $"{HoldoutFraction})");

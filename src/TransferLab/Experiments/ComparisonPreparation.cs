@@ -107,7 +107,12 @@ internal static class ComparisonPreparation
     )
     {
         config.Validate();
-        var opened = DatasetSplits.Open(config.DataDir);
+        var opened = DatasetSplits.Open(config.DataDir, config.ValSplit);
+        if (opened.IsValSplit)
+            output.Notice(
+                $"no val/ or test/ folder: validation is a {opened.EvaluationSplitName} — "
+                    + $"{opened.Evaluation.Count} images scored, {opened.Train.Count} for training"
+            );
         var specs = config.ResolveRuns();
         ResultStore.EnsureWritable(output.Directory);
         output.RemoveLeftovers();

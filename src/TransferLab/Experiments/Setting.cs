@@ -16,6 +16,7 @@ public static class Setting
     public const string WeightDecay = "ComparisonConfig.WeightDecay";
     public const string L1 = "ComparisonConfig.L1";
     public const string HoldoutFraction = "ComparisonConfig.HoldoutFraction";
+    public const string ValSplit = "ComparisonConfig.ValSplit";
     public const string MaxBadRatio = "ComparisonConfig.MaxBadRatio";
     public const string MaxPixels = "ComparisonConfig.MaxPixels";
     public const string CacheViews = "ComparisonConfig.CacheViews";

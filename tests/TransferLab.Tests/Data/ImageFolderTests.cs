@@ -54,14 +54,15 @@ public class ImageFolderTests
     {
         using var folder = new TempFolder();
         Assert.Contains(
-            "no train/ folder",
+            "has no train/ folder and no class folders",
             Assert.Throws<DatasetException>(() => DatasetSplits.Open(folder.Path)).Message
         );
 
+        // train/ alone is split, which needs two images of every class.
         Png(folder.Combine("train", "ants", "1.png"));
         Png(folder.Combine("train", "bees", "1.png"));
         Assert.Contains(
-            "neither val/ nor test/",
+            "class 'ants' of " + folder.Combine("train") + " has 1 image; a validation split needs at least 2",
             Assert.Throws<DatasetException>(() => DatasetSplits.Open(folder.Path)).Message
         );
 
