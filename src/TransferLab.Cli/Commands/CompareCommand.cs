@@ -35,6 +35,10 @@ public static class CompareCommand
             "Comma-separated backbones to compare (each as --backbone takes them): every run trains on each, "
             + "paired, named BACKBONE/RUN",
     };
+    private static readonly Option<bool> NoModels = new("--no-models")
+    {
+        Description = "Do not save each run's best model under models/ (results and report only)",
+    };
     private static readonly Option<int> Seed = new("--seed")
     {
         Description = "First seed",
@@ -86,6 +90,7 @@ public static class CompareCommand
         Preset,
         Runs,
         Backbones,
+        NoModels,
         Seed,
         Seeds,
         Tune,
@@ -171,6 +176,7 @@ public static class CompareCommand
         {
             Backbone = backbones.Count > 0 ? backbones[0] : config.Backbone,
             Backbones = backbones.Count > 1 ? backbones : null,
+            SaveModels = !parse.GetValue(NoModels),
             Tune = parse.GetValue(Tune),
             CvFolds = parse.GetValue(CrossValidation),
             CvPool = parse.GetValue(CrossValidationPool),

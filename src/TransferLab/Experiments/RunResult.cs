@@ -26,6 +26,7 @@ public enum RunStatus
 /// <param name="Failure">Why libtorch ended this run (status failed); the other runs went on.</param>
 /// <param name="Fold">With cross-validation: the fold of the seed's partition the run was scored on (its
 /// predictions follow that fold's images).</param>
+/// <param name="StoppedEarly">Ended by early stopping (<c>@patience</c>) before its last epoch.</param>
 /// <param name="Backbone">The backbone the run trained on, when the comparison has several.</param>
 /// <param name="BackbonePassFrom">The earlier run whose frozen-backbone pass this run replayed (identical numbers; its
 /// time is the head's only).</param>
@@ -53,7 +54,8 @@ public sealed record RunResult(
     string? BackbonePassFrom = null,
     string? Failure = null,
     int? Fold = null,
-    string? Backbone = null
+    string? Backbone = null,
+    bool StoppedEarly = false
 )
 {
     /// <summary>The accuracy the selected epoch was chosen by: its holdout accuracy when epochs were selected on a
@@ -93,6 +95,7 @@ public sealed record RunResult(
             outcome.History,
             outcome.SelectedValPredictions,
             featureExtractionSeconds,
-            Failure: outcome.Failure
+            Failure: outcome.Failure,
+            StoppedEarly: outcome.Failure is null && !outcome.Diverged && outcome.History.Count < spec.Epochs
         );
 }

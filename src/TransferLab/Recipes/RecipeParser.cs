@@ -42,6 +42,9 @@ public static class RecipeParser
 
         var (strategyName, strategyArgument, keys) = Component(components[0]);
         var epochs = keys.Int("epochs", defaults.Epochs);
+        var patience = keys.Int("patience", 0);
+        if (patience < 0)
+            throw new InvalidInputException($"'{recipe}': patience must be 1 or more (epochs without improvement)");
         var batchSize = keys.Int("batch", defaults.BatchSize);
         if (epochs < 1)
             throw new InvalidInputException($"'{recipe}': epochs must be at least 1");
@@ -76,7 +79,10 @@ public static class RecipeParser
             );
             regKeys.RejectUnused();
         }
-        return new RunSpec(name ?? recipe, strategy, regularizers, optimizer, schedule, epochs, batchSize);
+        return new RunSpec(name ?? recipe, strategy, regularizers, optimizer, schedule, epochs, batchSize)
+        {
+            Patience = patience > 0 ? patience : null,
+        };
     }
 
     private static (string Name, string? Argument, RecipeArguments Keys) Component(string text)

@@ -57,6 +57,12 @@ public sealed record RunSpec(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Backbone { get; init; }
 
+    /// <summary>Early stopping: the run ends once this many epochs in a row have not improved the selection
+    /// accuracy (holdout under holdout selection, else validation), counted from the start of its last phase;
+    /// null trains every epoch.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Patience { get; init; }
+
     [JsonIgnore]
     public double CoupledWeightDecay => Regularizers.Sum(r => r.CoupledWeightDecay);
 

@@ -298,7 +298,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         {
             try
             {
-                for (var epoch = resumed?.EpochsDone ?? 0; epoch < options.Spec.Epochs; epoch++)
+                for (var epoch = resumed?.EpochsDone ?? 0; epoch < options.Spec.Epochs && !Patient(epoch); epoch++)
                     RunEpoch(epoch, EnterPhase(epoch, resumed));
                 run.RestoreSelected();
                 return (null, null);
@@ -320,6 +320,17 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
             {
                 _state?.Dispose();
             }
+        }
+
+        /// <summary>Early stopping: true when the epochs since the selected one (in the last phase) reach the
+        /// patience.</summary>
+        private bool Patient(int epoch)
+        {
+            var spec = options.Spec;
+            var lastPhase = spec.Strategy.Phases[^1].FromEpoch;
+            return spec.Patience is { } patience
+                && epoch > lastPhase
+                && epoch - Math.Max(run.SelectedEpoch, lastPhase - 1) > patience;
         }
 
         private PhaseState EnterPhase(int epoch, ResumePoint? resumed)

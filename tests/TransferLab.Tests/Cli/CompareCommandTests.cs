@@ -74,6 +74,25 @@ public class CompareCommandTests
         Assert.Equal(L1Scope.All, config.L1Scope);
     }
 
+    [Fact]
+    public void Data_backbone_device_and_model_options_reach_the_configuration()
+    {
+        var config = Parse(
+            "--data", "labels.csv", "--val-split", "0.25", "--backbones", "resnet18-cntk, resnet50@weights=w.pth",
+            "--device", "cpu", "--no-models", "--runs", "frozen@patience=3"
+        );
+        var defaults = Parse("--data", "d");
+
+        Assert.Equal(Path.GetFullPath("labels.csv"), config.DataDir);
+        Assert.Equal(0.25, config.ValSplit);
+        Assert.Equal(["resnet18-cntk", $"resnet50@weights={Path.GetFullPath("w.pth")}"], config.BackboneList);
+        Assert.Equal("cpu", config.Device);
+        Assert.False(config.SaveModels);
+        Assert.Equal(3, config.ResolveRuns().Single(r => r.Name == "resnet50/frozen@patience=3").Patience);
+        Assert.Equal((null, "auto", true), (defaults.ValSplit, defaults.Device, defaults.SaveModels));
+        Assert.Equal(["resnet18-cntk"], defaults.BackboneList);
+    }
+
     [Theory]
     [InlineData("fp32", Precision.Fp32)]
     [InlineData("BF16", Precision.Bf16)]

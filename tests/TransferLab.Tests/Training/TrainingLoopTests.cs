@@ -52,6 +52,25 @@ public class TrainingLoopTests
     }
 
     [Fact]
+    public void Patience_stops_a_run_that_no_longer_improves_and_keeps_its_best_epoch()
+    {
+        // A rate too small to move any prediction: epoch 0 stays the best, so patience 2 ends the run after epoch 2.
+        var (stalled, _, _) = Train("frozen@lr=1e-12@patience=2", epochs: 10);
+        var (patient, _, _) = Train("frozen@lr=0.1@patience=2", epochs: 8);
+        var (full, _, _) = Train("frozen@lr=0.1", epochs: 8);
+
+        Assert.Equal(3, stalled.History.Count);
+        Assert.Equal(0, stalled.SelectedEpoch);
+        // The same epochs as without patience, up to two past the best one.
+        Assert.Equal(Math.Min(8, patient.SelectedEpoch + 3), patient.History.Count);
+        Assert.Equal(
+            full.History.Take(patient.History.Count).Select(h => (h.TrainLoss, h.ValAcc)),
+            patient.History.Select(h => (h.TrainLoss, h.ValAcc))
+        );
+        Assert.Throws<InvalidInputException>(() => RecipeParser.Parse("frozen@patience=-1", new RecipeDefaults()));
+    }
+
+    [Fact]
     public void Partial_1_trains_the_last_stage_and_the_head()
     {
         var (_, before, after) = Train("partial:1", epochs: 1);
