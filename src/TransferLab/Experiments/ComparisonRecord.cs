@@ -155,7 +155,9 @@ internal sealed class ComparisonRecord
                 resources.FeatureCache.ComputeSeconds,
                 ReplayedPasses(runs),
                 config.CvFolds
-            ) + NotCompared(runs);
+            )
+            + Conclusion.Imbalance(summary, design.Labels)
+            + NotCompared(runs);
         return (summary, comparisons, conclusion);
     }
 

@@ -45,7 +45,11 @@ internal sealed class LearningRateTuner(
                 model.MoveTo(ComputeDevice.Resolve(config.Device));
                 // The holdout is both the selection and the scored split: validation stays unseen.
                 var training = loaders.Training(trainSamples, spec.BatchSize);
-                var outcome = trainer.Train(model, new TrainingOptions(trial, seed, training, holdout));
+                var weights = spec.Balance == ClassBalance.Weights
+                    ? ClassWeights.Balanced([.. trainSamples.Select(s => s.Label)], splits.Classes.Count)
+                    : null;
+                var options = new TrainingOptions(trial, seed, training, holdout) { ClassWeights = weights };
+                var outcome = trainer.Train(model, options);
                 scores[rate.ToString("g3", CultureInfo.InvariantCulture)] = outcome.BestValAcc;
                 byFactor.Add((factor, outcome.BestValAcc));
             }

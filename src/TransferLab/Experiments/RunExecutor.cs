@@ -87,6 +87,9 @@ internal sealed class RunExecutor(
         {
             Holdout = cell.Holdout is null ? null : sources.Evaluation(cell.Holdout),
             Cancel = cancel,
+            ClassWeights = spec.Balance == ClassBalance.Weights
+                ? ClassWeights.Balanced([.. cell.Train.Select(s => s.Label)], model.Classes.Count)
+                : null,
         };
     }
 }

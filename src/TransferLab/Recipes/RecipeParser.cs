@@ -43,6 +43,7 @@ public static class RecipeParser
         var (strategyName, strategyArgument, keys) = Component(components[0]);
         var epochs = keys.Int("epochs", defaults.Epochs);
         var patience = keys.Int("patience", 0);
+        var balance = keys.Enum("balance", ClassBalance.None);
         if (patience < 0)
             throw new InvalidInputException($"'{recipe}': patience must be 1 or more (epochs without improvement)");
         var batchSize = keys.Int("batch", defaults.BatchSize);
@@ -82,6 +83,7 @@ public static class RecipeParser
         return new RunSpec(name ?? recipe, strategy, regularizers, optimizer, schedule, epochs, batchSize)
         {
             Patience = patience > 0 ? patience : null,
+            Balance = balance,
         };
     }
 

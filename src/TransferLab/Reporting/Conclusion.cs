@@ -57,6 +57,26 @@ public static class Conclusion
         return string.Join(" ", lines);
     }
 
+    /// <summary>Above this ratio of the largest scored class to the smallest, the conclusion warns that accuracy
+    /// mostly measures the large classes.</summary>
+    public const double ImbalanceWarningRatio = 1.5;
+
+    /// <summary>A sentence for imbalanced scored images: accuracy misleads, and each run's balanced accuracy and
+    /// macro-F1 (empty when the classes are balanced enough).</summary>
+    public static string Imbalance(IReadOnlyList<RunSummary> summary, IReadOnlyList<int> labels)
+    {
+        var ratio = ClassBalancedScores.ImbalanceRatio(labels);
+        if (ratio < ImbalanceWarningRatio || summary.All(s => s.BalancedAccuracy is null))
+            return "";
+        var scores = summary
+            .Where(s => s.BalancedAccuracy is not null)
+            .Select(s => F($"{s.Name} {s.BalancedAccuracy!.Mean * 100:F1} % / {s.MacroF1!.Mean * 100:F1} %"));
+        return F($" The scored classes are imbalanced (largest/smallest {ratio:F1}), so accuracy mostly measures ")
+            + "the larger classes; balanced accuracy / macro-F1 (every class counts the same): "
+            + string.Join(", ", scores)
+            + ". Recipes can weight the loss by class with @balance=weights.";
+    }
+
     /// <summary>How the best run compares with another: the gap, its evidence and the verdict, and the cost.</summary>
     private static string VersusLine(
         RunSummary best,

@@ -76,6 +76,8 @@ internal sealed record ReportContent(
                 "95% CI, images fixed (spread over seeds/folds)",
                 "std over seeds/folds",
                 "final val acc (95% CI, images fixed)",
+                "balanced acc",
+                "macro-F1",
                 "mean seconds",
             },
         };
@@ -93,6 +95,8 @@ internal sealed record ReportContent(
                     SeedOnly(h),
                     F(h.Std),
                     Ci(s.FinalValAcc),
+                    s.BalancedAccuracy is { } b ? F(b.Mean) : "–",
+                    s.MacroF1 is { } m ? F(m.Mean) : "–",
                     s.MeanTrainSeconds.ToString("F1", CultureInfo.InvariantCulture),
                 };
             })

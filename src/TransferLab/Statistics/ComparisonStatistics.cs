@@ -21,7 +21,14 @@ public sealed record RunSummary(
     AccuracyInterval? Interval = null,
     int Diverged = 0,
     int Failed = 0
-);
+)
+{
+    /// <summary>Balanced accuracy of the selected epochs over cells (<see cref="ClassBalancedScores"/>).</summary>
+    public SampleSummary? BalancedAccuracy { get; init; }
+
+    /// <summary>Macro-F1 of the selected epochs over cells.</summary>
+    public SampleSummary? MacroF1 { get; init; }
+}
 
 /// <summary>Run A against run B on the cells (seeds; with cross-validation seed × fold) both completed (results.json
 /// "comparisons").</summary>
@@ -70,23 +77,44 @@ public static class ComparisonStatistics
     ) =>
         runs.GroupBy(r => r.Name)
             .Where(g => g.Any(r => r.Status == RunStatus.Completed))
-            .Select(g =>
-            {
-                var done = g.Where(r => r.Status == RunStatus.Completed).ToList();
-                var bySeed = design.Scores(done) ? design.CorrectBySeed(done) : null;
-                return new RunSummary(
-                    g.Key,
-                    done.Count,
-                    SampleSummary.Of(done.Select(r => r.BestValAcc).ToList()),
-                    SampleSummary.Of(done.Select(r => r.FinalValAcc).ToList()),
-                    holdoutSelection ? SampleSummary.Of(done.Select(r => r.SelectedValAcc).ToList()) : null,
-                    done.Average(r => r.TrainSeconds),
-                    bySeed is { Count: > 0 } ? AccuracyInterval.Of(bySeed.Values.ToList()) : null,
-                    g.Count(r => r.Status == RunStatus.Diverged),
-                    g.Count(r => r.Status == RunStatus.Failed)
-                );
-            })
+            .Select(g => SummaryOf(g.Key, [.. g], holdoutSelection, design))
             .ToList();
+
+    private static RunSummary SummaryOf(
+        string name,
+        IReadOnlyList<RunResult> cells,
+        bool holdoutSelection,
+        EvaluationDesign design
+    )
+    {
+        var done = cells.Where(r => r.Status == RunStatus.Completed).ToList();
+        var bySeed = design.Scores(done) ? design.CorrectBySeed(done) : null;
+        var balanced = bySeed is null ? [] : done.Select(r => BalancedScoresOf(r, design)).ToList();
+        return new RunSummary(
+            name,
+            done.Count,
+            SampleSummary.Of(done.Select(r => r.BestValAcc).ToList()),
+            SampleSummary.Of(done.Select(r => r.FinalValAcc).ToList()),
+            holdoutSelection ? SampleSummary.Of(done.Select(r => r.SelectedValAcc).ToList()) : null,
+            done.Average(r => r.TrainSeconds),
+            bySeed is { Count: > 0 } ? AccuracyInterval.Of(bySeed.Values.ToList()) : null,
+            cells.Count(r => r.Status == RunStatus.Diverged),
+            cells.Count(r => r.Status == RunStatus.Failed)
+        )
+        {
+            BalancedAccuracy = Over(balanced.Select(b => b.BalancedAccuracy)),
+            MacroF1 = Over(balanced.Select(b => b.MacroF1)),
+        };
+    }
+
+    private static (double BalancedAccuracy, double MacroF1) BalancedScoresOf(
+        RunResult cell,
+        EvaluationDesign design
+    ) =>
+        ClassBalancedScores.Of([.. design.ImagesOf(cell).Select(i => design.Labels[i])], cell.ValPredictions);
+
+    private static SampleSummary? Over(IEnumerable<double> cells) =>
+        cells.ToList() is { Count: > 0 } values ? SampleSummary.Of(values) : null;
 
     /// <summary>Without cross-validation: every run scored the same images, so one design fits all.</summary>
     public static IReadOnlyList<RunSummary> Summarise(

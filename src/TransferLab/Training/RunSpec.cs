@@ -63,6 +63,10 @@ public sealed record RunSpec(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? Patience { get; init; }
 
+    /// <summary>How the training loss counters imbalanced classes.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public ClassBalance Balance { get; init; }
+
     [JsonIgnore]
     public double CoupledWeightDecay => Regularizers.Sum(r => r.CoupledWeightDecay);
 

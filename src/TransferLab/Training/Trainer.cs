@@ -133,6 +133,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         var report = Reporter(options, epoch, Phase.Train);
         var onFeatures = FeatureObserver(options, epoch, Phase.Train);
         var batchIndex = 0;
+        using var classWeights = options.ClassWeights is { } weights ? tensor(weights).On(model.Device) : null;
         foreach (var batch in loader.Epoch(options.Seed, epoch, shuffle: true, options.Cancel))
         {
             using var scope = NewDisposeScope();
@@ -144,7 +145,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
 
             state.Optimizer.zero_grad();
             var logits = Logits(model, batch, onFeatures);
-            var crossEntropy = functional.cross_entropy(logits, labels);
+            var crossEntropy = functional.cross_entropy(logits, labels, classWeights);
             CheckNotExploded(crossEntropy, model.Classes.Count, epoch, batchIndex, loader.BatchCount);
             var loss = state.Penalty() is { } penalty ? crossEntropy + penalty : crossEntropy;
             var lossValue = loss.item<float>();

@@ -30,6 +30,10 @@ public sealed record TrainingOptions(RunSpec Spec, int Seed, IBatchSource Train,
 
     public CancellationToken Cancel { get; init; }
 
+    /// <summary>Per-class weights of the training loss (<see cref="ClassBalance.Weights"/>); null: unweighted.
+    /// Evaluation losses stay unweighted.</summary>
+    public float[]? ClassWeights { get; init; }
+
     /// <summary>The batches of a phase.</summary>
     public IBatchSource? SourceOf(Phase phase) =>
         phase switch

@@ -1,0 +1,37 @@
+namespace TransferLab.Statistics;
+
+/// <summary>
+/// Scores that give every class the same say, for imbalanced data where accuracy mostly measures the large class:
+/// balanced accuracy (the mean of the per-class recalls) and macro-F1 (the mean of the per-class F1 scores), of one
+/// cell's predictions. Classes absent from the scored images are left out of both means.
+/// </summary>
+public static class ClassBalancedScores
+{
+    public static (double BalancedAccuracy, double MacroF1) Of(IReadOnlyList<int> labels, IReadOnlyList<int> predicted)
+    {
+        var classes = labels.Concat(predicted).DefaultIfEmpty(0).Max() + 1;
+        var truePositive = new int[classes];
+        var support = new int[classes];
+        var predictedCount = new int[classes];
+        for (var i = 0; i < labels.Count; i++)
+        {
+            support[labels[i]]++;
+            predictedCount[predicted[i]]++;
+            if (labels[i] == predicted[i])
+                truePositive[labels[i]]++;
+        }
+        var present = Enumerable.Range(0, classes).Where(c => support[c] > 0).ToList();
+        var recall = present.Select(c => (double)truePositive[c] / support[c]).ToList();
+        var f1 = present.Select(c =>
+            predictedCount[c] + support[c] == 0 ? 0 : 2.0 * truePositive[c] / (predictedCount[c] + support[c])
+        );
+        return (recall.Average(), f1.Average());
+    }
+
+    /// <summary>Largest class count over smallest among <paramref name="labels"/>.</summary>
+    public static double ImbalanceRatio(IReadOnlyList<int> labels)
+    {
+        var counts = labels.GroupBy(l => l).Select(g => g.Count()).ToList();
+        return counts.Count == 0 ? 1 : counts.Max() / (double)counts.Min();
+    }
+}
