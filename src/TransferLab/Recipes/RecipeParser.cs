@@ -41,16 +41,10 @@ public static class RecipeParser
             throw new InvalidInputException($"'{recipe}': empty component between '+' signs");
 
         var (strategyName, strategyArgument, keys) = Component(components[0]);
-        var epochs = keys.Int("epochs", defaults.Epochs);
-        var patience = keys.Int("patience", 0);
+        var epochs = AtLeast(keys.Int("epochs", defaults.Epochs), 1, "epochs", recipe);
+        var batchSize = AtLeast(keys.Int("batch", defaults.BatchSize), 1, "batch", recipe);
+        var patience = AtLeast(keys.Int("patience", 0), 0, "patience (epochs without improvement)", recipe);
         var balance = keys.Enum("balance", ClassBalance.None);
-        if (patience < 0)
-            throw new InvalidInputException($"'{recipe}': patience must be 1 or more (epochs without improvement)");
-        var batchSize = keys.Int("batch", defaults.BatchSize);
-        if (epochs < 1)
-            throw new InvalidInputException($"'{recipe}': epochs must be at least 1");
-        if (batchSize < 1)
-            throw new InvalidInputException($"'{recipe}': batch must be at least 1");
         var strategy = StrategyCatalog.Create(strategyName, strategyArgument, keys, epochs, defaults.BatchNorm);
         var optimizer = new OptimizerSpec(
             keys.Enum("opt", OptimizerKind.Adam),
@@ -66,26 +60,24 @@ public static class RecipeParser
         );
         keys.RejectUnused();
 
-        var regularizers = new List<Regularizer>();
-        foreach (var component in components.Skip(1))
-        {
-            var (regName, regArgument, regKeys) = Component(component);
-            regularizers.Add(
-                RegularizerCatalog.Create(
-                    regName,
-                    regArgument,
-                    regKeys,
-                    defaults.Regularizers ?? new RegularizerDefaults()
-                )
-            );
-            regKeys.RejectUnused();
-        }
+        var regularizers = components.Skip(1).Select(c => RegularizerOf(c, defaults)).ToList();
         return new RunSpec(name ?? recipe, strategy, regularizers, optimizer, schedule, epochs, batchSize)
         {
             Patience = patience > 0 ? patience : null,
             Balance = balance,
         };
     }
+
+    private static Regularizer RegularizerOf(string component, RecipeDefaults defaults)
+    {
+        var (name, argument, keys) = Component(component);
+        var regularizer = RegularizerCatalog.Create(name, argument, keys, defaults.Regularizers ?? new());
+        keys.RejectUnused();
+        return regularizer;
+    }
+
+    private static int AtLeast(int value, int least, string what, string recipe) =>
+        value >= least ? value : throw new InvalidInputException($"'{recipe}': {what} must be at least {least}");
 
     private static (string Name, string? Argument, RecipeArguments Keys) Component(string text)
     {
