@@ -44,6 +44,7 @@ public static class EvaluateCommand
                         output.WriteLine(
                             $"skipped unreadable image {TerminalText.Safe(p.Path)}: {TerminalText.Safe(p.Error!)}"
                         );
+                    output.WriteLine($"scored: {TerminalText.Safe(evaluation.Scored)}");
                     Write(output, evaluation.Report);
                     return CliApp.Success;
                 }

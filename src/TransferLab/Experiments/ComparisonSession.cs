@@ -120,11 +120,19 @@ internal sealed class ComparisonSession
                     result.Seed,
                     result.BestEpoch,
                     result.SelectedValAcc,
-                    _comparison.BackboneFor(_comparison.Specs.First(s => s.Name == result.Name)).Fingerprint
+                    _comparison.BackboneFor(_comparison.Specs.First(s => s.Name == result.Name)).Fingerprint,
+                    TrainingData()
                 )
         );
         var relative = Path.GetRelativePath(_output.Directory, path);
         return new SavedModel(result.Name, result.Seed, relative, result.SelectedValAcc);
+    }
+
+    /// <summary>The data a saved model trained on, and the validation share cut from it (if it was).</summary>
+    private (string, double?) TrainingData()
+    {
+        var (config, splits) = (_comparison.Config, _comparison.Splits);
+        return (config.DataDir, splits.IsValSplit ? config.ValSplit ?? DatasetSplits.DefaultValSplit : null);
     }
 
     /// <summary>

@@ -21,7 +21,15 @@ public sealed record ModelMetadata(
     int Epoch,
     double ValAcc,
     string CreatedUtc
-);
+)
+{
+    /// <summary>The data the model was trained on (absent in models written before this was recorded).</summary>
+    public string? TrainedOn { get; init; }
+
+    /// <summary>The share held out for validation when that data had no val/ or test/ (null when it had), so
+    /// <c>evaluate</c> on the same data scores only the images the model did not train on.</summary>
+    public double? ValSplit { get; init; }
+}
 
 /// <summary>A classifier read back from a model file, with its metadata.</summary>
 public sealed record LoadedModel(ImageClassifier Classifier, ModelMetadata Metadata) : IDisposable
@@ -50,7 +58,8 @@ public static class ModelFile
         int seed,
         int epoch,
         double valAcc,
-        string backboneFingerprint
+        string backboneFingerprint,
+        (string DataDir, double? ValSplit)? trainedOn = null
     )
     {
         var metadata = new ModelMetadata(
@@ -65,7 +74,11 @@ public static class ModelFile
             epoch,
             valAcc,
             DateTime.UtcNow.ToString("O")
-        );
+        )
+        {
+            TrainedOn = trainedOn?.DataDir,
+            ValSplit = trainedOn?.ValSplit,
+        };
         using var weights = new MemoryStream();
         model.Network.save(weights); // TorchSharp closes the stream; its buffer stays readable
         var bytes = weights.ToArray();

@@ -113,4 +113,34 @@ public class DataLayoutTests
         Assert.Equal(6, result.Dataset.TrainImages);
         Assert.Contains("val-split 0.4", printed);
     }
+
+    [SkippableFact]
+    [Trait("data", "real")]
+    public void Evaluate_on_the_training_folder_scores_only_the_validation_cut()
+    {
+        using var data = OneFolder(perClass: 5);
+        using var output = new TempFolder();
+        var model = output.Combine("m.tlmodel");
+        var csv = output.Combine("all.csv");
+        File.WriteAllLines(
+            csv,
+            Directory
+                .GetFiles(data.Path, "*", SearchOption.AllDirectories)
+                .Select(f => $"{f},{Path.GetFileName(Path.GetDirectoryName(f))}")
+        );
+
+        var (trainExit, _, trainError) = CliRun.Of(
+            "train", "--data", data.Path, "--run", "frozen", "--augment", "none", "--epochs", "1", "--save", model
+        );
+        var (exit, printed, error) = CliRun.Of("evaluate", "--model", model, "--data", data.Path);
+        var (csvExit, csvPrinted, csvError) = CliRun.Of("evaluate", "--model", model, "--data", csv);
+
+        Assert.True(trainExit == 0, trainError);
+        Assert.True(exit == 0, error);
+        Assert.Contains("val-split 0.2 of its class folders (stratified, seed 0) the model was selected on", printed);
+        Assert.Contains("on 2 images", printed); // one of five per class; the other eight trained the model
+        Assert.True(csvExit == 0, csvError);
+        Assert.Contains("on 10 images", csvPrinted); // another path to the data: every image, and it says so
+        Assert.Contains("(every image)", csvPrinted);
+    }
 }
