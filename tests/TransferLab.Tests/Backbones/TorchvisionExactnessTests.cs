@@ -41,11 +41,8 @@ public class TorchvisionExactnessTests(ITestOutputHelper output)
     [MemberData(nameof(Names))]
     public void Bf16_features_stay_close_to_pytorch_fp32(string name)
     {
-        var architecture = ArchitectureCatalog.Find(name)!;
-        var weights = StateDictFile.Read(BackboneFixtures.File(name + ".safetensors"));
-        using var network = architecture.Build(1000);
-        WeightLoader.Load(network, weights, headName: null);
-        network.eval();
+        var (architecture, network) = Loaded(name);
+        using var disposeNetwork = network;
         network.to(ScalarType.BFloat16);
         using var noGrad = no_grad();
         using var input = BackboneFixtures.Input().to_type(ScalarType.BFloat16);
@@ -67,11 +64,8 @@ public class TorchvisionExactnessTests(ITestOutputHelper output)
     [MemberData(nameof(Names))]
     public void Bf16_mixed_computes_close_to_pytorch_and_trains_fp32_weights(string name)
     {
-        var architecture = ArchitectureCatalog.Find(name)!;
-        var weights = StateDictFile.Read(BackboneFixtures.File(name + ".safetensors"));
-        using var network = architecture.Build(1000);
-        WeightLoader.Load(network, weights, headName: null);
-        network.eval();
+        var (architecture, network) = Loaded(name);
+        using var disposeNetwork = network;
         using var input = BackboneFixtures.Input().to_type(ScalarType.BFloat16);
         var (expected, _) = BackboneFixtures.Reference(name);
 
@@ -86,6 +80,16 @@ public class TorchvisionExactnessTests(ITestOutputHelper output)
     }
 
     public static TheoryData<string> Names => new(ArchitectureCatalog.Names);
+
+    /// <summary>The architecture with the fixture's weights (from the .safetensors), in evaluation mode.</summary>
+    private static (Architecture Architecture, nn.Module<Tensor, Tensor> Network) Loaded(string name)
+    {
+        var architecture = ArchitectureCatalog.Find(name)!;
+        var network = architecture.Build(1000);
+        WeightLoader.Load(network, StateDictFile.Read(BackboneFixtures.File(name + ".safetensors")), headName: null);
+        network.eval();
+        return (architecture, network);
+    }
 
     [SkippableFact]
     public void A_timm_named_vit_loads_under_torchvision_names_and_computes_the_same()
