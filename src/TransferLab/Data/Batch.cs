@@ -34,4 +34,29 @@ internal static class EpochOrder
         shuffle
             ? SeedSequence.Permutation(count, SeedSequence.Random(seed, SeedSequence.Shuffle, epoch))
             : Enumerable.Range(0, count).ToArray();
+
+    /// <summary>
+    /// The order of a shuffled epoch, or with <paramref name="classBalanced"/> as many draws with replacement,
+    /// each image drawn with probability proportional to 1 / (its class's image count): every class fills about
+    /// the same share of the epoch (a balanced sampler, <c>@balance=sampler</c>).
+    /// </summary>
+    public static int[] For(IReadOnlyList<ImageSample> samples, int seed, int epoch, bool shuffle, bool classBalanced)
+    {
+        if (!shuffle || !classBalanced)
+            return For(samples.Count, seed, epoch, shuffle);
+        var perClass = samples.GroupBy(s => s.Label).ToDictionary(g => g.Key, g => g.Count());
+        var cumulative = new double[samples.Count];
+        var total = 0.0;
+        for (var i = 0; i < samples.Count; i++)
+            cumulative[i] = total += 1.0 / perClass[samples[i].Label];
+        var random = SeedSequence.Random(seed, SeedSequence.BalancedDraw, epoch);
+        return Enumerable
+            .Range(0, samples.Count)
+            .Select(_ =>
+            {
+                var index = Array.BinarySearch(cumulative, random.NextDouble() * total);
+                return Math.Min(index < 0 ? ~index : index, samples.Count - 1);
+            })
+            .ToArray();
+    }
 }

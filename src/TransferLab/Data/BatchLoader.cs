@@ -14,7 +14,8 @@ internal sealed class BatchLoader(
     ImageSource images,
     int batchSize,
     int workers,
-    int prefetchBatches = 4
+    int prefetchBatches = 4,
+    bool classBalanced = false
 ) : IBatchSource
 {
     public int SampleCount => samples.Count;
@@ -23,7 +24,7 @@ internal sealed class BatchLoader(
 
     public IEnumerable<Batch> Epoch(int seed, int epoch, bool shuffle, CancellationToken cancel = default)
     {
-        var order = EpochOrder.For(samples.Count, seed, epoch, shuffle);
+        var order = EpochOrder.For(samples, seed, epoch, shuffle, classBalanced);
         return Prefetched(order.Chunk(batchSize), (indices, stop) => Assemble(indices, seed, epoch, stop), cancel);
     }
 

@@ -12,7 +12,8 @@ internal sealed class CachedFeatureSource(
     Func<int, float[]> featuresOfView,
     int views,
     int featureCount,
-    int batchSize
+    int batchSize,
+    bool classBalanced = false
 ) : IBatchSource
 {
     private readonly Dictionary<int, float[]> _views = [];
@@ -26,7 +27,7 @@ internal sealed class CachedFeatureSource(
         var view = seed * perSeed + epoch % perSeed;
         if (!_views.TryGetValue(view, out var features))
             _views[view] = features = featuresOfView(view);
-        var order = EpochOrder.For(samples.Count, seed, epoch, shuffle);
+        var order = EpochOrder.For(samples, seed, epoch, shuffle, classBalanced);
         for (var start = 0; start < order.Length; start += batchSize)
         {
             cancel.ThrowIfCancellationRequested();

@@ -10,6 +10,7 @@ internal static class SeedSequence
     public const ulong Shuffle = 0x5348_5546; // "SHUF"
     public const ulong Augment = 0x4155_4755; // "AUGU"
     public const ulong HeadInit = 0x4845_4144; // "HEAD"
+    public const ulong BalancedDraw = 0x4241_4C44; // "BALD"
 
     public static int Derive(int seed, ulong purpose, long a = 0, long b = 0)
     {

@@ -20,7 +20,7 @@ internal sealed class BackbonePasses : IDisposable
         var frozenBackbone = spec.Strategy.KeepsBackboneFrozen();
         if (!frozenBackbone || plan.UseFeatureCache || config.CacheFeatures == FeatureCaching.Off)
             return (null, null);
-        var key = $"{spec.Backbone}|{spec.BatchSize}|{plan.Precision}|{spec.Strategy.BatchNorm}";
+        var key = $"{spec.Backbone}|{spec.BatchSize}|{plan.Precision}|{spec.Strategy.BatchNorm}|{spec.Balance}";
         if (_passes.TryGetValue(key, out var recorded) && recorded.Covers(spec.Epochs))
             return (null, recorded);
         recorded?.Dispose();

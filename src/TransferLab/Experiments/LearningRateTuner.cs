@@ -44,7 +44,7 @@ internal sealed class LearningRateTuner(
                 using var model = RunExecutor.CreateModel(backbone, splits.Classes, seed, config.CacheDir);
                 model.MoveTo(ComputeDevice.Resolve(config.Device));
                 // The holdout is both the selection and the scored split: validation stays unseen.
-                var training = loaders.Training(trainSamples, spec.BatchSize);
+                var training = loaders.Training(trainSamples, spec.BatchSize, spec.Balance == ClassBalance.Sampler);
                 var weights = spec.Balance == ClassBalance.Weights
                     ? ClassWeights.Balanced([.. trainSamples.Select(s => s.Label)], splits.Classes.Count)
                     : null;

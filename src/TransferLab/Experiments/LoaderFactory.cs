@@ -14,8 +14,8 @@ internal sealed class LoaderFactory(ComparisonConfig config, PretrainedConfig in
     public IViewTransform EvalTransform { get; } = ViewTransforms.ForEvaluation(input.InputSize, input.ResizeSize);
     public int EvalBatchSize => config.EvalBatchSize;
 
-    public BatchLoader Training(IReadOnlyList<ImageSample> samples, int batchSize) =>
-        new(samples, TrainTransform, images, batchSize, config.DataWorkers);
+    public BatchLoader Training(IReadOnlyList<ImageSample> samples, int batchSize, bool classBalanced = false) =>
+        new(samples, TrainTransform, images, batchSize, config.DataWorkers, classBalanced: classBalanced);
 
     public BatchLoader Evaluation(IReadOnlyList<ImageSample> samples) =>
         new(samples, EvalTransform, images, config.EvalBatchSize, config.DataWorkers);

@@ -81,7 +81,7 @@ internal sealed class RunExecutor(
         return new TrainingOptions(
             spec,
             cell.Seed,
-            sources.Training(cell.Train, spec.BatchSize),
+            sources.Training(cell.Train, spec.BatchSize, spec.Balance == ClassBalance.Sampler),
             sources.Evaluation(cell.Evaluation)
         )
         {

@@ -18,16 +18,18 @@ internal sealed class RunSources(
 {
     private readonly int _featureCount = model.Config.FeatureCount;
 
-    public IBatchSource Training(IReadOnlyList<ImageSample> samples, int batchSize) =>
+    /// <param name="classBalanced">Draw each epoch with a balanced sampler instead of shuffling.</param>
+    public IBatchSource Training(IReadOnlyList<ImageSample> samples, int batchSize, bool classBalanced) =>
         plan.UseFeatureCache
             ? new CachedFeatureSource(
                 samples,
                 view => cache.Get(model, fingerprint, samples, loaders.TrainTransform, view, cancel),
                 plan.CacheViews,
                 _featureCount,
-                batchSize
+                batchSize,
+                classBalanced
             )
-            : loaders.Training(samples, batchSize);
+            : loaders.Training(samples, batchSize, classBalanced);
 
     public IBatchSource Evaluation(IReadOnlyList<ImageSample> samples) =>
         plan.UseFeatureCache

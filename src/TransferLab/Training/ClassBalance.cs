@@ -9,6 +9,10 @@ public enum ClassBalance
     /// <summary>Cross-entropy weighted per class by N / (K · n_c) (scikit-learn's "balanced"): every class
     /// contributes equally to the training loss, whatever its size.</summary>
     Weights,
+
+    /// <summary>Each epoch draws as many images as there are, with replacement, each with probability
+    /// proportional to 1 / (its class's count), so every class fills about the same share of the batches.</summary>
+    Sampler,
 }
 
 public static class ClassWeights

@@ -1,3 +1,4 @@
+using TransferLab.Data;
 using TransferLab.Experiments;
 using TransferLab.Reporting;
 using TransferLab.Statistics;
@@ -27,6 +28,22 @@ public class ClassBalanceTests
         Assert.Equal([4f / 9, 4f / 3, 0f], ClassWeights.Balanced([0, 0, 0, 1], classes: 3));
     }
 
+    [Fact]
+    public void The_balanced_sampler_draws_every_class_about_equally_and_repeatably()
+    {
+        // 90 images of class 0, 10 of class 1.
+        var samples = Enumerable.Range(0, 100).Select(i => new ImageSample($"{i}.png", i < 90 ? 0 : 1)).ToList();
+
+        var draws = Enumerable.Range(0, 20).SelectMany(e => EpochOrder.For(samples, 7, e, true, true)).ToList();
+        var again = EpochOrder.For(samples, 7, 0, shuffle: true, classBalanced: true);
+        var shuffled = EpochOrder.For(samples, 7, 0, shuffle: true, classBalanced: false);
+
+        Assert.Equal(2000, draws.Count); // an epoch is as long as the data
+        Assert.InRange(draws.Count(i => i >= 90) / 2000.0, 0.45, 0.55); // without the sampler: 0.10
+        Assert.Equal(draws.Take(100), again);
+        Assert.Equal(Enumerable.Range(0, 100), shuffled.Order()); // plain shuffling is untouched
+    }
+
     [SkippableFact]
     [Trait("data", "real")]
     public void On_imbalanced_data_the_conclusion_says_accuracy_misleads_and_weighted_runs_train()
@@ -35,7 +52,8 @@ public class ClassBalanceTests
         using var output = new TempFolder();
 
         var (exit, _, error) = CliRun.Of(
-            "compare", "--data", data.Path, "--runs", "frozen,frozen@balance=weights", "--augment", "none",
+            "compare", "--data", data.Path, "--runs", "frozen,frozen@balance=weights,frozen@balance=sampler",
+            "--augment", "none",
             "--epochs", "2", "--out", output.Path
         );
 
@@ -47,7 +65,9 @@ public class ClassBalanceTests
         Assert.Equal(ClassBalance.Weights, result.ResolvedRuns.Single(r => r.Name == "frozen@balance=weights").Balance);
         var plain = result.Runs.Single(r => r.Name == "frozen").History[0].TrainLoss;
         var weighted = result.Runs.Single(r => r.Name == "frozen@balance=weights").History[0].TrainLoss;
+        var sampled = result.Runs.Single(r => r.Name == "frozen@balance=sampler").History[0].TrainLoss;
         Assert.NotEqual(plain, weighted); // same seed, same batches: only the loss weights differ
+        Assert.NotEqual(plain, sampled); // same seed, other batches
     }
 
     private static TempFolder ImbalancedSubset(int ants, int bees, int valAnts, int valBees)
