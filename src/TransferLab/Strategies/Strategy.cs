@@ -47,7 +47,8 @@ public sealed record Strategy(
     public StrategyPhase PhaseAt(int epoch) => Phases.Last(p => p.FromEpoch <= epoch);
 
     /// <summary>Whether a parameter at <paramref name="depth"/> trains in a phase (depth: 0 for the stem,
-    /// 1…<paramref name="stageCount"/> for the stages, stageCount + 1 for the head, as the classifier says).</summary>
+    /// 1 to <paramref name="stageCount"/> for the stages, stageCount + 1 for the head, as the classifier
+    /// says).</summary>
     public static bool Trains(StrategyPhase phase, int depth, int stageCount)
     {
         if (depth == stageCount + 1 || phase.TrainedStages == AllStages)

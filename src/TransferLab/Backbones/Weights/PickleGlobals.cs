@@ -6,7 +6,8 @@ namespace TransferLab.Backbones.Weights;
 /// Lists the Python callables a pickle names, by reading its opcodes without executing any. A PyTorch state dict
 /// needs only <c>collections.OrderedDict</c>, <c>torch._utils._rebuild_tensor(_v2)</c> and the storage types;
 /// a pickle that names anything else (e.g. <c>posix.system</c> through <c>__reduce__</c>) is not a plain state
-/// dict, and <see cref="StateDictFile"/> refuses it — the same allow-list idea as <c>torch.load(weights_only=True)</c>.
+/// dict, and <see cref="StateDictFile"/> refuses it — the same allow-list idea as
+/// <c>torch.load(weights_only=True)</c>.
 /// </summary>
 internal static class PickleGlobals
 {
