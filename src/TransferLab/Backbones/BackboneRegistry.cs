@@ -107,7 +107,12 @@ public static class BackboneRegistry
             || weights.StartsWith("https://", StringComparison.Ordinal))
             return (WeightDownload.Fetch(weights, cache), fallback, $"{weights} ({preprocessing})");
         if (Path.IsPathRooted(weights))
-            return (weights, fallback, $"{weights} ({preprocessing})");
+            return File.Exists(weights)
+                ? (weights, fallback, $"{weights} ({preprocessing})")
+                : throw new InvalidInputException(
+                    $"weights file not found: {weights} (give a .pth or .safetensors file, a URL or a weight set "
+                        + $"such as {fallback.Name})"
+                );
         var set =
             TorchvisionWeightSets.Find(architecture.Name, weights)
             ?? throw new InvalidInputException(

@@ -83,10 +83,16 @@ public class BackboneCommandTests
         using var data = TestData.HymenopteraSubset(trainPerClass: 2, valPerClass: 1);
         var (exit, _, error) = CliRun.Of("compare", "--data", data.Path, "--backbone", "resnet51");
         var (setExit, _, setError) = CliRun.Of("compare", "--data", data.Path, "--backbone", "resnet50@weights=V9");
+        var missing = Path.Combine(data.Path, "nowhere.pth");
+        var (fileExit, _, fileError) = CliRun.Of(
+            "compare", "--data", data.Path, "--backbone", $"resnet50@weights={missing}"
+        );
 
         Assert.Equal(2, exit);
         Assert.Contains("unknown backbone 'resnet51'; known: resnet18-cntk, resnet18, resnet34, resnet50", error);
         Assert.Equal(2, setExit);
         Assert.Contains("resnet50 has no torchvision weight set 'V9'; known: IMAGENET1K_V2, IMAGENET1K_V1", setError);
+        Assert.Equal(2, fileExit);
+        Assert.Contains($"weights file not found: {missing}", fileError);
     }
 }
