@@ -62,7 +62,7 @@ public static class BackboneRegistry
             ?? throw new InvalidInputException(
                 $"unknown backbone '{spec.Name}'; known: {string.Join(", ", Names)}"
             );
-        var (path, weightSet, source) = ResolveWeights(spec, architecture, cacheDirectory);
+        var (path, sha256, weightSet, source) = ResolveWeights(spec, architecture, cacheDirectory);
         var config = new PretrainedConfig
         {
             Name = spec.ToString(),
@@ -79,7 +79,7 @@ public static class BackboneRegistry
         var fingerprint = ContentHash.Combine(
             "torchvision-state-dict/1",
             architecture.Name,
-            WeightDownload.Sha256Of(path),
+            sha256,
             $"{config.ResizeSize}/{config.InputSize}/{config.Interpolation}"
         );
         return new PretrainedBackbone(
@@ -91,9 +91,9 @@ public static class BackboneRegistry
         );
     }
 
-    /// <summary>The weights file and the weight set whose preprocessing applies (a local file or URL gets the
-    /// architecture's DEFAULT set's preprocessing, said in the source description).</summary>
-    private static (string Path, TorchvisionWeightSet Set, string Source) ResolveWeights(
+    /// <summary>The weights file, its SHA-256, and the weight set whose preprocessing applies (a local file or
+    /// URL gets the architecture's DEFAULT set's preprocessing, said in the source description).</summary>
+    private static (string Path, string Sha256, TorchvisionWeightSet Set, string Source) ResolveWeights(
         BackboneSpec spec,
         Architecture architecture,
         string? cacheDirectory
@@ -105,10 +105,13 @@ public static class BackboneRegistry
         var weights = spec.Weights ?? "DEFAULT";
         if (weights.StartsWith("http://", StringComparison.Ordinal)
             || weights.StartsWith("https://", StringComparison.Ordinal))
-            return (WeightDownload.Fetch(weights, cache), fallback, $"{weights} ({preprocessing})");
+        {
+            var (fetched, sha256) = WeightDownload.Fetch(weights, cache);
+            return (fetched, sha256, fallback, $"{weights} ({preprocessing})");
+        }
         if (Path.IsPathRooted(weights))
             return File.Exists(weights)
-                ? (weights, fallback, $"{weights} ({preprocessing})")
+                ? (weights, WeightDownload.Sha256Of(weights), fallback, $"{weights} ({preprocessing})")
                 : throw new InvalidInputException(
                     $"weights file not found: {weights} (give a .pth or .safetensors file, a URL or a weight set "
                         + $"such as {fallback.Name})"
@@ -120,7 +123,8 @@ public static class BackboneRegistry
                     + $"{string.Join(", ", TorchvisionWeightSets.NamesFor(architecture.Name))}, or give a .pth or "
                     + ".safetensors file"
             );
-        return (WeightDownload.Fetch(set.Url, cache), set, $"torchvision {architecture.Name} {set.Name} ({set.Url})");
+        var (path, hash) = WeightDownload.Fetch(set.Url, cache);
+        return (path, hash, set, $"torchvision {architecture.Name} {set.Name} ({set.Url})");
     }
 
     private static PretrainedBackbone LoadCntkResNet18()

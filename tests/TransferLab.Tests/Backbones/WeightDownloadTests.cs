@@ -18,17 +18,17 @@ public sealed class WeightDownloadTests : IDisposable
     [SkippableFact]
     public void The_right_hash_is_cached_and_reused_offline()
     {
-        var fixture = BackboneFixtures.File("resnet18.pth");
-        var name = $"resnet18-{WeightDownload.Sha256Of(fixture)[..8]}.pth";
+        var (fixture, name) = FixtureWithItsHashName();
         string first;
         using (var server = new FileServer(fixture))
-            first = WeightDownload.Fetch($"{server.BaseUrl}models/{name}", _cache.Path);
+            first = WeightDownload.Fetch($"{server.BaseUrl}models/{name}", _cache.Path).Path;
 
         // The server is gone: the second fetch must come from the cache.
-        var second = WeightDownload.Fetch($"http://127.0.0.1:9/models/{name}", _cache.Path);
+        var (second, sha256) = WeightDownload.Fetch($"http://127.0.0.1:9/models/{name}", _cache.Path);
 
         Assert.Equal(first, second);
         Assert.Equal(WeightDownload.Sha256Of(fixture), WeightDownload.Sha256Of(second));
+        Assert.Equal(WeightDownload.Sha256Of(fixture), sha256);
         Assert.Equal(WeightDownload.Sha256Of(fixture), File.ReadAllText(second + ".sha256").Trim());
     }
 
@@ -50,11 +50,10 @@ public sealed class WeightDownloadTests : IDisposable
     [SkippableFact]
     public void A_cached_file_that_changed_is_refused()
     {
-        var fixture = BackboneFixtures.File("resnet18.pth");
-        var name = $"resnet18-{WeightDownload.Sha256Of(fixture)[..8]}.pth";
+        var (fixture, name) = FixtureWithItsHashName();
         string cached;
         using (var server = new FileServer(fixture))
-            cached = WeightDownload.Fetch($"{server.BaseUrl}{name}", _cache.Path);
+            cached = WeightDownload.Fetch($"{server.BaseUrl}{name}", _cache.Path).Path;
         using (var stream = File.OpenWrite(cached))
             stream.WriteByte(0);
 
@@ -89,8 +88,7 @@ public sealed class WeightDownloadTests : IDisposable
     [SkippableFact]
     public void A_backbone_from_a_url_builds_a_classifier_with_the_served_weights()
     {
-        var fixture = BackboneFixtures.File("resnet18.pth");
-        var name = $"resnet18-{WeightDownload.Sha256Of(fixture)[..8]}.pth";
+        var (fixture, name) = FixtureWithItsHashName();
         using var server = new FileServer(fixture);
 
         var backbone = BackboneRegistry.Get($"resnet18@weights={server.BaseUrl}{name}", _cache.Path);
@@ -100,6 +98,14 @@ public sealed class WeightDownloadTests : IDisposable
         Assert.Equal(expected, model.Network.state_dict()["layer4.1.conv2.weight"].data<float>().ToArray());
         Assert.Equal([2L, 512], model.Head.weight!.shape);
         Assert.Equal(256, backbone.Config.ResizeSize); // the preprocessing of torchvision's IMAGENET1K_V1
+    }
+
+    /// <summary>The resnet18 fixture and a file name carrying its hash prefix, as torchvision names its
+    /// files.</summary>
+    private static (string Fixture, string Name) FixtureWithItsHashName()
+    {
+        var fixture = BackboneFixtures.File("resnet18.pth");
+        return (fixture, $"resnet18-{WeightDownload.Sha256Of(fixture)[..8]}.pth");
     }
 
     /// <summary>Serves one file at any path on a free local port and records the paths asked for.</summary>

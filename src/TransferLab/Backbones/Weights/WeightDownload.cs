@@ -16,8 +16,8 @@ public static class WeightDownload
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromMinutes(30) };
 
     /// <summary>The cached file for <paramref name="url"/>, downloading (or copying from the mirror) first if
-    /// needed.</summary>
-    public static string Fetch(string url, string cacheDirectory)
+    /// needed, with its SHA-256 (checked once here, so callers need not hash the file again).</summary>
+    public static (string Path, string Sha256) Fetch(string url, string cacheDirectory)
     {
         var fileName = Path.GetFileName(new Uri(url).AbsolutePath);
         var expectedPrefix = HashPrefixOf(fileName);
@@ -39,7 +39,7 @@ public static class WeightDownload
                 );
             File.WriteAllText(cached + ".sha256", sha256 + "\n");
             File.Move(temporary, cached, overwrite: true);
-            return cached;
+            return (cached, sha256);
         }
         finally
         {
@@ -100,7 +100,7 @@ public static class WeightDownload
         }
     }
 
-    private static string VerifiedCached(string cached)
+    private static (string, string) VerifiedCached(string cached)
     {
         var recorded = File.Exists(cached + ".sha256") ? File.ReadAllText(cached + ".sha256").Trim() : null;
         if (recorded is null || Sha256Of(cached) != recorded)
@@ -108,7 +108,7 @@ public static class WeightDownload
                 $"the cached weights {cached} do not match the SHA-256 recorded when they were downloaded; "
                     + "delete the file to download it again"
             );
-        return cached;
+        return (cached, recorded);
     }
 
     public static string Sha256Of(string path)
