@@ -48,8 +48,8 @@ public sealed record DatasetSplits(string Root, ImageFolder Train, ImageFolder E
             return Split(train, valSplit, "train/") with { Root = root };
         if (valSplit is not null)
             throw new DatasetException(
-                $"'{root}' has train/ and {evalName}/ folders already; {Experiments.Setting.ValSplit} cuts a "
-                    + "validation split from data that has none (leave it out)"
+                $"'{root}' has train/ and {evalName}/ folders already; a validation share is cut only from data "
+                    + "that has none (leave the share out)"
             );
         var evaluation = ImageFolder.Scan(Path.Combine(root, evalName), train.Classes);
         return new DatasetSplits(root, train, evaluation, evalName);
