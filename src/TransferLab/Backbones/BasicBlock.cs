@@ -11,7 +11,7 @@ namespace TransferLab.Backbones;
 /// standard depths, while the pretrained CNTK network has stages [2, 2, 2, 3]. Field names are the
 /// PyTorch state-dict keys.
 /// </summary>
-internal sealed class BasicBlock : Module<Tensor, Tensor>
+internal sealed class BasicBlock : Module<Tensor, Tensor>, Export.IOnnxExportable
 {
     public const int Expansion = 1;
 
@@ -54,6 +54,14 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
         x = bn2.call(MixedPrecision.Call(conv2, x));
         var identity = downsample is null ? input : MixedPrecision.Call(downsample, input);
         return x.add_(identity).relu_();
+    }
+
+    public string ExportOnnx(Export.OnnxGraph graph, string input)
+    {
+        var x = graph.Module(relu, graph.Module(bn1, graph.Module(conv1, input)));
+        x = graph.Module(bn2, graph.Module(conv2, x));
+        var identity = downsample is null ? input : graph.Module(downsample, input);
+        return graph.Node("Relu", [graph.Node("Add", [x, identity])]);
     }
 
     protected override void Dispose(bool disposing)

@@ -9,7 +9,7 @@ namespace TransferLab.Backbones;
 /// <see cref="ResNet"/> like <see cref="BasicBlock"/> so that bf16-mixed can cast at each convolution. Field names
 /// are the PyTorch state-dict keys.
 /// </summary>
-internal sealed class Bottleneck : Module<Tensor, Tensor>
+internal sealed class Bottleneck : Module<Tensor, Tensor>, Export.IOnnxExportable
 {
     public const int Expansion = 4;
 
@@ -57,6 +57,15 @@ internal sealed class Bottleneck : Module<Tensor, Tensor>
         x = bn3.call(MixedPrecision.Call(conv3, x));
         var identity = downsample is null ? input : MixedPrecision.Call(downsample, input);
         return x.add_(identity).relu_();
+    }
+
+    public string ExportOnnx(Export.OnnxGraph graph, string input)
+    {
+        var x = graph.Module(relu, graph.Module(bn1, graph.Module(conv1, input)));
+        x = graph.Module(relu, graph.Module(bn2, graph.Module(conv2, x)));
+        x = graph.Module(bn3, graph.Module(conv3, x));
+        var identity = downsample is null ? input : graph.Module(downsample, input);
+        return graph.Node("Relu", [graph.Node("Add", [x, identity])]);
     }
 
     protected override void Dispose(bool disposing)

@@ -33,7 +33,7 @@ public sealed record RunEnvironment(
             Training.NativeAllocator.Current
         );
 
-    private static string VersionOf(Assembly assembly) =>
+    internal static string VersionOf(Assembly assembly) =>
         (
             assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
             ?? assembly.GetName().Version?.ToString()

@@ -29,6 +29,11 @@ public sealed record Architecture
     internal Func<Module<Tensor, Tensor>, Tensor, Tensor> Features { get; init; } = null!;
     internal Func<string, int> StageOf { get; init; } = null!;
 
+    /// <summary>Writes the network (input to logits, evaluation mode) as ONNX nodes; our own networks do it
+    /// themselves.</summary>
+    internal Func<Module<Tensor, Tensor>, Export.OnnxGraph, string, string> ExportOnnx { get; init; } =
+        (network, graph, input) => ((Export.IOnnxExportable)network).ExportOnnx(graph, input);
+
     /// <summary>0 for the stem, 1…StageCount for the stages, StageCount + 1 for the head.</summary>
     public int DepthOf(string parameterName) =>
         parameterName.StartsWith(HeadName + ".", StringComparison.Ordinal) ? StageCount + 1 : StageOf(parameterName);

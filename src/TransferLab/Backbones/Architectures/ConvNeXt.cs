@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using TransferLab.Export;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -9,7 +10,7 @@ namespace TransferLab.Backbones.Architectures;
 /// <c>features.1/3/5/7</c> (stages of CNBlocks), <c>features.2/4/6</c> (downsampling between stages),
 /// <c>classifier.0</c> (LayerNorm2d), <c>classifier.2</c> (head). No BatchNorm: normalisation is LayerNorm.
 /// </summary>
-internal sealed class ConvNeXt : Module<Tensor, Tensor>
+internal sealed class ConvNeXt : Module<Tensor, Tensor>, IOnnxExportable
 {
     private static readonly (int Channels, int Blocks)[] Tiny = [(96, 3), (192, 3), (384, 9), (768, 3)];
     private const double StochasticDepthProbability = 0.1;
@@ -57,7 +58,10 @@ internal sealed class ConvNeXt : Module<Tensor, Tensor>
         return scope.MoveToOuter(((Module<Tensor, Tensor>)classifier[2]).call(Features(input)));
     }
 
-    private sealed class CNBlock : Module<Tensor, Tensor>
+    public string ExportOnnx(OnnxGraph graph, string input) =>
+        graph.Module(classifier, graph.Module(avgpool, graph.Module(features, input)));
+
+    private sealed class CNBlock : Module<Tensor, Tensor>, IOnnxExportable
     {
         private readonly Sequential block;
         private readonly Parameter layer_scale;
@@ -86,6 +90,12 @@ internal sealed class ConvNeXt : Module<Tensor, Tensor>
             var branch = MixedPrecision.Call(block, input);
             var result = stochastic_depth.call(MixedPrecision.As(layer_scale, branch) * branch);
             return scope.MoveToOuter(result + input);
+        }
+
+        public string ExportOnnx(OnnxGraph graph, string input)
+        {
+            var branch = graph.Node("Mul", [graph.Constant(layer_scale), graph.Module(block, input)]);
+            return graph.Node("Add", [graph.Module(stochastic_depth, branch), input]);
         }
     }
 }

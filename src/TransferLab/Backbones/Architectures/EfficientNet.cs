@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using TransferLab.Export;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -9,7 +10,7 @@ namespace TransferLab.Backbones.Architectures;
 /// <c>features.1</c>…<c>features.7</c> (MBConv stages), <c>features.8</c> (last convolution),
 /// <c>classifier.1</c> (head, after dropout). Stochastic depth grows linearly to 0.2 over the blocks, as there.
 /// </summary>
-internal sealed class EfficientNet : Module<Tensor, Tensor>
+internal sealed class EfficientNet : Module<Tensor, Tensor>, IOnnxExportable
 {
     /// <summary>(expand ratio, kernel, stride, input, output, blocks) per stage, from torchvision's B0.</summary>
     private static readonly (int Expand, int Kernel, int Stride, int In, int Out, int Blocks)[] B0 =
@@ -68,7 +69,10 @@ internal sealed class EfficientNet : Module<Tensor, Tensor>
         return scope.MoveToOuter(((Module<Tensor, Tensor>)classifier[1]).call(Features(input)));
     }
 
-    private sealed class MBConv : Module<Tensor, Tensor>
+    public string ExportOnnx(OnnxGraph graph, string input) =>
+        graph.Module(classifier, graph.Flatten(graph.Module(avgpool, graph.Module(features, input))));
+
+    private sealed class MBConv : Module<Tensor, Tensor>, IOnnxExportable
     {
         private readonly Sequential block;
         private readonly StochasticDepth stochastic_depth;
@@ -95,6 +99,12 @@ internal sealed class EfficientNet : Module<Tensor, Tensor>
             using var scope = NewDisposeScope();
             var result = MixedPrecision.Call(block, input);
             return scope.MoveToOuter(_residual ? stochastic_depth.call(result) + input : result);
+        }
+
+        public string ExportOnnx(OnnxGraph graph, string input)
+        {
+            var result = graph.Module(block, input);
+            return _residual ? graph.Node("Add", [graph.Module(stochastic_depth, result), input]) : result;
         }
     }
 }

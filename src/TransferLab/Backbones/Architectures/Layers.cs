@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using TransferLab.Export;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -33,14 +34,16 @@ internal static class Layers
     /// <summary>A module that permutes dimensions (torchvision's <c>ops.misc.Permute</c>, no parameters).</summary>
     public static Module<Tensor, Tensor> Permute(params long[] dims) => new PermuteModule(dims);
 
-    private sealed class PermuteModule(long[] dims) : Module<Tensor, Tensor>("Permute")
+    private sealed class PermuteModule(long[] dims) : Module<Tensor, Tensor>("Permute"), IOnnxExportable
     {
         public override Tensor forward(Tensor input) => input.permute(dims);
+
+        public string ExportOnnx(OnnxGraph graph, string input) => graph.Transpose(input, dims);
     }
 }
 
 /// <summary>torchvision's <c>SqueezeExcitation</c>: channel weights from the pooled input, multiplied in.</summary>
-internal sealed class SqueezeExcitation : Module<Tensor, Tensor>
+internal sealed class SqueezeExcitation : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly AdaptiveAvgPool2d avgpool;
     private readonly Conv2d fc1;
@@ -71,10 +74,17 @@ internal sealed class SqueezeExcitation : Module<Tensor, Tensor>
         var scale = scale_activation.call(MixedPrecision.Call(fc2, squeezed));
         return scope.MoveToOuter(scale * input);
     }
+
+    public string ExportOnnx(OnnxGraph graph, string input)
+    {
+        var squeezed = graph.Module(activation, graph.Module(fc1, graph.Module(avgpool, input)));
+        var scale = graph.Module(scale_activation, graph.Module(fc2, squeezed));
+        return graph.Node("Mul", [scale, input]);
+    }
 }
 
 /// <summary>torchvision's ConvNeXt <c>LayerNorm2d</c>: LayerNorm over the channels of an NCHW tensor.</summary>
-internal sealed class LayerNorm2d : Module<Tensor, Tensor>
+internal sealed class LayerNorm2d : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Parameter weight;
     private readonly Parameter bias;
@@ -98,12 +108,23 @@ internal sealed class LayerNorm2d : Module<Tensor, Tensor>
         var x = functional.layer_norm(input.permute(0, 2, 3, 1), _shape, weight, bias, _eps);
         return scope.MoveToOuter(x.permute(0, 3, 1, 2));
     }
+
+    public string ExportOnnx(OnnxGraph graph, string input)
+    {
+        var normalised = graph.LayerNorm(graph.Transpose(input, 0, 2, 3, 1), weight, bias, _eps);
+        return graph.Transpose(normalised, 0, 3, 1, 2);
+    }
 }
 
 /// <summary>torchvision's <c>StochasticDepth</c> in "row" mode: drops a residual branch per sample while
 /// training, scaling the kept ones; the identity in evaluation.</summary>
-internal sealed class StochasticDepth(double probability) : Module<Tensor, Tensor>(nameof(StochasticDepth))
+internal sealed class StochasticDepth(double probability)
+    : Module<Tensor, Tensor>(nameof(StochasticDepth)),
+        IOnnxExportable
 {
+    public string ExportOnnx(OnnxGraph graph, string input) => input;
+
+
     public override Tensor forward(Tensor input) =>
         training && probability > 0
             ? torchvision.ops.stochastic_depth(input, probability, torchvision.StochasticDepth.Mode.Row, true)

@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using TransferLab.Export;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -10,7 +11,7 @@ namespace TransferLab.Backbones.Architectures;
 /// <c>features.0</c> (stem), <c>features.1</c>…<c>features.15</c> (inverted residuals),
 /// <c>features.16</c> (last convolution), <c>classifier.0</c> (pre-logits), <c>classifier.3</c> (head).
 /// </summary>
-internal sealed class MobileNetV3 : Module<Tensor, Tensor>
+internal sealed class MobileNetV3 : Module<Tensor, Tensor>, IOnnxExportable
 {
     /// <summary>(input, kernel, expanded, output, squeeze-excite, hard-swish, stride) per block, from
     /// torchvision.</summary>
@@ -69,7 +70,10 @@ internal sealed class MobileNetV3 : Module<Tensor, Tensor>
         return scope.MoveToOuter(((Module<Tensor, Tensor>)classifier[3]).call(Features(input)));
     }
 
-    private sealed class InvertedResidual : Module<Tensor, Tensor>
+    public string ExportOnnx(OnnxGraph graph, string input) =>
+        graph.Module(classifier, graph.Flatten(graph.Module(avgpool, graph.Module(features, input))));
+
+    private sealed class InvertedResidual : Module<Tensor, Tensor>, IOnnxExportable
     {
         private readonly Sequential block;
         private readonly bool _residual;
@@ -95,6 +99,12 @@ internal sealed class MobileNetV3 : Module<Tensor, Tensor>
             using var scope = NewDisposeScope();
             var result = MixedPrecision.Call(block, input);
             return scope.MoveToOuter(_residual ? result + input : result);
+        }
+
+        public string ExportOnnx(OnnxGraph graph, string input)
+        {
+            var result = graph.Module(block, input);
+            return _residual ? graph.Node("Add", [result, input]) : result;
         }
     }
 

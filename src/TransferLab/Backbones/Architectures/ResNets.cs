@@ -42,6 +42,7 @@ internal static class ResNets
             HasBatchNorm = true,
             Build = classes => new ResNet(name, block, expansion, stageBlocks, classes),
             Features = Features,
+            ExportOnnx = ExportOnnx,
             StageOf = StageOf,
         };
 
@@ -55,6 +56,15 @@ internal static class ResNets
         foreach (var name in FeatureModuleNames)
             x = MixedPrecision.Call((Module<Tensor, Tensor>)children[name], x);
         return scope.MoveToOuter(x);
+    }
+
+    /// <summary>TorchVision's ResNet shell is not ours: its children are translated in forward order, then
+    /// the head.</summary>
+    private static string ExportOnnx(Module<Tensor, Tensor> network, Export.OnnxGraph graph, string input)
+    {
+        var children = network.named_children().ToDictionary(c => c.name, c => c.module);
+        var features = FeatureModuleNames.Aggregate(input, (x, name) => graph.Module(children[name], x));
+        return graph.Module(children["fc"], features);
     }
 
     /// <summary>The stage of a parameter by torchvision's ResNet names: <c>layerN.…</c> is stage N, the rest

@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using TransferLab.Export;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -9,7 +10,7 @@ namespace TransferLab.Backbones.Architectures;
 /// (16×16 patches), <c>class_token</c>, <c>encoder.pos_embedding</c>, <c>encoder.layers.encoder_layer_0…11</c>,
 /// <c>encoder.ln</c>, <c>heads.head</c>. No BatchNorm: normalisation is LayerNorm.
 /// </summary>
-internal sealed class VisionTransformer : Module<Tensor, Tensor>
+internal sealed class VisionTransformer : Module<Tensor, Tensor>, IOnnxExportable
 {
     public const int ImageSize = 224;
     private const int PatchSize = 16;
@@ -52,7 +53,17 @@ internal sealed class VisionTransformer : Module<Tensor, Tensor>
         return scope.MoveToOuter(heads.call(Features(input)));
     }
 
-    private sealed class Encoder : Module<Tensor, Tensor>
+    public string ExportOnnx(OnnxGraph graph, string input)
+    {
+        var patches = graph.Transpose(graph.Reshape(graph.Module(conv_proj, input), 0, Hidden, -1), 0, 2, 1);
+        var batch = graph.Node("Shape", [patches], OnnxGraph.Attribute("start", 0L), OnnxGraph.Attribute("end", 1L));
+        var tokenShape = graph.Node("Concat", [batch, graph.Int64s(1, Hidden)], OnnxGraph.Attribute("axis", 0L));
+        var classTokens = graph.Node("Expand", [graph.Constant(class_token), tokenShape]);
+        var tokens = graph.Node("Concat", [classTokens, patches], OnnxGraph.Attribute("axis", 1L));
+        return graph.Module(heads, graph.Select(graph.Module(encoder, tokens), axis: 1, index: 0));
+    }
+
+    private sealed class Encoder : Module<Tensor, Tensor>, IOnnxExportable
     {
         private readonly Parameter pos_embedding;
         private readonly Sequential layers;
@@ -80,9 +91,12 @@ internal sealed class VisionTransformer : Module<Tensor, Tensor>
                 x = ((Module<Tensor, Tensor>)layer).call(x);
             return scope.MoveToOuter(ln.call(x));
         }
+
+        public string ExportOnnx(OnnxGraph graph, string input) =>
+            graph.Module(ln, graph.Module(layers, graph.Node("Add", [input, graph.Constant(pos_embedding)])));
     }
 
-    private sealed class EncoderBlock : Module<Tensor, Tensor>
+    private sealed class EncoderBlock : Module<Tensor, Tensor>, IOnnxExportable
     {
         private readonly LayerNorm ln_1;
         private readonly SelfAttention self_attention;
@@ -105,6 +119,12 @@ internal sealed class VisionTransformer : Module<Tensor, Tensor>
             var residual = self_attention.call(ln_1.call(input)) + input;
             return scope.MoveToOuter(residual + MixedPrecision.Call(mlp, ln_2.call(residual)));
         }
+
+        public string ExportOnnx(OnnxGraph graph, string input)
+        {
+            var residual = graph.Node("Add", [graph.Module(self_attention, graph.Module(ln_1, input)), input]);
+            return graph.Node("Add", [residual, graph.Module(mlp, graph.Module(ln_2, residual))]);
+        }
     }
 
     /// <summary>
@@ -112,7 +132,7 @@ internal sealed class VisionTransformer : Module<Tensor, Tensor>
     /// <c>in_proj_bias</c>, <c>out_proj</c>), batch-first, written out so that bf16-mixed can cast its weights
     /// (TorchSharp's module would need fp32 inputs).
     /// </summary>
-    private sealed class SelfAttention : Module<Tensor, Tensor>
+    private sealed class SelfAttention : Module<Tensor, Tensor>, IOnnxExportable
     {
         private readonly Parameter in_proj_weight;
         private readonly Parameter in_proj_bias;
@@ -138,6 +158,20 @@ internal sealed class VisionTransformer : Module<Tensor, Tensor>
             var attended = functional.scaled_dot_product_attention(heads[0], heads[1], heads[2]);
             var merged = attended.transpose(1, 2).reshape(batch, length, Hidden);
             return scope.MoveToOuter(MixedPrecision.Call(out_proj, merged));
+        }
+
+        /// <summary>The same computation as <see cref="forward"/>, with the attention written out (softmax of
+        /// q·kᵀ/√d, times v), as scaled_dot_product_attention computes it.</summary>
+        public string ExportOnnx(OnnxGraph graph, string input)
+        {
+            var qkv = graph.Linear(input, in_proj_weight, in_proj_bias);
+            var heads = graph.Transpose(graph.Reshape(qkv, 0, 0, 3, Heads, Hidden / Heads), 2, 0, 3, 1, 4);
+            var (q, k, v) = (graph.Select(heads, 0, 0), graph.Select(heads, 0, 1), graph.Select(heads, 0, 2));
+            var scores = graph.Node("MatMul", [q, graph.Transpose(k, 0, 1, 3, 2)]);
+            var scaled = graph.Node("Mul", [scores, graph.Scalar(1f / MathF.Sqrt(Hidden / Heads))]);
+            var weights = graph.Node("Softmax", [scaled], OnnxGraph.Attribute("axis", -1L));
+            var attended = graph.Transpose(graph.Node("MatMul", [weights, v]), 0, 2, 1, 3);
+            return graph.Module(out_proj, graph.Reshape(attended, 0, 0, Hidden));
         }
     }
 }

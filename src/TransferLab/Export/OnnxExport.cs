@@ -1,0 +1,142 @@
+using System.Text.Json;
+using Google.Protobuf;
+using Onnx;
+using TransferLab.Backbones;
+using TransferLab.Storage;
+using static TorchSharp.torch;
+
+namespace TransferLab.Export;
+
+/// <summary>How to export: the ONNX opset and whether resizing and cropping are part of the graph.</summary>
+public sealed record OnnxExportOptions
+{
+    public const int MinOpset = 17;
+    public const int MaxOpset = 21;
+
+    /// <summary>The operator set; 17 (18 with preprocessing) when not given.</summary>
+    public int? Opset { get; init; }
+
+    /// <summary>Include resizing (shorter side) and the centre crop, so the graph takes images of any size.</summary>
+    public bool WithPreprocessing { get; init; }
+}
+
+/// <summary>What an export wrote, for the user and for programs that consume it.</summary>
+public sealed record OnnxExportSummary(
+    string Path,
+    long Bytes,
+    int Opset,
+    string InputName,
+    string InputShape,
+    IReadOnlyList<string> Classes
+);
+
+/// <summary>
+/// Writes a trained classifier as an ONNX graph that ONNX Runtime (or ML.NET) runs without TorchSharp. Input
+/// <c>rgb</c>: float32 RGB pixels in 0–255, channels first (N×3×H×W); normalisation is always in the graph, the
+/// evaluation resize and centre crop only with <see cref="OnnxExportOptions.WithPreprocessing"/>. Outputs
+/// <c>logits</c> and <c>probabilities</c> (softmax), N×classes; the class names are in the metadata
+/// (<c>transferlab.classes</c>, a JSON array). A bf16 backbone is exported in fp32 (its weights as they are).
+/// </summary>
+public static class OnnxExport
+{
+    public const string InputName = "rgb";
+    public const string ClassesKey = "transferlab.classes";
+
+    public static OnnxExportSummary Write(ImageClassifier classifier, string path, OnnxExportOptions? options = null)
+    {
+        options ??= new OnnxExportOptions();
+        var opset = OpsetFor(options);
+        var graph = new OnnxGraph();
+        var size = classifier.Config.InputSize;
+        var x = InputName;
+        if (options.WithPreprocessing)
+            x = OnnxPreprocessing.ResizeAndCrop(graph, x, classifier.Config.ResizeSize, size);
+        x = OnnxPreprocessing.Normalize(graph, x, classifier.Config);
+        string logits;
+        using (no_grad())
+        {
+            classifier.Network.eval();
+            logits = classifier.Architecture.ExportOnnx(classifier.Network, graph, x);
+        }
+        var probabilities = graph.Node("Softmax", [logits], OnnxGraph.Attribute("axis", 1L));
+        DeclareInput(graph, options.WithPreprocessing ? null : size);
+        DeclareOutput(graph, logits, "logits", classifier.Classes.Count);
+        DeclareOutput(graph, probabilities, "probabilities", classifier.Classes.Count);
+
+        var model = ModelOf(graph, opset, classifier);
+        AtomicFile.Write(path, model.WriteTo);
+        var shape = options.WithPreprocessing ? "N×3×H×W (any size)" : $"N×3×{size}×{size}";
+        return new OnnxExportSummary(path, new FileInfo(path).Length, opset, InputName, shape, classifier.Classes);
+    }
+
+    private static int OpsetFor(OnnxExportOptions options)
+    {
+        var opset = options.Opset ?? (options.WithPreprocessing ? 18 : OnnxExportOptions.MinOpset);
+        if (opset is < OnnxExportOptions.MinOpset or > OnnxExportOptions.MaxOpset)
+            throw new InvalidInputException(
+                $"ONNX opset {opset} is not supported: give {OnnxExportOptions.MinOpset}–"
+                    + $"{OnnxExportOptions.MaxOpset} (17 is the first with LayerNormalization)"
+            );
+        if (options.WithPreprocessing && opset < 18)
+            throw new InvalidInputException(
+                $"preprocessing in the graph needs opset 18 or later (antialiased Resize); opset {opset} was asked for"
+            );
+        return opset;
+    }
+
+    private static ModelProto ModelOf(OnnxGraph graph, int opset, ImageClassifier classifier)
+    {
+        var model = new ModelProto
+        {
+            // IR versions that go with the opsets (onnx/helper.py's VERSION_TABLE).
+            IrVersion = opset <= 18 ? 8 : opset <= 20 ? 9 : 10,
+            ProducerName = "TransferLab",
+            ProducerVersion = Experiments.RunEnvironment.VersionOf(typeof(OnnxExport).Assembly),
+            Graph = graph.Proto,
+            DocString = $"{classifier.Config.Name} image classifier; input '{InputName}': RGB 0-255, NCHW",
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
+        model.MetadataProps.Add(Entry(ClassesKey, JsonSerializer.Serialize(classifier.Classes)));
+        model.MetadataProps.Add(Entry("transferlab.backbone", classifier.Config.Name));
+        return model;
+    }
+
+    private static StringStringEntryProto Entry(string key, string value) => new() { Key = key, Value = value };
+
+    private static void DeclareInput(OnnxGraph graph, int? size)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "batch" });
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = 3 });
+        foreach (var name in new[] { "height", "width" })
+            shape.Dim.Add(
+                size is { } s
+                    ? new TensorShapeProto.Types.Dimension { DimValue = s }
+                    : new TensorShapeProto.Types.Dimension { DimParam = name }
+            );
+        graph.Proto.Input.Add(ValueInfo(InputName, shape));
+    }
+
+    private static void DeclareOutput(OnnxGraph graph, string value, string name, int classes)
+    {
+        graph.Proto.Node.Add(new NodeProto { OpType = "Identity", Name = name, Input = { value }, Output = { name } });
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "batch" });
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = classes });
+        graph.Proto.Output.Add(ValueInfo(name, shape));
+    }
+
+    private static ValueInfoProto ValueInfo(string name, TensorShapeProto shape) =>
+        new()
+        {
+            Name = name,
+            Type = new TypeProto
+            {
+                TensorType = new TypeProto.Types.Tensor
+                {
+                    ElemType = (int)TensorProto.Types.DataType.Float,
+                    Shape = shape,
+                },
+            },
+        };
+}

@@ -1,0 +1,63 @@
+using Onnx;
+using TransferLab.Backbones;
+using static TransferLab.Export.OnnxGraph;
+
+namespace TransferLab.Export;
+
+/// <summary>The input side of an exported graph: from RGB pixels in 0–255 to what the backbone's weights
+/// expect.</summary>
+internal static class OnnxPreprocessing
+{
+    private const long Float = (long)TensorProto.Types.DataType.Float;
+    private const long Int64 = (long)TensorProto.Types.DataType.Int64;
+
+    /// <summary>
+    /// <see cref="InputPreprocessing"/> as nodes: scale to the weights' pixel range, reorder channels, subtract the
+    /// mean (image or per channel), divide by the standard deviation.
+    /// </summary>
+    public static string Normalize(OnnxGraph graph, string rgb255, PretrainedConfig config)
+    {
+        var x = graph.Node("Mul", [rgb255, graph.Scalar(config.PixelScale / 255f)]);
+        if (config.ChannelOrder == ChannelOrder.Bgr)
+            x = graph.Node("Gather", [x, graph.Int64s(2, 1, 0)], Attribute("axis", 1L));
+        if (config.MeanImage is { } meanImage)
+            x = graph.Node("Sub", [x, graph.Constant(meanImage, 1, 3, config.InputSize, config.InputSize)]);
+        else if (config.Mean is { } mean)
+            x = graph.Node("Sub", [x, graph.Constant(mean, 1, 3, 1, 1)]);
+        if (config.Std is { } std)
+            x = graph.Node("Div", [x, graph.Constant(std, 1, 3, 1, 1)]);
+        return x;
+    }
+
+    /// <summary>
+    /// torchvision's evaluation transform on an image of any size: the shorter side resized to
+    /// <paramref name="resizeTo"/> (the longer one in proportion, rounded down; linear, antialiased), then the
+    /// centre <paramref name="crop"/>×<paramref name="crop"/> square (offsets rounded half to even, as there).
+    /// Needs opset 18 (antialiased Resize).
+    /// </summary>
+    public static string ResizeAndCrop(OnnxGraph graph, string rgb, int resizeTo, int crop)
+    {
+        var shape = graph.Node("Shape", [rgb]);
+        var heightWidth = graph.Node("Cast", [Slice(graph, shape, 2, 4)], Attribute("to", Float));
+        var shorter = graph.Node("ReduceMin", [heightWidth], Attribute("keepdims", 1L));
+        // (side × resizeTo) / shorter is exact for the shorter side, so it becomes resizeTo, not resizeTo − 1.
+        var scaled = graph.Node("Mul", [heightWidth, graph.Scalar(resizeTo)]);
+        var resized = graph.Node("Floor", [graph.Node("Div", [scaled, shorter])]);
+        var resizedInt = graph.Node("Cast", [resized], Attribute("to", Int64));
+        var sizes = graph.Node("Concat", [Slice(graph, shape, 0, 2), resizedInt], Attribute("axis", 0L));
+        var image = graph.Node(
+            "Resize",
+            [rgb, "", "", sizes],
+            Attribute("mode", "linear"),
+            Attribute("antialias", 1L),
+            Attribute("coordinate_transformation_mode", "half_pixel")
+        );
+        var margin = graph.Node("Div", [graph.Node("Sub", [resized, graph.Scalar(crop)]), graph.Scalar(2f)]);
+        var start = graph.Node("Cast", [graph.Node("Round", [margin])], Attribute("to", Int64));
+        var end = graph.Node("Add", [start, graph.Int64s(crop, crop)]);
+        return graph.Node("Slice", [image, start, end, graph.Int64s(2, 3)]);
+    }
+
+    private static string Slice(OnnxGraph graph, string x, long start, long end) =>
+        graph.Node("Slice", [x, graph.Int64s(start), graph.Int64s(end)]);
+}
