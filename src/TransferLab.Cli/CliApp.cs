@@ -21,6 +21,7 @@ public static class CliApp
         root.Subcommands.Add(TrainCommand.Create(output, error));
         root.Subcommands.Add(PredictCommand.Create(output, error));
         root.Subcommands.Add(EvaluateCommand.Create(output, error));
+        root.Subcommands.Add(ExportCommand.Create(output, error));
         root.Subcommands.Add(InspectCommand.Create(output, error));
         root.Subcommands.Add(ReportCommand.Create(output, error));
         return root;

@@ -48,16 +48,34 @@ internal static class TestData
     /// </summary>
     public static ImageBatch RealBatch(Func<DatasetSplits, ImageFolder> split, int perClass)
     {
-        var samples = split(DatasetSplits.Open(RequireHymenoptera()))
-            .Samples.GroupBy(s => s.Label)
-            .SelectMany(g => g.Take(perClass))
-            .ToList();
+        var samples = RealSamples(split, perClass);
         using var source = new ImageSource();
         return new BatchLoader(samples, new ResizeThenCenterCrop(256, 224), source, samples.Count, workers: 2).Assemble(
             Enumerable.Range(0, samples.Count).ToArray(),
             seed: 0,
             epoch: 0
         );
+    }
+
+    /// <summary>The first <paramref name="perClass"/> real images of each class of a split.</summary>
+    public static List<ImageSample> RealSamples(Func<DatasetSplits, ImageFolder> split, int perClass) =>
+        split(DatasetSplits.Open(RequireHymenoptera()))
+            .Samples.GroupBy(s => s.Label)
+            .SelectMany(g => g.Take(perClass))
+            .ToList();
+
+    /// <summary>A photo at its own size as RGB floats in 0–255, channels first (what an exported graph
+    /// takes).</summary>
+    public static TorchSharp.torch.Tensor DecodeChw255(string path)
+    {
+        using var bitmap = SKBitmap.Decode(path).Copy(SKColorType.Rgba8888);
+        var rgba = bitmap.Bytes;
+        var (height, width) = (bitmap.Height, bitmap.Width);
+        var chw = new float[3 * height * width];
+        for (var p = 0; p < height * width; p++)
+            for (var c = 0; c < 3; c++)
+                chw[c * height * width + p] = rgba[4 * p + c];
+        return TorchSharp.torch.tensor(chw, [3, height, width]);
     }
 
     public static IEnumerable<string> AllImageFiles(string root) =>

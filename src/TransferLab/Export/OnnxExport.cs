@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Google.Protobuf;
 using Onnx;
@@ -27,6 +28,8 @@ public sealed record OnnxExportSummary(
     int Opset,
     string InputName,
     string InputShape,
+    int ResizeTo,
+    int Crop,
     IReadOnlyList<string> Classes
 );
 
@@ -34,13 +37,16 @@ public sealed record OnnxExportSummary(
 /// Writes a trained classifier as an ONNX graph that ONNX Runtime (or ML.NET) runs without TorchSharp. Input
 /// <c>rgb</c>: float32 RGB pixels in 0–255, channels first (N×3×H×W); normalisation is always in the graph, the
 /// evaluation resize and centre crop only with <see cref="OnnxExportOptions.WithPreprocessing"/>. Outputs
-/// <c>logits</c> and <c>probabilities</c> (softmax), N×classes; the class names are in the metadata
-/// (<c>transferlab.classes</c>, a JSON array). A bf16 backbone is exported in fp32 (its weights as they are).
+/// <c>logits</c> and <c>probabilities</c> (softmax), N×classes; the metadata holds the class names
+/// (<c>transferlab.classes</c>, a JSON array) and the resize and crop a caller applies to a graph without them.
+/// A bf16 backbone is exported in fp32 (its weights as they are).
 /// </summary>
 public static class OnnxExport
 {
     public const string InputName = "rgb";
     public const string ClassesKey = "transferlab.classes";
+    public const string ResizeKey = "transferlab.resize_shorter_side";
+    public const string CropKey = "transferlab.center_crop";
 
     public static OnnxExportSummary Write(ImageClassifier classifier, string path, OnnxExportOptions? options = null)
     {
@@ -66,7 +72,8 @@ public static class OnnxExport
         var model = ModelOf(graph, opset, classifier);
         AtomicFile.Write(path, model.WriteTo);
         var shape = options.WithPreprocessing ? "N×3×H×W (any size)" : $"N×3×{size}×{size}";
-        return new OnnxExportSummary(path, new FileInfo(path).Length, opset, InputName, shape, classifier.Classes);
+        var bytes = new FileInfo(path).Length;
+        return new(path, bytes, opset, InputName, shape, classifier.Config.ResizeSize, size, classifier.Classes);
     }
 
     private static int OpsetFor(OnnxExportOptions options)
@@ -98,6 +105,9 @@ public static class OnnxExport
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
         model.MetadataProps.Add(Entry(ClassesKey, JsonSerializer.Serialize(classifier.Classes)));
         model.MetadataProps.Add(Entry("transferlab.backbone", classifier.Config.Name));
+        // What a caller must do to a photo before a graph without preprocessing takes it.
+        model.MetadataProps.Add(Entry(ResizeKey, classifier.Config.ResizeSize.ToString(CultureInfo.InvariantCulture)));
+        model.MetadataProps.Add(Entry(CropKey, classifier.Config.InputSize.ToString(CultureInfo.InvariantCulture)));
         return model;
     }
 

@@ -1,0 +1,90 @@
+using System.CommandLine;
+using System.Globalization;
+using TransferLab.Cli.Rendering;
+using TransferLab.Export;
+using TransferLab.Models;
+
+namespace TransferLab.Cli.Commands;
+
+public enum ExportFormat
+{
+    Onnx,
+}
+
+/// <summary><c>transferlab export --model M --format onnx</c>: a saved model as a graph other runtimes run.</summary>
+public static class ExportCommand
+{
+    private static readonly Option<string> Model = new("--model")
+    {
+        Description = "Model file (.tlmodel) saved by compare or train",
+        Required = true,
+    };
+    private static readonly Option<ExportFormat> Format = new("--format")
+    {
+        Description = "onnx (the only format so far)",
+        DefaultValueFactory = _ => ExportFormat.Onnx,
+    };
+    private static readonly Option<string?> Out = new("--out")
+    {
+        Description = "Where to write the graph (default: the model's path with .onnx)",
+    };
+    private static readonly Option<int?> Opset = new("--opset")
+    {
+        Description =
+            $"ONNX operator set, {OnnxExportOptions.MinOpset}-{OnnxExportOptions.MaxOpset} (default 17; 18 with "
+            + "--with-preprocessing)",
+    };
+    private static readonly Option<bool> WithPreprocessing = new("--with-preprocessing")
+    {
+        Description =
+            "Put the evaluation resize (shorter side) and centre crop in the graph, so it takes photos of any size",
+    };
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var command = new Command(
+            "export",
+            "Write a saved model as an ONNX graph for ONNX Runtime or ML.NET (no TorchSharp needed to run it).\n\n"
+                + "Example:\n  transferlab export --model runs/x/models/frozen.tlmodel --with-preprocessing"
+        );
+        foreach (var option in new Option[] { Model, Format, Out, Opset, WithPreprocessing })
+            command.Options.Add(option);
+        command.SetAction(parse => CliApp.Guard(error, () => Run(parse, output)));
+        return command;
+    }
+
+    private static int Run(ParseResult parse, TextWriter output)
+    {
+        NativeRuntime.EnsureLoaded();
+        var modelPath = parse.GetValue(Model)!;
+        using var model = ModelFile.Load(modelPath);
+        var path = parse.GetValue(Out) ?? Path.ChangeExtension(modelPath, ".onnx");
+        var options = new OnnxExportOptions
+        {
+            Opset = parse.GetValue(Opset),
+            WithPreprocessing = parse.GetValue(WithPreprocessing),
+        };
+        Write(output, OnnxExport.Write(model.Classifier, path, options), options.WithPreprocessing);
+        return CliApp.Success;
+    }
+
+    private static void Write(TextWriter output, OnnxExportSummary summary, bool withPreprocessing)
+    {
+        var size = string.Create(CultureInfo.InvariantCulture, $"{summary.Bytes / 1e6:F1} MB");
+        output.WriteLine($"wrote {TerminalText.Safe(summary.Path)} ({size}, ONNX opset {summary.Opset})");
+        output.WriteLine(
+            $"input '{summary.InputName}': float32 RGB pixels 0-255, channels first, {summary.InputShape}"
+                + (withPreprocessing ? "; resized and centre-cropped inside the graph" : "")
+        );
+        if (!withPreprocessing)
+            output.WriteLine(
+                $"  resize the shorter side to {summary.ResizeTo} and centre-crop {summary.Crop}x{summary.Crop} first "
+                    + "(as TransferLab evaluates), or export --with-preprocessing to leave that to the graph"
+            );
+        output.WriteLine(
+            $"outputs 'logits' and 'probabilities': N×{summary.Classes.Count}, classes in order: "
+                + TerminalText.Safe(string.Join(", ", summary.Classes))
+                + $" (also in the graph's metadata '{OnnxExport.ClassesKey}')"
+        );
+    }
+}
