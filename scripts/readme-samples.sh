@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 data=../shared/datasets/hymenoptera_data
 out=runs/readme
 dotnet build src/TransferLab.Cli -c Release >/dev/null
+dotnet build samples/OnnxClassify -c Release >/dev/null
 cli="src/TransferLab.Cli/bin/Release/net10.0/linux-x64/TransferLab.Cli"
 rm -rf "$out"
 sample=$(mktemp)
@@ -24,6 +25,11 @@ run() {   # prints the command as a user types it, then its output
   run predict --model "$out/models/frozen.tlmodel" "$data/val/ants/10308379_1b6c72e180.jpg" \
     "$data/val/bees/1032546534_06907fe3b3.jpg" "$data/val/bees/1328423762_f7a88a8451.jpg"
   run evaluate --model "$out/models/frozen.tlmodel" --data "$data"
+  run export --model "$out/models/frozen.tlmodel" --with-preprocessing
+  echo "\$ dotnet samples/OnnxClassify/bin/Release/net10.0/linux-x64/OnnxClassify.dll $out/models/frozen.onnx \\"
+  echo "    $data/val/bees/1032546534_06907fe3b3.jpg   # ONNX Runtime alone: no TorchSharp, no TransferLab"
+  dotnet samples/OnnxClassify/bin/Release/net10.0/linux-x64/OnnxClassify.dll "$out/models/frozen.onnx" \
+    "$data/val/bees/1032546534_06907fe3b3.jpg"
   echo '```'
 } > "$sample"
 python3 - "$sample" <<'PY'
