@@ -149,6 +149,14 @@ internal sealed class TrainingOptionSet
             },
         };
 
+    public Option<bool> EmbedBackbone { get; } =
+        new("--embed-backbone")
+        {
+            Description =
+                "Store every backbone tensor in saved models (default: only what training changed, plus a checked "
+                + "reference to the pretrained weights)",
+        };
+
     public Option<bool> Strict { get; } =
         new("--strict") { Description = "Fail on any unreadable image instead of skipping it" };
 
@@ -200,6 +208,7 @@ internal sealed class TrainingOptionSet
             CacheViews,
             CacheDir,
             PrecisionOption,
+            EmbedBackbone,
             Strict,
             MaxBadRatio,
             MaxPixels,
@@ -239,6 +248,7 @@ internal sealed class TrainingOptionSet
             CacheViews = parse.GetValue(CacheViews),
             CacheDir = parse.GetValue(CacheDir),
             Precision = parse.GetValue(PrecisionOption),
+            EmbedBackbone = parse.GetValue(EmbedBackbone),
             Strict = parse.GetValue(Strict),
             MaxBadRatio = parse.GetValue(MaxBadRatio),
             MaxPixels = parse.GetValue(MaxPixels),

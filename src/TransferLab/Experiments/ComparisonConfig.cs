@@ -147,6 +147,10 @@ public sealed record ComparisonConfig
     /// <summary>Save each run's best model (the seed with the best selected accuracy) under models/.</summary>
     public bool SaveModels { get; init; } = true;
 
+    /// <summary>Store every backbone tensor in saved models, not only those training changed (see <see
+    /// cref="Models.ModelFile"/>).</summary>
+    public bool EmbedBackbone { get; init; }
+
     /// <summary>Fail on any unreadable image instead of skipping it.</summary>
     public bool Strict { get; init; }
 

@@ -116,12 +116,13 @@ internal sealed class ComparisonSession
                 ModelFile.Save(
                     target,
                     model,
-                    result.Name,
-                    result.Seed,
-                    result.BestEpoch,
-                    result.SelectedValAcc,
-                    _comparison.BackboneFor(_comparison.Specs.First(s => s.Name == result.Name)).Fingerprint,
-                    TrainingData()
+                    _comparison.BackboneFor(_comparison.Specs.First(s => s.Name == result.Name)),
+                    new ModelProvenance(result.Name, result.Seed, result.BestEpoch, result.SelectedValAcc)
+                    {
+                        TrainedOn = TrainingData(),
+                    },
+                    _comparison.Config.EmbedBackbone,
+                    _comparison.Config.CacheDir
                 )
         );
         var relative = Path.GetRelativePath(_output.Directory, path);

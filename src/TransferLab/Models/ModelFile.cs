@@ -29,6 +29,16 @@ public sealed record ModelMetadata(
     /// <summary>The share held out for validation when that data had no val/ or test/ (null when it had), so
     /// <c>evaluate</c> on the same data scores only the images the model did not train on.</summary>
     public double? ValSplit { get; init; }
+
+    /// <summary>True when the file holds every backbone tensor, not only those training changed.</summary>
+    public bool BackboneEmbedded { get; init; }
+}
+
+/// <summary>Where a saved model came from: its run, the seed and epoch selected, and the data.</summary>
+public sealed record ModelProvenance(string Run, int Seed, int Epoch, double ValAcc)
+{
+    /// <summary>The data folder (or label file) and the validation share cut from it, if one was.</summary>
+    public (string DataDir, double? ValSplit)? TrainedOn { get; init; }
 }
 
 /// <summary>A classifier read back from a model file, with its metadata.</summary>
@@ -38,56 +48,61 @@ public sealed record LoadedModel(ImageClassifier Classifier, ModelMetadata Metad
 }
 
 /// <summary>
-/// The model file: a magic number, a length-prefixed JSON header (<see cref="ModelMetadata"/>) and the
-/// network's weights in TorchSharp's tensor format. Nothing in it is executed: the architecture comes from
-/// the backbone registry by name, and the header is checked (size, classes, backbone, weights' fingerprint)
-/// before any tensor is read.
+/// The model file: a magic number, a length-prefixed JSON header (<see cref="ModelMetadata"/>) and a safetensors
+/// body. The body holds the tensors training changed (always the head; BatchNorm statistics and fine-tuned
+/// layers when they moved), and the header names the pretrained backbone and its weights' fingerprint, which
+/// loading checks: a frozen run's model is kilobytes, not the backbone's size again. With
+/// <c>embedBackbone</c> every tensor is stored, and the fingerprint need not match. Nothing in the file is
+/// executed: the architecture comes from the backbone registry by name, and the header is checked (size, classes,
+/// backbone) before any tensor is read. Files of the first format (TorchSharp's tensor format, every tensor)
+/// still load.
 /// </summary>
 public static class ModelFile
 {
-    public const string FormatName = "transferlab.model/1";
+    public const string FormatName = "transferlab.model/2";
     public const string Extension = ".tlmodel";
+    private const string FirstFormatName = "transferlab.model/1";
     private const int MaxHeaderBytes = 1 << 20;
     private const int MaxClasses = 100_000;
-    private static ReadOnlySpan<byte> Magic => "TLMODEL1"u8;
+    private static ReadOnlySpan<byte> Magic => "TLMODEL2"u8;
+    private static ReadOnlySpan<byte> FirstMagic => "TLMODEL1"u8;
 
+    /// <param name="cacheDirectory">Where the backbone's converted weights are (to tell what training
+    /// changed).</param>
     public static void Save(
         string path,
         ImageClassifier model,
-        string run,
-        int seed,
-        int epoch,
-        double valAcc,
-        string backboneFingerprint,
-        (string DataDir, double? ValSplit)? trainedOn = null
+        PretrainedBackbone backbone,
+        ModelProvenance provenance,
+        bool embedBackbone = false,
+        string? cacheDirectory = null
     )
     {
         var metadata = new ModelMetadata(
             FormatName,
             RunEnvironment.Capture().TransferLabVersion,
             model.Config.Name,
-            backboneFingerprint,
+            backbone.Fingerprint,
             model.BackbonePrecision,
             model.Classes,
-            run,
-            seed,
-            epoch,
-            valAcc,
+            provenance.Run,
+            provenance.Seed,
+            provenance.Epoch,
+            provenance.ValAcc,
             DateTime.UtcNow.ToString("O")
         )
         {
-            TrainedOn = trainedOn?.DataDir,
-            ValSplit = trainedOn?.ValSplit,
+            TrainedOn = provenance.TrainedOn?.DataDir,
+            ValSplit = provenance.TrainedOn?.ValSplit,
+            BackboneEmbedded = embedBackbone,
         };
-        using var weights = new MemoryStream();
-        model.Network.save(weights); // TorchSharp closes the stream; its buffer stays readable
-        var bytes = weights.ToArray();
+        var body = ModelTensors.Serialise(model, embedBackbone ? null : backbone, cacheDirectory);
         AtomicFile.Write(
             path,
             stream =>
             {
                 HeaderedFile.WriteHeader(stream, Magic, metadata, ResultStore.JsonOptions);
-                stream.Write(bytes);
+                stream.Write(body);
             }
         );
     }
@@ -95,9 +110,9 @@ public static class ModelFile
     public static LoadedModel Load(string path, string? cacheDirectory = null)
     {
         using var stream = Open(path);
-        var metadata = ReadHeader(stream, path);
+        var (metadata, firstFormat) = ReadHeader(stream, path);
         var backbone = BackboneRegistry.Get(metadata.Backbone, cacheDirectory);
-        if (backbone.Fingerprint != metadata.BackboneFingerprint)
+        if (backbone.Fingerprint != metadata.BackboneFingerprint && !metadata.BackboneEmbedded)
             throw new InvalidInputException(
                 $"model '{path}' was trained on other {metadata.Backbone} weights "
                     + $"(fingerprint {Short(metadata.BackboneFingerprint)}, this installation has "
@@ -107,7 +122,10 @@ public static class ModelFile
         try
         {
             classifier.SetBackbonePrecision(metadata.BackbonePrecision);
-            classifier.Network.load(stream, strict: true);
+            if (firstFormat)
+                classifier.Network.load(stream, strict: true);
+            else
+                ModelTensors.Restore(classifier, stream, requireAll: metadata.BackboneEmbedded);
             classifier.Network.eval();
             return new LoadedModel(classifier, metadata);
         }
@@ -129,11 +147,13 @@ public static class ModelFile
         return File.OpenRead(path);
     }
 
-    private static ModelMetadata ReadHeader(Stream stream, string path)
+    /// <summary>The checked header, and whether the file is of the first format (TorchSharp's tensor body).</summary>
+    private static (ModelMetadata Metadata, bool FirstFormat) ReadHeader(Stream stream, string path)
     {
-        if (!HeaderedFile.StartsWith(stream, Magic))
+        var firstFormat = HeaderedFile.StartsWith(stream, FirstMagic);
+        if (!firstFormat && !(stream.Seek(0, SeekOrigin.Begin) == 0 && HeaderedFile.StartsWith(stream, Magic)))
             throw new InvalidInputException(
-                $"'{path}' is not a TransferLab model file (it should start with TLMODEL1; train one with "
+                $"'{path}' is not a TransferLab model file (it should start with TLMODEL2; train one with "
                     + $"'transferlab train' or 'compare')"
             );
         ModelMetadata metadata;
@@ -145,12 +165,14 @@ public static class ModelFile
         {
             throw new InvalidInputException($"model '{path}' has a damaged header ({e.Message})", e);
         }
-        if (metadata.Format != FormatName)
+        var expected = firstFormat ? FirstFormatName : FormatName;
+        if (metadata.Format != expected)
             throw new InvalidInputException(
-                $"model '{path}' is in format '{metadata.Format}', this TransferLab reads {FormatName}"
+                $"model '{path}' is in format '{metadata.Format}', this TransferLab reads {FormatName} "
+                    + $"(and {FirstFormatName})"
             );
         Validate(metadata, path);
-        return metadata;
+        return (metadata, firstFormat);
     }
 
     /// <summary>What a crafted or damaged header could get wrong: classes, fingerprint, backbone.</summary>
