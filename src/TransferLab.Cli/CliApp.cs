@@ -1,22 +1,30 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using TransferLab.Cli.Commands;
 
 namespace TransferLab.Cli;
 
 /// <summary>Builds the command tree and maps failures to exit codes: 2 for unusable input, 1 for other
 /// failures.</summary>
-public static class CliApp
+public static partial class CliApp
 {
     public const int Success = 0;
     public const int Failure = 1;
     public const int BadInput = 2;
 
-    public static RootCommand BuildRoot(TextWriter output, TextWriter error)
+    /// <summary>The command tree. The root is a plain command named <c>transferlab</c> (a RootCommand takes the
+    /// executable's name, TransferLab.Cli, into usage lines), with RootCommand's help and version options.</summary>
+    public static Command BuildRoot(TextWriter output, TextWriter error)
     {
-        var root = new RootCommand(
+        var root = new Command(
+            "transferlab",
             "TransferLab: which transfer-learning strategy gives the best accuracy on the same pretrained model "
                 + "and data?"
-        );
+        )
+        {
+            new HelpOption(),
+            new VersionOption(),
+        };
         root.Subcommands.Add(CompareCommand.Create(output, error));
         root.Subcommands.Add(TrainCommand.Create(output, error));
         root.Subcommands.Add(PredictCommand.Create(output, error));
@@ -24,7 +32,19 @@ public static class CliApp
         root.Subcommands.Add(ExportCommand.Create(output, error));
         root.Subcommands.Add(InspectCommand.Create(output, error));
         root.Subcommands.Add(ReportCommand.Create(output, error));
+        ShowChoicesInHelp(root);
         return root;
+    }
+
+    /// <summary>Enum options show the values a user types (<c>&lt;eval|train&gt;</c>), not .NET's member
+    /// names.</summary>
+    private static void ShowChoicesInHelp(Command command)
+    {
+        foreach (var option in command.Options.Where(o => o.HelpName is null))
+            if ((Nullable.GetUnderlyingType(option.ValueType) ?? option.ValueType) is { IsEnum: true } type)
+                option.HelpName = string.Join("|", Enum.GetNames(type).Select(n => n.ToLowerInvariant()));
+        foreach (var sub in command.Subcommands)
+            ShowChoicesInHelp(sub);
     }
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
@@ -36,6 +56,8 @@ public static class CliApp
         {
             foreach (var e in errors)
                 error.WriteLine($"error: {e}");
+            foreach (var suggestion in TypoCorrections(parse))
+                error.WriteLine(suggestion);
             error.WriteLine("Run 'transferlab --help' or 'transferlab COMMAND --help' for usage.");
             return BadInput;
         }
@@ -48,6 +70,35 @@ public static class CliApp
             }
         );
     }
+
+    /// <summary>
+    /// System.CommandLine's "did you mean" for unrecognised tokens (its edit-distance matching over the command's
+    /// options and subcommands), without the error list and help it prints with them (ours are above).
+    /// </summary>
+    private static IEnumerable<string> TypoCorrections(ParseResult parse)
+    {
+        if (parse.Action is not System.CommandLine.Invocation.ParseErrorAction action)
+            yield break;
+        action.ShowHelp = false;
+        action.ShowTypoCorrections = true;
+        var printed = new StringWriter();
+        parse.Invoke(new InvocationConfiguration { Output = printed, Error = TextWriter.Null });
+        // Its block: "'TOKEN' was not matched. Did you mean one of the following?" and one candidate per line.
+        var lines = printed.ToString().Split('\n').Select(l => l.Trim()).ToList();
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var match = NotMatched().Match(lines[i]);
+            if (!match.Success)
+                continue;
+            var candidates = lines.Skip(i + 1).TakeWhile(l => l.Length > 0 && !NotMatched().IsMatch(l));
+            var useful = candidates.Where(c => c is not ("-h" or "-?" or "--help" or "/h" or "/?")).ToList();
+            if (useful.Count > 0)
+                yield return $"'{match.Groups[1].Value}': did you mean {string.Join(" or ", useful)}?";
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^'(.*)' was not matched\. Did you mean")]
+    private static partial System.Text.RegularExpressions.Regex NotMatched();
 
     /// <summary>A parse error in the user's terms: a value that does not convert names the option and what it
     /// takes.</summary>

@@ -134,6 +134,7 @@ internal sealed class TrainingOptionSet
     public Option<Precision> PrecisionOption { get; } =
         new("--precision")
         {
+            HelpName = PrecisionNames.Choices.Replace(", ", "|", StringComparison.Ordinal),
             Description =
                 "fp32; bf16: frozen backbones compute in bfloat16 (runs that train the backbone stay fp32); "
                 + "bf16-mixed: as bf16, and backbones that train compute in bfloat16 from fp32 weights "

@@ -60,7 +60,8 @@ public static class BackboneRegistry
         var architecture =
             ArchitectureCatalog.Find(spec.Name)
             ?? throw new InvalidInputException(
-                $"unknown backbone '{spec.Name}'; known: {string.Join(", ", Names)}"
+                $"unknown backbone '{spec.Name}'{Recipes.NearestName.Hint(spec.Name, Names)}; known: "
+                    + string.Join(", ", Names)
             );
         var (path, sha256, weightSet, source) = ResolveWeights(spec, architecture, cacheDirectory);
         var config = new PretrainedConfig

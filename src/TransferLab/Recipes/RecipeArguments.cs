@@ -70,7 +70,8 @@ internal sealed class RecipeArguments(string component, IReadOnlyDictionary<stri
         if (unknown.Count > 0)
             throw new InvalidInputException(
                 $"{Component}: unknown setting{(unknown.Count > 1 ? "s" : "")} "
-                    + $"{string.Join(", ", unknown.Select(k => "@" + k))}"
+                    + $"{string.Join(", ", unknown.Select(k => "@" + k))}{NearestName.Hint(unknown[0], _used, "@")}; "
+                    + $"{Component} takes {string.Join(", ", _used.Order(StringComparer.Ordinal).Select(k => "@" + k))}"
             );
     }
 }

@@ -37,7 +37,10 @@ public static class RunCatalog
     public static IReadOnlyList<string> Preset(string name) =>
         Presets.TryGetValue(name, out var runs)
             ? runs
-            : throw new InvalidInputException($"unknown preset '{name}'; known: {string.Join(", ", Presets.Keys)}");
+            : throw new InvalidInputException(
+                $"unknown preset '{name}'{NearestName.Hint(name, Presets.Keys)}; "
+                    + $"known: {string.Join(", ", Presets.Keys)}"
+            );
 
     public static string RecipeOf(string run) => Aliases.TryGetValue(run, out var recipe) ? recipe : run;
 

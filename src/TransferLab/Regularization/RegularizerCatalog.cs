@@ -53,7 +53,10 @@ public static class RegularizerCatalog
                 }
             ),
             "l2sp" => new L2SPPenalty(keys.Double("alpha", Strength(0.01)), keys.Double("beta", 0.01)),
-            _ => throw new InvalidInputException($"unknown regularizer '{name}'; known: {string.Join(", ", Names)}"),
+            _ => throw new InvalidInputException(
+                $"unknown regularizer '{name}'{Recipes.NearestName.Hint(name, Names.Select(n => n.Split('[')[0]))}; "
+                    + $"known: {string.Join(", ", Names)}"
+            ),
         };
     }
 }

@@ -54,7 +54,10 @@ public static class StrategyCatalog
                     new StrategyPhase(probeEpochs, Strategy.AllStages)
                 );
             default:
-                throw new InvalidInputException($"unknown strategy '{name}'; known: {string.Join(", ", Names)}");
+                throw new InvalidInputException(
+                    $"unknown strategy '{name}'{Recipes.NearestName.Hint(name, Names)}; "
+                        + $"known: {string.Join(", ", Names)}"
+                );
         }
     }
 }

@@ -89,7 +89,7 @@ public class BackboneCommandTests
         );
 
         Assert.Equal(2, exit);
-        Assert.Contains("unknown backbone 'resnet51'; known: resnet18-cntk, resnet18, resnet34, resnet50", error);
+        Assert.Contains("unknown backbone 'resnet51' (did you mean resnet50?); known: resnet18-cntk, resnet18", error);
         Assert.Equal(2, setExit);
         Assert.Contains("resnet50 has no torchvision weight set 'V9'; known: IMAGENET1K_V2, IMAGENET1K_V1", setError);
         Assert.Equal(2, fileExit);
