@@ -1,15 +1,18 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using Spectre.Console;
 using TransferLab.Cli.Rendering;
 using TransferLab.Data;
+using TransferLab.Experiments;
 using TransferLab.Inference;
 using TransferLab.Models;
+using TransferLab.Reporting;
 
 namespace TransferLab.Cli.Commands;
 
-/// <summary><c>transferlab evaluate --model M --data DIR</c>: accuracy, per-class precision/recall/F1, confusion
-/// matrix.</summary>
+/// <summary><c>transferlab evaluate --model M --data DIR</c>: accuracy, per-class precision/recall/F1 with macro
+/// and weighted averages, confusion matrix; as a table, CSV or JSON.</summary>
 public static class EvaluateCommand
 {
     private static readonly Option<string> Model = new("--model")
@@ -23,6 +26,19 @@ public static class EvaluateCommand
         Required = true,
     };
 
+    private static readonly Option<OutputFormat> Format = new("--format")
+    {
+        Description = "table, csv (per class, then macro and weighted averages) or json (everything, for programs)",
+        DefaultValueFactory = _ => OutputFormat.Table,
+    };
+
+    public static Option<TestTimeAugmentation> Tta { get; } =
+        new("--tta")
+        {
+            Description = "Test-time augmentation: none, or flip (mean of the image's and its mirror's probabilities)",
+            DefaultValueFactory = _ => TestTimeAugmentation.None,
+        };
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         var command = new Command(
@@ -32,32 +48,61 @@ public static class EvaluateCommand
         );
         command.Options.Add(Model);
         command.Options.Add(Data);
-        command.SetAction(parse =>
-            CliApp.Guard(
-                error,
-                () =>
-                {
-                    NativeRuntime.EnsureLoaded();
-                    using var model = ModelFile.Load(parse.GetValue(Model)!);
-                    var evaluation = ModelEvaluation.Of(model, parse.GetValue(Data)!);
-                    foreach (var p in evaluation.Skipped)
-                        output.WriteLine(
-                            $"skipped unreadable image {TerminalText.Safe(p.Path)}: {TerminalText.Safe(p.Error!)}"
-                        );
-                    output.WriteLine($"scored: {TerminalText.Safe(evaluation.Scored)}");
-                    Write(output, evaluation.Report);
-                    return CliApp.Success;
-                }
-            )
-        );
+        command.Options.Add(Format);
+        command.Options.Add(Tta);
+        command.SetAction(parse => CliApp.Guard(error, () => Run(parse, output)));
         return command;
+    }
+
+    private static int Run(ParseResult parse, TextWriter output)
+    {
+        NativeRuntime.EnsureLoaded();
+        var modelPath = parse.GetValue(Model)!;
+        using var model = ModelFile.Load(modelPath);
+        var evaluation = ModelEvaluation.Of(model, parse.GetValue(Data)!, tta: parse.GetValue(Tta));
+        switch (parse.GetValue(Format))
+        {
+            case OutputFormat.Json:
+                output.WriteLine(JsonSerializer.Serialize(EvaluationJson.Of(modelPath, evaluation), JsonOptions));
+                break;
+            case OutputFormat.Csv:
+                WriteCsv(output, evaluation.Report);
+                break;
+            default:
+                foreach (var p in evaluation.Skipped)
+                    output.WriteLine(
+                        $"skipped unreadable image {TerminalText.Safe(p.Path)}: {TerminalText.Safe(p.Error!)}"
+                    );
+                output.WriteLine($"scored: {TerminalText.Safe(evaluation.Scored)}");
+                if (evaluation.Tta != TestTimeAugmentation.None)
+                    output.WriteLine("test-time augmentation: flip (each image's and its mirror's probabilities, mean)");
+                Write(output, evaluation.Report);
+                break;
+        }
+        return CliApp.Success;
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new(ResultStore.JsonOptions) { WriteIndented = true };
+
+    /// <summary>"class,precision,recall,f1,support" per class, then "macro avg" and "weighted avg" rows.</summary>
+    private static void WriteCsv(TextWriter output, ClassificationReport report)
+    {
+        output.WriteLine("class,precision,recall,f1,support");
+        foreach (var c in report.PerClass)
+            output.WriteLine($"{CsvText.Field(c.Class)},{F(c.Precision)},{F(c.Recall)},{F(c.F1)},{I(c.Support)}");
+        foreach (var (name, a) in new[] { ("macro avg", report.Macro), ("weighted avg", report.Weighted) })
+            output.WriteLine($"{name},{F(a.Precision)},{F(a.Recall)},{F(a.F1)},{I(report.Count)}");
     }
 
     public static void Write(TextWriter output, ClassificationReport report)
     {
         var console = ConsoleFor.Writer(output);
         output.WriteLine(
-            string.Create(CultureInfo.InvariantCulture, $"accuracy {report.Accuracy:F4} on {report.Count} images")
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"accuracy {report.Accuracy:F4} on {report.Count} images; "
+                    + $"balanced accuracy {report.BalancedAccuracy:F4}"
+            )
         );
         var metrics = new Table()
             .Border(TableBorder.Rounded)
@@ -70,6 +115,8 @@ public static class EvaluateCommand
                 F(c.F1),
                 c.Support.ToString(CultureInfo.InvariantCulture)
             );
+        foreach (var (name, a) in new[] { ("macro avg", report.Macro), ("weighted avg", report.Weighted) })
+            metrics.AddRow(name, F(a.Precision), F(a.Recall), F(a.F1), I(report.Count));
         console.Write(metrics);
         // A line of its own: as a table title it would wrap to the width of a two-class table.
         console.WriteLine("confusion matrix (rows: true class, columns: predicted)");
@@ -85,4 +132,42 @@ public static class EvaluateCommand
     }
 
     private static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
+
+    private static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary><c>evaluate --format json</c>: the whole evaluation, with names a program can rely on.</summary>
+internal sealed record EvaluationJson(
+    string Model,
+    string Scored,
+    string Tta,
+    int Count,
+    double Accuracy,
+    double BalancedAccuracy,
+    IReadOnlyList<ClassMetrics> PerClass,
+    AveragedMetrics Macro,
+    AveragedMetrics Weighted,
+    IReadOnlyList<string> Classes,
+    int[][] Confusion,
+    IReadOnlyList<Prediction> Skipped
+)
+{
+    public static EvaluationJson Of(string model, ModelEvaluation evaluation)
+    {
+        var report = evaluation.Report;
+        return new(
+            model,
+            evaluation.Scored,
+            evaluation.Tta.ToString().ToLowerInvariant(),
+            report.Count,
+            report.Accuracy,
+            report.BalancedAccuracy,
+            report.PerClass,
+            report.Macro,
+            report.Weighted,
+            report.Classes,
+            report.Confusion,
+            evaluation.Skipped
+        );
+    }
 }

@@ -51,6 +51,7 @@ public static class PredictCommand
         command.Options.Add(Model);
         command.Options.Add(TopK);
         command.Options.Add(Format);
+        command.Options.Add(EvaluateCommand.Tta);
         command.Arguments.Add(Paths);
         command.SetAction(parse =>
             CliApp.Guard(
@@ -62,7 +63,8 @@ public static class PredictCommand
                     var predictions = Predictor.Predict(
                         model,
                         Predictor.CollectImages(parse.GetValue(Paths)!),
-                        parse.GetValue(TopK)
+                        parse.GetValue(TopK),
+                        tta: parse.GetValue(EvaluateCommand.Tta)
                     );
                     Write(output, predictions, parse.GetValue(Format));
                     return predictions.Any(p => p.Error is null) ? CliApp.Success : CliApp.BadInput;

@@ -2,8 +2,12 @@ namespace TransferLab.Inference;
 
 public sealed record ClassMetrics(string Class, double Precision, double Recall, double F1, int Support);
 
-/// <summary>Accuracy, per-class precision/recall/F1 and the confusion matrix (rows: true class, columns:
-/// predicted).</summary>
+/// <summary>Precision, recall and F1 averaged over classes: each class counts the same (macro) or by its number of
+/// images (weighted), as scikit-learn's classification_report.</summary>
+public sealed record AveragedMetrics(double Precision, double Recall, double F1);
+
+/// <summary>Accuracy, per-class precision/recall/F1 with their averages, and the confusion matrix (rows: true
+/// class, columns: predicted).</summary>
 public sealed record ClassificationReport(
     double Accuracy,
     int Count,
@@ -12,6 +16,23 @@ public sealed record ClassificationReport(
     IReadOnlyList<string> Classes
 )
 {
+    /// <summary>Every class with images counts the same.</summary>
+    public AveragedMetrics Macro => Average(PerClass.Where(c => c.Support > 0).Select(c => (c, 1.0)));
+
+    /// <summary>Each class counts by its number of images (its support).</summary>
+    public AveragedMetrics Weighted => Average(PerClass.Select(c => (c, (double)c.Support)));
+
+    /// <summary>Mean per-class recall: the accuracy a classifier would have if every class were as large.</summary>
+    public double BalancedAccuracy => Macro.Recall;
+
+    private static AveragedMetrics Average(IEnumerable<(ClassMetrics Metrics, double Weight)> weighted)
+    {
+        var list = weighted.ToList();
+        var total = list.Sum(x => x.Weight);
+        double Mean(Func<ClassMetrics, double> of) => total == 0 ? 0 : list.Sum(x => x.Weight * of(x.Metrics)) / total;
+        return new AveragedMetrics(Mean(m => m.Precision), Mean(m => m.Recall), Mean(m => m.F1));
+    }
+
     public static ClassificationReport From(
         IReadOnlyList<int> labels,
         IReadOnlyList<int> predictions,

@@ -10,23 +10,36 @@ public sealed record ModelEvaluation(ClassificationReport Report, IReadOnlyList<
     /// <summary>Which images were scored, in words.</summary>
     public string Scored { get; init; } = "";
 
+    /// <summary>The test-time augmentation the predictions used.</summary>
+    public TestTimeAugmentation Tta { get; init; }
+
     /// <summary>
     /// Scores <paramref name="model"/> on <paramref name="dataDir"/>: its <c>val/</c> (else <c>test/</c>) split; on
     /// the very data the model was trained on with a validation share cut from it, that validation cut only (the
     /// rest trained the model); otherwise every image of the folder of class folders or of the label file. Labels
     /// map by the model's class names.
     /// </summary>
-    public static ModelEvaluation Of(LoadedModel model, string dataDir, CancellationToken cancel = default)
+    public static ModelEvaluation Of(
+        LoadedModel model,
+        string dataDir,
+        CancellationToken cancel = default,
+        TestTimeAugmentation tta = TestTimeAugmentation.None
+    )
     {
         var (samples, scored) = Images(model.Metadata, Path.GetFullPath(dataDir));
-        var predictions = Predictor.Predict(model, [.. samples.Select(s => s.Path)], topK: 1, cancel: cancel);
+        var files = samples.Select(s => s.Path).ToList();
+        var predictions = Predictor.Predict(model, files, topK: 1, cancel: cancel, tta: tta);
         var right = samples.Zip(predictions).Where(x => x.Second.Error is null).ToList();
         var report = ClassificationReport.From(
             [.. right.Select(x => x.First.Label)],
             [.. right.Select(x => x.Second.PredictedIndex)],
             model.Metadata.Classes
         );
-        return new ModelEvaluation(report, [.. predictions.Where(p => p.Error is not null)]) { Scored = scored };
+        return new ModelEvaluation(report, [.. predictions.Where(p => p.Error is not null)])
+        {
+            Scored = scored,
+            Tta = tta,
+        };
     }
 
     private static (IReadOnlyList<ImageSample> Samples, string Scored) Images(ModelMetadata model, string data)

@@ -15,6 +15,16 @@ public sealed record Prediction(string Path, IReadOnlyList<ClassProbability> Top
 }
 
 /// <summary>Runs a saved model on image files with its own evaluation transform and preprocessing.</summary>
+/// <summary>Test-time augmentation: what views of each image are scored and averaged.</summary>
+public enum TestTimeAugmentation
+{
+    /// <summary>The evaluation crop alone.</summary>
+    None,
+
+    /// <summary>The mean of the crop's and its mirror image's class probabilities.</summary>
+    Flip,
+}
+
 public static class Predictor
 {
     /// <summary>Image files given directly, and every image below given folders (sorted), in argument order.</summary>
@@ -43,7 +53,8 @@ public static class Predictor
         IReadOnlyList<string> files,
         int topK = 2,
         int batchSize = 32,
-        CancellationToken cancel = default
+        CancellationToken cancel = default,
+        TestTimeAugmentation tta = TestTimeAugmentation.None
     )
     {
         var config = model.Classifier.Config;
@@ -66,11 +77,7 @@ public static class Predictor
         foreach (var batch in loader.Epoch(seed: 0, epoch: 0, shuffle: false, cancel).Cast<ImageBatch>())
         {
             using var scope = NewDisposeScope();
-            var probabilities = nn
-                .functional.softmax(model.Classifier.Forward(BatchTensors.Images(batch)), 1)
-                .OnHost()
-                .data<float>()
-                .ToArray();
+            var probabilities = Probabilities(model.Classifier, BatchTensors.Images(batch), tta);
             for (var i = 0; i < batch.Count; i++)
             {
                 var row = probabilities.AsSpan(i * classes.Count, classes.Count).ToArray();
@@ -87,5 +94,15 @@ public static class Predictor
             }
         }
         return files.Select(f => predictions[f]).ToList();
+    }
+
+    /// <summary>Class probabilities, one row per image, flattened; with <see cref="TestTimeAugmentation.Flip"/>
+    /// the mean of the image's and its mirror's.</summary>
+    private static float[] Probabilities(Backbones.ImageClassifier classifier, Tensor images, TestTimeAugmentation tta)
+    {
+        var probabilities = nn.functional.softmax(classifier.Forward(images), 1);
+        if (tta == TestTimeAugmentation.Flip)
+            probabilities = (probabilities + nn.functional.softmax(classifier.Forward(images.flip(3)), 1)) / 2;
+        return probabilities.OnHost().data<float>().ToArray();
     }
 }
