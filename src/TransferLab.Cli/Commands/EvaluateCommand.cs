@@ -75,7 +75,7 @@ public static class EvaluateCommand
                     );
                 output.WriteLine($"scored: {TerminalText.Safe(evaluation.Scored)}");
                 if (evaluation.Tta != TestTimeAugmentation.None)
-                    output.WriteLine("test-time augmentation: flip (each image's and its mirror's probabilities, mean)");
+                    output.WriteLine("test-time augmentation: flip (mean of each image's and its mirror's)");
                 Write(output, evaluation.Report);
                 break;
         }
