@@ -12,6 +12,14 @@ public static partial class CliApp
     public const int Failure = 1;
     public const int BadInput = 2;
 
+    /// <summary>Stopped by Ctrl+C (128 + SIGINT, as shells report it).</summary>
+    public const int Interrupted = 130;
+
+    private static readonly AsyncLocal<CancellationToken> InterruptToken = new();
+
+    /// <summary>Cancelled by the first Ctrl+C of this invocation (never in-process callers such as tests).</summary>
+    public static CancellationToken Interruption => InterruptToken.Value;
+
     /// <summary>The command tree. The root is a plain command named <c>transferlab</c> (a RootCommand takes the
     /// executable's name, TransferLab.Cli, into usage lines), with RootCommand's help and version options.</summary>
     public static Command BuildRoot(TextWriter output, TextWriter error)
@@ -47,8 +55,9 @@ public static partial class CliApp
             ShowChoicesInHelp(sub);
     }
 
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken interrupt = default)
     {
+        InterruptToken.Value = interrupt;
         // No response files: a path that starts with '@' is a path.
         var parse = BuildRoot(output, error).Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         var errors = parse.Errors.Select(Describe).Concat(EmptyValues(parse)).ToList();
@@ -168,6 +177,16 @@ public static partial class CliApp
             // A file-system failure no TransferLab code anticipated: still one line, not a stack trace.
             error.WriteLine($"error: {Rendering.TerminalText.Safe(Rendering.CliTerms.Of(e.Message))}");
             return Failure;
+        }
+        catch (InterruptedException e)
+        {
+            error.WriteLine($"interrupted: {Rendering.TerminalText.Safe(e.Message)}");
+            return Interrupted;
+        }
+        catch (OperationCanceledException) when (Interruption.IsCancellationRequested)
+        {
+            error.WriteLine("interrupted");
+            return Interrupted;
         }
         catch (OperationCanceledException)
         {

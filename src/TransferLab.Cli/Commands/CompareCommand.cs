@@ -223,13 +223,33 @@ public static class CompareCommand
             quiet,
             format,
             progress =>
-                new ComparisonRunner(progress: progress).Run(
-                    config,
-                    outputDir,
-                    resume: resume,
-                    restartUnfinished: restartUnfinished
+                Interruptible(
+                    () =>
+                        new ComparisonRunner(progress: progress).Run(
+                            config,
+                            outputDir,
+                            CliApp.Interruption,
+                            resume,
+                            restartUnfinished
+                        ),
+                    $"finished runs are in {Path.Combine(outputDir, ResultStore.FileName)}; 'transferlab compare "
+                        + $"--resume {outputDir}' continues (an interrupted run from its last finished epoch)"
                 )
         );
+
+    /// <summary>Runs <paramref name="work"/>; a Ctrl+C becomes an <see cref="InterruptedException"/> saying
+    /// <paramref name="kept"/>.</summary>
+    internal static T Interruptible<T>(Func<T> work, string kept)
+    {
+        try
+        {
+            return work();
+        }
+        catch (OperationCanceledException) when (CliApp.Interruption.IsCancellationRequested)
+        {
+            throw new InterruptedException(kept);
+        }
+    }
 
     private static int Execute(
         ComparisonConfig config,

@@ -51,7 +51,17 @@ public static class TrainCommand
             output,
             quiet,
             format,
-            progress => new ComparisonRunner(progress: progress).TrainModel(config, save, outputDir)
+            progress =>
+                CompareCommand.Interruptible(
+                    () =>
+                        new ComparisonRunner(progress: progress).TrainModel(
+                            config,
+                            save,
+                            outputDir,
+                            CliApp.Interruption
+                        ),
+                    $"no model saved; the run so far is in {outputDir}"
+                )
         );
         var saved =
             result.Models.SingleOrDefault()

@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Text.Json;
+using TransferLab.Tests.Cli;
+
+namespace TransferLab.Tests.Robustness;
+
+/// <summary>
+/// Ctrl+C (SIGINT) on a real process: the first stops the comparison after the current batch with exit code 130,
+/// keeps results.json and the last epoch checkpoint and says how to continue, and <c>--resume</c> finishes it; a
+/// second Ctrl+C ends the process at once.
+/// </summary>
+public class InterruptTests
+{
+    [SkippableFact]
+    [Trait("data", "real")]
+    public void The_first_ctrl_c_stops_after_the_batch_keeping_results_and_checkpoint_and_resume_finishes()
+    {
+        using var data = TestData.HymenopteraSubset(trainPerClass: 8, valPerClass: 4);
+        using var output = new TempFolder();
+        string[] args = ["compare", "--data", data.Path, "--runs", "frozen,finetune@lr=1e-4", "--epochs", "4"];
+        using var process = CliProcess.Start([.. args, "--augment", "none", "--quiet", "--out", output.Path]);
+        var error = process.StandardError.ReadToEndAsync();
+        _ = process.StandardOutput.ReadToEndAsync();
+
+        Assert.True(WaitFor(() => Checkpoints(output.Path) > 0, process), "no epoch checkpoint was written");
+        Signal(process, "INT");
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), "the first Ctrl+C did not stop the comparison");
+
+        Assert.Equal(130, process.ExitCode);
+        Assert.Contains($"interrupted: finished runs are in {Path.Combine(output.Path, "results.json")}", error.Result);
+        Assert.Contains($"'transferlab compare --resume {output.Path}' continues", error.Result);
+        Assert.True(Checkpoints(output.Path) > 0, "the last epoch checkpoint was not kept");
+        var resume = CliRun.Of("compare", "--resume", output.Path);
+        Assert.True(resume.Exit == 0, resume.Error);
+        Assert.Contains("continues after epoch", resume.Output);
+        using var results = JsonDocument.Parse(File.ReadAllText(output.Combine("results.json")));
+        Assert.Equal(2, results.RootElement.GetProperty("runs").GetArrayLength());
+    }
+
+    [SkippableFact]
+    [Trait("data", "real")]
+    public void A_second_ctrl_c_ends_the_process_at_once()
+    {
+        using var data = TestData.HymenopteraSubset(trainPerClass: 8, valPerClass: 4);
+        using var output = new TempFolder();
+        string[] args = ["compare", "--data", data.Path, "--runs", "finetune@lr=1e-4", "--epochs", "20"];
+        string[] options = ["--augment", "none", "--out", output.Path, "--log-format", "jsonl"];
+        using var process = CliProcess.Start([.. args, .. options]);
+        var started = new TaskCompletionSource();
+        process.OutputDataReceived += (_, line) =>
+        {
+            if (line.Data?.Contains("\"batch_completed\"", StringComparison.Ordinal) == true)
+                started.TrySetResult();
+        };
+        process.BeginOutputReadLine();
+        _ = process.StandardError.ReadToEndAsync();
+        Assert.True(started.Task.Wait(TimeSpan.FromMinutes(1)), "training did not start");
+
+        Signal(process, "INT");
+        Signal(process, "INT");
+
+        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(10)), "the second Ctrl+C did not end the process");
+        Assert.Equal(130, process.ExitCode);
+    }
+
+    private static int Checkpoints(string folder) =>
+        Directory.Exists(Path.Combine(folder, "checkpoints"))
+            ? Directory.GetFiles(Path.Combine(folder, "checkpoints")).Length
+            : 0;
+
+    private static bool WaitFor(Func<bool> condition, Process process)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition() && !process.HasExited && clock.Elapsed < TimeSpan.FromMinutes(3))
+            Thread.Sleep(50);
+        return condition();
+    }
+
+    /// <summary>Sends a POSIX signal as a terminal's Ctrl+C does (SIGINT).</summary>
+    private static void Signal(Process process, string signal)
+    {
+        var pid = process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var kill = Process.Start("kill", [$"-{signal}", pid]);
+        kill.WaitForExit();
+    }
+}
