@@ -263,7 +263,12 @@ public static class CompareCommand
     {
         var result = RunWithProgress(config, outputDir, output, resume, quiet, format, restartUnfinished);
         if (format == LogFormat.Jsonl)
+        {
+            var results = Path.Combine(outputDir, ResultStore.FileName);
+            var report = Path.Combine(outputDir, "report.html");
+            JsonLinesRenderer.Write(output, "comparison_completed", new { results, report, result.Conclusion });
             return CliApp.Success;
+        }
         foreach (var bad in result.Dataset.BadImages)
             output.WriteLine(
                 $"skipped unreadable image {TerminalText.Safe(bad.Path)}: {TerminalText.Safe(bad.Reason)}"

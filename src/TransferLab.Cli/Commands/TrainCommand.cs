@@ -69,7 +69,9 @@ public static class TrainCommand
                 $"run '{config.Runs[0]}' did not finish (see {Path.Combine(outputDir, ResultStore.FileName)}); "
                     + "no model saved"
             );
-        if (format == LogFormat.Text)
+        if (format == LogFormat.Jsonl)
+            JsonLinesRenderer.Write(output, "model_saved", new { Model = save, saved.ValAcc, Results = outputDir });
+        else
             output.WriteLine(
                 string.Create(
                     CultureInfo.InvariantCulture,

@@ -50,7 +50,7 @@ public static class ComparisonTable
                 TerminalText.Escape(name),
                 I(run.Seed),
                 F($"{run.BestValAcc:F4}"),
-                I(run.BestEpoch),
+                I(run.BestEpoch + 1), // epochs count from 1 wherever people read them
                 F($"{run.FinalValAcc:F4}"),
             };
             if (holdout)

@@ -17,17 +17,20 @@ public sealed class NotebookStyleRenderer(TextWriter output) : IProgress<Trainin
                     $"== {started.Run} (seed {started.Seed}, {started.TrainableParameters:N0} trainable parameters)"
                         + (
                             started.ResumedAtEpoch > 0
-                                ? $", resumed from its checkpoint at epoch {started.ResumedAtEpoch}"
+                                ? $", resumed from its checkpoint after epoch {started.ResumedAtEpoch}"
                                 : ""
                         )
                 );
+                break;
+            case FeaturesComputed { Done: var done, Total: var total } features when done == total:
+                output.WriteLine(F($"backbone features of {total} images computed ({features.Backbone})"));
                 break;
             case ComparisonNotice notice:
                 var message = CliTerms.Of(notice.Message);
                 output.WriteLine(notice.IsWarning ? $"warning: {message}" : message);
                 break;
             case EpochCompleted { Metrics: var m } epoch:
-                output.WriteLine(F($"Epoch {m.Epoch}/{epoch.Epochs - 1}"));
+                output.WriteLine(F($"Epoch {m.Epoch + 1}/{epoch.Epochs}"));
                 output.WriteLine("----------");
                 output.WriteLine(F($"train Loss:{m.TrainLoss:F4} Acc:{m.TrainAcc:F4}  (lr {m.LearningRate:g3})"));
                 if (m.HoldoutAcc is { } holdoutAcc)
@@ -38,7 +41,8 @@ public sealed class NotebookStyleRenderer(TextWriter output) : IProgress<Trainin
                 var elapsed = TimeSpan.FromSeconds(o.TrainSeconds);
                 output.WriteLine(F($"Training complete in {(int)elapsed.TotalMinutes}m {elapsed.Seconds}s"));
                 output.WriteLine(
-                    F($"Best val Acc: {o.BestValAcc:F4}; kept epoch {o.SelectedEpoch} (val Acc {o.SelectedValAcc:F4})")
+                    F($"Best val Acc: {o.BestValAcc:F4}; kept epoch {o.SelectedEpoch + 1} ")
+                        + F($"(val Acc {o.SelectedValAcc:F4})")
                 );
                 if (o.Divergence is { } divergence)
                     output.WriteLine($"DIVERGED: {divergence}; the other runs continue");

@@ -47,9 +47,20 @@ public static class ProgressRendering
     }
 }
 
-/// <summary>One JSON object per event and line: {"event": "epoch_completed", "run": ..., ...}.</summary>
+/// <summary>One JSON object per event and line: {"event": "epoch_completed", "time": "2026-…Z", "run": ...}.
+/// </summary>
 public sealed class JsonLinesRenderer(TextWriter output) : IProgress<TrainingEvent>
 {
+    /// <summary>Writes one event line: its type, the UTC time, then <paramref name="value"/>'s fields.</summary>
+    public static void Write(TextWriter output, string type, object value)
+    {
+        var payload = JsonSerializer.SerializeToNode(value, value.GetType(), ResultStore.JsonOptions)!.AsObject();
+        payload.Insert(0, "event", type);
+        payload.Insert(1, "time", DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+        lock (output)
+            output.WriteLine(payload.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+    }
+
     public void Report(TrainingEvent value)
     {
         var name = value.GetType().Name;
@@ -59,10 +70,7 @@ public sealed class JsonLinesRenderer(TextWriter output) : IProgress<TrainingEve
                     i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()
             )
         );
-        var payload = JsonSerializer.SerializeToNode(value, value.GetType(), ResultStore.JsonOptions)!.AsObject();
-        payload.Insert(0, "event", type);
-        lock (output)
-            output.WriteLine(payload.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+        Write(output, type, value);
     }
 }
 
@@ -80,6 +88,15 @@ internal sealed class LiveRenderer(ProgressContext context) : IProgress<Training
             case ComparisonNotice notice:
                 var text = TerminalText.Escape(CliTerms.Of(notice.Message));
                 AnsiConsole.MarkupLine(notice.IsWarning ? $"[yellow]warning:[/] {text}" : text);
+                break;
+            case FeaturesComputed features:
+                var featureKey = ($"features:{features.Backbone}", features.Total);
+                if (!_tasks.TryGetValue(featureKey, out var featureTask))
+                    _tasks[featureKey] = featureTask = context.AddTask(
+                        TerminalText.Escape($"backbone features ({features.Backbone}), {features.Total} images"),
+                        maxValue: features.Total
+                    );
+                featureTask.Value = features.Done;
                 break;
             case RunStarted started:
                 var label = TerminalText.Escape($"{started.Run} (seed {started.Seed})");

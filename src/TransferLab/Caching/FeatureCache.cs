@@ -23,7 +23,8 @@ internal sealed class FeatureCache(
     ImageSource images,
     int batchSize,
     int workers,
-    Action<string>? warn = null
+    Action<string>? warn = null,
+    IProgress<Training.TrainingEvent>? progress = null
 )
 {
     // Part of every key: bump it when the backbone's arithmetic changes, so older features are never reused.
@@ -124,6 +125,7 @@ internal sealed class FeatureCache(
             index => SeedSequence.Random(view, SeedSequence.Augment, ContentSeed(hashes[index])),
             cancel
         );
+        var done = 0;
         foreach (var batch in batches)
         {
             var chunk = batch.SampleIndices;
@@ -135,6 +137,8 @@ internal sealed class FeatureCache(
                 store.Put(hashes[chunk[k]], row);
                 row.CopyTo(result, chunk[k] * featureCount);
             }
+            done += chunk.Length;
+            progress?.Report(new Training.FeaturesComputed(model.Config.Name, done, missing.Count));
         }
         _computed += missing.Count;
         _computeSeconds += clock.Elapsed.TotalSeconds;

@@ -38,7 +38,8 @@ internal sealed class ComparisonSession
             images,
             config.EvalBatchSize,
             config.DataWorkers,
-            warning => output.Notice(warning, warning: true)
+            warning => output.Notice(warning, warning: true),
+            progress
         );
         var trainer = new Trainer(progress);
         _executor = new RunExecutor(comparison, b => loaders[b], features, trainer, cancel);

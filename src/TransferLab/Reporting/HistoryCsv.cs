@@ -22,7 +22,7 @@ internal static class HistoryCsv
                             CsvText.Field(run.Name),
                             I(run.Seed),
                             run.Status.ToString().ToLowerInvariant(),
-                            I(h.Epoch),
+                            I(h.Epoch + 1), // from 1, as the console and report number epochs
                             D(h.TrainLoss),
                             D(h.TrainAcc),
                             D(h.ValLoss),

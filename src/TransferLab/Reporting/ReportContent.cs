@@ -50,7 +50,7 @@ internal sealed record ReportContent(
                     r.Fold is { } fold ? I(fold) : "–",
                     r.Status.ToString().ToLowerInvariant(),
                     F(r.BestValAcc),
-                    I(r.BestEpoch),
+                    I(r.BestEpoch + 1),
                     F(r.SelectedValAcc),
                     F(r.FinalValAcc),
                     r.TrainSeconds.ToString("F1", CultureInfo.InvariantCulture),

@@ -43,8 +43,8 @@ internal static class ReportPlots
         foreach (var run in runs)
         {
             var epochs = run.Min(r => r.History.Count);
-            var xs = Enumerable.Range(0, epochs).Select(e => (double)e).ToArray();
-            var ys = xs.Select(e => run.Average(r => value(r.History[(int)e]))).ToArray();
+            var ys = Enumerable.Range(0, epochs).Select(e => run.Average(r => value(r.History[e]))).ToArray();
+            var xs = Enumerable.Range(1, epochs).Select(e => (double)e).ToArray(); // epochs count from 1
             plot.Add.Scatter(xs, ys).LegendText = run.Key;
         }
         plot.XLabel("epoch");

@@ -23,6 +23,10 @@ public sealed record EpochCompleted(string Run, int Seed, int Epochs, EpochMetri
 
 public sealed record RunCompleted(string Run, int Seed, RunOutcome Outcome) : TrainingEvent(Run, Seed);
 
+/// <summary>Backbone features computed so far for the feature cache, of <paramref name="Total"/> images missing
+/// from it (one event per batch).</summary>
+public sealed record FeaturesComputed(string Backbone, int Done, int Total) : TrainingEvent("", 0);
+
 /// <summary>Something the user should know that is not tied to one run (a cache that cannot be written, low disk
 /// space).</summary>
 public sealed record ComparisonNotice(string Message, bool IsWarning) : TrainingEvent("", 0);

@@ -193,7 +193,9 @@ public class CompareCommandTests
 
         Assert.True(exit == 0, stderr.ToString());
         var text = stdout.ToString();
-        Assert.Contains("Epoch 1/1", text);
+        Assert.Contains("Epoch 1/2", text); // epochs count from 1 on the console
+        Assert.Contains("Epoch 2/2", text);
+        Assert.DoesNotContain("Epoch 0/", text);
         Assert.Contains("train Loss:", text);
         Assert.Contains("Best:", text);
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "results.json")));
