@@ -17,4 +17,5 @@ check=$(mktemp -d)
 trap 'rm -rf "$check"' EXIT
 dotnet tool install TransferLab.Cli --tool-path "$check/tools" --add-source "$out"
 "$check/tools/transferlab" --help | head -5
-echo "tool installs and runs: $check/tools/transferlab"
+echo "packages in $out; the tool installs and runs. Install it with:"
+echo "  dotnet tool install TransferLab.Cli --tool-path ~/.transferlab --add-source $out"

@@ -29,7 +29,7 @@ public class WriteFailureTests
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 3);
         Mount.RequireMounting();
-        // 2 MiB: results.json fits, a 64 MB model does not.
+        // 2 MiB: results.json and the frozen run's model (its head) fit, the fine-tuned run's 64 MB model does not.
         using var disk = Mount.Tmpfs(2048);
         var output = Path.Combine(disk.Path, "out");
 
@@ -48,10 +48,11 @@ public class WriteFailureTests
 
         Assert.Equal(1, exit);
         var line = Assert.Single(stderr.Trim().Split('\n'));
-        var model = Path.Combine(output, "models", "frozen.tlmodel");
+        var model = Path.Combine(output, "models", "finetune_lr_1e-4.tlmodel");
         Assert.Contains($"cannot write {model}: no space left on the device", line);
         Assert.Contains("results.json holds every finished run", line);
-        Assert.Equal([("frozen", "completed")], Runs(output));
+        Assert.Equal([("frozen", "completed"), ("finetune@lr=1e-4", "completed")], Runs(output));
+        Assert.True(File.Exists(Path.Combine(output, "models", "frozen.tlmodel")));
         Assert.Contains("warning: " + output, stdout); // the preflight said the disk was too small
         Assert.Empty(Directory.GetFiles(output, "*.tmp", SearchOption.AllDirectories));
     }
