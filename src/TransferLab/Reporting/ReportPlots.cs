@@ -11,72 +11,64 @@ internal static class ReportPlots
     private const int Width = 720,
         Height = 420;
 
-    public static IReadOnlyList<Chart> Draw(ComparisonResult result)
-    {
-        var runs = result.Runs.Where(r => r.Status == RunStatus.Completed).GroupBy(r => r.Name).ToList();
-        return
+    private const string Acc = "accuracy";
+
+    public static IReadOnlyList<Chart> Draw(ComparisonResult result) =>
         [
-            Curves("val-accuracy", "Validation accuracy per epoch (mean over seeds)", "accuracy", runs, h => h.ValAcc),
-            Curves(
-                "train-accuracy",
-                "Training accuracy per epoch (mean over seeds)",
-                "accuracy",
-                runs,
-                h => h.TrainAcc
-            ),
-            Curves("val-loss", "Validation loss per epoch (mean over seeds)", "loss", runs, h => h.ValLoss),
-            Curves("train-loss", "Training loss per epoch (mean over seeds)", "loss", runs, h => h.TrainLoss),
+            Curves(result, "val-accuracy", "Validation accuracy per epoch (mean over seeds)", Acc, h => h.ValAcc),
+            Curves(result, "train-accuracy", "Training accuracy per epoch (mean over seeds)", Acc, h => h.TrainAcc),
+            Curves(result, "val-loss", "Validation loss per epoch (mean over seeds)", "loss", h => h.ValLoss),
+            Curves(result, "train-loss", "Training loss per epoch (mean over seeds)", "loss", h => h.TrainLoss),
             BestAccuracy(result),
             TimeVersusAccuracy(result),
         ];
-    }
 
     private static Chart Curves(
+        ComparisonResult result,
         string name,
         string title,
         string yLabel,
-        List<IGrouping<string, RunResult>> runs,
         Func<Training.EpochMetrics, double> value
     )
     {
         var plot = new ScottPlot.Plot();
-        foreach (var run in runs)
+        foreach (var series in ChartData.Curves(result, value))
         {
-            var epochs = run.Min(r => r.History.Count);
-            var ys = Enumerable.Range(0, epochs).Select(e => run.Average(r => value(r.History[e]))).ToArray();
-            var xs = Enumerable.Range(1, epochs).Select(e => (double)e).ToArray(); // epochs count from 1
-            plot.Add.Scatter(xs, ys).LegendText = run.Key;
+            var line = plot.Add.Scatter(series.X, series.Y);
+            line.LegendText = series.Legend;
+            line.Color = ScottPlot.Color.FromHex(series.Color);
+            if (series.IdenticalTo is not null)
+                line.LinePattern = ScottPlot.LinePattern.Dashed; // drawn over its twin, which stays visible
         }
         plot.XLabel("epoch");
         plot.YLabel(yLabel);
-        plot.ShowLegend();
+        plot.ShowLegend(ScottPlot.Edge.Right); // beside the data, never over it
         return Render(plot, name, title);
     }
 
     private static Chart BestAccuracy(ComparisonResult result)
     {
-        var holdout = result.Config.Selection == SelectionMode.Holdout;
         var plot = new ScottPlot.Plot();
-        var summary = result.Summary.ToList();
-        for (var i = 0; i < summary.Count; i++)
+        var bars = ChartData.Accuracy(result);
+        for (var i = 0; i < bars.Count; i++)
         {
-            var s = holdout ? summary[i].SelectedValAcc! : summary[i].BestValAcc;
-            plot.Add.Bar(new ScottPlot.Bar { Position = i, Value = s.Mean });
+            var color = ScottPlot.Color.FromHex(bars[i].Color);
+            plot.Add.Bar(new ScottPlot.Bar { Position = i, Value = bars[i].Mean, FillColor = color });
             // The interval over images and seeds is not symmetric about the mean: a line from low to high.
-            if (summary[i].Interval is { } ci)
+            if (bars[i] is { Low: { } low, High: { } high })
             {
-                var whisker = plot.Add.Line(i, ci.Low, i, ci.High);
+                var whisker = plot.Add.Line(i, low, i, high);
                 whisker.LineWidth = 2;
                 whisker.Color = ScottPlot.Colors.Black;
             }
         }
         plot.Axes.Bottom.SetTicks(
-            Enumerable.Range(0, summary.Count).Select(i => (double)i).ToArray(),
-            summary.Select(s => s.Name).ToArray()
+            Enumerable.Range(0, bars.Count).Select(i => (double)i).ToArray(),
+            bars.Select(b => b.Run).ToArray()
         );
-        plot.YLabel(holdout ? "val accuracy at holdout-selected epoch" : "best val accuracy");
+        plot.YLabel(ChartData.AccuracyLabel(result));
         // No summary when every run diverged or failed: an empty chart, not a crash.
-        var lowest = summary.Select(s => (holdout ? s.SelectedValAcc! : s.BestValAcc).Mean).DefaultIfEmpty(1.0).Min();
+        var lowest = bars.Select(b => b.Mean).DefaultIfEmpty(1.0).Min();
         plot.Axes.SetLimitsY(Math.Max(0, lowest - 0.15), 1.0);
         return Render(plot, "best-accuracy", "Accuracy by run (bars: mean over seeds; whiskers: 95% CI)");
     }
@@ -84,19 +76,19 @@ internal static class ReportPlots
     private static Chart TimeVersusAccuracy(ComparisonResult result)
     {
         var plot = new ScottPlot.Plot();
-        foreach (var group in result.Runs.Where(r => r.Status == RunStatus.Completed).GroupBy(r => r.Name))
+        foreach (var group in ChartData.CompletedRuns(result))
         {
             var points = group.ToList();
-            plot
-                .Add.ScatterPoints(
-                    points.Select(r => r.TrainSeconds).ToArray(),
-                    points.Select(r => r.SelectedValAcc).ToArray()
-                )
-                .LegendText = group.Key;
+            var scatter = plot.Add.ScatterPoints(
+                points.Select(r => r.TrainSeconds).ToArray(),
+                points.Select(r => r.SelectedValAcc).ToArray()
+            );
+            scatter.LegendText = group.Key;
+            scatter.Color = ScottPlot.Color.FromHex(ChartData.ColorOf(result, group.Key));
         }
         plot.XLabel("training seconds");
         plot.YLabel("val accuracy (selected epoch)");
-        plot.ShowLegend();
+        plot.ShowLegend(ScottPlot.Edge.Right);
         return Render(plot, "time-vs-accuracy", "Time versus accuracy (one point per run and seed)");
     }
 

@@ -48,18 +48,19 @@ public static class ReportWriter
                 .Append('\n');
         md.Append("\n## Charts\n\n");
         foreach (var chart in charts)
-            md.Append($"![{MdText(chart.Title)}](plots/{chart.Name}.png)\n\n");
+            md.Append($"![{MdCell(chart.Title)}](plots/{chart.Name}.png)\n\n");
+        md.Append(MdText(ChartData.ValidationLossNote)).Append("\n\n");
         md.Append("## Confusion matrices (validation, summed over seeds; rows: true class, columns: predicted)\n\n");
         foreach (var (run, report) in content.Confusions)
         {
-            md.Append($"### {MdText(run)}\n\n");
+            md.Append($"### {MdCell(run)}\n\n");
             md.Append(
                 MdTable([
                     ["", .. report.Classes],
                     .. report.Classes.Select((c, r) => (string[])[c, .. report.Confusion[r].Select(v => v.ToString())]),
                 ])
             );
-            md.Append('\n');
+            md.Append('\n').Append(MdTable(PerClassRows(report))).Append('\n');
         }
         md.Append("## Configuration and environment\n\n")
             .Append(
@@ -83,13 +84,8 @@ public static class ReportWriter
                 .Append("<p>")
                 .Append(Enc(ReportContent.ComparisonsNote))
                 .Append("</p>\n");
-        html.Append("<h2>Charts</h2>\n");
-        foreach (var chart in charts)
-            html.Append(
-                $"<figure><img alt=\"{Enc(chart.Title)}\" "
-                    + $"src=\"data:image/png;base64,{Convert.ToBase64String(chart.Png)}\">"
-                    + $"<figcaption>{Enc(chart.Title)}</figcaption></figure>\n"
-            );
+        html.Append("<h2>Charts</h2>\n<p>Hover for values; click a legend entry to hide or show its run.</p>\n");
+        html.Append(InteractiveCharts.Html(result));
         AppendConfusions(html, content);
         html.Append("<h2>Configuration and environment</h2>")
             .Append(
@@ -98,7 +94,6 @@ public static class ReportWriter
                     .. content.Setup.Select(s => new[] { s.Key, s.Value }),
                 ])
             );
-        html.Append(ImageCheckScript);
         return html.Append("</body></html>\n").ToString();
     }
 
@@ -109,33 +104,53 @@ public static class ReportWriter
         + "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.25em "
         + ".6em;text-align:right}"
         + "td:first-child,th:first-child{text-align:left}th{background:#f3f3f3}"
-        + "img{max-width:100%;margin:.5em 0}"
+        + "figure{margin:1em 0}.chart{position:relative;height:340px}figcaption{color:#555;font-size:.9em}"
+        + "td.heat{text-align:center;min-width:3em}"
         + ".conclusion{background:#f6f8fa;padding:1em;border-left:4px solid #4a7}"
         + "</style></head><body>\n<h1>TransferLab comparison</h1>\n";
-
-    // Lets a headless browser check that every chart decoded (see tests: the DOM dump carries the counts).
-    private const string ImageCheckScript =
-        "<script>window.addEventListener('load',function(){var i=Array.prototype.slice.call(document.images);"
-        + "document.body.setAttribute('data-images-total',i.length);"
-        + "document.body.setAttribute('data-images-loaded',i.filter(function(x){return "
-        + "x.complete&&x.naturalWidth>0;}).length);});</script>\n";
 
     private static void AppendConfusions(StringBuilder html, ReportContent content)
     {
         html.Append(
-            "<h2>Confusion matrices</h2><p>Validation split, summed over seeds; rows: true class, columns: "
-                + "predicted.</p>\n"
+            "<h2>Confusion matrices and per-class scores</h2><p>Validation split, summed over seeds; rows: true "
+                + "class, columns: predicted; shading: the share of the row's images.</p>\n"
         );
         foreach (var (run, report) in content.Confusions)
-            html.Append($"<h3>{Enc(run)}</h3>")
-                .Append(
-                    HtmlTable([
-                        ["", .. report.Classes],
-                        .. report.Classes.Select(
-                            (c, r) => (string[])[c, .. report.Confusion[r].Select(v => v.ToString())]
-                        ),
-                    ])
-                );
+        {
+            html.Append($"<h3>{Enc(run)}</h3><table><thead><tr><th></th>");
+            foreach (var c in report.Classes)
+                html.Append("<th>").Append(Enc(c)).Append("</th>");
+            html.Append("</tr></thead><tbody>");
+            for (var r = 0; r < report.Classes.Count; r++)
+            {
+                html.Append("<tr><td>").Append(Enc(report.Classes[r])).Append("</td>");
+                var total = Math.Max(1, report.Confusion[r].Sum());
+                foreach (var count in report.Confusion[r])
+                    html.Append(HeatCell(count, (double)count / total));
+                html.Append("</tr>");
+            }
+            html.Append("</tbody></table>\n").Append(HtmlTable(PerClassRows(report)));
+        }
+    }
+
+    /// <summary>A confusion-matrix cell shaded by its share of the row (white 0 to the run colour's blue 1).</summary>
+    private static string HeatCell(int count, double share)
+    {
+        var alpha = share.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+        var ink = share > 0.6 ? "#fff" : "#222";
+        return $"<td class=\"heat\" style=\"background:rgba(78,121,167,{alpha});color:{ink}\">{count}</td>";
+    }
+
+    /// <summary>Precision, recall, F1 and support per class, then the macro average.</summary>
+    private static List<string[]> PerClassRows(Inference.ClassificationReport report)
+    {
+        static string F(double v) => v.ToString("F3", System.Globalization.CultureInfo.InvariantCulture);
+        var rows = new List<string[]> { new[] { "class", "precision", "recall", "F1", "images" } };
+        foreach (var c in report.PerClass)
+            rows.Add([c.Class, F(c.Precision), F(c.Recall), F(c.F1), $"{c.Support}"]);
+        var macro = report.Macro;
+        rows.Add(["macro average", F(macro.Precision), F(macro.Recall), F(macro.F1), $"{report.Count}"]);
+        return rows;
     }
 
     private static string Enc(string text) => WebUtility.HtmlEncode(text);
@@ -156,27 +171,43 @@ public static class ReportWriter
         return t.Append("</tbody></table>\n").ToString();
     }
 
-    /// <summary>Markdown text with the characters that could start markup or break a table escaped, and no raw
-    /// HTML.</summary>
-    public static string MdText(string text)
+    /// <summary>
+    /// One line of Markdown that reads as plain text: only what could start markup is escaped — emphasis and code
+    /// (<c>* _ `</c>), links and images (<c>[ ]</c>; without them <c>!</c> and <c>( )</c> are plain), raw HTML
+    /// (<c>&lt; &gt;</c>), table cells (<c>|</c>), strikethrough (<c>~</c>), the backslash, and a heading, list or
+    /// quote marker at the start. "0.9608", "frozen+l1" and "lr=1e-4" stay as they are.
+    /// </summary>
+    public static string MdText(string text) => MarkBlockStart(MdCell(text));
+
+    /// <summary><see cref="MdText"/> for a table cell, where a line-start marker means nothing ("-0.013").</summary>
+    private static string MdCell(string text)
     {
         var escaped = new StringBuilder();
         foreach (var c in text.Replace("\r", " ").Replace("\n", " "))
         {
-            if ("\\`*_{}[]()#+-.!|<>~".Contains(c))
+            if ("\\`*_[]<>|~".Contains(c))
                 escaped.Append('\\');
             escaped.Append(c);
         }
         return escaped.ToString();
     }
 
+    /// <summary>Escapes what would make the line a heading, list item or numbered item.</summary>
+    private static string MarkBlockStart(string line)
+    {
+        if (line.Length > 0 && "#-+=".Contains(line[0]))
+            return "\\" + line;
+        var numbered = System.Text.RegularExpressions.Regex.Match(line, @"^\d+(?=[.)])");
+        return numbered.Success ? line.Insert(numbered.Length, "\\") : line;
+    }
+
     private static string MdTable(IReadOnlyList<string[]> rows)
     {
         var t = new StringBuilder();
-        t.Append("| ").Append(string.Join(" | ", rows[0].Select(MdText))).Append(" |\n");
+        t.Append("| ").Append(string.Join(" | ", rows[0].Select(MdCell))).Append(" |\n");
         t.Append("|").Append(string.Concat(rows[0].Select(_ => "---|"))).Append('\n');
         foreach (var row in rows.Skip(1))
-            t.Append("| ").Append(string.Join(" | ", row.Select(MdText))).Append(" |\n");
+            t.Append("| ").Append(string.Join(" | ", row.Select(MdCell))).Append(" |\n");
         return t.ToString();
     }
 }

@@ -5,6 +5,19 @@ namespace TransferLab.Tests.Reporting;
 
 public class ReportTests
 {
+    /// <summary>report.md reads as plain text: numbers, recipes and sentences stay as written; only what would
+    /// become markup is escaped.</summary>
+    [Theory]
+    [InlineData("Best: frozen+l1, 96.1 % (95% CI 91.7 %–98.2 %), lr=1e-4!", "Best: frozen+l1, 96.1 % (95% CI "
+        + "91.7 %–98.2 %), lr=1e-4!")]
+    [InlineData("-0.013 points", "\\-0.013 points")]
+    [InlineData("# not a heading", "\\# not a heading")]
+    [InlineData("1. not a list", "1\\. not a list")]
+    [InlineData("a|b *c* [d](e) <script>", "a\\|b \\*c\\* \\[d\\](e) \\<script\\>")]
+    [InlineData("two\nlines", "two lines")]
+    public void Markdown_text_escapes_only_what_would_become_markup(string text, string expected) =>
+        Assert.Equal(expected, TransferLab.Reporting.ReportWriter.MdText(text));
+
     [SkippableFact]
     [Trait("data", "real")]
     public void Compare_writes_the_report_folder_and_report_regenerates_identical_files()
@@ -59,7 +72,9 @@ public class ReportTests
         var html = File.ReadAllText(Path.Combine(output.Path, "report.html"));
         Assert.DoesNotContain("=bees<script>", html);
         Assert.Contains("=bees&lt;script&gt;", html);
-        Assert.Equal(6, html.Split("data:image/png;base64,").Length - 1);
+        Assert.Equal(6, html.Split("<canvas data-chart=").Length - 1); // interactive charts
+        Assert.Contains("Chart.js v4.5.1", html); // the library itself, inlined: the file works offline
+        Assert.DoesNotContain("<script src=", html);
         Assert.Contains("=bees\\<script\\>", File.ReadAllText(Path.Combine(output.Path, "report.md")));
 
         foreach (var f in files)
@@ -166,9 +181,9 @@ public class ReportInBrowserTests
         var url = new Uri(Path.Combine(output.Path, "report.html")).AbsoluteUri;
 
         var (dom, log) = RunChromium(profile.Path, "--dump-dom", url);
-        var total = System.Text.RegularExpressions.Regex.Match(dom, "data-images-total=\"(\\d+)\"");
-        var loaded = System.Text.RegularExpressions.Regex.Match(dom, "data-images-loaded=\"(\\d+)\"");
-        Assert.True(total.Success && loaded.Success, "the report's load script did not run");
+        var total = System.Text.RegularExpressions.Regex.Match(dom, "data-charts-total=\"(\\d+)\"");
+        var loaded = System.Text.RegularExpressions.Regex.Match(dom, "data-charts-drawn=\"(\\d+)\"");
+        Assert.True(total.Success && loaded.Success, "the report's chart script did not run");
         Assert.Equal("6", total.Groups[1].Value);
         Assert.Equal(total.Groups[1].Value, loaded.Groups[1].Value);
         Assert.DoesNotContain(
