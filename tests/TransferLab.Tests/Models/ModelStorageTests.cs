@@ -71,6 +71,40 @@ public class ModelStorageTests(ITestOutputHelper output)
         Assert.Equal(expected.Select(p => p.Top[0].Probability), actual.Select(p => p.Top[0].Probability));
     }
 
+    [SkippableFact]
+    [Trait("data", "real")]
+    public void A_body_naming_a_tensor_the_network_lacks_or_of_another_shape_is_refused_by_name()
+    {
+        using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);
+        using var folder = new TempFolder();
+        var model = folder.Combine("m.tlmodel");
+        string[] run = ["train", "--data", data.Path, "--run", "frozen", "--epochs", "1", "--augment", "none"];
+        Assert.Equal(0, CliRun.Of([.. run, "--quiet", "--cache-dir", folder.Combine("cache"), "--save", model]).Exit);
+
+        foreach (var (name, shape, expected) in new[]
+        {
+            ("bogus.weight", new long[] { 2 }, "it stores 'bogus.weight', which the network does not have"),
+            ("fc.weight", new long[] { 3, 3 }, "'fc.weight' is [3,3], the network's [2,512]"),
+        })
+        {
+            var crafted = folder.Combine($"crafted-{name}.tlmodel");
+            WithBody(model, crafted, name, TorchSharp.torch.zeros(shape));
+            var (exit, _, error) = CliRun.Of("predict", "--model", crafted, model);
+            Assert.Equal(2, exit);
+            Assert.Contains(expected, error);
+        }
+    }
+
+    /// <summary>A copy of a model file whose body holds one tensor, <paramref name="name"/>.</summary>
+    private static void WithBody(string model, string path, string name, TorchSharp.torch.Tensor value)
+    {
+        var bytes = File.ReadAllBytes(model);
+        var headerEnd = 12 + BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8, 4));
+        using var body = new MemoryStream();
+        Safetensors.SaveStateDict(body, new Dictionary<string, TorchSharp.torch.Tensor> { [name] = value });
+        File.WriteAllBytes(path, [.. bytes.AsSpan(0, headerEnd), .. body.ToArray()]);
+    }
+
     private static bool IsStatistic(string name) =>
         name.EndsWith(".running_mean", StringComparison.Ordinal)
         || name.EndsWith(".running_var", StringComparison.Ordinal)
