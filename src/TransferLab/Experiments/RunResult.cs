@@ -61,6 +61,11 @@ public sealed record RunResult(
     /// <summary>The accuracy the selected epoch was chosen by: its holdout accuracy when epochs were selected on a
     /// holdout, else its validation accuracy. Which seed's model a comparison keeps is decided by it too, so the
     /// validation split stays unseen under holdout selection.</summary>
+    /// <summary>The predicted class's probability per validation image at the selected epoch (same order as <see
+    /// cref="ValPredictions"/>; empty in results written before it was recorded): the report's most confidently
+    /// wrong images.</summary>
+    public IReadOnlyList<float> ValConfidences { get; init; } = [];
+
     [JsonIgnore]
     public double SelectionAcc => History.FirstOrDefault(h => h.Epoch == BestEpoch)?.HoldoutAcc ?? SelectedValAcc;
 
@@ -97,5 +102,8 @@ public sealed record RunResult(
             featureExtractionSeconds,
             Failure: outcome.Failure,
             StoppedEarly: outcome.Failure is null && !outcome.Diverged && outcome.History.Count < spec.Epochs
-        );
+        )
+        {
+            ValConfidences = outcome.SelectedValConfidences,
+        };
 }

@@ -62,6 +62,7 @@ public static class ReportWriter
             );
             md.Append('\n').Append(MdTable(PerClassRows(report))).Append('\n');
         }
+        AppendTopLosses(md, result);
         md.Append("## Configuration and environment\n\n")
             .Append(
                 MdTable([
@@ -87,6 +88,7 @@ public static class ReportWriter
         html.Append("<h2>Charts</h2>\n<p>Hover for values; click a legend entry to hide or show its run.</p>\n");
         html.Append(InteractiveCharts.Html(result));
         AppendConfusions(html, content);
+        html.Append(TopLosses.Html(result));
         html.Append("<h2>Configuration and environment</h2>")
             .Append(
                 HtmlTable([
@@ -106,8 +108,35 @@ public static class ReportWriter
         + "td:first-child,th:first-child{text-align:left}th{background:#f3f3f3}"
         + "figure{margin:1em 0}.chart{position:relative;height:340px}figcaption{color:#555;font-size:.9em}"
         + "td.heat{text-align:center;min-width:3em}"
+        + ".gallery{display:flex;flex-wrap:wrap;gap:.8em}.gallery figure{margin:0;width:160px}"
+        + ".gallery img{max-width:150px;max-height:150px;display:block}"
+        + ".gallery figcaption{font-size:.8em;overflow-wrap:anywhere}"
         + ".conclusion{background:#f6f8fa;padding:1em;border-left:4px solid #4a7}"
         + "</style></head><body>\n<h1>TransferLab comparison</h1>\n";
+
+    private static void AppendTopLosses(StringBuilder md, ComparisonResult result)
+    {
+        md.Append("## Most confidently wrong validation images\n\n");
+        var (runs, missing) = TopLosses.Of(result);
+        if (missing is not null)
+        {
+            md.Append(MdText($"Not shown: {missing}.")).Append("\n\n");
+            return;
+        }
+        foreach (var (run, images) in runs)
+        {
+            md.Append($"### {MdCell(run)}\n\n");
+            var rows = new List<string[]> { new[] { "image", "true class", "predicted", "confidence" } };
+            foreach (var i in images)
+                rows.Add([
+                    Path.GetRelativePath(result.Config.DataDir, i.Path),
+                    i.Truth,
+                    i.Predicted,
+                    FormattableString.Invariant($"{i.Confidence:P0}"),
+                ]);
+            md.Append(images.Count == 0 ? "none wrong\n" : MdTable(rows)).Append('\n');
+        }
+    }
 
     private static void AppendConfusions(StringBuilder html, ReportContent content)
     {

@@ -20,7 +20,11 @@ public sealed record EpochMetrics(
 
 /// <summary>A model's score on one split; <see cref="Predictions"/> holds the predicted class per sample, in split
 /// order.</summary>
-public sealed record EvaluationResult(double Loss, double Accuracy, IReadOnlyList<int> Predictions);
+public sealed record EvaluationResult(double Loss, double Accuracy, IReadOnlyList<int> Predictions)
+{
+    /// <summary>The predicted class's probability per sample (4 decimals), in split order.</summary>
+    public IReadOnlyList<float> Confidences { get; init; } = [];
+}
 
 /// <summary>Running sums over one phase of an epoch.</summary>
 internal sealed class PhaseAccumulator

@@ -63,7 +63,8 @@ internal sealed class RunCheckpoint(string path, CheckpointIdentity identity, Ac
         int SelectedEpoch,
         double SelectedValAcc,
         IReadOnlyList<int> SelectedPredictions,
-        bool SelectedIsLive
+        bool SelectedIsLive,
+        IReadOnlyList<float>? SelectedConfidences = null
     );
 
     /// <summary>Names of the state entries a run with <paramref name="strategy"/> can change: what a checkpoint must
@@ -106,7 +107,8 @@ internal sealed class RunCheckpoint(string path, CheckpointIdentity identity, Ac
             run.SelectedEpoch,
             run.SelectedValAcc,
             run.SelectedPredictions,
-            selectedIsLive
+            selectedIsLive,
+            run.SelectedConfidences
         );
         // Not fsynced: checkpoints guard against killed processes, whose writes the kernel still completes;
         // after a power cut a damaged checkpoint is refused with a clear message. Flushing 200 MB per
@@ -217,6 +219,7 @@ internal sealed class RunCheckpoint(string path, CheckpointIdentity identity, Ac
         run.SelectedEpoch = header.SelectedEpoch;
         run.SelectedValAcc = header.SelectedValAcc;
         run.SelectedPredictions = header.SelectedPredictions;
+        run.SelectedConfidences = header.SelectedConfidences ?? [];
         run.EarlierSeconds = header.TrainSeconds;
     }
 

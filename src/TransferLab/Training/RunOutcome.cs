@@ -27,6 +27,9 @@ public sealed record RunOutcome(
     string? Failure = null
 )
 {
+    /// <summary>The predicted class's probability per validation image at the selected epoch.</summary>
+    public IReadOnlyList<float> SelectedValConfidences { get; init; } = [];
+
     /// <summary>True when the loss became NaN or infinite and the run was stopped (see <see
     /// cref="Divergence"/>).</summary>
     public bool Diverged => Divergence is not null;

@@ -14,6 +14,7 @@ internal sealed class RunProgress(nn.Module network) : IDisposable
     public int SelectedEpoch { get; set; } = -1;
     public double SelectedValAcc { get; set; }
     public IReadOnlyList<int> SelectedPredictions { get; set; } = [];
+    public IReadOnlyList<float> SelectedConfidences { get; set; } = [];
 
     /// <summary>Training seconds spent before this process resumed the run.</summary>
     public double EarlierSeconds { get; set; }
@@ -24,7 +25,12 @@ internal sealed class RunProgress(nn.Module network) : IDisposable
 
     /// <summary>Adds an epoch; when it beats the best selection accuracy so far, its weights become the selected
     /// ones.</summary>
-    public void Record(EpochMetrics metrics, double selectionAcc, IReadOnlyList<int> valPredictions)
+    public void Record(
+        EpochMetrics metrics,
+        double selectionAcc,
+        IReadOnlyList<int> valPredictions,
+        IReadOnlyList<float> valConfidences
+    )
     {
         History.Add(metrics);
         BestValAcc = Math.Max(BestValAcc, metrics.ValAcc);
@@ -34,6 +40,7 @@ internal sealed class RunProgress(nn.Module network) : IDisposable
         SelectedEpoch = metrics.Epoch;
         SelectedValAcc = metrics.ValAcc;
         SelectedPredictions = valPredictions;
+        SelectedConfidences = valConfidences;
         DisposeAll(Selected);
         Selected = Snapshot(network);
     }

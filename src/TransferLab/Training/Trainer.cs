@@ -53,7 +53,10 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
             frozenNorms.Drift(),
             divergence,
             failure
-        );
+        )
+        {
+            SelectedValConfidences = run.SelectedConfidences,
+        };
         progress?.Report(new RunCompleted(spec.Name, options.Seed, outcome));
         return outcome;
     }
@@ -103,6 +106,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         using var noGrad = no_grad();
         var phase = new PhaseAccumulator();
         var predictions = new int[loader.SampleCount];
+        var confidences = new float[loader.SampleCount];
         foreach (var batch in loader.Epoch(pass.Seed, pass.Epoch, shuffle: false, cancel))
         {
             using var scope = NewDisposeScope();
@@ -110,12 +114,17 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
             var logits = Logits(model, batch, pass.OnFeatures);
             var loss = functional.cross_entropy(logits, labels);
             var predicted = logits.argmax(1).OnHost().data<long>().ToArray();
+            var confidence = functional.softmax(logits.to_type(ScalarType.Float32), 1).max(1).values.OnHost();
+            var probabilities = confidence.data<float>().ToArray();
             for (var i = 0; i < predicted.Length; i++)
+            {
                 predictions[batch.SampleIndices[i]] = (int)predicted[i];
+                confidences[batch.SampleIndices[i]] = MathF.Round(probabilities[i], 4);
+            }
             phase.Add(loss.item<float>() + pass.LossOffset, CountCorrect(logits, labels), batch.Count);
             pass.AfterBatch?.Invoke(batch);
         }
-        return new EvaluationResult(phase.Loss, phase.Accuracy, predictions);
+        return new EvaluationResult(phase.Loss, phase.Accuracy, predictions) { Confidences = confidences };
     }
 
     /// <summary>One train phase: zero_grad → forward → loss + penalty → backward → step, with the scheduled
@@ -376,7 +385,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
                 hold?.Loss,
                 hold?.Accuracy
             );
-            run.Record(metrics, hold?.Accuracy ?? val.Accuracy, val.Predictions);
+            run.Record(metrics, hold?.Accuracy ?? val.Accuracy, val.Predictions, val.Confidences);
             options.Observer?.AfterEpoch(epoch);
             if (options.Checkpoint is { } checkpoint && epoch + 1 < spec.Epochs)
             {
