@@ -32,12 +32,13 @@ public static class ComparisonTable
     private static Table Runs(IReadOnlyList<RunResult> runs, bool holdout)
     {
         var crossValidated = runs.Any(r => r.Fold is not null);
-        var columns = new List<string> { "run", "seed", "best val acc", "best epoch", "final val acc" };
+        // Short headers: with the run names wrapping, the table fits an 80-column terminal.
+        var columns = new List<string> { "run", "seed", "best val", "epoch", "final val" };
         if (holdout)
-            columns.Insert(3, "val acc @ holdout-selected");
+            columns.Insert(3, "holdout-selected val");
         if (crossValidated)
             columns.Insert(2, "fold");
-        columns.AddRange(["seconds", "trainable params"]);
+        columns.AddRange(["seconds", "params"]);
         var table = NewTable("Runs", columns);
         foreach (var run in runs.OrderByDescending(r => r.SelectedValAcc).ThenBy(r => r.Seed))
         {
@@ -68,10 +69,10 @@ public static class ComparisonTable
 
     private static Table Summary(IReadOnlyList<RunSummary> summary, bool holdout)
     {
-        var headline = holdout ? "val acc @ holdout-selected" : "best val acc";
+        var headline = holdout ? "holdout-selected val" : "best val";
         var table = NewTable(
             "Across seeds (and folds)",
-            ["run", "n", headline, "95% CI, images counted", "95% CI, images fixed", "std", "mean seconds"]
+            ["run", "n", headline, "95% CI, images counted", "95% CI, images fixed", "std", "seconds"]
         );
         foreach (var s in summary.OrderByDescending(s => (holdout ? s.SelectedValAcc! : s.BestValAcc).Mean))
         {
@@ -94,7 +95,7 @@ public static class ComparisonTable
     {
         var table = NewTable(
             "Paired comparisons (A − B)",
-            ["A", "B", "mean diff", "images A − B per cell", "t p", "Wilcoxon p", "image-level p", "verdict p (Holm)"]
+            ["A", "B", "mean diff", "images A − B per cell", "t p", "Wilcoxon p", "image p", "verdict p (Holm)"]
         );
         foreach (var c in comparisons)
             table.AddRow(
@@ -116,6 +117,9 @@ public static class ComparisonTable
         foreach (var column in columns)
             table.AddColumn(new TableColumn(TerminalText.Escape(column)).RightAligned());
         table.Columns[0].LeftAligned();
+        // Numbers never break across lines; on a narrow terminal the first column (names) and headers wrap.
+        foreach (var column in table.Columns.Skip(1))
+            column.NoWrap();
         return table;
     }
 

@@ -13,6 +13,13 @@ internal static class ReportPlots
 
     private const string Acc = "accuracy";
 
+    /// <summary>The first installed sans-serif family (ScottPlot's default falls back to serif on Linux).</summary>
+    private static readonly Lazy<string> SansFont = new(() =>
+        new[] { "DejaVu Sans", "Liberation Sans", "Arial", "Helvetica" }.FirstOrDefault(family =>
+            SkiaSharp.SKFontManager.Default.GetFontFamilies().Contains(family)
+        ) ?? ScottPlot.Fonts.Sans
+    );
+
     public static IReadOnlyList<Chart> Draw(ComparisonResult result) =>
         [
             Curves(result, "val-accuracy", "Validation accuracy per epoch (mean over seeds)", Acc, h => h.ValAcc),
@@ -38,9 +45,16 @@ internal static class ReportPlots
             line.LegendText = series.Legend;
             line.Color = ScottPlot.Color.FromHex(series.Color);
             if (series.IdenticalTo is not null)
-                line.LinePattern = ScottPlot.LinePattern.Dashed; // drawn over its twin, which stays visible
+            {
+                // Drawn over its twin: thin, with large open markers, so both stay visible. (Not dashed: Skia's SVG
+                // canvas cannot draw path effects and prints a warning for each.)
+                line.LineWidth = 1;
+                line.MarkerShape = ScottPlot.MarkerShape.OpenTriangleUp;
+                line.MarkerSize = 11;
+            }
         }
         plot.XLabel("epoch");
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1); // whole epochs
         plot.YLabel(yLabel);
         plot.ShowLegend(ScottPlot.Edge.Right); // beside the data, never over it
         return Render(plot, name, title);
@@ -95,6 +109,7 @@ internal static class ReportPlots
     private static Chart Render(ScottPlot.Plot plot, string name, string title)
     {
         plot.Title(title);
+        plot.Font.Set(SansFont.Value); // as report.html's sans-serif text
         var png = plot.GetImageBytes(Width, Height, ScottPlot.ImageFormat.Png);
         return new Chart(name, title, png, StableClipIds(plot.GetSvgXml(Width, Height)));
     }
