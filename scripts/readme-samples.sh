@@ -45,6 +45,6 @@ PY
 rm -f "$sample"
 if command -v chromium >/dev/null; then
   chromium --headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run \
-    --window-size=1100,1400 --screenshot=docs/images/report.png "file://$PWD/$out/report.html" 2>/dev/null
+    --window-size=1100,2100 --virtual-time-budget=3000 --screenshot=docs/images/report.png "file://$PWD/$out/report.html" 2>/dev/null
 fi
 echo "README.md sample and docs/images/report.png regenerated from $out"

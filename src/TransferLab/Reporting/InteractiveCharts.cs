@@ -101,8 +101,10 @@ internal static class InteractiveCharts
             // Drawn over the run it coincides with: dashes and hollow triangles keep both visible.
             dataset["borderDash"] = new JsonArray(6, 4);
             dataset["pointStyle"] = "triangle";
-            dataset["pointRadius"] = 5;
+            dataset["pointRadius"] = 7;
+            dataset["borderWidth"] = 2;
             dataset["backgroundColor"] = "rgba(0,0,0,0)";
+            dataset["order"] = -1; // Chart.js draws lower orders last: on top of its twin
         }
         return dataset;
     }
