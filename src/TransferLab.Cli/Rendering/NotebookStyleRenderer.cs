@@ -25,37 +25,53 @@ public sealed class NotebookStyleRenderer(TextWriter output) : IProgress<Trainin
             case FeaturesComputed { Done: var done, Total: var total } features when done == total:
                 output.WriteLine(F($"backbone features of {total} images computed ({features.Backbone})"));
                 break;
+            case RunRecorded recorded:
+                // The number the runs table, results.json and history.csv show for this run.
+                var extraction = recorded.FeatureExtractionSeconds > 0
+                    ? F($" (+{recorded.FeatureExtractionSeconds:F1} s computing backbone features for the cache)")
+                    : "";
+                output.WriteLine(F($"Training complete in {recorded.TrainSeconds:F1} s{extraction}"));
+                break;
             case ComparisonNotice notice:
                 var message = CliTerms.Of(notice.Message);
                 output.WriteLine(notice.IsWarning ? $"warning: {message}" : message);
                 break;
-            case EpochCompleted { Metrics: var m } epoch:
-                output.WriteLine(F($"Epoch {m.Epoch + 1}/{epoch.Epochs}"));
-                output.WriteLine("----------");
-                output.WriteLine(F($"train Loss:{m.TrainLoss:F4} Acc:{m.TrainAcc:F4}  (lr {m.LearningRate:g3})"));
-                if (m.HoldoutAcc is { } holdoutAcc)
-                    output.WriteLine(F($"holdout Loss:{m.HoldoutLoss:F4} Acc:{holdoutAcc:F4}"));
-                output.WriteLine(F($"val Loss:{m.ValLoss:F4} Acc:{m.ValAcc:F4}  ({m.Seconds:F1} s)"));
+            case EpochCompleted epoch:
+                WriteEpoch(epoch);
                 break;
-            case RunCompleted { Outcome: var o }:
-                var elapsed = TimeSpan.FromSeconds(o.TrainSeconds);
-                output.WriteLine(F($"Training complete in {(int)elapsed.TotalMinutes}m {elapsed.Seconds}s"));
-                output.WriteLine(
-                    F($"Best val Acc: {o.BestValAcc:F4}; kept epoch {o.SelectedEpoch + 1} ")
-                        + F($"(val Acc {o.SelectedValAcc:F4})")
-                );
-                if (o.Divergence is { } divergence)
-                    output.WriteLine($"DIVERGED: {divergence}; the other runs continue");
-                if (o.Failure is { } failure)
-                    output.WriteLine($"FAILED: {failure}; the other runs continue");
-                if (o.FrozenBatchNormDrift > 0)
-                    output.WriteLine(
-                        "note: BatchNorm running statistics of the frozen backbone changed during the run "
-                            + F($"(largest mean shift {o.FrozenBatchNormDrift:g3}); use bn=eval to keep them fixed")
-                    );
+            case RunCompleted { Outcome: var outcome }:
+                WriteOutcome(outcome);
                 break;
         }
         output.Flush();
+    }
+
+    /// <summary>The notebook's lines per epoch, epochs counted from 1.</summary>
+    private void WriteEpoch(EpochCompleted epoch)
+    {
+        var m = epoch.Metrics;
+        output.WriteLine(F($"Epoch {m.Epoch + 1}/{epoch.Epochs}"));
+        output.WriteLine("----------");
+        output.WriteLine(F($"train Loss:{m.TrainLoss:F4} Acc:{m.TrainAcc:F4}  (lr {m.LearningRate:g3})"));
+        if (m.HoldoutAcc is { } holdoutAcc)
+            output.WriteLine(F($"holdout Loss:{m.HoldoutLoss:F4} Acc:{holdoutAcc:F4}"));
+        output.WriteLine(F($"val Loss:{m.ValLoss:F4} Acc:{m.ValAcc:F4}  ({m.Seconds:F1} s)"));
+    }
+
+    private void WriteOutcome(RunOutcome o)
+    {
+        output.WriteLine(
+            F($"Best val Acc: {o.BestValAcc:F4}; kept epoch {o.SelectedEpoch + 1} (val Acc {o.SelectedValAcc:F4})")
+        );
+        if (o.Divergence is { } divergence)
+            output.WriteLine($"DIVERGED: {divergence}; the other runs continue");
+        if (o.Failure is { } failure)
+            output.WriteLine($"FAILED: {failure}; the other runs continue");
+        if (o.FrozenBatchNormDrift > 0)
+            output.WriteLine(
+                "note: BatchNorm running statistics of the frozen backbone changed during the run "
+                    + F($"(largest mean shift {o.FrozenBatchNormDrift:g3}); use bn=eval to keep them fixed")
+            );
     }
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

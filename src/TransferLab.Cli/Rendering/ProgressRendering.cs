@@ -116,10 +116,14 @@ internal sealed class LiveRenderer(ProgressContext context) : IProgress<Training
                     : o.Diverged ? " DIVERGED"
                     : "";
                 doneTask.Value = doneTask.MaxValue;
-                doneTask.Description = TerminalText.Escape(
-                    I($"{value.Run} (seed {value.Seed}) best val {o.BestValAcc:F4} in {o.TrainSeconds:F0} s{end}")
-                );
+                var done = I($"{value.Run} (seed {value.Seed}) best val {o.BestValAcc:F4}{end}");
+                doneTask.Description = TerminalText.Escape(done);
+                _last[key] = doneTask.Description;
                 doneTask.StopTask();
+                break;
+            case RunRecorded recorded when _tasks.TryGetValue(key, out var recordedTask):
+                // The same seconds as the runs table and history.csv.
+                recordedTask.Description = _last.GetValueOrDefault(key) + I($" in {recorded.TrainSeconds:F1} s");
                 break;
         }
     }

@@ -51,6 +51,7 @@ internal sealed class RunExecutor(
             BackbonePassFrom = replayFrom?.RecordedBy,
             Fold = work.Cell.Fold,
         };
+        trainer.Progress?.Report(new RunRecorded(spec.Name, seed, result.TrainSeconds, extraction));
         finished(model, result);
         return result;
     }

@@ -4,12 +4,14 @@ using TransferLab.Experiments;
 
 namespace TransferLab.Reporting;
 
-/// <summary>history.csv: one row per run × seed × epoch.</summary>
+/// <summary>history.csv: one row per run × seed × epoch. <c>seconds</c> is the epoch's own time (the first epoch
+/// of the first cached run includes computing backbone features); <c>run_seconds</c> is the run's time as the runs
+/// table and results.json give it (without that feature extraction), repeated on each of its rows.</summary>
 internal static class HistoryCsv
 {
     public const string Header =
         "run,seed,status,epoch,train_loss,train_acc,val_loss,val_acc,holdout_loss,holdout_acc,"
-        + "learning_rate,seconds,rss_mib";
+        + "learning_rate,seconds,rss_mib,run_seconds";
 
     public static string Write(ComparisonResult result)
     {
@@ -31,7 +33,8 @@ internal static class HistoryCsv
                             D(h.HoldoutAcc),
                             D(h.LearningRate),
                             D(h.Seconds),
-                            D(h.RssMib)
+                            D(h.RssMib),
+                            D(run.TrainSeconds)
                         )
                     )
                     .Append('\n');

@@ -20,6 +20,9 @@ namespace TransferLab.Training;
 /// </summary>
 public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
 {
+    /// <summary>Where this trainer reports; callers that finish a run's record report there too.</summary>
+    internal IProgress<TrainingEvent>? Progress => progress;
+
     /// <summary>How many times the loss of a uniform guess a batch's cross-entropy may reach before the run counts
     /// as diverged.</summary>
     public const double ExplodedLossFactor = 1000;

@@ -23,6 +23,12 @@ public sealed record EpochCompleted(string Run, int Seed, int Epochs, EpochMetri
 
 public sealed record RunCompleted(string Run, int Seed, RunOutcome Outcome) : TrainingEvent(Run, Seed);
 
+/// <summary>A run's result is recorded: the times the tables, results.json and history.csv show — training
+/// (and evaluation) seconds without the backbone features this run computed for the shared cache, which are
+/// <paramref name="FeatureExtractionSeconds"/>.</summary>
+public sealed record RunRecorded(string Run, int Seed, double TrainSeconds, double FeatureExtractionSeconds)
+    : TrainingEvent(Run, Seed);
+
 /// <summary>Backbone features computed so far for the feature cache, of <paramref name="Total"/> images missing
 /// from it (one event per batch).</summary>
 public sealed record FeaturesComputed(string Backbone, int Done, int Total) : TrainingEvent("", 0);

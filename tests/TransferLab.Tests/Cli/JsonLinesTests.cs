@@ -44,6 +44,14 @@ public class JsonLinesTests
         var history = File.ReadAllLines(Path.Combine(output, "history.csv"));
         var epochColumn = Array.IndexOf(history[0].Split(','), "epoch");
         Assert.Equal(["1", "2"], history.Skip(1).Select(l => l.Split(',')[epochColumn]));
+
+        // One number per concept: the run's seconds are the same in the event, results.json and history.csv.
+        var recorded = events.Single(e => e.RootElement.GetProperty("event").GetString() == "run_recorded");
+        var seconds = results.RootElement.GetProperty("runs")[0].GetProperty("train_seconds").GetDouble();
+        Assert.Equal(seconds, recorded.RootElement.GetProperty("train_seconds").GetDouble());
+        var runSeconds = Array.IndexOf(history[0].Split(','), "run_seconds");
+        var perRow = history.Skip(1).Select(l => double.Parse(l.Split(',')[runSeconds], CultureInfo.InvariantCulture));
+        Assert.All(perRow, value => Assert.Equal(seconds, value));
         foreach (var e in events)
             e.Dispose();
     }
