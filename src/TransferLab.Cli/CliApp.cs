@@ -70,6 +70,8 @@ public static partial class CliApp
             error.WriteLine("Run 'transferlab --help' or 'transferlab COMMAND --help' for usage.");
             return BadInput;
         }
+        if (parse.Action is HelpAction)
+            return Help(parse, output, error);
         return parse.Invoke(
             new InvocationConfiguration
             {
@@ -108,6 +110,21 @@ public static partial class CliApp
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^'(.*)' was not matched\. Did you mean")]
     private static partial System.Text.RegularExpressions.Regex NotMatched();
+
+    /// <summary>
+    /// System.CommandLine's help, with enum defaults as a user types them (<c>[default: eval]</c>, not
+    /// <c>Eval</c>): its help has no hook for how a default is shown, so its text is rewritten.
+    /// </summary>
+    private static int Help(ParseResult parse, TextWriter output, TextWriter error)
+    {
+        var text = new StringWriter();
+        var exit = parse.Invoke(new InvocationConfiguration { Output = text, Error = error });
+        output.Write(EnumDefault().Replace(text.ToString(), m => $"[default: {m.Groups[1].Value.ToLowerInvariant()}]"));
+        return exit;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\[default: ([A-Z][A-Za-z0-9]*)\]")]
+    private static partial System.Text.RegularExpressions.Regex EnumDefault();
 
     /// <summary>A parse error in the user's terms: a value that does not convert names the option and what it
     /// takes.</summary>

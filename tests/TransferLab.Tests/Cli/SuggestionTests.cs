@@ -44,5 +44,8 @@ public class SuggestionTests
         Assert.Contains("--precision <fp32|bf16|bf16-mixed>", output);
         Assert.Contains("--bn <train|eval>", output);
         Assert.DoesNotContain("Bf16Mixed", output);
+        Assert.Contains("[default: eval]", output);
+        Assert.Contains("[default: fp32]", output);
+        Assert.DoesNotMatch(@"\[default: [A-Z]", output);
     }
 }
