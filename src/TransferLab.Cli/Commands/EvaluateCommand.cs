@@ -15,11 +15,6 @@ namespace TransferLab.Cli.Commands;
 /// and weighted averages, confusion matrix; as a table, CSV or JSON.</summary>
 public static class EvaluateCommand
 {
-    private static readonly Option<string> Model = new("--model")
-    {
-        Description = "Model file (.tlmodel)",
-        Required = true,
-    };
     private static readonly Option<string> Data = new("--data")
     {
         Description = "A folder of class sub-folders, or a data folder with val/ or test/",
@@ -32,13 +27,6 @@ public static class EvaluateCommand
         DefaultValueFactory = _ => OutputFormat.Table,
     };
 
-    public static Option<TestTimeAugmentation> Tta { get; } =
-        new("--tta")
-        {
-            Description = "Test-time augmentation: none, or flip (mean of the image's and its mirror's probabilities)",
-            DefaultValueFactory = _ => TestTimeAugmentation.None,
-        };
-
     public static Command Create(TextWriter output, TextWriter error)
     {
         var command = new Command(
@@ -46,10 +34,10 @@ public static class EvaluateCommand
             "Score a saved model on labelled images.\n\nExample:\n  transferlab evaluate --model "
                 + "runs/x/models/frozen-l2.tlmodel --data ../shared/datasets/hymenoptera_data"
         );
-        command.Options.Add(Model);
+        command.Options.Add(InferenceOptions.Model);
         command.Options.Add(Data);
         command.Options.Add(Format);
-        command.Options.Add(Tta);
+        command.Options.Add(InferenceOptions.Tta);
         command.SetAction(parse => CliApp.Guard(error, () => Run(parse, output)));
         return command;
     }
@@ -57,9 +45,9 @@ public static class EvaluateCommand
     private static int Run(ParseResult parse, TextWriter output)
     {
         NativeRuntime.EnsureLoaded();
-        var modelPath = parse.GetValue(Model)!;
+        var modelPath = parse.GetValue(InferenceOptions.Model)!;
         using var model = ModelFile.Load(modelPath);
-        var evaluation = ModelEvaluation.Of(model, parse.GetValue(Data)!, tta: parse.GetValue(Tta));
+        var evaluation = ModelEvaluation.Of(model, parse.GetValue(Data)!, tta: parse.GetValue(InferenceOptions.Tta));
         switch (parse.GetValue(Format))
         {
             case OutputFormat.Json:

@@ -14,11 +14,6 @@ public enum ExportFormat
 /// <summary><c>transferlab export --model M --format onnx</c>: a saved model as a graph other runtimes run.</summary>
 public static class ExportCommand
 {
-    private static readonly Option<string> Model = new("--model")
-    {
-        Description = "Model file (.tlmodel) saved by compare or train",
-        Required = true,
-    };
     private static readonly Option<ExportFormat> Format = new("--format")
     {
         Description = "onnx (the only format so far)",
@@ -47,7 +42,7 @@ public static class ExportCommand
             "Write a saved model as an ONNX graph for ONNX Runtime or ML.NET (no TorchSharp needed to run it).\n\n"
                 + "Example:\n  transferlab export --model runs/x/models/frozen.tlmodel --with-preprocessing"
         );
-        foreach (var option in new Option[] { Model, Format, Out, Opset, WithPreprocessing })
+        foreach (var option in new Option[] { InferenceOptions.Model, Format, Out, Opset, WithPreprocessing })
             command.Options.Add(option);
         command.SetAction(parse => CliApp.Guard(error, () => Run(parse, output)));
         return command;
@@ -56,7 +51,7 @@ public static class ExportCommand
     private static int Run(ParseResult parse, TextWriter output)
     {
         NativeRuntime.EnsureLoaded();
-        var modelPath = parse.GetValue(Model)!;
+        var modelPath = parse.GetValue(InferenceOptions.Model)!;
         using var model = ModelFile.Load(modelPath);
         var path = parse.GetValue(Out) ?? Path.ChangeExtension(modelPath, ".onnx");
         var options = new OnnxExportOptions

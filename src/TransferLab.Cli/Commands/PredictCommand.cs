@@ -20,11 +20,6 @@ public enum OutputFormat
 /// <summary><c>transferlab predict --model M PATH...</c>: top-k classes with probabilities per image.</summary>
 public static class PredictCommand
 {
-    private static readonly Option<string> Model = new("--model")
-    {
-        Description = "Model file (.tlmodel) saved by compare or train",
-        Required = true,
-    };
     private static readonly Argument<string[]> Paths = new("paths")
     {
         Description = "Image files or folders (searched recursively)",
@@ -48,10 +43,10 @@ public static class PredictCommand
             "Classify images with a saved model.\n\nExample:\n  transferlab predict --model "
                 + "runs/x/models/frozen-l2.tlmodel ../shared/datasets/hymenoptera_data/val/bees"
         );
-        command.Options.Add(Model);
+        command.Options.Add(InferenceOptions.Model);
         command.Options.Add(TopK);
         command.Options.Add(Format);
-        command.Options.Add(EvaluateCommand.Tta);
+        command.Options.Add(InferenceOptions.Tta);
         command.Arguments.Add(Paths);
         command.SetAction(parse =>
             CliApp.Guard(
@@ -59,12 +54,12 @@ public static class PredictCommand
                 () =>
                 {
                     NativeRuntime.EnsureLoaded();
-                    using var model = ModelFile.Load(parse.GetValue(Model)!);
+                    using var model = ModelFile.Load(parse.GetValue(InferenceOptions.Model)!);
                     var predictions = Predictor.Predict(
                         model,
                         Predictor.CollectImages(parse.GetValue(Paths)!),
                         parse.GetValue(TopK),
-                        tta: parse.GetValue(EvaluateCommand.Tta)
+                        tta: parse.GetValue(InferenceOptions.Tta)
                     );
                     Write(output, predictions, parse.GetValue(Format));
                     return predictions.Any(p => p.Error is null) ? CliApp.Success : CliApp.BadInput;

@@ -1,0 +1,18 @@
+using System.CommandLine;
+using TransferLab.Inference;
+
+namespace TransferLab.Cli.Commands;
+
+/// <summary>Options of the commands that use a saved model (predict, evaluate, export), declared once.</summary>
+internal static class InferenceOptions
+{
+    public static Option<string> Model { get; } =
+        new("--model") { Description = "Model file (.tlmodel) saved by compare or train", Required = true };
+
+    public static Option<TestTimeAugmentation> Tta { get; } =
+        new("--tta")
+        {
+            Description = "Test-time augmentation: none, or flip (mean of the image's and its mirror's probabilities)",
+            DefaultValueFactory = _ => TestTimeAugmentation.None,
+        };
+}
