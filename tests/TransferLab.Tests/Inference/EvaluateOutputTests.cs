@@ -17,8 +17,7 @@ public class EvaluateOutputTests
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 4);
         using var folder = new TempFolder();
         var model = folder.Combine("m.tlmodel");
-        string[] train = ["train", "--data", data.Path, "--run", "frozen", "--epochs", "1", "--augment", "none"];
-        Assert.Equal(0, CliRun.Of([.. train, "--quiet", "--cache-dir", folder.Combine("cache"), "--save", model]).Exit);
+        CliRun.TrainFrozen(data.Path, folder, model);
 
         var json = CliRun.Of("evaluate", "--model", model, "--data", data.Path, "--format", "json");
         Assert.True(json.Exit == 0, json.Error);

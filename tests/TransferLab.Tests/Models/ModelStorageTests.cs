@@ -54,9 +54,7 @@ public class ModelStorageTests(ITestOutputHelper output)
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 3);
         using var folder = new TempFolder();
         var embedded = folder.Combine("embedded.tlmodel");
-        string[] run = ["train", "--data", data.Path, "--run", "frozen", "--epochs", "1", "--augment", "none"];
-        var train = CliRun.Of([.. run, "--embed-backbone", "--cache-dir", folder.Combine("cache"), "--save", embedded]);
-        Assert.True(train.Exit == 0, train.Error);
+        CliRun.TrainFrozen(data.Path, folder, embedded, extra: "--embed-backbone");
 
         using var model = ModelFile.Load(embedded);
         Assert.True(model.Metadata.BackboneEmbedded);
@@ -78,8 +76,7 @@ public class ModelStorageTests(ITestOutputHelper output)
         using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);
         using var folder = new TempFolder();
         var model = folder.Combine("m.tlmodel");
-        string[] run = ["train", "--data", data.Path, "--run", "frozen", "--epochs", "1", "--augment", "none"];
-        Assert.Equal(0, CliRun.Of([.. run, "--quiet", "--cache-dir", folder.Combine("cache"), "--save", model]).Exit);
+        CliRun.TrainFrozen(data.Path, folder, model);
 
         foreach (var (name, shape, expected) in new[]
         {

@@ -20,9 +20,7 @@ public class ExportSampleTests(ITestOutputHelper output)
         using var data = TestData.HymenopteraSubset(trainPerClass: 10, valPerClass: 10);
         using var folder = new TempFolder();
         var model = folder.Combine("ants-bees.tlmodel");
-        string[] trainArgs = ["train", "--data", data.Path, "--run", "frozen", "--epochs", "3", "--augment", "none"];
-        var train = CliRun.Of([.. trainArgs, "--quiet", "--cache-dir", folder.Combine("cache"), "--save", model]);
-        Assert.True(train.Exit == 0, train.Error);
+        CliRun.TrainFrozen(data.Path, folder, model, epochs: 3);
         var (fixedSize, anySize) = (folder.Combine("fixed.onnx"), folder.Combine("any-size.onnx"));
         var export = CliRun.Of("export", "--model", model, "--out", fixedSize);
         Assert.True(export.Exit == 0, export.Error);
