@@ -186,7 +186,12 @@ internal sealed class TrainingOptionSet
         };
 
     public Option<int> Threads { get; } =
-        new("--threads") { Description = "libtorch threads (0: one per core)", DefaultValueFactory = _ => 0 };
+        new("--threads")
+        {
+            Description = "libtorch threads (0: one per core this process may use: its affinity, cgroup quota, "
+                + "SLURM_CPUS_PER_TASK)",
+            DefaultValueFactory = _ => 0,
+        };
 
     public IEnumerable<Option> All =>
         [

@@ -126,7 +126,7 @@ internal static class ComparisonPreparation
         var backbones = config.BackboneList.ToDictionary(b => b, b => BackboneRegistry.Get(b, config.CacheDir));
         foreach (var group in specs.GroupBy(s => s.Backbone ?? config.BackboneList[0]))
             CheckStrategiesFit(group.ToList(), backbones[group.Key]);
-        set_num_threads(config.Threads > 0 ? config.Threads : Environment.ProcessorCount);
+        set_num_threads(config.Threads > 0 ? config.Threads : Training.CpuBudget.Cores);
         var fingerprint = DatasetFingerprint(splits);
         if (resume is not null)
             CheckResumable(resume, splits, fingerprint, output.Directory, restartUnfinished);
@@ -219,7 +219,7 @@ internal static class ComparisonPreparation
         ComparisonOutput output
     )
     {
-        var workers = Math.Max(1, Environment.ProcessorCount);
+        var workers = Training.CpuBudget.Cores;
         var verified = VerifiedImages.Open(CacheDirectory.Resolve(config.CacheDir));
         var (train, badTrain) = ImageCheck.Run(splits.Train.Samples, images, workers, cancel, verified);
         var (evaluation, badEval) = ImageCheck.Run(splits.Evaluation.Samples, images, workers, cancel, verified);
