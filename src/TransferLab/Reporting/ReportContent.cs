@@ -11,7 +11,8 @@ internal sealed record ReportContent(
     IReadOnlyList<string[]> SummaryTable,
     IReadOnlyList<string[]> ComparisonsTable,
     IReadOnlyList<(string Run, ClassificationReport Report)> Confusions,
-    IReadOnlyList<(string Key, string Value)> Setup
+    IReadOnlyList<(string Key, string Value)> Setup,
+    TopLossGallery Gallery
 )
 {
     public static ReportContent From(ComparisonResult result) =>
@@ -20,7 +21,8 @@ internal sealed record ReportContent(
             SummaryTableOf(result),
             ComparisonsTableOf(result),
             ConfusionsOf(result),
-            SetupOf(result)
+            SetupOf(result),
+            TopLosses.Of(result)
         );
 
     private static List<string[]> RunsTableOf(ComparisonResult result)

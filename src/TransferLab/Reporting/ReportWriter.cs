@@ -62,7 +62,7 @@ public static class ReportWriter
             );
             md.Append('\n').Append(MdTable(PerClassRows(report))).Append('\n');
         }
-        AppendTopLosses(md, result);
+        AppendTopLosses(md, content.Gallery, result.Config.DataDir);
         md.Append("## Configuration and environment\n\n")
             .Append(
                 MdTable([
@@ -88,7 +88,7 @@ public static class ReportWriter
         html.Append("<h2>Charts</h2>\n<p>Hover for values; click a legend entry to hide or show its run.</p>\n");
         html.Append(InteractiveCharts.Html(result));
         AppendConfusions(html, content);
-        html.Append(TopLosses.Html(result));
+        html.Append(TopLosses.Html(content.Gallery));
         html.Append("<h2>Configuration and environment</h2>")
             .Append(
                 HtmlTable([
@@ -114,10 +114,10 @@ public static class ReportWriter
         + ".conclusion{background:#f6f8fa;padding:1em;border-left:4px solid #4a7}"
         + "</style></head><body>\n<h1>TransferLab comparison</h1>\n";
 
-    private static void AppendTopLosses(StringBuilder md, ComparisonResult result)
+    private static void AppendTopLosses(StringBuilder md, TopLossGallery gallery, string dataDir)
     {
         md.Append("## Most confidently wrong validation images\n\n");
-        var (runs, missing) = TopLosses.Of(result);
+        var (runs, missing) = gallery;
         if (missing is not null)
         {
             md.Append(MdText($"Not shown: {missing}.")).Append("\n\n");
@@ -129,7 +129,7 @@ public static class ReportWriter
             var rows = new List<string[]> { new[] { "image", "true class", "predicted", "confidence" } };
             foreach (var i in images)
                 rows.Add([
-                    Path.GetRelativePath(result.Config.DataDir, i.Path),
+                    Path.GetRelativePath(dataDir, i.Path),
                     i.Truth,
                     i.Predicted,
                     FormattableString.Invariant($"{i.Confidence:P0}"),

@@ -8,6 +8,12 @@ namespace TransferLab.Reporting;
 /// <summary>One validation image a run got wrong, with the probability it gave the wrong class.</summary>
 internal sealed record WrongImage(string Path, string Truth, string Predicted, float Confidence);
 
+/// <summary>The most confidently wrong images per run, or why there are none to show.</summary>
+internal sealed record TopLossGallery(
+    IReadOnlyList<(string Run, IReadOnlyList<WrongImage> Images)> Runs,
+    string? Missing
+);
+
 /// <summary>
 /// fastai's "top losses": per run, the validation images it got wrong with the highest confidence (the first seed's
 /// selected epoch), as thumbnails in report.html and a table in report.md. The images are found again from the
@@ -18,16 +24,15 @@ internal static class TopLosses
     public const int PerRun = 8;
     private const int ThumbnailSize = 150;
 
-    /// <summary>The most confidently wrong images per run, or why there are none to show.</summary>
-    public static (IReadOnlyList<(string Run, IReadOnlyList<WrongImage> Images)> Runs, string? Missing) Of(
-        ComparisonResult result
-    )
+    /// <summary>The gallery of <paramref name="result"/> (it scans the data folder: compute it once per
+    /// report).</summary>
+    public static TopLossGallery Of(ComparisonResult result)
     {
         if (result.Config.CvFolds > 0)
-            return ([], "with cross-validation each fold scores other images; run without --cv to see them");
+            return new([], "with cross-validation each fold scores other images; run without --cv to see them");
         var paths = ValidationPaths(result);
         if (paths is null)
-            return ([], $"the validation images of {result.Config.DataDir} are not where results.json found them");
+            return new([], $"the validation images of {result.Config.DataDir} are not where results.json found them");
         var classes = result.Dataset.Classes;
         var runs = ChartData
             .CompletedRuns(result)
@@ -53,7 +58,7 @@ internal static class TopLosses
                 )
             )
             .ToList();
-        return (runs, null);
+        return new(runs, null);
     }
 
     /// <summary>The scored images in prediction order, if the data folder still gives the same images and
@@ -79,9 +84,9 @@ internal static class TopLosses
         }
     }
 
-    public static string Html(ComparisonResult result)
+    public static string Html(TopLossGallery gallery)
     {
-        var (runs, missing) = Of(result);
+        var (runs, missing) = gallery;
         var html = new StringBuilder("<h2>Most confidently wrong validation images</h2>\n");
         if (missing is not null)
             return html.Append("<p>Not shown: ").Append(WebUtility.HtmlEncode(missing)).Append(".</p>\n").ToString();
