@@ -50,13 +50,8 @@ internal sealed class Mount : IDisposable
 
     private static void Run(string command, params string[] args)
     {
-        var start = new ProcessStartInfo(command) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args)
-            start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
+        var (exit, _, error) = ExternalProgram.Run(command, args);
+        if (exit != 0)
             throw new InvalidOperationException($"{command} {string.Join(' ', args)}: {error.Trim()}");
     }
 }
