@@ -42,6 +42,8 @@ public sealed record RunEnvironment(
 
     private static string CpuModel()
     {
+        if (!OperatingSystem.IsLinux())
+            return RuntimeInformation.ProcessArchitecture.ToString();
         try
         {
             var line = File.ReadLines("/proc/cpuinfo")

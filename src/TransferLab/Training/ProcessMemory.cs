@@ -5,15 +5,25 @@ namespace TransferLab.Training;
 /// <summary>The process's memory as the OS sees it (resident set), and handing freed native memory back.</summary>
 internal static partial class ProcessMemory
 {
-    /// <summary>Current resident set size in MiB (VmRSS), or 0 where /proc is not available.</summary>
-    public static double ResidentMiB() => ReadStatusKiB("VmRSS:") / 1024.0;
+    /// <summary>Current resident set size in MiB: VmRSS on Linux, the working set elsewhere.</summary>
+    public static double ResidentMiB() =>
+        OperatingSystem.IsLinux() ? ReadStatusKiB("VmRSS:") / 1024.0 : Environment.WorkingSet / Mebibyte;
 
-    /// <summary>Peak resident set size in MiB (VmHWM), or 0 where /proc is not available.</summary>
-    public static double PeakResidentMiB() => ReadStatusKiB("VmHWM:") / 1024.0;
+    /// <summary>Peak resident set size in MiB: VmHWM on Linux, the peak working set elsewhere (0 where the OS
+    /// does not report one).</summary>
+    public static double PeakResidentMiB()
+    {
+        if (OperatingSystem.IsLinux())
+            return ReadStatusKiB("VmHWM:") / 1024.0;
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return process.PeakWorkingSet64 / Mebibyte;
+    }
+
+    private const double Mebibyte = 1024.0 * 1024.0;
 
     /// <summary>
     /// Returns memory that glibc's allocator keeps after libtorch frees large tensors. Without it the
-    /// resident size creeps up across runs although nothing is leaked.
+    /// resident size creeps up across runs although nothing is leaked. Nothing to do off Linux.
     /// </summary>
     public static void ReleaseFreedNativeMemory()
     {
