@@ -37,10 +37,29 @@ Console.WriteLine(
     Calibration.Row($"power, {folds}-fold CV: frozen vs {worse[0]}", cv.Pairs(cvRuns, Reference, worse[0]))
 );
 
+// The same trained runs, decided by a class-balanced metric (--metric): the t-test is then of the metric's
+// per-cell differences and the image-level column is its permutation test.
+foreach (var metric in new[] { Metric.BalancedAccuracy, Metric.MacroF1 })
+{
+    var name = metric.Describe();
+    Console.WriteLine(Calibration.Row($"{name}: A/A, {seedsPerSide} seeds", seeds.Pairs(Reference, Reference, metric)));
+    foreach (var recipe in worse)
+        Console.WriteLine(
+            Calibration.Row($"{name}: power, {seedsPerSide} seeds vs {recipe}", seeds.Pairs(Reference, recipe, metric))
+        );
+    Console.WriteLine(
+        Calibration.Row($"{name}: A/A, {folds}-fold CV", cv.Pairs(cvRuns, Reference, Reference, metric))
+    );
+    Console.WriteLine(
+        Calibration.Row($"{name}: power, {folds}-fold CV vs {worse[0]}", cv.Pairs(cvRuns, Reference, worse[0], metric))
+    );
+}
+
 /// <summary>A comparison of the calibration: trained once into its folder, read back when it is there (so an
 /// interrupted calibration continues where it stopped).</summary>
 internal static class Calibration
 {
+    // For a class-balanced metric, "image-level" is its permutation test; McNemar stays on correct images.
     public const string Header =
         "| comparison | n | verdict | t-test | Wilcoxon | image-level | McNemar, first cell | pooled McNemar |\n"
         + "|---|---|---|---|---|---|---|---|";
@@ -81,7 +100,7 @@ internal static class Calibration
             McNemarTest.Exact(p.McNemarPerSeed.Sum(m => m.OnlyA), p.McNemarPerSeed.Sum(m => m.OnlyB)).PValue;
         // An undefined verdict (no p) counts as "not different", as the conclusion says "no verdict".
         return $"| {label} | {list.Count} | {Rate(p => p.HolmP ?? 1)} | {Rate(p => p.PairedTP ?? 1)} | "
-            + $"{Rate(p => p.WilcoxonP)} | {Rate(p => p.ImageLevel!.PValue)} | "
+            + $"{Rate(p => p.WilcoxonP)} | {Rate(p => p.MetricTest?.PValue ?? p.ImageLevel!.PValue)} | "
             + $"{Rate(p => p.McNemarPerSeed[0].PValue)} | {Rate(Pooled)} |";
     }
 }
@@ -115,7 +134,7 @@ internal sealed class SeedCalibration(string dataDir, string workDir, int compar
         }
     }
 
-    public IEnumerable<PairComparison> Pairs(string a, string b)
+    public IEnumerable<PairComparison> Pairs(string a, string b, Metric metric = Metric.Accuracy)
     {
         var offset = a == b ? PerSide : 0;
         for (var k = 0; k < comparisons; k++)
@@ -124,7 +143,7 @@ internal sealed class SeedCalibration(string dataDir, string workDir, int compar
             var sideA = seeds.Select(s => _runs[(a, s)]);
             // The B side is renamed and given A's seed numbers, so that the statistics pair them one to one.
             var sideB = seeds.Select(s => _runs[(b, s + offset)] with { Name = "B", Seed = s });
-            yield return ComparisonStatistics.Compare([.. sideA, .. sideB], _labels).Single();
+            yield return ComparisonStatistics.Compare([.. sideA, .. sideB], _labels, metric).Single();
         }
     }
 }
@@ -153,7 +172,12 @@ internal sealed class FoldCalibration(string dataDir, string workDir, int compar
         return results;
     }
 
-    public IEnumerable<PairComparison> Pairs(IReadOnlyList<ComparisonResult> results, string a, string b)
+    public IEnumerable<PairComparison> Pairs(
+        IReadOnlyList<ComparisonResult> results,
+        string a,
+        string b,
+        Metric metric = Metric.Accuracy
+    )
     {
         foreach (var result in results)
         {
@@ -163,7 +187,7 @@ internal sealed class FoldCalibration(string dataDir, string workDir, int compar
                 .Runs.Where(r => r.Name == b && r.Seed == (a == b ? second : first))
                 .Select(r => r with { Name = "B", Seed = first });
             var design = EvaluationDesign.Of(result.Dataset);
-            yield return ComparisonStatistics.Compare([.. sideA, .. sideB], design).Single();
+            yield return ComparisonStatistics.Compare([.. sideA, .. sideB], design, metric).Single();
         }
     }
 }

@@ -6,6 +6,7 @@ using TransferLab.Data.Transforms;
 using TransferLab.Experiments;
 using TransferLab.Recipes;
 using TransferLab.Regularization;
+using TransferLab.Statistics;
 using TransferLab.Strategies;
 
 namespace TransferLab.Cli.Commands;
@@ -63,6 +64,22 @@ public static class CompareCommand
             + "out); with --seeds R, R repeats, each with its own folds",
         DefaultValueFactory = _ => 0,
     };
+    private static readonly Option<Metric> MetricOption = new("--metric")
+    {
+        HelpName = MetricScores.Choices.Replace(", ", "|", StringComparison.Ordinal),
+        Description =
+            "What ranks the runs and what the verdict tests: accuracy, or for imbalanced classes balanced-accuracy "
+            + "(mean per-class recall) or macro-f1 (mean per-class F1)",
+        DefaultValueFactory = _ => Metric.Accuracy,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+            if (MetricScores.TryParse(text, out var metric))
+                return metric;
+            result.AddError($"--metric '{text}' is not one of {MetricScores.Choices}");
+            return Metric.Accuracy;
+        },
+    };
     private static readonly Option<bool> CrossValidationPool = new("--cv-pool")
     {
         Description = "With --cv: make the folds from train and val together",
@@ -96,6 +113,7 @@ public static class CompareCommand
         Tune,
         CrossValidation,
         CrossValidationPool,
+        MetricOption,
         Resume,
         RestartUnfinished,
         Out,
@@ -180,6 +198,7 @@ public static class CompareCommand
             Tune = parse.GetValue(Tune),
             CvFolds = parse.GetValue(CrossValidation),
             CvPool = parse.GetValue(CrossValidationPool),
+            Metric = parse.GetValue(MetricOption),
         };
     }
 

@@ -16,9 +16,9 @@ public static class ComparisonTable
         console.Write(Runs(result.Runs, holdout));
         if (result.Config.Seeds.Count > 1 || holdout || result.Config.CvFolds > 0)
         {
-            console.Write(Summary(result.Summary, holdout));
+            console.Write(Summary(result.Summary, holdout, result.Config.Metric));
             if (result.Comparisons.Count > 0)
-                console.Write(Comparisons(result.Comparisons));
+                console.Write(Comparisons(result.Comparisons, result.Config.Metric));
         }
         if (result.Tuning is { } tuning)
             foreach (var t in tuning)
@@ -67,34 +67,43 @@ public static class ComparisonTable
         return table;
     }
 
-    private static Table Summary(IReadOnlyList<RunSummary> summary, bool holdout)
+    /// <summary>Runs across cells, ranked by the comparison's metric; a class-balanced metric gets its own
+    /// column beside accuracy.</summary>
+    private static Table Summary(IReadOnlyList<RunSummary> summary, bool holdout, Metric metric)
     {
         var headline = holdout ? "holdout-selected val" : "best val";
+        string[] columns = ["run", "n", headline, "95% CI, images counted", "95% CI, images fixed", "std", "seconds"];
         var table = NewTable(
             "Across seeds (and folds)",
-            ["run", "n", headline, "95% CI, images counted", "95% CI, images fixed", "std", "seconds"]
+            metric == Metric.Accuracy ? columns : [.. columns, Short(metric)]
         );
-        foreach (var s in summary.OrderByDescending(s => (holdout ? s.SelectedValAcc! : s.BestValAcc).Mean))
+        SampleSummary Accuracy(RunSummary s) => holdout ? s.SelectedValAcc! : s.BestValAcc;
+        double? Score(RunSummary s) => metric == Metric.BalancedAccuracy ? s.BalancedAccuracy?.Mean : s.MacroF1?.Mean;
+        foreach (var s in summary.OrderByDescending(s => metric == Metric.Accuracy ? Accuracy(s).Mean : Score(s)))
         {
-            var h = holdout ? s.SelectedValAcc! : s.BestValAcc;
+            var h = Accuracy(s);
             var leftOut = s.Diverged + s.Failed > 0 ? F($" (+{s.Diverged} diverged, {s.Failed} failed)") : "";
-            table.AddRow(
+            string[] row =
+            [
                 TerminalText.Escape(s.Name),
                 I(s.N) + leftOut,
                 F($"{h.Mean:F4}"),
                 s.Interval is { } ci ? F($"{ci.Low:F4}–{ci.High:F4}") : "–",
                 h.Ci95Low is { } low ? F($"{low:F4}–{h.Ci95High:F4}") : "–",
                 F($"{h.Std:F4}"),
-                F($"{s.MeanTrainSeconds:F1}")
-            );
+                F($"{s.MeanTrainSeconds:F1}"),
+            ];
+            table.AddRow(metric == Metric.Accuracy ? row : [.. row, Score(s) is { } v ? F($"{v:F4}") : "–"]);
         }
         return table;
     }
 
-    private static Table Comparisons(IReadOnlyList<PairComparison> comparisons)
+    private static string Short(Metric metric) => metric == Metric.BalancedAccuracy ? "balanced" : "macro-F1";
+
+    private static Table Comparisons(IReadOnlyList<PairComparison> comparisons, Metric metric)
     {
         var table = NewTable(
-            "Paired comparisons (A − B)",
+            metric == Metric.Accuracy ? "Paired comparisons (A − B)" : $"Paired comparisons (A − B, {Short(metric)})",
             ["A", "B", "mean diff", "images A − B per cell", "t p", "Wilcoxon p", "image p", "verdict p (Holm)"]
         );
         foreach (var c in comparisons)
@@ -105,7 +114,7 @@ public static class ComparisonTable
                 string.Join(" ", c.ImageDifferences.Select(d => F($"{d:+0;-0;0}"))),
                 c.PairedTUndefined is null ? P(c.PairedTP) : "undefined",
                 P(c.WilcoxonP),
-                P(c.ImageLevel?.PValue),
+                P(c.MetricTest?.PValue ?? c.ImageLevel?.PValue),
                 P(c.HolmP)
             );
         return table;

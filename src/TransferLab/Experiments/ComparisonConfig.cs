@@ -101,6 +101,10 @@ public sealed record ComparisonConfig
 
     public SelectionMode Selection { get; init; } = SelectionMode.BestVal;
 
+    /// <summary>The score runs are ranked by and tested on (balanced accuracy or macro-F1 for imbalanced
+    /// classes).</summary>
+    public Statistics.Metric Metric { get; init; } = Statistics.Metric.Accuracy;
+
     /// <summary>Share of each training class held out for selection and tuning.</summary>
     public double HoldoutFraction { get; init; } = 0.2;
 

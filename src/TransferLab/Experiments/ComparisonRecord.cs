@@ -145,7 +145,7 @@ internal sealed class ComparisonRecord
         var holdout = config.Selection == SelectionMode.Holdout;
         var design = EvaluationDesign.Of(dataset);
         var summary = ComparisonStatistics.Summarise(runs, holdout, design);
-        var comparisons = ComparisonStatistics.Compare(runs, design);
+        var comparisons = ComparisonStatistics.Compare(runs, design, config.Metric);
         var conclusion =
             Conclusion.Write(
                 summary,
@@ -154,9 +154,10 @@ internal sealed class ComparisonRecord
                 config.Selection,
                 resources.FeatureCache.ComputeSeconds,
                 ReplayedPasses(runs),
-                config.CvFolds
+                config.CvFolds,
+                config.Metric
             )
-            + Conclusion.Imbalance(summary, design.Labels)
+            + Conclusion.Imbalance(summary, design.Labels, config.Metric)
             + NotCompared(runs);
         return (summary, comparisons, conclusion);
     }

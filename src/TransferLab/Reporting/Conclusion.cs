@@ -17,6 +17,7 @@ public static class Conclusion
     /// counted once).</param>
     /// <param name="replayedPasses">Runs that replayed an earlier run's frozen-backbone pass, and that run.</param>
     /// <param name="cvFolds">K of K-fold cross-validation (0: one validation split).</param>
+    /// <param name="metric">What ranks the runs (and what <paramref name="comparisons"/> tested).</param>
     public static string Write(
         IReadOnlyList<RunSummary> summary,
         IReadOnlyList<PairComparison> comparisons,
@@ -24,13 +25,20 @@ public static class Conclusion
         SelectionMode selection,
         double featureExtractionSeconds = 0,
         IReadOnlyList<(string Run, string From)>? replayedPasses = null,
-        int cvFolds = 0
+        int cvFolds = 0,
+        Metric metric = Metric.Accuracy
     )
     {
         if (summary.Count == 0)
             return "No run finished.";
         var holdout = selection == SelectionMode.Holdout;
-        SampleSummary Headline(RunSummary s) => holdout ? s.SelectedValAcc! : s.BestValAcc;
+        // Class-balanced scores need each run's predictions, which results from before they were kept lack.
+        if (metric != Metric.Accuracy && summary.Any(s => ScoreOf(s, metric) is null))
+            metric = Metric.Accuracy;
+        SampleSummary Headline(RunSummary s) =>
+            metric != Metric.Accuracy ? ScoreOf(s, metric)!
+            : holdout ? s.SelectedValAcc!
+            : s.BestValAcc;
         // Ties keep the order the runs were asked for. Not the faster first: a run that replayed another's backbone
         // pass takes a fraction of a second without being cheaper as a strategy.
         var ranked = summary
@@ -40,16 +48,18 @@ public static class Conclusion
             .Select(x => x.s)
             .ToList();
         var best = ranked[0];
-        var scored = cvFolds > 0
-            ? F($"accuracy on the held-out fold ({cvFolds}-fold cross-validation)")
-            : "validation accuracy";
-        var metric = holdout ? $"{scored} at the epoch chosen on the holdout" : $"best-epoch {scored}";
+        var measure = Measure(metric, holdout, cvFolds);
+        var describe = metric == Metric.Accuracy ? (Func<RunSummary, string>)(s => Describe(s, Headline(s)))
+            : s => DescribeOverCells(Headline(s), cvFolds > 0);
         var lines = new List<string>
         {
-            F($"Best: {best.Name}, {metric} {Describe(best, Headline(best))}, {best.MeanTrainSeconds:F1} s per run."),
+            F($"Best: {best.Name}, {measure} {describe(best)}, {best.MeanTrainSeconds:F1} s per run."),
         };
         foreach (var other in ranked.Skip(1))
-            lines.Add(VersusLine(best, other, comparisons, evalImages, Headline));
+        {
+            var images = metric == Metric.Accuracy ? evalImages : 0;
+            lines.Add(VersusLine(best, other, comparisons, images, Headline, describe));
+        }
         var pairs = comparisons.Count;
         var test = comparisons.FirstOrDefault()?.PairedTest;
         var notes = new NoteFacts(holdout, cvFolds, best.N, evalImages, pairs, test);
@@ -62,11 +72,16 @@ public static class Conclusion
     public const double ImbalanceWarningRatio = 1.5;
 
     /// <summary>A sentence for imbalanced scored images: accuracy misleads, and each run's balanced accuracy and
-    /// macro-F1 (empty when the classes are balanced enough).</summary>
-    public static string Imbalance(IReadOnlyList<RunSummary> summary, IReadOnlyList<int> labels)
+    /// macro-F1 (empty when the classes are balanced enough, or when the comparison is decided by one of
+    /// those).</summary>
+    public static string Imbalance(
+        IReadOnlyList<RunSummary> summary,
+        IReadOnlyList<int> labels,
+        Metric metric = Metric.Accuracy
+    )
     {
         var ratio = ClassBalancedScores.ImbalanceRatio(labels);
-        if (ratio < ImbalanceWarningRatio || summary.All(s => s.BalancedAccuracy is null))
+        if (ratio < ImbalanceWarningRatio || summary.All(s => s.BalancedAccuracy is null) || metric != Metric.Accuracy)
             return "";
         var scores = summary
             .Where(s => s.BalancedAccuracy is not null)
@@ -74,8 +89,35 @@ public static class Conclusion
         return F($" The scored classes are imbalanced (largest/smallest {ratio:F1}), so accuracy mostly measures ")
             + "the larger classes; balanced accuracy / macro-F1 (every class counts the same): "
             + string.Join(", ", scores)
-            + ". Recipes can weight the loss by class with @balance=weights.";
+            + ". A comparison can be ranked and tested by either (--metric balanced-accuracy or macro-f1), and "
+            + "recipes can weight the loss by class with @balance=weights.";
     }
+
+    private static SampleSummary? ScoreOf(RunSummary run, Metric metric) =>
+        metric == Metric.BalancedAccuracy ? run.BalancedAccuracy : run.MacroF1;
+
+    /// <summary>What the headline number is: which score, on which images, of which epoch.</summary>
+    private static string Measure(Metric metric, bool holdout, int cvFolds)
+    {
+        if (metric == Metric.Accuracy)
+        {
+            var accuracy = cvFolds > 0
+                ? F($"accuracy on the held-out fold ({cvFolds}-fold cross-validation)")
+                : "validation accuracy";
+            return holdout ? $"{accuracy} at the epoch chosen on the holdout" : $"best-epoch {accuracy}";
+        }
+        var scored = cvFolds > 0 ? F($"on the held-out fold ({cvFolds}-fold cross-validation)") : "on validation";
+        var epoch = holdout ? "the epoch chosen on the holdout" : "the epoch with the best validation accuracy";
+        return $"{metric.Describe()} {scored} at {epoch}";
+    }
+
+    /// <summary>A class-balanced score: its mean and t-interval over cells (the images held fixed), cut to the
+    /// score's range 0–100 %.</summary>
+    private static string DescribeOverCells(SampleSummary score, bool crossValidated) =>
+        score.Ci95Low is { } low && score.Ci95High is { } high
+            ? F($"{score.Mean:P1}, 95% CI {Math.Max(0, low):P1}–{Math.Min(1, high):P1} over ")
+                + F($"{(crossValidated ? "cells" : "seeds")}, n={score.N}")
+            : F($"{score.Mean:P1}");
 
     /// <summary>How the best run compares with another: the gap, its evidence and the verdict, and the cost.</summary>
     private static string VersusLine(
@@ -83,15 +125,18 @@ public static class Conclusion
         RunSummary other,
         IReadOnlyList<PairComparison> comparisons,
         int evalImages,
-        Func<RunSummary, SampleSummary> headline
+        Func<RunSummary, SampleSummary> headline,
+        Func<RunSummary, string> describe
     )
     {
         var gap = headline(best).Mean - headline(other).Mean;
         var pair = comparisons.FirstOrDefault(c =>
             (c.A == best.Name && c.B == other.Name) || (c.A == other.Name && c.B == best.Name)
         );
-        return F($"vs {other.Name} ({Describe(other, headline(other))}): {gap * 100:+0.0;-0.0;0.0} points ")
-            + F($"(≈{gap * evalImages:F0} of {evalImages} images){Evidence(pair)} — {Verdict(pair)}; ")
+        // Images only for accuracy (evalImages 0 otherwise): a class-balanced score is not a count of images.
+        var images = evalImages > 0 ? F($" (≈{gap * evalImages:F0} of {evalImages} images)") : "";
+        return F($"vs {other.Name} ({describe(other)}): {gap * 100:+0.0;-0.0;0.0} points")
+            + F($"{images}{Evidence(pair)} — {Verdict(pair)}; ")
             + F($"{other.MeanTrainSeconds:F1} s per run.");
     }
 
@@ -160,11 +205,15 @@ public static class Conclusion
         if (pair is null)
             return "";
         if (pair.Seeds == 1)
-            return $", McNemar p{P(pair.McNemarPerSeed[0].PValue)}";
+            return pair.MetricTest is { } single
+                ? $", image-level permutation p{P(single.PValue)}"
+                : $", McNemar p{P(pair.McNemarPerSeed[0].PValue)}";
         var parts = new List<string>();
         if (pair.PairedTP is { } t)
             parts.Add($"{pair.PairedTest} p{P(t)}");
-        if (pair.ImageLevel is { } images)
+        if (pair.MetricTest is { } permutation)
+            parts.Add($"image-level permutation p{P(permutation.PValue)}");
+        else if (pair.ImageLevel is { } images)
             parts.Add($"image-level p{P(images.PValue)}");
         if (pair.HolmP is { } holm)
             parts.Add($"Holm p{P(holm)}");

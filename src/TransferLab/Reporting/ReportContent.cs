@@ -1,6 +1,7 @@
 using System.Globalization;
 using TransferLab.Experiments;
 using TransferLab.Inference;
+using TransferLab.Statistics;
 
 namespace TransferLab.Reporting;
 
@@ -115,6 +116,16 @@ internal sealed record ReportContent(
         + "p is the larger of the t-test and image-level p, Holm-adjusted over all pairs: a real difference when it "
         + "is below 0.05.";
 
+    /// <summary>The note, with what changes when the comparison is decided by a class-balanced metric.</summary>
+    public static string ComparisonsNoteFor(Metric metric) =>
+        metric == Metric.Accuracy
+            ? ComparisonsNote
+            : ComparisonsNote
+                + $" This comparison is decided by {metric.Describe()}: the mean difference and the t-test are of "
+                + $"{metric.Describe()} per cell, and the image-level p is a paired permutation test of it "
+                + "(A's and B's predictions of an image swapped at random, 5,000 times); images A − B per cell "
+                + "and McNemar count correct images.";
+
     private static List<string[]> ComparisonsTableOf(ComparisonResult result)
     {
         var comparisons = new List<string[]>
@@ -124,7 +135,9 @@ internal sealed record ReportContent(
                 "A",
                 "B",
                 "seeds",
-                "mean diff (points)",
+                result.Config.Metric == Metric.Accuracy
+                    ? "mean diff (points)"
+                    : $"mean diff of {result.Config.Metric.Describe()} (points)",
                 "images A − B per cell",
                 "McNemar p per cell",
                 "t-test p",
@@ -145,7 +158,7 @@ internal sealed record ReportContent(
                     string.Join(" ", c.McNemarPerSeed.Select(m => P(m.PValue))),
                     c.PairedTUndefined is { } why ? $"undefined: {why}" : P(c.PairedTP),
                     P(c.WilcoxonP),
-                    P(c.ImageLevel?.PValue),
+                    P(c.MetricTest?.PValue ?? c.ImageLevel?.PValue),
                     P(c.HolmP),
                 }
             )

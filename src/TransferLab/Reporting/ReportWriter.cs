@@ -44,7 +44,7 @@ public static class ReportWriter
             md.Append("\n## Paired comparisons (A − B)\n\n")
                 .Append(MdTable(content.ComparisonsTable))
                 .Append('\n')
-                .Append(MdText(ReportContent.ComparisonsNote))
+                .Append(MdText(ReportContent.ComparisonsNoteFor(result.Config.Metric)))
                 .Append('\n');
         md.Append("\n## Charts\n\n");
         foreach (var chart in charts)
@@ -83,7 +83,7 @@ public static class ReportWriter
             html.Append("<h2>Paired comparisons (A − B)</h2>")
                 .Append(HtmlTable(content.ComparisonsTable))
                 .Append("<p>")
-                .Append(Enc(ReportContent.ComparisonsNote))
+                .Append(Enc(ReportContent.ComparisonsNoteFor(result.Config.Metric)))
                 .Append("</p>\n");
         html.Append("<h2>Charts</h2>\n<p>Hover for values; click a legend entry to hide or show its run.</p>\n");
         html.Append(InteractiveCharts.Html(result));

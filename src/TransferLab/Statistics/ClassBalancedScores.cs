@@ -20,12 +20,28 @@ public static class ClassBalancedScores
             if (labels[i] == predicted[i])
                 truePositive[labels[i]]++;
         }
-        var present = Enumerable.Range(0, classes).Where(c => support[c] > 0).ToList();
-        var recall = present.Select(c => (double)truePositive[c] / support[c]).ToList();
-        var f1 = present.Select(c =>
-            predictedCount[c] + support[c] == 0 ? 0 : 2.0 * truePositive[c] / (predictedCount[c] + support[c])
-        );
-        return (recall.Average(), f1.Average());
+        return FromCounts(truePositive, support, predictedCount);
+    }
+
+    /// <summary>Both scores from per-class counts: right predictions, images of the class, predictions of
+    /// it.</summary>
+    internal static (double BalancedAccuracy, double MacroF1) FromCounts(
+        int[] truePositive,
+        int[] support,
+        int[] predictedCount
+    )
+    {
+        double recall = 0, f1 = 0;
+        var present = 0;
+        for (var c = 0; c < support.Length; c++)
+        {
+            if (support[c] == 0)
+                continue;
+            present++;
+            recall += (double)truePositive[c] / support[c];
+            f1 += 2.0 * truePositive[c] / (predictedCount[c] + support[c]);
+        }
+        return present == 0 ? (0, 0) : (recall / present, f1 / present);
     }
 
     /// <summary>Largest class count over smallest among <paramref name="labels"/>.</summary>

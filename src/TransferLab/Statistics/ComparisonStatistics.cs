@@ -33,12 +33,13 @@ public sealed record RunSummary(
 /// <summary>Run A against run B on the cells (seeds; with cross-validation seed × fold) both completed (results.json
 /// "comparisons").</summary>
 /// <param name="Seeds">Paired cells: seeds, or with cross-validation seed × fold cells.</param>
-/// <param name="MeanDifference">Mean over cells of A's headline accuracy minus B's.</param>
+/// <param name="MeanDifference">Mean over cells of A's headline accuracy minus B's (of <see cref="Metric"/>, when the
+/// comparison is decided by another metric).</param>
 /// <param name="ImageDifferences">Per paired cell: A's correct evaluation images minus B's.</param>
 /// <param name="PairedTP">The p-value of <see cref="PairedTest"/>.</param>
 /// <param name="PairedTUndefined">Why that test has no p-value (one seed, or zero variance).</param>
-/// <param name="VerdictP">The larger of the paired t and the image-level p: both tests must reject. Null when
-/// the paired t is undefined (no verdict).</param>
+/// <param name="VerdictP">The larger of the paired t and the image-level p (<see cref="MetricTest"/>'s for a metric
+/// other than accuracy): both tests must reject. Null when the paired t is undefined (no verdict).</param>
 /// <param name="HolmP"><see cref="VerdictP"/> Holm-adjusted over every pair of the comparison; the verdict.</param>
 public sealed record PairComparison(
     string A,
@@ -61,6 +62,13 @@ public sealed record PairComparison(
     /// <summary>Which test <see cref="PairedTP"/> is: the paired t over seeds, or under cross-validation the
     /// corrected resampled t over cells (Nadeau and Bengio 2003).</summary>
     public string PairedTest { get; init; } = PairedTOverSeeds;
+
+    /// <summary>The score the pair is compared on: <see cref="MeanDifference"/> and the paired t are of it.</summary>
+    public Metric Metric { get; init; } = Metric.Accuracy;
+
+    /// <summary>For a metric other than accuracy, the image-level test of the verdict (accuracy's own <see
+    /// cref="ImageLevel"/> stays beside it).</summary>
+    public PermutationTest? MetricTest { get; init; }
 }
 
 /// <summary>
@@ -123,24 +131,37 @@ public static class ComparisonStatistics
         IReadOnlyList<int> labels
     ) => Summarise(runs, holdoutSelection, new EvaluationDesign(labels));
 
-    public static IReadOnlyList<PairComparison> Compare(IReadOnlyList<RunResult> runs, IReadOnlyList<int> labels) =>
-        Compare(runs, new EvaluationDesign(labels));
+    public static IReadOnlyList<PairComparison> Compare(
+        IReadOnlyList<RunResult> runs,
+        IReadOnlyList<int> labels,
+        Metric metric = Metric.Accuracy
+    ) => Compare(runs, new EvaluationDesign(labels), metric);
 
     /// <summary>Every pair of runs, tested; the verdict p-values are Holm-adjusted over all pairs, because the
     /// best run is picked on the same data and compared with the others afterwards.</summary>
-    public static IReadOnlyList<PairComparison> Compare(IReadOnlyList<RunResult> runs, EvaluationDesign design)
+    public static IReadOnlyList<PairComparison> Compare(
+        IReadOnlyList<RunResult> runs,
+        EvaluationDesign design,
+        Metric metric = Metric.Accuracy
+    )
     {
         var names = runs.Select(r => r.Name).Distinct().ToList();
         var comparisons = new List<PairComparison>();
         for (var i = 0; i < names.Count; i++)
             for (var j = i + 1; j < names.Count; j++)
-                if (Pair(runs, names[i], names[j], design) is { } pair)
+                if (Pair(runs, names[i], names[j], design, metric) is { } pair)
                     comparisons.Add(pair);
         var holm = PairedTests.Holm(comparisons.Select(c => c.VerdictP).ToList());
         return comparisons.Select((c, k) => c with { HolmP = holm[k] }).ToList();
     }
 
-    private static PairComparison? Pair(IReadOnlyList<RunResult> runs, string a, string b, EvaluationDesign design)
+    private static PairComparison? Pair(
+        IReadOnlyList<RunResult> runs,
+        string a,
+        string b,
+        EvaluationDesign design,
+        Metric metric
+    )
     {
         var cells = Completed(runs, a)
             .Join(Completed(runs, b), x => (x.Seed, x.Fold), y => (y.Seed, y.Fold), (x, y) => (A: x, B: y))
@@ -152,46 +173,77 @@ public static class ComparisonStatistics
         // Per cell, which images each run got right: scored once, used by every test below.
         var correct = cells.Select(p => (A: design.Correct(p.A), B: design.Correct(p.B))).ToList();
         var imageDifferences = correct.Select(c => c.A.Count(r => r) - c.B.Count(r => r)).ToList();
-        var (test, p, undefined) = SeedOrFoldTest(cells, imageDifferences, design);
+        var metricDifferences = metric == Metric.Accuracy
+            ? cells.Select(p => p.A.SelectedValAcc - p.B.SelectedValAcc).ToList()
+            : cells.Select(p => Score(p.A, design, metric) - Score(p.B, design, metric)).ToList();
+        var (test, p, undefined) = SeedOrFoldTest(imageDifferences, metricDifferences, design, metric);
         var imageLevel = ImageLevel(cells, design);
+        var metricTest = metric == Metric.Accuracy ? null : MetricTest(cells, design, metric);
+        var imageP = metricTest is null ? imageLevel?.PValue : metricTest.PValue;
         return new PairComparison(
             a,
             b,
             cells.Count,
-            cells.Average(p => p.A.SelectedValAcc - p.B.SelectedValAcc),
+            metricDifferences.Average(),
             imageDifferences,
             correct.Select(c => McNemarTest.Of(c.A, c.B)).ToList(),
             imageLevel,
             p,
             undefined,
             design.CrossValidated ? null : PairedTests.WilcoxonP(imageDifferences),
-            p is { } value && imageLevel is not null ? Math.Max(value, imageLevel.PValue) : null,
+            p is { } value && imageP is { } image ? Math.Max(value, image) : null,
             HolmP: null
         )
         {
             PairedTest = test,
+            Metric = metric,
+            MetricTest = metricTest,
         };
     }
 
-    /// <summary>The paired t over seeds, or under cross-validation the corrected resampled t over cells.</summary>
+    private static double Score(RunResult cell, EvaluationDesign design, Metric metric) =>
+        MetricScores.Of(metric, [.. design.ImagesOf(cell).Select(i => design.Labels[i])], cell.ValPredictions);
+
+    /// <summary>The paired t over seeds (on correct images for accuracy, on the metric's differences otherwise),
+    /// or under cross-validation the corrected resampled t over cells.</summary>
     private static (string Test, double? P, string? Undefined) SeedOrFoldTest(
-        IReadOnlyList<(RunResult A, RunResult B)> cells,
         IReadOnlyList<int> imageDifferences,
-        EvaluationDesign design
+        IReadOnlyList<double> metricDifferences,
+        EvaluationDesign design,
+        Metric metric
     )
     {
-        if (!design.CrossValidated)
+        if (!design.CrossValidated && metric == Metric.Accuracy)
             return (
                 PairComparison.PairedTOverSeeds,
                 PairedTests.TTestP(imageDifferences),
                 PairedTests.TTestUndefined(imageDifferences)
             );
-        var differences = cells.Select(p => p.A.SelectedValAcc - p.B.SelectedValAcc).ToList();
-        var p = PairedTests.CorrectedResampledTP(differences, design.TestTrainRatio);
+        var p = design.CrossValidated
+            ? PairedTests.CorrectedResampledTP(metricDifferences, design.TestTrainRatio)
+            : PairedTests.TTestP(metricDifferences);
+        var (cells, moved) = design.CrossValidated ? ("cells", "fold") : ("seeds", "seed");
         var undefined = p is not null ? null
-            : differences.Count < 2 ? "needs two cells or more"
-            : "every fold moved by the same amount: zero variance, so no t statistic exists";
-        return (PairComparison.CorrectedResampledT, p, undefined);
+            : metricDifferences.Count < 2 ? $"needs two {cells} or more"
+            : $"every {moved} moved by the same amount: zero variance, so no t statistic exists";
+        var test = design.CrossValidated ? PairComparison.CorrectedResampledT : PairComparison.PairedTOverSeeds;
+        return (test, p, undefined);
+    }
+
+    /// <summary>The metric's image-level permutation test over the seeds on which both runs completed every
+    /// cell.</summary>
+    private static PermutationTest? MetricTest(
+        IReadOnlyList<(RunResult A, RunResult B)> cells,
+        EvaluationDesign design,
+        Metric metric
+    )
+    {
+        var a = design.PredictedBySeed(cells.Select(p => p.A));
+        var b = design.PredictedBySeed(cells.Select(p => p.B));
+        var seeds = a.Keys.Intersect(b.Keys).Order().ToList();
+        return seeds.Count == 0
+            ? null
+            : PermutationTest.On(metric, design.Labels, seeds.Select(s => a[s]).ToList(), [.. seeds.Select(s => b[s])]);
     }
 
     /// <summary>The image-level test over the seeds on which both runs completed every cell.</summary>

@@ -52,28 +52,33 @@ public sealed class EvaluationDesign
     /// Per replicate (seed) of one run whose cells all completed: right or not on every evaluation image. With
     /// cross-validation the seed's folds are put together; a seed missing a fold is left out.
     /// </summary>
-    public IReadOnlyDictionary<int, bool[]> CorrectBySeed(IEnumerable<RunResult> completedCells)
+    public IReadOnlyDictionary<int, bool[]> CorrectBySeed(IEnumerable<RunResult> completedCells) =>
+        PredictedBySeed(completedCells)
+            .ToDictionary(s => s.Key, s => s.Value.Select((predicted, image) => predicted == Labels[image]).ToArray());
+
+    /// <summary>Per replicate (seed), as <see cref="CorrectBySeed"/>: the class predicted for every evaluation
+    /// image.</summary>
+    public IReadOnlyDictionary<int, int[]> PredictedBySeed(IEnumerable<RunResult> completedCells)
     {
-        var bySeed = new Dictionary<int, bool[]>();
+        var bySeed = new Dictionary<int, int[]>();
         foreach (var seed in completedCells.GroupBy(c => c.Seed))
         {
             var cells = seed.ToList();
             if (!CrossValidated)
             {
-                bySeed[seed.Key] = Correct(cells[0]);
+                bySeed[seed.Key] = [.. cells[0].ValPredictions];
                 continue;
             }
             if (cells.Count != FoldsPerSeed)
                 continue;
-            var correct = new bool[Labels.Count];
+            var predicted = new int[Labels.Count];
             foreach (var cell in cells)
             {
-                var right = Correct(cell);
                 var images = ImagesOf(cell);
                 for (var i = 0; i < images.Count; i++)
-                    correct[images[i]] = right[i];
+                    predicted[images[i]] = cell.ValPredictions[i];
             }
-            bySeed[seed.Key] = correct;
+            bySeed[seed.Key] = predicted;
         }
         return bySeed;
     }

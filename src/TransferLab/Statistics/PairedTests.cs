@@ -18,13 +18,21 @@ public static class PairedTests
         : null;
 
     /// <summary>Paired t-test p-value; null when the test is undefined (<see cref="TTestUndefined"/>).</summary>
-    public static double? TTestP(IReadOnlyList<int> differences)
+    public static double? TTestP(IReadOnlyList<int> differences) =>
+        TTestUndefined(differences) is null ? TTestP(differences.Select(d => (double)d).ToList()) : null;
+
+    /// <summary>Paired t-test p-value on differences of a score per seed (a metric that is not a count of
+    /// images); null with fewer than two seeds or when every seed moved by the same amount.</summary>
+    public static double? TTestP(IReadOnlyList<double> differences)
     {
-        if (TTestUndefined(differences) is not null)
-            return null;
         var n = differences.Count;
+        if (n < 2)
+            return null;
         var mean = differences.Average();
         var sd = Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / (n - 1));
+        // Differences are ratios of small counts: a spread this small is rounding, not variance.
+        if (sd < 1e-9)
+            return null;
         var t = mean / (sd / Math.Sqrt(n));
         return 2 * (1 - StudentT.CDF(0, 1, n - 1, Math.Abs(t)));
     }

@@ -29,24 +29,35 @@ public class CalibrationTests
         }
     }
 
-    private static (double Verdict, double ImageLevel, double PairedT) Rates(double shiftB, int seed)
+    /// <param name="minority">Share of images in class 1 (and 1.0 harder to get right), for the class-balanced
+    /// metrics; 0: the balanced alternating labels.</param>
+    private static (double Verdict, double ImageLevel, double PairedT) Rates(
+        double shiftB,
+        int seed,
+        Metric metric = Metric.Accuracy,
+        double minority = 0,
+        int comparisons = Comparisons
+    )
     {
         var random = new Random(seed);
-        var difficulty = Enumerable.Range(0, Images).Select(_ => Normal.Sample(random, 2.5, 1.5)).ToArray();
+        var labels = minority > 0
+            ? Enumerable.Range(0, Images).Select(_ => random.NextDouble() < minority ? 1 : 0).ToArray()
+            : Labels(Images);
+        var difficulty = labels.Select(label => Normal.Sample(random, 2.5, 1.5) - (minority > 0 ? label : 0)).ToArray();
         var a = new SimulatedStrategy(difficulty, 0, seedSd: 0.25, noiseSd: 1.0);
         var b = new SimulatedStrategy(difficulty, shiftB, seedSd: 0.25, noiseSd: 1.0);
         int verdicts = 0, imageLevel = 0, pairedT = 0;
-        for (var c = 0; c < Comparisons; c++)
+        for (var c = 0; c < comparisons; c++)
         {
             var runs = Enumerable.Range(0, Seeds)
-                .SelectMany(s => new[] { Run("A", s, a.Train(random)), Run("B", s, b.Train(random)) })
+                .SelectMany(s => new[] { Run("A", s, a.Train(random), labels), Run("B", s, b.Train(random), labels) })
                 .ToList();
-            var pair = Assert.Single(ComparisonStatistics.Compare(runs, Labels(Images)));
+            var pair = Assert.Single(ComparisonStatistics.Compare(runs, labels, metric));
             verdicts += pair.HolmP < 0.05 ? 1 : 0;
-            imageLevel += pair.ImageLevel!.PValue < 0.05 ? 1 : 0;
+            imageLevel += (pair.MetricTest?.PValue ?? pair.ImageLevel!.PValue) < 0.05 ? 1 : 0;
             pairedT += pair.PairedTP < 0.05 ? 1 : 0;
         }
-        return ((double)verdicts / Comparisons, (double)imageLevel / Comparisons, (double)pairedT / Comparisons);
+        return ((double)verdicts / comparisons, (double)imageLevel / comparisons, (double)pairedT / comparisons);
     }
 
     [Fact]
@@ -68,5 +79,22 @@ public class CalibrationTests
         var (verdict, _, _) = Rates(shiftB: -1.0, seed: 2);
         Console.WriteLine($"A/B (B worse): verdict {verdict:P1}");
         Assert.True(verdict >= 0.8, $"power {verdict:P1}");
+    }
+
+    [Theory]
+    [InlineData(Metric.BalancedAccuracy)]
+    [InlineData(Metric.MacroF1)]
+    public void Decided_by_a_class_balanced_metric_the_verdict_keeps_its_false_positive_rate_and_its_power(
+        Metric metric
+    )
+    {
+        // 15 % of the images in a harder minority class; 200 A/A comparisons and 100 with B worse (each
+        // permutation test swaps 5,000 times).
+        var (aa, aaImages, _) = Rates(shiftB: 0, seed: 3, metric, minority: 0.15, comparisons: 200);
+        var (power, _, _) = Rates(shiftB: -1.0, seed: 4, metric, minority: 0.15, comparisons: 100);
+        Console.WriteLine($"{metric}: A/A verdict {aa:P1} (permutation test alone {aaImages:P1}), power {power:P1}");
+        Assert.True(aa <= 0.05, $"verdict false-positive rate {aa:P1}");
+        Assert.True(aaImages > 0.05, $"permutation test alone {aaImages:P1}: it does not see the seeds either");
+        Assert.True(power >= 0.7, $"power {power:P1}");
     }
 }

@@ -10,9 +10,12 @@ internal static class SyntheticRuns
     /// <summary>Two classes, alternating, so a wrong prediction is the other class.</summary>
     public static int[] Labels(int images) => Enumerable.Range(0, images).Select(i => i % 2).ToArray();
 
-    public static RunResult Run(string name, int seed, IReadOnlyList<bool> correct)
+    public static RunResult Run(string name, int seed, IReadOnlyList<bool> correct) =>
+        Run(name, seed, correct, Labels(correct.Count));
+
+    /// <summary>Two classes with the given labels: a wrong prediction is the other class.</summary>
+    public static RunResult Run(string name, int seed, IReadOnlyList<bool> correct, IReadOnlyList<int> labels)
     {
-        var labels = Labels(correct.Count);
         var predictions = labels.Select((label, i) => correct[i] ? label : 1 - label).ToList();
         var accuracy = (double)correct.Count(c => c) / correct.Count;
         return new RunResult(
