@@ -40,6 +40,7 @@ public static partial class CliApp
         root.Subcommands.Add(ExportCommand.Create(output, error));
         root.Subcommands.Add(InspectCommand.Create(output, error));
         root.Subcommands.Add(ReportCommand.Create(output, error));
+        root.Subcommands.Add(MergeCommand.Create(output, error));
         ShowChoicesInHelp(root);
         return root;
     }

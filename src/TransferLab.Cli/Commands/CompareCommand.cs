@@ -96,6 +96,21 @@ public static class CompareCommand
             "With --resume: train the interrupted run from its first epoch instead of its checkpoint (when the "
             + "checkpoint is missing or damaged)",
     };
+    private static readonly Option<string?> ShardOption = new("--shard")
+    {
+        HelpName = "I/N",
+        Description =
+            "Train only shard I of N (from 0) of the comparison's cells (run × seed × fold), into OUT/shards/I; "
+            + "'merge OUT' puts the shards together. In a Slurm array job the shard is read from "
+            + "SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT without this option. A shard run again continues",
+    };
+    private static readonly Option<int?> ShardCount = new("--shards")
+    {
+        HelpName = "N",
+        Description =
+            "Split the comparison into N shards and train the one this job's index names (JOB_COMPLETION_INDEX of a "
+            + "Kubernetes Indexed Job, or SLURM_ARRAY_TASK_ID)",
+    };
     private static readonly Option<string?> Out = new("--out")
     {
         Description = "Output folder (default runs/<timestamp>/)",
@@ -116,6 +131,8 @@ public static class CompareCommand
         MetricOption,
         Resume,
         RestartUnfinished,
+        ShardOption,
+        ShardCount,
         Out,
         .. Shared.All,
     ];
@@ -137,22 +154,45 @@ public static class CompareCommand
         );
         foreach (var option in All)
             command.Options.Add(option);
-        command.SetAction(parse =>
-            CliApp.Guard(
-                error,
-                () =>
-                    Execute(
-                        ToConfig(parse),
-                        OutputFolder(parse),
-                        output,
-                        parse.GetValue(Resume) is { } resumeDir ? ResultStore.Load(ResumableResults(resumeDir)) : null,
-                        parse.GetValue(RestartUnfinished),
-                        parse.GetValue(Shared.Quiet),
-                        parse.GetValue(Shared.LogFormatOption)
-                    )
-            )
-        );
+        command.SetAction(parse => CliApp.Guard(error, () => Execute(parse, output)));
         return command;
+    }
+
+    private static int Execute(ParseResult parse, TextWriter output)
+    {
+        var config = ToConfig(parse);
+        var (quiet, format) = (parse.GetValue(Shared.Quiet), parse.GetValue(Shared.LogFormatOption));
+        if (ShardOf(parse) is not { } shard)
+        {
+            var resume = parse.GetValue(Resume) is { } dir ? ResultStore.Load(ResumableResults(dir)) : null;
+            var restart = parse.GetValue(RestartUnfinished);
+            return Execute(config, OutputFolder(parse), output, resume, restart, quiet, format);
+        }
+        if (parse.GetValue(Resume) is not null)
+            throw new InvalidInputException(
+                "a shard continues by itself: run the same command again (same --out), without --resume"
+            );
+        var shared =
+            parse.GetValue(Out)
+            ?? throw new InvalidInputException($"shard {shard} needs --out DIR, the folder every shard shares");
+        var folder = shard.FolderIn(shared);
+        var earlier = ShardMerge.Earlier(folder, config, shard);
+        var result = RunWithProgress(config, folder, output, earlier, quiet, format, shard: shard);
+        output.WriteLine(
+            $"Shard {shard} finished its {result.Runs.Count} cell(s) in {folder}; once every shard has: "
+                + $"transferlab merge {shared}"
+        );
+        return CliApp.Success;
+    }
+
+    /// <summary>The shard given on the command line, by --shards and the job's index, or by a Slurm array.</summary>
+    private static Shard? ShardOf(ParseResult parse)
+    {
+        if (parse.GetValue(ShardOption) is { } text)
+            return parse.GetValue(ShardCount) is null
+                ? Shard.Parse(text)
+                : throw new InvalidInputException("give either --shard I/N or --shards N, not both");
+        return Shard.FromEnvironment(Environment.GetEnvironmentVariable, parse.GetValue(ShardCount));
     }
 
     /// <summary>The pure part: command line → configuration (tested without running anything).</summary>
@@ -235,7 +275,8 @@ public static class CompareCommand
         ComparisonResult? resume,
         bool quiet,
         LogFormat format,
-        bool restartUnfinished = false
+        bool restartUnfinished = false,
+        Shard? shard = null
     ) =>
         ProgressRendering.Run(
             output,
@@ -249,10 +290,16 @@ public static class CompareCommand
                             outputDir,
                             CliApp.Interruption,
                             resume,
-                            restartUnfinished
+                            restartUnfinished,
+                            shard
                         ),
-                    $"finished runs are in {Path.Combine(outputDir, ResultStore.FileName)}; 'transferlab compare "
-                        + $"--resume {outputDir}' continues (an interrupted run from its last finished epoch)"
+                    $"finished runs are in {Path.Combine(outputDir, ResultStore.FileName)}; "
+                        + (
+                            shard is null
+                                ? $"'transferlab compare --resume {outputDir}' continues"
+                                : $"the same command (shard {shard}) continues"
+                        )
+                        + " (an interrupted run from its last finished epoch)"
                 )
         );
 

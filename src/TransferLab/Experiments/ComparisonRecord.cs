@@ -20,15 +20,17 @@ internal sealed class ComparisonRecord
     private readonly List<RunResult> _runs = [];
     private readonly Dictionary<string, SavedModel> _models;
     private ComparisonResult _last;
+    private readonly Shard? _shard;
 
     public ComparisonRecord(
         PreparedComparison comparison,
         ComparisonOutput output,
         FeatureCache features,
-        ComparisonResult? resume
+        ComparisonResult? resume,
+        Shard? shard = null
     )
     {
-        (_comparison, _output, _features) = (comparison, output, features);
+        (_comparison, _output, _features, _shard) = (comparison, output, features, shard);
         Specs = comparison.Specs;
         _models = resume?.Models.ToDictionary(m => m.Run) ?? [];
         _last = Summarise(unfinished: null);
@@ -113,6 +115,7 @@ internal sealed class ComparisonRecord
         )
         {
             Backbones = _comparison.Backbones.Values.Select(BackboneInfo.Of).ToList(),
+            Shard = _shard,
         };
     }
 

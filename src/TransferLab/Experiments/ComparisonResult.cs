@@ -30,6 +30,9 @@ public sealed record ComparisonResult(
     /// <summary>The backbones the runs trained on: where their weights came from and how images were prepared
     /// for them (absent in results written before backbones could be chosen).</summary>
     public IReadOnlyList<BackboneInfo>? Backbones { get; init; }
+
+    /// <summary>The shard whose cells these are (absent in a whole comparison and in merged results).</summary>
+    public Shard? Shard { get; init; }
 }
 
 /// <summary>A backbone as a comparison used it.</summary>

@@ -25,13 +25,16 @@ public sealed class ComparisonRunner(
     /// the run it was in the middle of continues from its last epoch checkpoint.</param>
     /// <param name="restartUnfinished">Train the interrupted run from its first epoch instead (its checkpoint is
     /// discarded).</param>
+    /// <param name="shard">Train only this shard's cells, into <paramref name="outputDir"/> (the shard's own
+    /// folder, <see cref="Shard.FolderIn"/>); <see cref="ShardMerge"/> puts the shards together.</param>
     public ComparisonResult Run(
         ComparisonConfig config,
         string outputDir,
         CancellationToken cancel = default,
         ComparisonResult? resume = null,
-        bool restartUnfinished = false
-    ) => Run(new ComparisonRequest(config, outputDir, resume, restartUnfinished, ModelPath: null), cancel);
+        bool restartUnfinished = false,
+        Shard? shard = null
+    ) => Run(new ComparisonRequest(config, outputDir, resume, restartUnfinished, ModelPath: null, shard), cancel);
 
     /// <summary>
     /// Trains the one run of <paramref name="config"/> (one seed) and writes its selected model to
@@ -76,6 +79,11 @@ public sealed class ComparisonRunner(
         if (resume is not null)
             output.Notice(ResumeNotice(request.OutputDir, resume, request.RestartUnfinished));
         var session = new ComparisonSession(comparison, request, output, images, progress, cancel);
+        if (request.Shard is { } shard)
+            output.Notice(
+                $"shard {shard}: this process trains the cells (run × seed × fold) numbered {shard.Index} modulo "
+                    + $"{shard.Count} into {request.OutputDir}; 'merge' puts the shards together"
+            );
         foreach (var seed in config.Seeds)
             session.RunSeed(seed);
         return session.Record.Complete();
@@ -94,10 +102,12 @@ public sealed class ComparisonRunner(
 
 /// <summary>What to run and where its results go.</summary>
 /// <param name="ModelPath">Where the one run's model goes (train); null: <c>models/</c> of the results folder.</param>
+/// <param name="Shard">Null: every cell.</param>
 internal sealed record ComparisonRequest(
     ComparisonConfig Config,
     string OutputDir,
     ComparisonResult? Resume,
     bool RestartUnfinished,
-    string? ModelPath
+    string? ModelPath,
+    Shard? Shard = null
 );

@@ -44,7 +44,7 @@ internal sealed class ComparisonSession
         var trainer = new Trainer(progress);
         _executor = new RunExecutor(comparison, b => loaders[b], features, trainer, cancel);
         PreflightSpace();
-        Record = new ComparisonRecord(comparison, output, features, request.Resume);
+        Record = new ComparisonRecord(comparison, output, features, request.Resume, request.Shard);
         if (config.Tune == TuneMode.Lr)
         {
             var tuner = new LearningRateTuner(trainer, comparison.BackboneFor, b => loaders[b]);
@@ -54,6 +54,9 @@ internal sealed class ComparisonSession
     }
 
     public ComparisonRecord Record { get; }
+
+    /// <summary>The number of the next cell (run × seed × fold) in the single-process order.</summary>
+    private int _cellNumber;
 
     /// <summary>Every run of every cell of one seed (one cell, or one per fold).</summary>
     public void RunSeed(int seed)
@@ -71,6 +74,8 @@ internal sealed class ComparisonSession
         foreach (var spec in Record.Specs)
         {
             _cancel.ThrowIfCancellationRequested();
+            if (_request.Shard is { } shard && !shard.Owns(_cellNumber++))
+                continue;
             var finished = _request.Resume?.Runs.FirstOrDefault(r =>
                 r.Name == spec.Name && r.Seed == cell.Seed && r.Fold == cell.Fold
             );

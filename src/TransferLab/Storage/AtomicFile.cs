@@ -14,7 +14,7 @@ internal static class AtomicFile
     /// <param name="durable">Flush the data to disk before the rename, so the file survives a power cut too.</param>
     public static void Write(string path, Action<Stream> write, bool durable = true)
     {
-        var temporary = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}{TemporarySuffix}";
+        var temporary = $"{path}.{Writer}.{Guid.NewGuid():N}{TemporarySuffix}";
         try
         {
             WriteFaults.BeforeWrite(path);
@@ -43,9 +43,20 @@ internal static class AtomicFile
     public static void WriteText(string path, string text, bool durable = true) =>
         Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(text)), durable);
 
+    /// <summary>This process on this machine, as temporary files name their writer (HOST-PID): on storage that
+    /// several machines share, a process id alone says nothing about another machine's files.</summary>
+    private static readonly string Writer =
+        $"{new string([.. Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')])}-"
+        + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A temporary file of another machine is left alone unless it is this old: no single write takes a
+    /// day, so by then its writer is gone.</summary>
+    private static readonly TimeSpan OtherMachinesStaleAfter = TimeSpan.FromDays(1);
+
     /// <summary>
     /// Deletes the temporary files that a killed process left in <paramref name="directory"/> (not below it).
-    /// A temporary file of a process that is still running is kept: it may be writing it now.
+    /// A temporary file of a process that is still running is kept: it may be writing it now. Another machine's
+    /// temporary file (shared storage) is kept unless it is a day old.
     /// </summary>
     /// <returns>How many were deleted.</returns>
     public static int RemoveLeftovers(string directory)
@@ -55,7 +66,7 @@ internal static class AtomicFile
         var removed = 0;
         foreach (var file in Directory.EnumerateFiles(directory, "*" + TemporarySuffix))
         {
-            if (WriterProcessId(file) is not { } pid || IsRunning(pid))
+            if (WriterOf(file) is not { } writer || IsLive(writer, file))
                 continue;
             if (TryDelete(file))
                 removed++;
@@ -63,12 +74,20 @@ internal static class AtomicFile
         return removed;
     }
 
-    /// <summary>The process id in a temporary file's name (<c>NAME.PID.GUID.tmp</c>), or null for other
-    /// files.</summary>
-    private static int? WriterProcessId(string file)
+    private static bool IsLive((string Host, int Pid) writer, string file) =>
+        writer.Host == Writer[..Writer.LastIndexOf('-')]
+            ? IsRunning(writer.Pid)
+            : DateTime.UtcNow - File.GetLastWriteTimeUtc(file) < OtherMachinesStaleAfter;
+
+    /// <summary>The machine and process in a temporary file's name (<c>NAME.HOST-PID.GUID.tmp</c>), or null for
+    /// other files.</summary>
+    private static (string Host, int Pid)? WriterOf(string file)
     {
         var parts = Path.GetFileName(file).Split('.');
-        return parts.Length >= 4 && parts[^2].Length == 32 && int.TryParse(parts[^3], out var pid) ? pid : null;
+        if (parts.Length < 4 || parts[^2].Length != 32)
+            return null;
+        var dash = parts[^3].LastIndexOf('-');
+        return dash > 0 && int.TryParse(parts[^3][(dash + 1)..], out var pid) ? (parts[^3][..dash], pid) : null;
     }
 
     private static bool IsRunning(int pid)
