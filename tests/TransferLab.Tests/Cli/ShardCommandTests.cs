@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace TransferLab.Tests.Cli;
 
@@ -43,7 +42,7 @@ public class ShardCommandTests
         Assert.True(merge.Exit == 0, merge.Error);
         Assert.Contains("Merged 6 cells", merge.Output);
 
-        var (expected, merged) = (Numbers(single), Numbers(sharded));
+        var (expected, merged) = (ResultNumbers.Of(single), ResultNumbers.Of(sharded));
         foreach (var part in new[] { "runs", "summary", "comparisons", "dataset" })
             Assert.Equal(expected[part]!.ToJsonString(), merged[part]!.ToJsonString());
         Assert.True(File.Exists(Path.Combine(sharded, "report.html")));
@@ -101,34 +100,5 @@ public class ShardCommandTests
         using var results = JsonDocument.Parse(File.ReadAllText(work.Combine("out", "shards", "1", "results.json")));
         var run = Assert.Single(results.RootElement.GetProperty("runs").EnumerateArray());
         Assert.Equal("frozen@lr=1e-4", run.GetProperty("name").GetString());
-    }
-
-    /// <summary>results.json without what differs between processes by nature: times, memory, host, which run
-    /// replayed whose backbone pass, and when a model was written.</summary>
-    private static JsonObject Numbers(string folder)
-    {
-        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "results.json")))!.AsObject();
-        Strip(json);
-        return json;
-    }
-
-    private static readonly HashSet<string> ByNature =
-    [
-        "train_seconds", "seconds", "rss_mib", "mean_train_seconds", "backbone_pass_from",
-        "feature_extraction_seconds",
-    ];
-
-    private static void Strip(JsonNode? node)
-    {
-        if (node is JsonObject o)
-        {
-            foreach (var key in o.Select(p => p.Key).Where(ByNature.Contains).ToList())
-                o.Remove(key);
-            foreach (var (_, child) in o.ToList())
-                Strip(child);
-        }
-        else if (node is JsonArray a)
-            foreach (var child in a)
-                Strip(child);
     }
 }
