@@ -178,10 +178,14 @@ public static class CompareCommand
         var folder = shard.FolderIn(shared);
         var earlier = ShardMerge.Earlier(folder, config, shard);
         var result = RunWithProgress(config, folder, output, earlier, quiet, format, shard: shard);
-        output.WriteLine(
-            $"Shard {shard} finished its {result.Runs.Count} cell(s) in {folder}; once every shard has: "
-                + $"transferlab merge {shared}"
-        );
+        var results = Path.Combine(folder, ResultStore.FileName);
+        if (format == LogFormat.Jsonl)
+            JsonLinesRenderer.Write(output, "shard_completed", new { results, shard, cells = result.Runs.Count });
+        else
+            output.WriteLine(
+                $"Shard {shard} finished its {result.Runs.Count} cell(s) in {folder}; once every shard has: "
+                    + $"transferlab merge {shared}"
+            );
         return CliApp.Success;
     }
 

@@ -71,6 +71,9 @@ public class ShardCommandTests
         Assert.True(again.Exit == 0, again.Error);
         Assert.Contains("1 finished run(s) kept", again.Output);
         Assert.DoesNotContain("\"event\":\"epoch_completed\"", again.Output);
+        var last = JsonDocument.Parse(again.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]).RootElement;
+        Assert.Equal("shard_completed", last.GetProperty("event").GetString());
+        Assert.Equal(1, last.GetProperty("cells").GetInt32());
 
         var other = CliRun.Of([.. compare.Select(a => a == "frozen,frozen@lr=1e-4" ? "frozen" : a), "--shard", "0/2"]);
         Assert.Equal(2, other.Exit);
