@@ -347,14 +347,7 @@ public static class CompareCommand
             output.WriteLine($"link not followed: {TerminalText.Safe(link.Path)}: {link.Reason}");
         if (result.Dataset.IgnoredFiles > 0)
             output.WriteLine($"ignored {result.Dataset.IgnoredFiles} non-image file(s) in class folders");
-        ComparisonTable.Write(output, result);
-        output.WriteLine();
-        output.WriteLine(TerminalText.Safe(result.Conclusion));
-        output.WriteLine();
-        output.WriteLine(
-            $"Results: {Path.Combine(outputDir, ResultStore.FileName)}; report: "
-                + $"{Path.Combine(outputDir, "report.html")}"
-        );
+        ComparisonTable.WriteWithConclusion(output, result, outputDir);
         return CliApp.Success;
     }
 }

@@ -30,14 +30,7 @@ public static class MergeCommand
                 {
                     var folder = parse.GetValue(Folder)!;
                     var result = ShardMerge.Merge(folder);
-                    ComparisonTable.Write(output, result);
-                    output.WriteLine();
-                    output.WriteLine(TerminalText.Safe(result.Conclusion));
-                    output.WriteLine();
-                    output.WriteLine(
-                        $"Merged {result.Runs.Count} cells. Results: {Path.Combine(folder, ResultStore.FileName)}; "
-                            + $"report: {Path.Combine(folder, "report.html")}"
-                    );
+                    ComparisonTable.WriteWithConclusion(output, result, folder, $"Merged {result.Runs.Count} cells. ");
                     return CliApp.Success;
                 }
             )

@@ -9,6 +9,18 @@ namespace TransferLab.Cli.Rendering;
 /// tests.</summary>
 public static class ComparisonTable
 {
+    /// <summary>The tables, the conclusion, and where the results and report are (after <paramref
+    /// name="lead"/>).</summary>
+    public static void WriteWithConclusion(TextWriter output, ComparisonResult result, string folder, string lead = "")
+    {
+        Write(output, result);
+        output.WriteLine();
+        output.WriteLine(TerminalText.Safe(result.Conclusion));
+        output.WriteLine();
+        var (results, report) = (Path.Combine(folder, ResultStore.FileName), Path.Combine(folder, "report.html"));
+        output.WriteLine($"{lead}Results: {results}; report: {report}");
+    }
+
     public static void Write(TextWriter output, ComparisonResult result)
     {
         var console = ConsoleFor.Writer(output);
@@ -102,8 +114,9 @@ public static class ComparisonTable
 
     private static Table Comparisons(IReadOnlyList<PairComparison> comparisons, Metric metric)
     {
+        var title = "Paired comparisons (A − B" + (metric == Metric.Accuracy ? ")" : $", {Short(metric)})");
         var table = NewTable(
-            metric == Metric.Accuracy ? "Paired comparisons (A − B)" : $"Paired comparisons (A − B, {Short(metric)})",
+            title,
             ["A", "B", "mean diff", "images A − B per cell", "t p", "Wilcoxon p", "image p", "verdict p (Holm)"]
         );
         foreach (var c in comparisons)
