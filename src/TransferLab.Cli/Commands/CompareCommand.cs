@@ -64,22 +64,14 @@ public static class CompareCommand
             + "out); with --seeds R, R repeats, each with its own folds",
         DefaultValueFactory = _ => 0,
     };
-    private static readonly Option<Metric> MetricOption = new("--metric")
-    {
-        HelpName = MetricScores.Choices.Replace(", ", "|", StringComparison.Ordinal),
-        Description =
-            "What ranks the runs and what the verdict tests: accuracy, or for imbalanced classes balanced-accuracy "
+    private static readonly Option<Metric> MetricOption = OptionRules.NamedChoice(
+        "--metric",
+        "What ranks the runs and what the verdict tests: accuracy, or for imbalanced classes balanced-accuracy "
             + "(mean per-class recall) or macro-f1 (mean per-class F1)",
-        DefaultValueFactory = _ => Metric.Accuracy,
-        CustomParser = result =>
-        {
-            var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
-            if (MetricScores.TryParse(text, out var metric))
-                return metric;
-            result.AddError($"--metric '{text}' is not one of {MetricScores.Choices}");
-            return Metric.Accuracy;
-        },
-    };
+        Metric.Accuracy,
+        MetricScores.TryParse,
+        MetricScores.Choices
+    );
     private static readonly Option<bool> CrossValidationPool = new("--cv-pool")
     {
         Description = "With --cv: make the folds from train and val together",

@@ -132,23 +132,15 @@ internal sealed class TrainingOptionSet
         new("--cache-dir") { Description = "Cache folder (default $TRANSFERLAB_CACHE_DIR, else ~/.cache/transferlab)" };
 
     public Option<Precision> PrecisionOption { get; } =
-        new("--precision")
-        {
-            HelpName = PrecisionNames.Choices.Replace(", ", "|", StringComparison.Ordinal),
-            Description =
-                "fp32; bf16: frozen backbones compute in bfloat16 (runs that train the backbone stay fp32); "
+        OptionRules.NamedChoice(
+            "--precision",
+            "fp32; bf16: frozen backbones compute in bfloat16 (runs that train the backbone stay fp32); "
                 + "bf16-mixed: as bf16, and backbones that train compute in bfloat16 from fp32 weights "
                 + "(mixed precision)",
-            DefaultValueFactory = _ => Precision.Fp32,
-            CustomParser = result =>
-            {
-                var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
-                if (PrecisionNames.TryParse(text, out var precision))
-                    return precision;
-                result.AddError($"--precision '{text}' is not one of {PrecisionNames.Choices}");
-                return Precision.Fp32;
-            },
-        };
+            Precision.Fp32,
+            PrecisionNames.TryParse,
+            PrecisionNames.Choices
+        );
 
     public Option<bool> EmbedBackbone { get; } =
         new("--embed-backbone")
