@@ -57,11 +57,7 @@ public class ShardCommandTests
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 4);
         using var work = new TempFolder();
-        string[] compare =
-        [
-            "compare", "--data", data.Path, "--runs", "frozen,frozen@lr=1e-4", "--epochs", "1", "--augment", "none",
-            "--quiet", "--cache-dir", work.Combine("cache"), "--out", work.Combine("out"),
-        ];
+        var compare = TwoCellComparison(data, work);
         Assert.Equal(0, CliRun.Of([.. compare, "--shard", "0/2"]).Exit);
         var merge = CliRun.Of("merge", work.Combine("out"));
         Assert.Equal(2, merge.Exit);
@@ -86,11 +82,7 @@ public class ShardCommandTests
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 4);
         using var work = new TempFolder();
-        string[] compare =
-        [
-            "compare", "--data", data.Path, "--runs", "frozen,frozen@lr=1e-4", "--epochs", "1", "--augment", "none",
-            "--quiet", "--cache-dir", work.Combine("cache"), "--out", work.Combine("out"),
-        ];
+        var compare = TwoCellComparison(data, work);
         var slurm = new Dictionary<string, string>
         {
             ["SLURM_ARRAY_TASK_ID"] = "6",
@@ -104,4 +96,12 @@ public class ShardCommandTests
         var run = Assert.Single(results.RootElement.GetProperty("runs").EnumerateArray());
         Assert.Equal("frozen@lr=1e-4", run.GetProperty("name").GetString());
     }
+
+    /// <summary>Two runs on one seed (two cells), one epoch on cached features, into <c>out/</c> of
+    /// <paramref name="work"/>.</summary>
+    private static string[] TwoCellComparison(TempFolder data, TempFolder work) =>
+        [
+            "compare", "--data", data.Path, "--runs", "frozen,frozen@lr=1e-4", "--epochs", "1", "--augment", "none",
+            "--quiet", "--cache-dir", work.Combine("cache"), "--out", work.Combine("out"),
+        ];
 }
