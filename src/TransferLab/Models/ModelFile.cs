@@ -96,13 +96,12 @@ public static class ModelFile
             ValSplit = provenance.TrainedOn?.ValSplit,
             BackboneEmbedded = embedBackbone,
         };
-        var body = ModelTensors.Serialise(model, embedBackbone ? null : backbone, cacheDirectory);
         AtomicFile.Write(
             path,
             stream =>
             {
                 HeaderedFile.WriteHeader(stream, Magic, metadata, ResultStore.JsonOptions);
-                stream.Write(body);
+                ModelTensors.Write(stream, model, embedBackbone ? null : backbone, cacheDirectory);
             }
         );
     }

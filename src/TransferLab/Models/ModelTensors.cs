@@ -10,23 +10,46 @@ namespace TransferLab.Models;
 /// </summary>
 internal static class ModelTensors
 {
+    /// <summary>
+    /// Writes the tensors to <paramref name="destination"/> as safetensors, straight from the network's memory: a
+    /// fine-tuned ResNet-18 is 63 MB, and serialising it into a buffer first (a growing MemoryStream, then its
+    /// copy) held three times that at once and raised the comparison's peak memory by 190 MB.
+    /// </summary>
     /// <param name="pretrained">The backbone to compare with, or null to store every tensor.</param>
-    public static byte[] Serialise(ImageClassifier model, PretrainedBackbone? pretrained, string? cacheDirectory)
+    public static void Write(
+        Stream destination,
+        ImageClassifier model,
+        PretrainedBackbone? pretrained,
+        string? cacheDirectory
+    )
     {
         using var scope = NewDisposeScope();
         var tensors = model.Network.state_dict().ToDictionary(e => e.Key, e => e.Value.detach().cpu());
         if (pretrained is not null)
         {
-            using var fresh = pretrained.CreateClassifier(model.Classes, seed: 0, cacheDirectory);
-            fresh.SetBackbonePrecision(model.BackbonePrecision);
-            var reference = fresh.Network.state_dict();
-            tensors = tensors
-                .Where(e => model.IsHeadName(e.Key) || !reference.TryGetValue(e.Key, out var r) || !Same(e.Value, r))
-                .ToDictionary();
+            var changed = ChangedByTraining(model, pretrained, tensors, cacheDirectory);
+            tensors = tensors.Where(e => changed.Contains(e.Key)).ToDictionary();
         }
-        using var body = new MemoryStream();
-        Safetensors.SaveStateDict(body, tensors);
-        return body.ToArray();
+        Safetensors.SaveStateDict(destination, tensors, leaveOpen: true);
+    }
+
+    /// <summary>The names of the head's tensors and of every tensor that differs from the pretrained backbone's
+    /// (a fresh classifier built the way loading builds one, disposed before anything is written).</summary>
+    private static HashSet<string> ChangedByTraining(
+        ImageClassifier model,
+        PretrainedBackbone pretrained,
+        Dictionary<string, Tensor> tensors,
+        string? cacheDirectory
+    )
+    {
+        using var scope = NewDisposeScope();
+        using var fresh = pretrained.CreateClassifier(model.Classes, seed: 0, cacheDirectory);
+        fresh.SetBackbonePrecision(model.BackbonePrecision);
+        var reference = fresh.Network.state_dict();
+        return tensors
+            .Where(e => model.IsHeadName(e.Key) || !reference.TryGetValue(e.Key, out var r) || !Same(e.Value, r))
+            .Select(e => e.Key)
+            .ToHashSet(StringComparer.Ordinal);
     }
 
     private static bool Same(Tensor a, Tensor b) =>
