@@ -8,6 +8,8 @@ namespace TransferLab.Data;
 /// prepared while the caller trains on the current one. Order and augmentation depend only on the seed, the
 /// epoch and the sample index (see <see cref="SeedSequence"/>).
 /// </summary>
+/// <param name="reused">The same samples will be asked for again (every epoch): <see cref="ImageSource"/> keeps
+/// what makes the next time cheap. False for a single pass (feature extraction, prediction).</param>
 internal sealed class BatchLoader(
     IReadOnlyList<ImageSample> samples,
     IViewTransform transform,
@@ -15,7 +17,8 @@ internal sealed class BatchLoader(
     int batchSize,
     int workers,
     int prefetchBatches = 4,
-    bool classBalanced = false
+    bool classBalanced = false,
+    bool reused = false
 ) : IBatchSource
 {
     public int SampleCount => samples.Count;
@@ -116,14 +119,12 @@ internal sealed class BatchLoader(
                 var sample = samples[indices[i]];
                 labels[i] = sample.Label;
                 var random = randomFor(indices[i]);
-                images.Use(
+                images.RenderView(
                     sample.Path,
-                    image =>
-                    {
-                        var plan = transform.Plan(image.Width, image.Height, random);
-                        ViewRenderer.Render(image, plan, size, pixels.AsSpan(i * imageBytes, imageBytes));
-                        return 0;
-                    }
+                    transform,
+                    random,
+                    pixels.AsSpan(i * imageBytes, imageBytes),
+                    keep: reused
                 );
             }
         );

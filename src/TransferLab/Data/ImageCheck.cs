@@ -8,7 +8,8 @@ public sealed record BadImage(string Path, string Reason);
 /// <summary>
 /// Decodes every image of a split once, before training, and sets aside the ones that fail (truncated,
 /// empty, not an image, too large), so that one bad file found by a web scrape never stops a comparison
-/// hours in. The decoded images stay in the <see cref="ImageSource"/> for training. Images whose content is in
+/// hours in. Nothing decoded here is kept: training decodes again what it needs and keeps what it reuses (see
+/// <see cref="ImageSource"/>), so an image check costs no memory after it. Images whose content is in
 /// <see cref="VerifiedImages"/> are not decoded again: they are decoded later, when training needs them; the
 /// caller saves the list once it has checked every split.
 /// </summary>

@@ -1,11 +1,17 @@
 using System.Collections.Concurrent;
 using SkiaSharp;
+using TransferLab.Data.Transforms;
 
 namespace TransferLab.Data;
 
 /// <summary>
-/// Gives decoded images by sample path. Decoded images are kept in memory up to a byte budget, so each file
-/// is decoded once per process; past the budget, images are decoded again on each use. Thread-safe.
+/// Gives decoded images, and the pixels of views of them, by sample path. What a caller will ask for again is
+/// kept in memory up to a byte budget, in the smallest form that reproduces it exactly: a view that depends on
+/// nothing random (evaluation's Resize + CenterCrop, training without augmentation) as its rendered pixels
+/// (224 × 224 × 4 bytes, a quarter of a typical decoded photo, and no resampling next time); an image that a
+/// random view will crop again (RandomResizedCrop) decoded. What is used once (the image check, one pass into the
+/// feature cache, prediction) is not kept: a PyTorch data loader keeps nothing either, and on the notebook's data
+/// keeping everything decoded cost 311 MiB. Thread-safe.
 /// </summary>
 internal sealed class ImageSource(
     long memoryBudgetBytes = ImageSource.DefaultBudgetBytes,
@@ -18,27 +24,86 @@ internal sealed class ImageSource(
     public long MaxPixels => maxPixels;
 
     private readonly ConcurrentDictionary<string, SKImage> _decoded = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Path, string View), byte[]> _views = new();
     private long _bytesHeld;
     private int _decodeCount;
 
     /// <summary>How many times a file was decoded (cache misses), for tests and benchmarks.</summary>
     public int DecodeCount => Volatile.Read(ref _decodeCount);
 
+    /// <summary>Bytes held by kept images and views, for tests and benchmarks.</summary>
+    public long BytesHeld => Volatile.Read(ref _bytesHeld);
+
     /// <summary>Runs <paramref name="use"/> on the decoded image; the image is valid only inside the call.</summary>
-    public T Use<T>(string path, Func<SKImage, T> use)
+    /// <param name="keep">Keep the decoded image (within the budget): the caller will use it again.</param>
+    public T Use<T>(string path, Func<SKImage, T> use, bool keep = false)
+    {
+        var (image, owned) = Acquire(path, keep);
+        try
+        {
+            return use(image);
+        }
+        finally
+        {
+            if (owned)
+                image.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Renders the view of the image that <paramref name="transform"/> plans into <paramref name="pixels"/>
+    /// (<c>size × size × 4</c> bytes). A deterministic view the caller will ask for again is kept as pixels; a
+    /// random one keeps the decoded image instead.
+    /// </summary>
+    /// <param name="keep">The caller will ask for this image again (every epoch).</param>
+    public void RenderView(string path, IViewTransform transform, Random random, Span<byte> pixels, bool keep)
+    {
+        var size = transform.OutputSize;
+        var target = pixels[..(size * size * ViewRenderer.BytesPerPixel)];
+        var key = (path, transform.Key);
+        if (!transform.IsRandom && _views.TryGetValue(key, out var rendered))
+        {
+            rendered.CopyTo(target);
+            return;
+        }
+        var (image, owned) = Acquire(path, keep && transform.IsRandom);
+        try
+        {
+            ViewRenderer.Render(image, transform.Plan(image.Width, image.Height, random), size, target);
+        }
+        finally
+        {
+            if (owned)
+                image.Dispose();
+        }
+        if (keep && !transform.IsRandom && Reserve(target.Length) && !_views.TryAdd(key, target.ToArray()))
+            Interlocked.Add(ref _bytesHeld, -target.Length);
+    }
+
+    /// <summary>The decoded image, and whether the caller must dispose it (it was not kept).</summary>
+    private (SKImage Image, bool Owned) Acquire(string path, bool keep)
     {
         if (_decoded.TryGetValue(path, out var cached))
-            return use(cached);
-
+            return (cached, false);
         var image = ImageDecoder.Decode(path, maxPixels);
         Interlocked.Increment(ref _decodeCount);
         var bytes = (long)image.Width * image.Height * 4;
-        if (Interlocked.Add(ref _bytesHeld, bytes) <= memoryBudgetBytes && _decoded.TryAdd(path, image))
-            return use(image);
+        if (keep && Reserve(bytes))
+        {
+            if (_decoded.TryAdd(path, image))
+                return (image, false);
+            Interlocked.Add(ref _bytesHeld, -bytes);
+        }
+        return (image, true);
+    }
 
+    /// <summary>Counts <paramref name="bytes"/> against the budget; false (and nothing counted) past it.</summary>
+    private bool Reserve(long bytes)
+    {
+        if (Interlocked.Add(ref _bytesHeld, bytes) <= memoryBudgetBytes)
+            return true;
         Interlocked.Add(ref _bytesHeld, -bytes);
-        using (image)
-            return use(image);
+        return false;
     }
 
     public void Dispose()
@@ -46,5 +111,6 @@ internal sealed class ImageSource(
         foreach (var image in _decoded.Values)
             image.Dispose();
         _decoded.Clear();
+        _views.Clear();
     }
 }

@@ -146,6 +146,8 @@ public sealed record ComparisonConfig
     /// <summary>Threads decoding and transforming images while the model computes.</summary>
     public int DataWorkers { get; init; } = 1;
 
+    /// <summary>Memory for what training reuses every epoch: rendered evaluation views and images that random
+    /// crops cut again (see <see cref="Data.ImageSource"/>); past it, images are decoded again each time.</summary>
     public long DecodedImageBudgetBytes { get; init; } = Data.ImageSource.DefaultBudgetBytes;
 
     /// <summary>Save each run's best model (the seed with the best selected accuracy) under models/.</summary>

@@ -15,8 +15,8 @@ internal sealed class LoaderFactory(ComparisonConfig config, PretrainedConfig in
     public int EvalBatchSize => config.EvalBatchSize;
 
     public BatchLoader Training(IReadOnlyList<ImageSample> samples, int batchSize, bool classBalanced = false) =>
-        new(samples, TrainTransform, images, batchSize, config.DataWorkers, classBalanced: classBalanced);
+        new(samples, TrainTransform, images, batchSize, config.DataWorkers, classBalanced: classBalanced, reused: true);
 
     public BatchLoader Evaluation(IReadOnlyList<ImageSample> samples) =>
-        new(samples, EvalTransform, images, config.EvalBatchSize, config.DataWorkers);
+        new(samples, EvalTransform, images, config.EvalBatchSize, config.DataWorkers, reused: true);
 }

@@ -1,0 +1,74 @@
+using SkiaSharp;
+using TransferLab.Data;
+using TransferLab.Data.Transforms;
+
+namespace TransferLab.Tests.Data;
+
+/// <summary>What the image source keeps between epochs, on real photos: evaluation views as rendered pixels,
+/// randomly cropped images decoded, nothing from a single pass — and the batches are the same either way.</summary>
+public class ImageSourceTests
+{
+    private const int ViewBytes = 224 * 224 * ViewRenderer.BytesPerPixel;
+
+    private static List<ImageBatch> Epochs(BatchLoader loader, int epochs) =>
+        Enumerable
+            .Range(0, epochs)
+            .SelectMany(epoch => loader.Epoch(seed: 3, epoch, shuffle: true))
+            .Cast<ImageBatch>()
+            .ToList();
+
+    private static long DecodedBytes(IEnumerable<ImageSample> samples) =>
+        samples.Sum(s =>
+        {
+            using var codec = SKCodec.Create(s.Path);
+            return (long)codec.Info.Width * codec.Info.Height * 4;
+        });
+
+    [SkippableFact]
+    [Trait("data", "real")]
+    public void Evaluation_views_are_kept_rendered_and_give_the_same_pixels_as_rendering_afresh()
+    {
+        var samples = TestData.RealSamples(s => s.Evaluation, perClass: 4);
+        var view = new ResizeThenCenterCrop(256, 224);
+        using var kept = new ImageSource();
+        var reused = Epochs(new BatchLoader(samples, view, kept, batchSize: 3, workers: 2, reused: true), 2);
+        Assert.Equal(samples.Count, kept.DecodeCount); // the second epoch decoded nothing
+        Assert.Equal(samples.Count * (long)ViewBytes, kept.BytesHeld); // pixels of the view, not the photo
+        Assert.True(DecodedBytes(samples) > 2 * kept.BytesHeld);
+
+        using var fresh = new ImageSource();
+        var rendered = Epochs(new BatchLoader(samples, view, fresh, batchSize: 3, workers: 2), 2);
+        Assert.Equal(2 * samples.Count, fresh.DecodeCount);
+        Assert.Equal(0, fresh.BytesHeld);
+        Assert.Equal(rendered.SelectMany(b => b.Pixels), reused.SelectMany(b => b.Pixels));
+    }
+
+    [SkippableFact]
+    [Trait("data", "real")]
+    public void Randomly_cropped_images_are_kept_decoded_and_a_single_pass_keeps_nothing()
+    {
+        var samples = TestData.RealSamples(s => s.Train, perClass: 3);
+        var crop = new RandomResizedCropAndFlip(224);
+        using var kept = new ImageSource();
+        var reused = Epochs(new BatchLoader(samples, crop, kept, batchSize: 4, workers: 2, reused: true), 2);
+        Assert.Equal(samples.Count, kept.DecodeCount);
+        Assert.Equal(DecodedBytes(samples), kept.BytesHeld);
+
+        using var once = new ImageSource();
+        var single = Epochs(new BatchLoader(samples, crop, once, batchSize: 4, workers: 2), 2);
+        Assert.Equal(2 * samples.Count, once.DecodeCount);
+        Assert.Equal(0, once.BytesHeld);
+        Assert.Equal(single.SelectMany(b => b.Pixels), reused.SelectMany(b => b.Pixels));
+    }
+
+    [SkippableFact]
+    [Trait("data", "real")]
+    public void Past_the_budget_nothing_more_is_kept()
+    {
+        var samples = TestData.RealSamples(s => s.Evaluation, perClass: 3);
+        using var images = new ImageSource(memoryBudgetBytes: 2L * ViewBytes);
+        Epochs(new BatchLoader(samples, new ResizeThenCenterCrop(256, 224), images, 2, 1, reused: true), 2);
+        Assert.Equal(2L * ViewBytes, images.BytesHeld);
+        Assert.Equal(2 * samples.Count - 2, images.DecodeCount);
+    }
+}
