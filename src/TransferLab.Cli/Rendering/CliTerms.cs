@@ -20,6 +20,7 @@ internal static class CliTerms
         (Setting.ValSplit, "--val-split"),
         (Setting.MaxBadRatio, "--max-bad-ratio"),
         (Setting.MaxPixels, "--max-pixels"),
+        (Setting.DecodedImageBudgetBytes, "--decoded-image-memory"),
         (Setting.CacheViews, "--cache-views"),
         (Setting.CvFolds, "--cv"),
         (Setting.CvPool, "--cv-pool"),

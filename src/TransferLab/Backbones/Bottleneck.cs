@@ -50,13 +50,15 @@ internal sealed class Bottleneck : Module<Tensor, Tensor>, Export.IOnnxExportabl
             return new Bottleneck(inPlanes, planes, stride, downsample, normLayer ?? (p => BatchNorm2d(p)));
         };
 
+    /// <remarks>Intermediate tensors are released when the block returns, as in <see cref="BasicBlock"/>.</remarks>
     public override Tensor forward(Tensor input)
     {
+        using var scope = NewDisposeScope();
         var x = relu.call(bn1.call(MixedPrecision.Call(conv1, input)));
         x = relu.call(bn2.call(MixedPrecision.Call(conv2, x)));
         x = bn3.call(MixedPrecision.Call(conv3, x));
         var identity = downsample is null ? input : MixedPrecision.Call(downsample, input);
-        return x.add_(identity).relu_();
+        return scope.MoveToOuter(x.add_(identity).relu_());
     }
 
     public string ExportOnnx(Export.OnnxGraph graph, string input)

@@ -40,7 +40,7 @@ public sealed record DatasetInspection(
         var train = Counts(splits.Train);
         var sizes = new List<(int Width, int Height)>();
         var unreadable = new List<BadImage>();
-        using var images = new ImageSource(memoryBudgetBytes: 0);
+        using var images = new ImageSource();
         foreach (var sample in splits.Train.Samples.Concat(splits.Evaluation.Samples))
         {
             try

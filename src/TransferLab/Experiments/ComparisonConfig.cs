@@ -146,9 +146,13 @@ public sealed record ComparisonConfig
     /// <summary>Threads decoding and transforming images while the model computes.</summary>
     public int DataWorkers { get; init; } = 1;
 
-    /// <summary>Memory for what training reuses every epoch: rendered evaluation views and images that random
-    /// crops cut again (see <see cref="Data.ImageSource"/>); past it, images are decoded again each time.</summary>
-    public long DecodedImageBudgetBytes { get; init; } = Data.ImageSource.DefaultBudgetBytes;
+    /// <summary>Memory for evaluation views (and training views without augmentation) kept rendered between
+    /// epochs; past it, they are decoded and resized again each time (see <see cref="Data.ImageSource"/>).</summary>
+    public long RenderedViewBudgetBytes { get; init; } = Data.ImageSource.DefaultViewBudgetBytes;
+
+    /// <summary>Memory for training images kept decoded for random crops to cut again; 0 (the default) decodes
+    /// them every epoch, as a PyTorch data loader does.</summary>
+    public long DecodedImageBudgetBytes { get; init; }
 
     /// <summary>Save each run's best model (the seed with the best selected accuracy) under models/.</summary>
     public bool SaveModels { get; init; } = true;
@@ -232,6 +236,10 @@ public sealed record ComparisonConfig
             throw new InvalidInputException($"{Setting.MaxBadRatio} must be between 0 and 1 (got {MaxBadRatio})");
         if (MaxPixels < 1)
             throw new InvalidInputException($"{Setting.MaxPixels} must be positive (got {MaxPixels})");
+        if (DecodedImageBudgetBytes < 0)
+            throw new InvalidInputException(
+                $"{Setting.DecodedImageBudgetBytes} must be 0 or more (got {DecodedImageBudgetBytes})"
+            );
         if (CvFolds is 1 or < 0)
             throw new InvalidInputException($"{Setting.CvFolds} must be 0 (off) or at least 2 (got {CvFolds})");
         if (CvPool && CvFolds == 0)

@@ -59,7 +59,11 @@ public sealed class ComparisonRunner(
     {
         var (config, resume) = (request.Config, request.Resume);
         var output = new ComparisonOutput(request.OutputDir, progress);
-        using var images = new ImageSource(config.DecodedImageBudgetBytes, config.MaxPixels);
+        using var images = new ImageSource(
+            config.RenderedViewBudgetBytes,
+            config.DecodedImageBudgetBytes,
+            config.MaxPixels
+        );
         var comparison = ComparisonPreparation.Prepare(
             config,
             output,

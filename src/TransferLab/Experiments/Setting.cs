@@ -19,6 +19,7 @@ public static class Setting
     public const string ValSplit = "ComparisonConfig.ValSplit";
     public const string MaxBadRatio = "ComparisonConfig.MaxBadRatio";
     public const string MaxPixels = "ComparisonConfig.MaxPixels";
+    public const string DecodedImageBudgetBytes = "ComparisonConfig.DecodedImageBudgetBytes";
     public const string CacheViews = "ComparisonConfig.CacheViews";
     public const string CvFolds = "ComparisonConfig.CvFolds";
     public const string CvPool = "ComparisonConfig.CvPool";

@@ -45,20 +45,25 @@ public class ImageSourceTests
 
     [SkippableFact]
     [Trait("data", "real")]
-    public void Randomly_cropped_images_are_kept_decoded_and_a_single_pass_keeps_nothing()
+    public void Randomly_cropped_images_are_kept_decoded_when_asked_and_a_single_pass_keeps_nothing()
     {
         var samples = TestData.RealSamples(s => s.Train, perClass: 3);
         var crop = new RandomResizedCropAndFlip(224);
-        using var kept = new ImageSource();
+        using var kept = new ImageSource(decodedBudgetBytes: 1L << 30);
         var reused = Epochs(new BatchLoader(samples, crop, kept, batchSize: 4, workers: 2, reused: true), 2);
         Assert.Equal(samples.Count, kept.DecodeCount);
         Assert.Equal(DecodedBytes(samples), kept.BytesHeld);
 
-        using var once = new ImageSource();
+        using var once = new ImageSource(decodedBudgetBytes: 1L << 30);
         var single = Epochs(new BatchLoader(samples, crop, once, batchSize: 4, workers: 2), 2);
         Assert.Equal(2 * samples.Count, once.DecodeCount);
         Assert.Equal(0, once.BytesHeld);
         Assert.Equal(single.SelectMany(b => b.Pixels), reused.SelectMany(b => b.Pixels));
+
+        using var byDefault = new ImageSource(); // decoded images are kept only when memory is given for them
+        Epochs(new BatchLoader(samples, crop, byDefault, batchSize: 4, workers: 2, reused: true), 2);
+        Assert.Equal(2 * samples.Count, byDefault.DecodeCount);
+        Assert.Equal(0, byDefault.BytesHeld);
     }
 
     [SkippableFact]
@@ -66,7 +71,7 @@ public class ImageSourceTests
     public void Past_the_budget_nothing_more_is_kept()
     {
         var samples = TestData.RealSamples(s => s.Evaluation, perClass: 3);
-        using var images = new ImageSource(memoryBudgetBytes: 2L * ViewBytes);
+        using var images = new ImageSource(viewBudgetBytes: 2L * ViewBytes);
         Epochs(new BatchLoader(samples, new ResizeThenCenterCrop(256, 224), images, 2, 1, reused: true), 2);
         Assert.Equal(2L * ViewBytes, images.BytesHeld);
         Assert.Equal(2 * samples.Count - 2, images.DecodeCount);

@@ -47,15 +47,22 @@ internal static class ResNets
         };
 
     /// <summary>The pooled features, calling the children in order (so that bf16-mixed can cast at the stem
-    /// convolution and inside each block).</summary>
+    /// convolution and inside each block). Each child's input is released as soon as the child has run, as
+    /// PyTorch frees a tensor nobody refers to: autograd keeps what backward needs, and an evaluation forward then
+    /// holds one stage's activations instead of the whole network's.</summary>
     public static Tensor Features(Module<Tensor, Tensor> network, Tensor input)
     {
-        using var scope = NewDisposeScope();
         var children = network.named_children().ToDictionary(c => c.name, c => c.module);
         var x = input;
         foreach (var name in FeatureModuleNames)
-            x = MixedPrecision.Call((Module<Tensor, Tensor>)children[name], x);
-        return scope.MoveToOuter(x);
+        {
+            var next = MixedPrecision.Call((Module<Tensor, Tensor>)children[name], x);
+            // In-place modules (ReLU) return their input itself.
+            if (!ReferenceEquals(x, input) && !ReferenceEquals(next, x))
+                x.Dispose();
+            x = next;
+        }
+        return x;
     }
 
     /// <summary>TorchVision's ResNet shell is not ours: its children are translated in forward order, then
