@@ -32,6 +32,9 @@ public sealed class NotebookStyleRenderer(TextWriter output) : IProgress<Trainin
                     : "";
                 output.WriteLine(F($"Training complete in {recorded.TrainSeconds:F1} s{extraction}"));
                 break;
+            case ComparisonPlanned planned:
+                output.WriteLine(planned.Estimate.Describe());
+                break;
             case ComparisonNotice notice:
                 var message = CliTerms.Of(notice.Message);
                 output.WriteLine(notice.IsWarning ? $"warning: {message}" : message);

@@ -85,6 +85,9 @@ internal sealed class LiveRenderer(ProgressContext context) : IProgress<Training
         var key = (value.Run, value.Seed);
         switch (value)
         {
+            case ComparisonPlanned planned:
+                AnsiConsole.WriteLine(planned.Estimate.Describe());
+                break;
             case ComparisonNotice notice:
                 var text = TerminalText.Escape(CliTerms.Of(notice.Message));
                 AnsiConsole.MarkupLine(notice.IsWarning ? $"[yellow]warning:[/] {text}" : text);

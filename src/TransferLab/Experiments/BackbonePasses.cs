@@ -20,12 +20,17 @@ internal sealed class BackbonePasses : IDisposable
         var frozenBackbone = spec.Strategy.KeepsBackboneFrozen();
         if (!frozenBackbone || plan.UseFeatureCache || config.CacheFeatures == FeatureCaching.Off)
             return (null, null);
-        var key = $"{spec.Backbone}|{spec.BatchSize}|{plan.Precision}|{spec.Strategy.BatchNorm}|{spec.Balance}";
+        var key = KeyOf(spec, plan);
         if (_passes.TryGetValue(key, out var recorded) && recorded.Covers(spec.Epochs))
             return (null, recorded);
         recorded?.Dispose();
         return (_passes[key] = new BackbonePass(spec.Name), null);
     }
+
+    /// <summary>What determines a frozen backbone's pass for one seed: runs with the same key compute the same
+    /// numbers.</summary>
+    public static string KeyOf(RunSpec spec, RunPlan plan) =>
+        $"{spec.Backbone}|{spec.BatchSize}|{plan.Precision}|{spec.Strategy.BatchNorm}|{spec.Balance}";
 
     public void Dispose()
     {

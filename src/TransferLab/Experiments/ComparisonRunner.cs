@@ -82,6 +82,7 @@ public sealed class ComparisonRunner(
         );
         if (resume is not null)
             output.Notice(ResumeNotice(request.OutputDir, resume, request.RestartUnfinished));
+        progress?.Report(new ComparisonPlanned(Estimate(comparison)));
         var session = new ComparisonSession(comparison, request, output, images, progress, cancel);
         if (request.Shard is { } shard)
             output.Notice(
@@ -91,6 +92,26 @@ public sealed class ComparisonRunner(
         foreach (var seed in config.Seeds)
             session.RunSeed(seed);
         return session.Record.Complete();
+    }
+
+    /// <summary>The comparison's cost, from one backbone forward per backbone and precision timed now (about a
+    /// second each).</summary>
+    private static CostEstimate Estimate(PreparedComparison comparison)
+    {
+        var config = comparison.Config;
+        var timed = new Dictionary<(PretrainedBackbone, Precision), double>();
+        return CostEstimate.Of(
+            comparison,
+            (backbone, precision) =>
+                timed.TryGetValue((backbone, precision), out var seconds)
+                    ? seconds
+                    : timed[(backbone, precision)] = CostEstimate.TimeForward(
+                        backbone,
+                        precision,
+                        config.BatchSize,
+                        config.Device
+                    )
+        );
     }
 
     private static string ResumeNotice(string outputDir, ComparisonResult resume, bool restartUnfinished) =>

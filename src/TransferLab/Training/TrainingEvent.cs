@@ -36,3 +36,6 @@ public sealed record FeaturesComputed(string Backbone, int Done, int Total) : Tr
 /// <summary>Something the user should know that is not tied to one run (a cache that cannot be written, low disk
 /// space).</summary>
 public sealed record ComparisonNotice(string Message, bool IsWarning) : TrainingEvent("", 0);
+
+/// <summary>What the comparison will cost, before its first run (see <see cref="Experiments.CostEstimate"/>).</summary>
+public sealed record ComparisonPlanned(Experiments.CostEstimate Estimate) : TrainingEvent("", 0);

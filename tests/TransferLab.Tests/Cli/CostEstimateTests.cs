@@ -1,0 +1,74 @@
+using System.Text.Json;
+
+namespace TransferLab.Tests.Cli;
+
+/// <summary>The cost a comparison announces before its first run, checked against what the run then did: the
+/// feature cache's size on disk, which run replays which pass, and the image forwards of each run.</summary>
+public class CostEstimateTests
+{
+    private static JsonElement Planned(string stdout) =>
+        stdout
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => JsonDocument.Parse(line).RootElement)
+            .Single(e => e.GetProperty("event").GetString() == "comparison_planned")
+            .GetProperty("estimate");
+
+    [SkippableFact]
+    [Trait("data", "real")]
+    public void The_announced_cost_matches_the_passes_and_the_feature_cache_the_comparison_then_makes()
+    {
+        using var data = TestData.HymenopteraSubset(trainPerClass: 5, valPerClass: 3);
+        using var folder = new TempFolder();
+        var cache = folder.Combine("cache");
+        string[] runs = ["--runs", "frozen,frozen-l2,frozen-l1,finetune@lr=1e-4", "--epochs", "2", "--seeds", "2"];
+        var (exit, stdout, error) = CliRun.Of(
+            [
+                "compare",
+                "--data",
+                data.Path,
+                .. runs,
+                "--cache-features",
+                "on",
+                "--out",
+                folder.Combine("out"),
+                "--cache-dir",
+                cache,
+                "--log-format",
+                "jsonl",
+            ]
+        );
+        Assert.True(exit == 0, error);
+        var estimate = Planned(stdout);
+        Assert.Equal(2, estimate.GetProperty("cells").GetInt32());
+        Assert.Equal(10, estimate.GetProperty("train_images").GetInt32());
+        Assert.Equal(6, estimate.GetProperty("evaluation_images").GetInt32());
+        Assert.True(estimate.GetProperty("seconds_per_forward_image").GetDouble() > 0);
+
+        var perRun = estimate
+            .GetProperty("runs")
+            .EnumerateArray()
+            .ToDictionary(r => r.GetProperty("run").GetString()!, r => r);
+        // frozen (BatchNorm in inference mode) trains on cached features; frozen-l2 computes its backbone pass on
+        // images and frozen-l1 replays it; fine-tuning: 2 seeds × 2 epochs × (3 × 10 training + 6 evaluated).
+        Assert.Equal("cached features", perRun["frozen"].GetProperty("source").GetString());
+        Assert.Equal(2 * 2 * (10 + 6), perRun["frozen-l2"].GetProperty("image_forwards").GetInt64());
+        Assert.Equal("replayed pass of frozen-l2", perRun["frozen-l1"].GetProperty("source").GetString());
+        Assert.Equal(2 * 2 * (3 * 10 + 6), perRun["finetune@lr=1e-4"].GetProperty("image_forwards").GetInt64());
+        using var results = JsonDocument.Parse(File.ReadAllText(folder.Combine("out", "results.json")));
+        var replayed = results
+            .RootElement.GetProperty("runs")
+            .EnumerateArray()
+            .Where(r => r.GetProperty("name").GetString() == "frozen-l1")
+            .Select(r => r.GetProperty("backbone_pass_from").GetString());
+        Assert.Equal(["frozen-l2", "frozen-l2"], replayed);
+
+        // The notebook's augmentation: each seed caches one view per epoch of the 10 training images (2 × 2), plus
+        // the 6 evaluated ones; on disk a small header per file and per image its hash and 512 float32 features.
+        var cacheFiles = Directory.GetFiles(Path.Combine(cache, "features"));
+        var onDisk = cacheFiles.Sum(f => new FileInfo(f).Length);
+        Assert.Equal(10 * 2 * 2 + 6, estimate.GetProperty("feature_extraction_images").GetInt64());
+        var announced = estimate.GetProperty("feature_cache_bytes").GetInt64();
+        Assert.Equal((10 * 2 * 2 + 6) * (32 + 512 * 4), announced);
+        Assert.InRange(onDisk - announced, 0, cacheFiles.Length * 256);
+    }
+}
