@@ -17,7 +17,7 @@ internal sealed record RunPlan(bool UseFeatureCache, int CacheViews, Precision P
     public static RunPlan For(RunSpec spec, ComparisonConfig config)
     {
         var frozenBackbone = spec.Strategy.KeepsBackboneFrozen();
-        var precision = EffectivePrecision(frozenBackbone, config.Precision);
+        var precision = EffectivePrecision(frozenBackbone, spec.Precision ?? config.Precision);
         var cacheable =
             frozenBackbone
             && spec.Strategy.BatchNorm == FrozenBatchNorm.Eval

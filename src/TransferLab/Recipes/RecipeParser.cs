@@ -1,3 +1,4 @@
+using TransferLab.Backbones;
 using TransferLab.Regularization;
 using TransferLab.Strategies;
 using TransferLab.Training;
@@ -26,7 +27,8 @@ public static class RecipeParser
         + "  strategy keys: lr, opt=adam|adamw|sgd, momentum, nesterov, sched=constant|step|cosine, warmup, "
         + "step, gamma,\n"
         + "                 epochs, batch, bn=eval|train (frozen BatchNorm), lrdecay (layer-wise LR factor), "
-        + "probe, probe-lr (lp-ft)\n"
+        + "probe, probe-lr (lp-ft),\n"
+        + "                 precision=fp32|bf16|bf16-mixed (this run's, instead of --precision)\n"
         + "  regularizers: l2[:DECAY][@decoupled=true], wd[:DECAY] (decoupled, AdamW), "
         + "l1[:LAMBDA][@scope=all][@exclude=bn-bias],\n"
         + "                l2sp[@alpha=A][@beta=B]\n"
@@ -45,6 +47,7 @@ public static class RecipeParser
         var batchSize = AtLeast(keys.Int("batch", defaults.BatchSize), 1, "batch", recipe);
         var patience = AtLeast(keys.Int("patience", 0), 0, "patience (epochs without improvement)", recipe);
         var balance = keys.Enum("balance", ClassBalance.None);
+        var precision = keys.String("precision") is { } text ? PrecisionOf(text, recipe) : (Precision?)null;
         var strategy = StrategyCatalog.Create(strategyName, strategyArgument, keys, epochs, defaults.BatchNorm);
         var optimizer = new OptimizerSpec(
             keys.Enum("opt", OptimizerKind.Adam),
@@ -65,6 +68,7 @@ public static class RecipeParser
         {
             Patience = patience > 0 ? patience : null,
             Balance = balance,
+            Precision = precision,
         };
     }
 
@@ -96,6 +100,13 @@ public static class RecipeParser
         }
         return (name, argument, new RecipeArguments(name, values));
     }
+
+    private static Precision PrecisionOf(string text, string recipe) =>
+        PrecisionNames.TryParse(text, out var precision)
+            ? precision
+            : throw new InvalidInputException(
+                $"'{recipe}': precision={text} is not one of {PrecisionNames.Choices}"
+            );
 
     private static double Positive(double value, string key, string recipe) =>
         value > 0 ? value : throw new InvalidInputException($"'{recipe}': {key} must be positive (got {value})");

@@ -63,6 +63,11 @@ public sealed record RunSpec(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? Patience { get; init; }
 
+    /// <summary>This run's backbone precision (recipe key <c>precision</c>), instead of the comparison's; null: the
+    /// comparison's. Lets one comparison pair fp32 and bf16-mixed runs of the same recipe, seed by seed.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Backbones.Precision? Precision { get; init; }
+
     /// <summary>How the training loss counters imbalanced classes.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public ClassBalance Balance { get; init; }

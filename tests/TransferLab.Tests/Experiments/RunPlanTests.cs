@@ -28,9 +28,23 @@ public class RunPlanTests
     [InlineData("finetune+l2", Precision.Bf16Mixed, Precision.Bf16Mixed)]
     [InlineData("partial:1", Precision.Bf16Mixed, Precision.Bf16Mixed)]
     [InlineData("lp-ft@probe=2", Precision.Bf16Mixed, Precision.Bf16Mixed)]
+    // A run's own precision key overrides the comparison's, under the same rules.
+    [InlineData("finetune@precision=bf16-mixed+l2", Precision.Fp32, Precision.Bf16Mixed)]
+    [InlineData("finetune@precision=fp32", Precision.Bf16Mixed, Precision.Fp32)]
+    [InlineData("finetune@precision=bf16", Precision.Fp32, Precision.Fp32)]
+    [InlineData("frozen@precision=bf16-mixed", Precision.Fp32, Precision.Bf16)]
     public void Each_run_gets_the_precision_its_backbone_can_use(
         string recipe,
         Precision requested,
         Precision expected
     ) => Assert.Equal(expected, PrecisionOf(recipe, requested));
+
+    [Fact]
+    public void An_unknown_precision_in_a_recipe_is_refused_with_the_names()
+    {
+        var error = Assert.Throws<InvalidInputException>(() =>
+            RecipeParser.Parse("finetune@precision=fp16", new RecipeDefaults())
+        );
+        Assert.Contains("precision=fp16 is not one of fp32, bf16, bf16-mixed", error.Message);
+    }
 }
