@@ -35,7 +35,7 @@ internal static class ImageCheck
                     var hash = verified is null ? null : HashOrNull(samples[i].Path);
                     if (hash is not null && verified!.IsKnownGood(hash, images.MaxPixels))
                         return;
-                    var pixels = images.Use(samples[i].Path, image => (long)image.Width * image.Height);
+                    var pixels = images.Verify(samples[i].Path);
                     if (hash is not null)
                         verified!.Add(hash, pixels);
                 }

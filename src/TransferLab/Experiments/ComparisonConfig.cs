@@ -150,6 +150,10 @@ public sealed record ComparisonConfig
     /// epochs; past it, they are decoded and resized again each time (see <see cref="Data.ImageSource"/>).</summary>
     public long RenderedViewBudgetBytes { get; init; } = Data.ImageSource.DefaultViewBudgetBytes;
 
+    /// <summary>Decode large JPEGs at 1/2, 1/4 or 1/8 of their size where the view's resize allows it (evaluation,
+    /// and training without augmentation); false decodes every image at full resolution.</summary>
+    public bool ScaledDecoding { get; init; } = true;
+
     /// <summary>Memory for training images kept decoded for random crops to cut again; 0 (the default) decodes
     /// them every epoch, as a PyTorch data loader does.</summary>
     public long DecodedImageBudgetBytes { get; init; }

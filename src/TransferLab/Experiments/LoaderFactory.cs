@@ -10,8 +10,12 @@ namespace TransferLab.Experiments;
 internal sealed class LoaderFactory(ComparisonConfig config, PretrainedConfig input, ImageSource images)
 {
     public IViewTransform TrainTransform { get; } =
-        ViewTransforms.ForTraining(config.Augmentation, input.InputSize, input.ResizeSize);
-    public IViewTransform EvalTransform { get; } = ViewTransforms.ForEvaluation(input.InputSize, input.ResizeSize);
+        ViewTransforms.ForTraining(config.Augmentation, input.InputSize, input.ResizeSize, config.ScaledDecoding);
+    public IViewTransform EvalTransform { get; } = ViewTransforms.ForEvaluation(
+        input.InputSize,
+        input.ResizeSize,
+        config.ScaledDecoding
+    );
     public int EvalBatchSize => config.EvalBatchSize;
 
     public BatchLoader Training(IReadOnlyList<ImageSample> samples, int batchSize, bool classBalanced = false) =>

@@ -67,7 +67,7 @@ public static class Predictor
             .ToDictionary(b => b.Path, b => new Prediction(b.Path, [], b.Reason));
         var loader = new BatchLoader(
             good,
-            ViewTransforms.ForEvaluation(config.InputSize, config.ResizeSize),
+            ViewTransforms.ForEvaluation(config.InputSize, config.ResizeSize, scaledDecoding: true),
             images,
             batchSize,
             workers: 1

@@ -1,12 +1,13 @@
 using SkiaSharp;
 using TransferLab.Data;
 using TransferLab.Data.Transforms;
+using Xunit.Abstractions;
 
 namespace TransferLab.Tests.Data;
 
 /// <summary>What the image source keeps between epochs, on real photos: evaluation views as rendered pixels,
 /// randomly cropped images decoded, nothing from a single pass — and the batches are the same either way.</summary>
-public class ImageSourceTests
+public class ImageSourceTests(ITestOutputHelper output)
 {
     private const int ViewBytes = 224 * 224 * ViewRenderer.BytesPerPixel;
 
@@ -75,5 +76,70 @@ public class ImageSourceTests
         Epochs(new BatchLoader(samples, new ResizeThenCenterCrop(256, 224), images, 2, 1, reused: true), 2);
         Assert.Equal(2L * ViewBytes, images.BytesHeld);
         Assert.Equal(2 * samples.Count - 2, images.DecodeCount);
+    }
+
+    /// <summary>A real photo enlarged to <paramref name="width"/> pixels wide and saved as a JPEG, as a phone
+    /// photo would come.</summary>
+    private static string LargeJpeg(TempFolder folder, string source, int width)
+    {
+        using var photo = SKBitmap.Decode(source);
+        var height = (int)((long)photo.Height * width / photo.Width);
+        var size = new SKImageInfo(width, height);
+        using var large = photo.Resize(size, new SKSamplingOptions(SKCubicResampler.Mitchell));
+        var path = folder.Combine($"large-{width}.jpg");
+        using (var file = File.Create(path))
+            large.Encode(file, SKEncodedImageFormat.Jpeg, 95);
+        return path;
+    }
+
+    private static byte[] EvaluationView(string path, bool scaledDecoding)
+    {
+        using var images = new ImageSource();
+        var pixels = new byte[ViewBytes];
+        images.RenderView(path, new ResizeThenCenterCrop(256, 224, scaledDecoding), new Random(0), pixels, false);
+        return pixels;
+    }
+
+    [SkippableFact]
+    [Trait("data", "real")]
+    public void A_large_jpeg_is_decoded_smaller_for_evaluation_with_nearly_the_same_view()
+    {
+        var photo = TestData.RealSamples(s => s.Evaluation, perClass: 1)[0].Path;
+        using var folder = new TempFolder();
+        var large = LargeJpeg(folder, photo, 2000);
+        var (image, width, height) = ImageDecoder.Decode(large, ImageDecoder.DefaultMaxPixels, minShorterSide: 256);
+        using (image)
+        {
+            Assert.Equal(2000, width);
+            Assert.Equal(500, image.Width); // a quarter: the shorter side stays at least 256, an eighth would not
+            Assert.True(Math.Min(image.Width, image.Height) >= 256);
+            Assert.True(Math.Min(image.Width, image.Height) / 2 < 256);
+        }
+        var full = EvaluationView(large, scaledDecoding: false);
+        var scaled = EvaluationView(large, scaledDecoding: true);
+        var differences = full.Zip(scaled)
+            .Where((_, i) => i % 4 != 3) // the unused fourth byte
+            .Select(p => Math.Abs(p.First - p.Second))
+            .ToList();
+        output.WriteLine($"mean |difference| {differences.Average():F3} levels, largest {differences.Max()}");
+        Assert.NotEqual(full, scaled);
+        Assert.InRange(differences.Average(), 0, 1.5); // pixel levels of 255
+    }
+
+    [SkippableFact]
+    [Trait("data", "real")]
+    public void Photos_too_small_to_shrink_render_exactly_as_before_and_a_truncated_large_jpeg_is_refused()
+    {
+        foreach (var sample in TestData.RealSamples(s => s.Evaluation, perClass: 3))
+            Assert.Equal(EvaluationView(sample.Path, false), EvaluationView(sample.Path, true));
+
+        using var folder = new TempFolder();
+        var large = LargeJpeg(folder, TestData.RealSamples(s => s.Train, perClass: 1)[0].Path, 2400);
+        var truncated = folder.Combine("truncated.jpg");
+        var bytes = File.ReadAllBytes(large);
+        File.WriteAllBytes(truncated, bytes[..(bytes.Length * 2 / 3)]);
+        using var images = new ImageSource();
+        Assert.True(images.Verify(large) > 2400 * 1000);
+        Assert.Throws<ImageDecodeException>(() => images.Verify(truncated));
     }
 }

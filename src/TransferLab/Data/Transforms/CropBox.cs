@@ -1,7 +1,11 @@
 namespace TransferLab.Data.Transforms;
 
 /// <summary>A rectangle in source-image pixel coordinates (fractional where a resize maps it back).</summary>
-internal readonly record struct CropBox(double Left, double Top, double Width, double Height);
+internal readonly record struct CropBox(double Left, double Top, double Width, double Height)
+{
+    /// <summary>The same box in an image decoded at another size.</summary>
+    public CropBox Scaled(double x, double y) => new(Left * x, Top * y, Width * x, Height * y);
+}
 
 /// <summary>What to cut from a source image and whether to mirror it; the output is always square.</summary>
 internal readonly record struct ViewPlan(CropBox Source, bool FlipHorizontal);
@@ -19,6 +23,10 @@ internal interface IViewTransform
 
     /// <summary>Identifies the transform and its parameters (cache keys depend on it).</summary>
     string Key { get; }
+
+    /// <summary>The shorter side a decoded image needs for this view to lose nothing (a JPEG may be decoded
+    /// smaller, down to it); 0: full resolution.</summary>
+    int DecodeShorterSide { get; }
 
     ViewPlan Plan(int width, int height, Random random);
 }

@@ -18,6 +18,9 @@ internal sealed class RandomResizedCropAndFlip(
     public int OutputSize => size;
     public bool IsRandom => true;
 
+    /// <summary>A crop may be 8 % of the image, enlarged: only full resolution keeps its detail.</summary>
+    public int DecodeShorterSide => 0;
+
     public string Key =>
         FormattableString.Invariant($"random-resized-crop:{size}:{minScale}-{maxScale}:{minRatio:R}-{maxRatio:R}:")
         + FormattableString.Invariant($"flip{flipProbability}:{ViewRenderer.Version}");

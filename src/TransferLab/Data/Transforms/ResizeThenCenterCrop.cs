@@ -4,12 +4,22 @@ namespace TransferLab.Data.Transforms;
 /// torchvision's <c>Resize(resize)</c> (shorter side to <c>resize</c>, longer side truncated in proportion)
 /// then <c>CenterCrop(crop)</c>, expressed as the box of the source image that ends up in the crop.
 /// </summary>
-internal sealed class ResizeThenCenterCrop(int resize = 256, int crop = 224) : IViewTransform
+/// <param name="scaledDecoding">Let a large JPEG be decoded at 1/2, 1/4 or 1/8 of its size (its shorter side still
+/// at least <paramref name="resize"/>): a fraction of the decoding time, pixels within a level or two of a full
+/// decode (ImageSourceTests).</param>
+internal sealed class ResizeThenCenterCrop(int resize = 256, int crop = 224, bool scaledDecoding = false)
+    : IViewTransform
 {
     public int OutputSize => crop;
     public bool IsRandom => false;
 
-    public string Key => FormattableString.Invariant($"resize-center-crop:{resize}:{crop}:{ViewRenderer.Version}");
+    /// <summary>The resize only shrinks an image whose shorter side is at least <c>resize</c>: decoding it down to
+    /// that loses nothing the resize would keep.</summary>
+    public int DecodeShorterSide => scaledDecoding ? resize : 0;
+
+    public string Key =>
+        FormattableString.Invariant($"resize-center-crop:{resize}:{crop}:{ViewRenderer.Version}")
+        + (scaledDecoding ? ":jpeg-scaled" : "");
 
     public ViewPlan Plan(int width, int height, Random random) => new(SourceBox(width, height), false);
 

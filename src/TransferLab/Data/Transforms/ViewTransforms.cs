@@ -12,14 +12,21 @@ public enum Augmentation
 
 internal static class ViewTransforms
 {
-    public static IViewTransform ForTraining(Augmentation augmentation, int inputSize, int resizeSize) =>
+    /// <param name="scaledDecoding">Decode large JPEGs smaller where the view allows it (see
+    /// <see cref="ResizeThenCenterCrop"/>).</param>
+    public static IViewTransform ForTraining(
+        Augmentation augmentation,
+        int inputSize,
+        int resizeSize,
+        bool scaledDecoding = false
+    ) =>
         augmentation switch
         {
             Augmentation.Notebook => new RandomResizedCropAndFlip(inputSize),
-            Augmentation.None => ForEvaluation(inputSize, resizeSize),
+            Augmentation.None => ForEvaluation(inputSize, resizeSize, scaledDecoding),
             _ => throw new ArgumentOutOfRangeException(nameof(augmentation), augmentation, null),
         };
 
-    public static IViewTransform ForEvaluation(int inputSize, int resizeSize) =>
-        new ResizeThenCenterCrop(resizeSize, inputSize);
+    public static IViewTransform ForEvaluation(int inputSize, int resizeSize, bool scaledDecoding = false) =>
+        new ResizeThenCenterCrop(resizeSize, inputSize, scaledDecoding);
 }
