@@ -109,7 +109,8 @@ public sealed class ComparisonRunner(
                         backbone,
                         precision,
                         config.BatchSize,
-                        config.Device
+                        config.Device,
+                        config.CacheDir
                     )
         );
     }

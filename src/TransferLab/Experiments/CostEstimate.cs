@@ -107,9 +107,15 @@ public sealed record CostEstimate(
 
     /// <summary>Seconds per image of one inference forward of <paramref name="backbone"/> at
     /// <paramref name="batchSize"/>, on this machine now: the best of two timed batches after a warm-up.</summary>
-    internal static double TimeForward(PretrainedBackbone backbone, Precision precision, int batchSize, string device)
+    internal static double TimeForward(
+        PretrainedBackbone backbone,
+        Precision precision,
+        int batchSize,
+        string device,
+        string? cacheDirectory
+    )
     {
-        using var model = backbone.CreateClassifier(["a", "b"], seed: 0);
+        using var model = backbone.CreateClassifier(["a", "b"], seed: 0, cacheDirectory);
         model.SetBackbonePrecision(precision == Precision.Bf16Mixed ? Precision.Bf16 : precision);
         model.MoveTo(ComputeDevice.Resolve(device));
         model.Network.eval();
