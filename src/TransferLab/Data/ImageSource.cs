@@ -68,7 +68,9 @@ internal sealed class ImageSource(
             rendered.CopyTo(target);
             return;
         }
-        if (transform.IsRandom || _decoded.ContainsKey(path))
+        // A deterministic view always comes from the file, decoded as small as it allows, even when a random
+        // view keeps the full image: its pixels must not depend on what else was asked for before.
+        if (transform.IsRandom)
             RenderFromKept(path, transform, random, target, keep);
         else
             RenderFromFile(path, transform, random, target);
