@@ -15,6 +15,9 @@ internal sealed class FeatureStore
     private static ReadOnlySpan<byte> Magic => "TLFEAT02"u8;
     private const int HashBytes = 32;
 
+    /// <summary>Bytes one image takes in the file: its SHA-256, then its features as float32.</summary>
+    public static int EntryBytes(int featureCount) => HashBytes + featureCount * sizeof(float);
+
     private readonly Dictionary<string, float[]> _entries = new(StringComparer.Ordinal);
 
     private FeatureStore(string path, int featureCount)
@@ -76,7 +79,7 @@ internal sealed class FeatureStore
             if (!HeaderedFile.StartsWith(stream, Magic))
                 return;
             var header = HeaderedFile.ReadHeader<StoreHeader>(stream, 1024, Experiments.ResultStore.JsonOptions);
-            var entryLength = HashBytes + header.FeatureCount * sizeof(float);
+            var entryLength = EntryBytes(header.FeatureCount);
             if (
                 header.FeatureCount != FeatureCount
                 || header.Count < 0

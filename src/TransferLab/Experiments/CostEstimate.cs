@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using TransferLab.Backbones;
+using TransferLab.Caching;
 using TransferLab.Data.Transforms;
 using TransferLab.Training;
 using static TorchSharp.torch;
@@ -31,9 +32,6 @@ public sealed record CostEstimate(
     double Seconds
 )
 {
-    /// <summary>A feature-cache entry: the image's SHA-256 and its features as float32.</summary>
-    private const int HashBytes = 32;
-
     /// <summary>Counts the work of every cell; <paramref name="secondsPerImage"/> times one forward of a backbone in
     /// a precision (see <see cref="TimeForward"/>).</summary>
     internal static CostEstimate Of(
@@ -68,7 +66,7 @@ public sealed record CostEstimate(
                 ? train + evaluation
                 : (long)train * plan.CacheViews * config.Seeds.Count + evaluation;
             extractionImages += images;
-            cacheBytes += images * (HashBytes + backbone.Config.FeatureCount * (long)sizeof(float));
+            cacheBytes += images * (long)FeatureStore.EntryBytes(backbone.Config.FeatureCount);
             seconds += images * secondsPerImage(backbone, plan.Precision);
         }
         var reference = secondsPerImage(comparison.Backbone, Precision.Fp32);
