@@ -82,7 +82,9 @@ public sealed class ComparisonRunner(
         );
         if (resume is not null)
             output.Notice(ResumeNotice(request.OutputDir, resume, request.RestartUnfinished));
-        progress?.Report(new ComparisonPlanned(Estimate(comparison)));
+        // Timing a backbone forward costs about a second: only for someone who will see the estimate.
+        if (progress is not null)
+            progress.Report(new ComparisonPlanned(Estimate(comparison)));
         var session = new ComparisonSession(comparison, request, output, images, progress, cancel);
         if (request.Shard is { } shard)
             output.Notice(
