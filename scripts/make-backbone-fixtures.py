@@ -10,7 +10,9 @@ behind an identity. Reference outputs (pre-logit features and logits) are comput
 hymenoptera images, whose preprocessed input tensor is saved as well, so the tests compare the networks on
 exactly the same input.
 
-Also written: a timm-named copy of vit_b_16 (keys renamed by timm's conversion rules), and a .pth whose
+Also written: five steps of PyTorch's Adam (L2 decay) and AdamW on seeded tensors and gradients, in two
+parameter groups with their own learning rates (optimizer.adam/adamw.safetensors), which the optimizer tests
+replay; a timm-named copy of vit_b_16 (keys renamed by timm's conversion rules), and a .pth whose
 pickle would run a shell command when unpickled by Python (the loader must refuse it without running it).
 
 Usage: scripts/make-backbone-fixtures.py OUT_DIR [DATASET_DIR]
@@ -117,6 +119,34 @@ def timm_vit_names(state):
     return renamed
 
 
+OPTIMIZER_SHAPES = {"conv": (16, 8, 3, 3), "bias": (16,), "fc": (2, 512)}
+OPTIMIZERS = {  # kind: (class, base rate, decay); conv and bias train at a tenth of the base rate
+    "adam": (torch.optim.Adam, 1e-3, 1e-3),
+    "adamw": (torch.optim.AdamW, 1e-3, 1e-2),
+}
+
+
+def optimizer_steps(out):
+    """PyTorch's parameters and moments after five steps of each optimizer, with the gradients of every step."""
+    for index, (kind, (optimizer_class, rate, decay)) in enumerate(OPTIMIZERS.items()):
+        generator = torch.Generator().manual_seed(3000 + index)
+        start = {n: torch.randn(s, generator=generator) for n, s in OPTIMIZER_SHAPES.items()}
+        params = {n: t.clone().requires_grad_() for n, t in start.items()}
+        groups = [{"params": [params["conv"], params["bias"]], "lr": rate / 10}, {"params": [params["fc"]]}]
+        optimizer = optimizer_class(groups, lr=rate, weight_decay=decay)
+        tensors = {f"start.{n}": t for n, t in start.items()}
+        for step in range(5):
+            for n, p in params.items():
+                tensors[f"grad{step}.{n}"] = torch.randn(p.shape, generator=generator)
+                p.grad = tensors[f"grad{step}.{n}"].clone()
+            optimizer.step()
+        for n, p in params.items():
+            tensors[f"end.{n}"] = p.detach()
+            tensors[f"exp_avg.{n}"] = optimizer.state[p]["exp_avg"]
+            tensors[f"exp_avg_sq.{n}"] = optimizer.state[p]["exp_avg_sq"]
+        save_safetensors(tensors, os.path.join(out, f"optimizer.{kind}.safetensors"))
+
+
 class RunsAShellCommand:
     """Unpickled by Python, this would run a command (pickle's __reduce__ names os.system)."""
 
@@ -151,6 +181,7 @@ def main():
         if name == "vit_b_16":
             torch.save(timm_vit_names(state), os.path.join(out, "vit_b_16.timm.pth"))
         print(f"{name}: {sum(p.numel() for p in model.parameters()):,} parameters", flush=True)
+    optimizer_steps(out)
     torch.save({"conv1.weight": torch.zeros(1), "payload": RunsAShellCommand()}, os.path.join(out, "runs-code.pth"))
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump({"format": FORMAT, "torch": torch.__version__, "torchvision": torchvision.__version__,

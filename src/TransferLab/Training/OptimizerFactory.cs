@@ -11,7 +11,7 @@ internal static class OptimizerFactory
     /// <summary>
     /// Builds the optimizer over the parameters that train, one group per learning-rate multiplier. Coupled
     /// decay goes to torch's weight_decay (added to the gradient); decoupled decay needs AdamW, and asking for
-    /// it with Adam switches to AdamW.
+    /// it with Adam switches to AdamW. Adam and AdamW step with libtorch's fused kernel (<see cref="FusedAdam"/>).
     /// </summary>
     public static optim.Optimizer Create(
         OptimizerSpec spec,
@@ -24,23 +24,23 @@ internal static class OptimizerFactory
         var kind = EffectiveKind(spec.Kind, coupledDecay, decoupledDecay);
         return kind switch
         {
-            OptimizerKind.Adam => optim.Adam(
+            OptimizerKind.Adam => new FusedAdam(
                 groups.Select(g => new Adam.ParamGroup(
                     g.Parameters,
                     lr: baseRate * g.LearningRateScale,
                     weight_decay: coupledDecay
                 )),
-                lr: baseRate,
-                weight_decay: coupledDecay
+                baseRate,
+                coupledDecay
             ),
-            OptimizerKind.AdamW => optim.AdamW(
+            OptimizerKind.AdamW => new FusedAdamW(
                 groups.Select(g => new AdamW.ParamGroup(
                     g.Parameters,
                     lr: baseRate * g.LearningRateScale,
                     weight_decay: decoupledDecay
                 )),
-                lr: baseRate,
-                weight_decay: decoupledDecay
+                baseRate,
+                decoupledDecay
             ),
             OptimizerKind.Sgd => optim.SGD(
                 groups.Select(g => new SGD.ParamGroup(

@@ -16,9 +16,9 @@ public class OptimizerFactoryTests
     public void Decoupled_decay_with_adam_switches_to_adamw()
     {
         using var optimizer = OptimizerFactory.Create(new OptimizerSpec(OptimizerKind.Adam), Groups(), 1e-3, 0, 1e-2);
-        Assert.IsType<AdamW>(optimizer);
+        Assert.IsType<FusedAdamW>(optimizer);
         using var plain = OptimizerFactory.Create(new OptimizerSpec(OptimizerKind.Adam), Groups(), 1e-3, 1e-3, 0);
-        Assert.IsType<Adam>(plain);
+        Assert.IsType<FusedAdam>(plain);
     }
 
     [Theory]
