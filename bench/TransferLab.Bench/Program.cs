@@ -1,47 +1,115 @@
-// Fine-tuning throughput: full train steps (zero_grad → forward → loss → backward → Adam step) of the
-// pretrained ResNet-18 on fixed random images, as bench/pytorch_throughput.py does in PyTorch.
-// Usage: TransferLab.Bench BATCH[,BATCH...] [STEPS] [THREADS] [fp32|bf16-mixed]    Prints one JSON line per batch size.
+// Throughput of the pretrained ResNet-18's kernels on fixed random 224 × 224 images, nothing else (no data
+// loading, no bookkeeping): what a training run cannot go below.
+//
+// Usage: TransferLab.Bench BATCH[,BATCH...] [STEPS] [THREADS] [fp32|bf16-mixed] [fused|loop]
+//   Fine-tuning steps (zero_grad → forward → loss → backward → Adam step), as bench/pytorch_throughput.py does in
+//   PyTorch; one JSON line per batch size. "fused" (the default) steps with the Adam training uses (libtorch's
+//   fused kernel, Training/FusedAdam); "loop" with TorchSharp's per-parameter Adam, the algorithm PyTorch 1.13
+//   runs.
+// Usage: TransferLab.Bench floor [STEPS] [THREADS] [fp32|bf16-mixed]
+//   The three kernels of the notebook's runs, one JSON line each: a fine-tuning step at batch 4, a frozen step
+//   at batch 4 (backbone forward in train mode without gradients, the head trained) and an evaluation forward at
+//   batch 8. bench/per-run.sh turns them into each run's kernel floor.
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using TransferLab.Backbones;
 using TransferLab.Training;
 using static TorchSharp.torch;
 
 NativeAllocator.UseJemallocIfInstalled(); // as the CLI does, so the throughput is the CLI's
 
-var batchSizes = args.Length > 0 ? args[0].Split(',').Select(int.Parse).ToArray() : [4];
+var floor = args.Length > 0 && args[0] == "floor";
 var steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
 var threads = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : Environment.ProcessorCount;
 var precision = args.Length > 3 && args[3] == "bf16-mixed" ? Precision.Bf16Mixed : Precision.Fp32;
+var fused = args.Length <= 4 || args[4] != "loop";
 set_num_threads(threads);
 manual_seed(0);
 var backbone = BackboneRegistry.Get(BackboneRegistry.ResNet18Cntk);
-foreach (var batch in batchSizes)
+
+if (floor)
+{
+    Report("finetune_step", 4, Measure(4, (model, images, labels) => FineTuneStep(model, images, labels, true)));
+    Report("frozen_step", 4, Measure(4, FrozenStep));
+    Report("eval_forward", 8, Measure(8, EvaluationForward));
+}
+else
+    foreach (var batch in args.Length > 0 ? args[0].Split(',').Select(int.Parse) : [4])
+        Report("finetune_step", batch, Measure(batch, (m, x, y) => FineTuneStep(m, x, y, fused)));
+
+// Seconds per batch of `step` after three warm-up batches (allocator and kernel selection).
+double Measure(int batch, Func<ImageClassifier, Tensor, Tensor, Action> prepare)
 {
     using var model = backbone.CreateClassifier(["a", "b"], seed: 0);
     model.SetBackbonePrecision(precision);
-    model.Network.train();
-    using var optimizer = optim.Adam(model.Network.parameters(), lr: 1e-4, weight_decay: 1e-3);
     using var images = rand(batch, 3, 224, 224);
     using var labels = randint(0, 2, [batch], dtype: ScalarType.Int64);
-    void Step()
-    {
-        using var scope = NewDisposeScope();
-        optimizer.zero_grad();
-        var loss = nn.functional.cross_entropy(model.Forward(images), labels);
-        loss.backward();
-        optimizer.step();
-        loss.item<float>();
-    }
+    var step = prepare(model, images, labels);
     for (var i = 0; i < 3; i++)
-        Step(); // warm-up: allocator and kernel selection
+        step();
     var clock = Stopwatch.StartNew();
     for (var i = 0; i < steps; i++)
-        Step();
-    var seconds = clock.Elapsed.TotalSeconds;
-    Console.WriteLine(
-        FormattableString.Invariant(
-            $"{{\"framework\": \"transferlab\", \"precision\": \"{precision}\", \"batch\": {batch}, \"steps\": "
-        ) + FormattableString.Invariant($"{steps}, \"images_per_second\": {batch * steps / seconds:F2}}}")
-    );
+        step();
+    return clock.Elapsed.TotalSeconds / steps;
+}
+
+void Report(string kernel, int batch, double secondsPerBatch)
+{
+    var row = new
+    {
+        framework = "transferlab",
+        kernel,
+        precision = precision.ToString(),
+        optimizer = fused ? "fused" : "loop",
+        batch,
+        steps,
+        images_per_second = Math.Round(batch / secondsPerBatch, 2),
+    };
+    Console.WriteLine(JsonSerializer.Serialize(row));
+}
+
+static Action FineTuneStep(ImageClassifier model, Tensor images, Tensor labels, bool fused)
+{
+    model.Network.train();
+    var parameters = model.Network.parameters().ToList();
+    var optimizer = fused
+        ? OptimizerFactory.Create(new OptimizerSpec(OptimizerKind.Adam), [new(parameters, 1.0)], 1e-4, 1e-3, 0)
+        : optim.Adam(parameters, lr: 1e-4, weight_decay: 1e-3);
+    return () => TrainStep(optimizer, () => model.Forward(images), labels);
+}
+
+// What a frozen run with BatchNorm in train mode computes per batch: the backbone's forward updates the running
+// statistics but records no graph (its weights do not train); only the head's gradient and step remain.
+static Action FrozenStep(ImageClassifier model, Tensor images, Tensor labels)
+{
+    model.Network.train();
+    foreach (var parameter in model.Network.parameters())
+        parameter.requires_grad = false;
+    var head = model.Head.parameters().ToList();
+    foreach (var parameter in head)
+        parameter.requires_grad = true;
+    var optimizer = OptimizerFactory.Create(new OptimizerSpec(OptimizerKind.Adam), [new(head, 1.0)], 1e-3, 1e-3, 0);
+    return () => TrainStep(optimizer, () => model.Forward(images), labels);
+}
+
+static void TrainStep(optim.Optimizer optimizer, Func<Tensor> forward, Tensor labels)
+{
+    using var scope = NewDisposeScope();
+    optimizer.zero_grad();
+    var loss = nn.functional.cross_entropy(forward(), labels);
+    loss.backward();
+    optimizer.step();
+    loss.item<float>();
+}
+
+static Action EvaluationForward(ImageClassifier model, Tensor images, Tensor labels)
+{
+    model.Network.eval();
+    return () =>
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        model.Forward(images).argmax(1).data<long>().ToArray();
+    };
 }
