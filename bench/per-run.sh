@@ -5,7 +5,7 @@
 # forwards on random images, no data loading or bookkeeping), then the reference again: sittings on these machines
 # differ by up to 2x, so the reference brackets TransferLab. A run's kernel floor is
 #   epochs × (train images / train-step images per second + validation images / evaluation images per second).
-# Writes bench/results/per-run.json and prints the table. Run with nothing else running; about 25 minutes.
+# Writes bench/results/per-run.json and prints the table. Run with nothing else running; about 20 minutes.
 # Usage: bench/per-run.sh [EPOCHS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,7 @@ transferlab() { # fp32|bf16-mixed
   rm -rf "$out/per-run-$1"
   dotnet "$cli" compare --data "$data" --runs frozen-l2,finetune-l2 --epochs "$epochs" --precision "$1" \
     --threads "$threads" --out "$out/per-run-$1" --quiet > "$out/per-run-$1.log"
-  dotnet "$bench" floor 20 "$threads" "$1" > "$out/per-run-floor-$1.jsonl"
+  dotnet "$bench" floor 40 "$threads" "$1" > "$out/per-run-floor-$1.jsonl"
 }
 echo "== PyTorch reference (before)"
 reference before
