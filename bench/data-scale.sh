@@ -3,7 +3,7 @@
 # and 32k photos made from hymenoptera (bench/make_scaled_dataset.py; not committed, kept in $SCALE_WORK), then
 #   (a) compare --runs frozen --augment none (5 epochs on cached features; the features computed once), and
 #   (b) compare --runs finetune@lr=1e-4 --epochs 1 (trains on the images; 1k and 8k only: ~25 min per 32k epoch)
-# each with a cold feature cache, under /usr/bin/time for the peak resident set. Run it alone.
+# each with a cold feature cache, under /usr/bin/time for the peak resident set. Run it alone (about 40 min).
 # Usage: bench/data-scale.sh [SIZES="1000 8000 32000"] [FINETUNE_SIZES="1000 8000"]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -50,14 +50,14 @@ internal static class MixedPrecision
         }
     }
 
-    /// <summary>
-    /// The same [N, C, H, W] tensor stored channels-last (NHWC strides). TorchSharp has no memory-format
-    /// argument, so this is the permute-copy-permute that <c>torch.channels_last</c> amounts to.
-    /// </summary>
     /// <summary>A parameter (a scale, a token) in the activations' number format.</summary>
     public static Tensor As(Tensor parameter, Tensor x) =>
         parameter.dtype == x.dtype ? parameter : parameter.to_type(x.dtype);
 
+    /// <summary>
+    /// The same [N, C, H, W] tensor stored channels-last (NHWC strides). TorchSharp has no memory-format
+    /// argument, so this is the permute-copy-permute that <c>torch.channels_last</c> amounts to.
+    /// </summary>
     public static Tensor ChannelsLast(Tensor x) =>
         x.dim() == 4 ? x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : x;
 }
