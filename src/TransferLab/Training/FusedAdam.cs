@@ -51,13 +51,16 @@ internal static class FusedAdamKernel
     /// <summary>One parameter's part of a step: its tensors and its step count after this step.</summary>
     private sealed record Slot(Tensor Parameter, Tensor Gradient, Tensor ExpAvg, Tensor ExpAvgSq, long Step);
 
+    /// <summary>Whether this libtorch has the fused kernels (Linux and macOS builds of libtorch 2.10 do).</summary>
+    public static bool Available => Entries.Value is not null;
+
     /// <summary>Whether the kernel can take this step (else the optimizer takes TorchSharp's): parameters on the
     /// CPU, fp32 and row-major, as it walks a parameter's memory, its moments' (laid out like it) and its
     /// gradient's together; and step sizes (rate / (1 − β₁), at most) that fit a float. The kernel would turn a
     /// larger one into infinite weights; TorchSharp's step stops with libtorch's overflow error instead.</summary>
     public static bool Handles(IEnumerable<Parameter> parameters, IEnumerable<AdamHyperparameters> groups)
     {
-        if (Entries.Value is null || groups.Any(g => g.Rate / (1 - g.Beta1) > float.MaxValue))
+        if (!Available || groups.Any(g => g.Rate / (1 - g.Beta1) > float.MaxValue))
             return false;
         foreach (var parameter in parameters)
         {
@@ -147,7 +150,8 @@ internal static class FusedAdamKernel
             OperatingSystem.IsLinux() ? "libtorch_cpu.so"
             : OperatingSystem.IsMacOS() ? "libtorch_cpu.dylib"
             : null;
-        if (file is null || !NativeLibrary.TryLoad(file, typeof(FusedAdamKernel).Assembly, null, out var library))
+        // By bare name: the dynamic loader then returns the libtorch TorchSharp already loaded, never a second copy.
+        if (file is null || !NativeLibrary.TryLoad(file, out var library))
             return null;
         FusedStep? Entry(string op) =>
             NativeLibrary.TryGetExport(library, $"_ZN2at4_ops{op.Length}{op}{Signature}", out var address)
