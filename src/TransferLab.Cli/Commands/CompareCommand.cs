@@ -289,7 +289,8 @@ public static class CompareCommand
                             restartUnfinished,
                             shard
                         ),
-                    $"finished runs are in {Path.Combine(outputDir, ResultStore.FileName)}; "
+                    () =>
+                        $"finished runs are in {Path.Combine(outputDir, ResultStore.FileName)}; "
                         + (
                             shard is null
                                 ? $"'transferlab compare --resume {outputDir}' continues"
@@ -300,8 +301,8 @@ public static class CompareCommand
         );
 
     /// <summary>Runs <paramref name="work"/>; a Ctrl+C becomes an <see cref="InterruptedException"/> saying
-    /// <paramref name="kept"/>.</summary>
-    internal static T Interruptible<T>(Func<T> work, string kept)
+    /// <paramref name="kept"/> (what was kept, as it stands when the work stopped).</summary>
+    internal static T Interruptible<T>(Func<T> work, Func<string> kept)
     {
         try
         {
@@ -309,7 +310,7 @@ public static class CompareCommand
         }
         catch (OperationCanceledException) when (CliApp.Interruption.IsCancellationRequested)
         {
-            throw new InterruptedException(kept);
+            throw new InterruptedException(kept());
         }
     }
 

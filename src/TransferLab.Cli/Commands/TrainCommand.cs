@@ -22,9 +22,10 @@ public static class TrainCommand
         Required = true,
     };
     private static readonly Option<int> Seed = new("--seed") { Description = "Seed", DefaultValueFactory = _ => 0 };
-    private static readonly Option<string?> Out = new("--out")
+    private static readonly Option<bool> Restart = new("--restart")
     {
-        Description = "Folder for results.json and the report (default: beside the model, MODEL.run/)",
+        Description = "Discard the epoch checkpoint an interrupted training left beside the model (MODEL.ckpt) "
+            + "and train from the first epoch; without it, the same command continues from that checkpoint",
     };
 
     public static Command Create(TextWriter output, TextWriter error)
@@ -34,7 +35,7 @@ public static class TrainCommand
             "Train one run and save its model.\n\nExample:\n  transferlab train --data "
                 + "../shared/datasets/hymenoptera_data --run frozen --augment none --save ants-bees.tlmodel"
         );
-        foreach (var option in new Option[] { Run, Save, Seed, Out }.Concat(Shared.All))
+        foreach (var option in new Option[] { Run, Save, Seed, Restart }.Concat(Shared.All))
             command.Options.Add(option);
         command.SetAction(parse => CliApp.Guard(error, () => Execute(parse, output)));
         return command;
@@ -45,7 +46,6 @@ public static class TrainCommand
         var data = parse.GetValue(Shared.Data) ?? throw new InvalidInputException("train needs --data DIR");
         var config = Shared.ToConfig(parse, data, [parse.GetValue(Run)!], [parse.GetValue(Seed)]);
         var save = Path.GetFullPath(parse.GetValue(Save)!);
-        var outputDir = parse.GetValue(Out) ?? save + ".run";
         var (quiet, format) = (parse.GetValue(Shared.Quiet), parse.GetValue(Shared.LogFormatOption));
         var result = ProgressRendering.Run(
             output,
@@ -57,27 +57,44 @@ public static class TrainCommand
                         new ComparisonRunner(progress: progress).TrainModel(
                             config,
                             save,
-                            outputDir,
-                            CliApp.Interruption
+                            CliApp.Interruption,
+                            parse.GetValue(Restart)
                         ),
-                    $"no model saved; the run so far is in {outputDir}"
+                    () => "no model saved; " + WhatWasKept(save)
                 )
         );
-        var saved =
-            result.Models.SingleOrDefault()
-            ?? throw new TransferLabException(
-                $"run '{config.Runs[0]}' did not finish (see {Path.Combine(outputDir, ResultStore.FileName)}); "
-                    + "no model saved"
+        if (result.Status != RunStatus.Completed)
+            throw new TransferLabException(
+                $"run {result.Name} {result.Status.ToString().ToLowerInvariant()}"
+                    + $" ({result.Failure ?? result.Divergence}); no model saved"
             );
-        if (format == LogFormat.Jsonl)
-            JsonLinesRenderer.Write(output, "model_saved", new { Model = save, saved.ValAcc, Results = outputDir });
-        else
-            output.WriteLine(
-                string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"Saved {save} (val acc {saved.ValAcc:F4}); results and report in {outputDir}"
-                )
-            );
+        Report(output, format, save, result);
         return CliApp.Success;
+    }
+
+    private static string WhatWasKept(string save)
+    {
+        var checkpoint = ComparisonRunner.TrainingCheckpointPath(save);
+        return File.Exists(checkpoint)
+            ? $"the finished epochs are in {checkpoint}, and the same command continues from there"
+            : "no epoch had finished with a checkpoint (runs on cached features keep none: they start again in "
+                + "seconds)";
+    }
+
+    private static void Report(TextWriter output, LogFormat format, string save, RunResult result)
+    {
+        if (format == LogFormat.Jsonl)
+        {
+            var saved = new { Model = save, result.Name, result.Seed, result.BestEpoch, result.SelectedValAcc };
+            JsonLinesRenderer.Write(output, "model_saved", saved);
+            return;
+        }
+        output.WriteLine(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"Saved {save}: run {result.Name}, seed {result.Seed}, epoch {result.BestEpoch + 1} of "
+                    + $"{result.History.Count} selected (val acc {result.SelectedValAcc:F4})"
+            )
+        );
     }
 }

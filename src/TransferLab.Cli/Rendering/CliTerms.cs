@@ -29,6 +29,7 @@ internal static class CliTerms
         (Setting.ModelPath, "--save"),
         (Setting.Resume, "'compare --resume'"),
         (Setting.RestartUnfinished, "--restart-unfinished"),
+        (Setting.RestartTraining, "--restart"),
     ];
 
     public static string Of(string message) =>

@@ -13,11 +13,35 @@ internal sealed class ComparisonOutput(string directory, IProgress<TrainingEvent
 {
     public string Directory { get; } = directory;
 
+    /// <summary>Only a model is written, into a folder that is the user's (not a results folder).</summary>
+    private bool _holdsOneModel;
+
+    /// <summary>The output of training one model: the model's folder, where nothing else of ours is written but
+    /// the model and the run's epoch checkpoint.</summary>
+    public static ComparisonOutput ForModel(string modelPath, IProgress<TrainingEvent>? progress) =>
+        new(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, progress) { _holdsOneModel = true };
+
+    /// <summary>Checks, before any training, that the folder can be written, and deletes what killed processes
+    /// left in it.</summary>
+    public void Claim()
+    {
+        if (_holdsOneModel)
+        {
+            ResultStore.EnsureWritable(Directory, Setting.ModelPath);
+            // The user's folder: only its own level, where an earlier model or checkpoint was written.
+            if (AtomicFile.RemoveLeftovers(Directory) is var removed and > 0)
+                Notice($"removed {removed} partly written file(s) left in {Directory} by an interrupted process");
+            return;
+        }
+        ResultStore.EnsureWritable(Directory);
+        RemoveLeftovers();
+    }
+
     public string ResultsPath => Path.Combine(Directory, ResultStore.FileName);
 
     /// <summary>Deletes temporary files that killed processes left in the folder and below it (models, checkpoints,
     /// plots).</summary>
-    public void RemoveLeftovers()
+    private void RemoveLeftovers()
     {
         if (!System.IO.Directory.Exists(Directory))
             return;

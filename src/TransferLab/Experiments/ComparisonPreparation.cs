@@ -42,6 +42,31 @@ internal sealed record PreparedComparison(
     /// </summary>
     public IEnumerable<Cell> CellsOf(int seed) => CellsOf(Config, Splits, seed);
 
+    /// <summary>What a run's epoch checkpoint belongs to: a checkpoint is resumed only into the same run.</summary>
+    public CheckpointIdentity CheckpointIdentityOf(RunSpec spec, Cell cell)
+    {
+        // Everything besides the data and backbone that the run's numbers depend on.
+        var configuration = ContentHash.OfText(
+            System.Text.Json.JsonSerializer.Serialize(
+                new
+                {
+                    spec,
+                    plan = RunPlan.For(spec, Config),
+                    Config.Augmentation,
+                    Config.Selection,
+                    Config.HoldoutFraction,
+                    Config.CvFolds,
+                    Config.CvPool,
+                    Config.CvPartitionSeed,
+                    cell.Fold,
+                },
+                ResultStore.JsonOptions
+            )
+        );
+        return new CheckpointIdentity(spec.Name, cell.Seed, configuration, Fingerprint, BackboneFor(spec).Fingerprint,
+            Splits.Classes);
+    }
+
     public static IEnumerable<Cell> CellsOf(ComparisonConfig config, DatasetSplits splits, int seed)
     {
         if (config.CvFolds == 0)
@@ -114,8 +139,7 @@ internal static class ComparisonPreparation
                     + $"{opened.Evaluation.Count} images scored, {opened.Train.Count} for training"
             );
         var specs = config.ResolveRuns();
-        ResultStore.EnsureWritable(output.Directory);
-        output.RemoveLeftovers();
+        output.Claim();
         var cacheDirectory = CacheDirectory.Resolve(config.CacheDir);
         foreach (var sub in new[] { "features", "weights", "verified-images", "" })
             AtomicFile.RemoveLeftovers(Path.Combine(cacheDirectory, sub));

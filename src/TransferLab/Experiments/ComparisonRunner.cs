@@ -34,26 +34,25 @@ public sealed class ComparisonRunner(
         ComparisonResult? resume = null,
         bool restartUnfinished = false,
         Shard? shard = null
-    ) => Run(new ComparisonRequest(config, outputDir, resume, restartUnfinished, ModelPath: null, shard), cancel);
+    ) => Run(new ComparisonRequest(config, outputDir, resume, restartUnfinished, shard), cancel);
 
     /// <summary>
-    /// Trains the one run of <paramref name="config"/> (one seed) and writes its selected model to
-    /// <paramref name="modelPath"/>, once; results.json and the report of the run go to <paramref name="outputDir"/>.
+    /// Trains the one run of <paramref name="config"/> (one seed, one backbone) and writes its selected model to
+    /// <paramref name="modelPath"/>, once; no results.json, statistics or report. Until the model is written, a run
+    /// trained on images keeps its epoch checkpoint beside it (<see cref="TrainingCheckpointPath"/>), and training
+    /// the same run again continues from there.
     /// </summary>
-    public ComparisonResult TrainModel(
+    /// <param name="restart">Delete such a checkpoint and train from the first epoch.</param>
+    /// <returns>The run's result; the model was written when its status is <see cref="RunStatus.Completed"/>.</returns>
+    public RunResult TrainModel(
         ComparisonConfig config,
         string modelPath,
-        string outputDir,
-        CancellationToken cancel = default
-    )
-    {
-        if (config.Runs.Count != 1 || config.Seeds.Count != 1)
-            throw new InvalidInputException("training a model takes one run and one seed");
-        var path = Path.GetFullPath(modelPath);
-        ResultStore.EnsureWritable(Path.GetDirectoryName(path)!, Setting.ModelPath);
-        var request = new ComparisonRequest(config with { SaveModels = false }, outputDir, null, false, path);
-        return Run(request, cancel);
-    }
+        CancellationToken cancel = default,
+        bool restart = false
+    ) => ModelTraining.Train(config, Path.GetFullPath(modelPath), restart, progress, cancel);
+
+    /// <summary>Where <see cref="TrainModel"/> keeps the run's epoch checkpoint until the model is written.</summary>
+    public static string TrainingCheckpointPath(string modelPath) => Path.GetFullPath(modelPath) + ".ckpt";
 
     private ComparisonResult Run(ComparisonRequest request, CancellationToken cancel)
     {
@@ -98,7 +97,7 @@ public sealed class ComparisonRunner(
 
     /// <summary>The comparison's cost, from one backbone forward per backbone and precision timed now (about a
     /// second each).</summary>
-    private static CostEstimate Estimate(PreparedComparison comparison)
+    internal static CostEstimate Estimate(PreparedComparison comparison)
     {
         var config = comparison.Config;
         var timed = new Dictionary<(PretrainedBackbone, Precision), double>();
@@ -129,13 +128,11 @@ public sealed class ComparisonRunner(
 }
 
 /// <summary>What to run and where its results go.</summary>
-/// <param name="ModelPath">Where the one run's model goes (train); null: <c>models/</c> of the results folder.</param>
 /// <param name="Shard">Null: every cell.</param>
 internal sealed record ComparisonRequest(
     ComparisonConfig Config,
     string OutputDir,
     ComparisonResult? Resume,
     bool RestartUnfinished,
-    string? ModelPath,
     Shard? Shard = null
 );

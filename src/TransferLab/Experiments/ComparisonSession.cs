@@ -28,27 +28,12 @@ internal sealed class ComparisonSession
     )
     {
         (_comparison, _request, _output, _cancel) = (comparison, request, output, cancel);
-        var config = comparison.Config;
-        var loaders = comparison.Backbones.Values.ToDictionary(
-            b => b,
-            b => new LoaderFactory(config, b.Config, images)
-        );
-        var features = new FeatureCache(
-            CacheDirectory.Resolve(config.CacheDir),
-            images,
-            config.EvalBatchSize,
-            config.DataWorkers,
-            warning => output.Notice(warning, warning: true),
-            progress
-        );
-        var trainer = new Trainer(progress);
-        _executor = new RunExecutor(comparison, b => loaders[b], features, trainer, cancel);
-        PreflightSpace();
-        Record = new ComparisonRecord(comparison, output, features, request.Resume, request.Shard);
-        if (config.Tune == TuneMode.Lr)
+        _executor = RunExecutor.Create(comparison, images, output, progress, cancel);
+        PreflightSpace(comparison, output, oneModel: false);
+        Record = new ComparisonRecord(comparison, output, _executor.Features, request.Resume, request.Shard);
+        if (comparison.Config.Tune == TuneMode.Lr)
         {
-            var tuner = new LearningRateTuner(trainer, comparison.BackboneFor, b => loaders[b]);
-            var (tuned, tuning) = tuner.Tune(Record.Specs, comparison.Splits, config);
+            var (tuned, tuning) = _executor.Tune(Record.Specs);
             Record.Tuned(tuned, tuning);
         }
     }
@@ -105,41 +90,16 @@ internal sealed class ComparisonSession
     }
 
     /// <summary>Where the run's model goes, or null when it is not kept (not the best of its name so far).</summary>
-    private string? ModelPathFor(RunResult result)
-    {
-        if (_request.ModelPath is { } single)
-            return result.Status == RunStatus.Completed ? single : null;
-        return _comparison.Config.SaveModels && Record.IsBestOfItsRun(result)
+    private string? ModelPathFor(RunResult result) =>
+        _comparison.Config.SaveModels && Record.IsBestOfItsRun(result)
             ? Path.Combine(_output.Directory, "models", ModelFile.FileNameFor(result.Name))
             : null;
-    }
 
     private SavedModel SaveModel(ImageClassifier model, RunResult result, string path)
     {
-        _output.SaveModel(
-            path,
-            target =>
-                ModelFile.Save(
-                    target,
-                    model,
-                    _comparison.BackboneFor(_comparison.Specs.First(s => s.Name == result.Name)),
-                    new ModelProvenance(result.Name, result.Seed, result.BestEpoch, result.SelectedValAcc)
-                    {
-                        TrainedOn = TrainingData(),
-                    },
-                    _comparison.Config.EmbedBackbone,
-                    _comparison.Config.CacheDir
-                )
-        );
+        _output.SaveModel(path, target => _executor.SaveModel(model, result, target));
         var relative = Path.GetRelativePath(_output.Directory, path);
         return new SavedModel(result.Name, result.Seed, relative, result.SelectedValAcc);
-    }
-
-    /// <summary>The data a saved model trained on, and the validation share cut from it (if it was).</summary>
-    private (string, double?) TrainingData()
-    {
-        var (config, splits) = (_comparison.Config, _comparison.Splits);
-        return (config.DataDir, splits.IsValSplit ? config.ValSplit ?? DatasetSplits.DefaultValSplit : null);
     }
 
     /// <summary>
@@ -147,13 +107,13 @@ internal sealed class ComparisonSession
     /// largest epoch checkpoint (one exists at a time: the live weights, Adam's two moments, and the selected
     /// epoch's weights of everything the run trains).
     /// </summary>
-    private void PreflightSpace()
+    internal static void PreflightSpace(PreparedComparison comparison, ComparisonOutput output, bool oneModel)
     {
-        var (config, specs) = (_comparison.Config, _comparison.Specs);
+        var (config, specs) = (comparison.Config, comparison.Specs);
         var (checkpointBytes, modelBytes) = (0L, 0L);
-        foreach (var group in specs.GroupBy(_comparison.BackboneFor))
+        foreach (var group in specs.GroupBy(comparison.BackboneFor))
         {
-            var classes = _comparison.Splits.Classes;
+            var classes = comparison.Splits.Classes;
             using var probe = RunExecutor.CreateModel(group.Key, classes, config.Seeds[0], config.CacheDir);
             var parameters = probe.NamedParameters();
             var networkBytes = parameters.Sum(p => p.Parameter.numel()) * sizeof(float);
@@ -163,12 +123,12 @@ internal sealed class ComparisonSession
                 .Append(checkpointBytes)
                 .Max();
             var models =
-                _request.ModelPath is not null ? 1
+                oneModel ? 1
                 : config.SaveModels ? group.DistinctBy(s => s.Name).Count()
                 : 0;
             modelBytes += models * networkBytes;
         }
-        _output.CheckSpace(checkpointBytes + modelBytes + (16 << 20), "the models and epoch checkpoints");
+        output.CheckSpace(checkpointBytes + modelBytes + (16 << 20), "the models and epoch checkpoints");
     }
 
     /// <summary>
@@ -177,47 +137,18 @@ internal sealed class ComparisonSession
     /// </summary>
     private RunCheckpoint? CheckpointFor(RunSpec spec, Cell cell)
     {
-        var seed = cell.Seed;
-        var config = _comparison.Config;
-        var plan = RunPlan.For(spec, config);
-        if (plan.UseFeatureCache)
+        if (RunPlan.For(spec, _comparison.Config).UseFeatureCache)
             return null;
-        // Everything besides the data and backbone that the run's numbers depend on.
-        var configuration = ContentHash.OfText(
-            System.Text.Json.JsonSerializer.Serialize(
-                new
-                {
-                    spec,
-                    plan,
-                    config.Augmentation,
-                    config.Selection,
-                    config.HoldoutFraction,
-                    config.CvFolds,
-                    config.CvPool,
-                    config.CvPartitionSeed,
-                    cell.Fold,
-                },
-                ResultStore.JsonOptions
-            )
-        );
-        var identity = new CheckpointIdentity(
-            spec.Name,
-            seed,
-            configuration,
-            _comparison.Fingerprint,
-            _comparison.BackboneFor(spec).Fingerprint,
-            _comparison.Splits.Classes
-        );
         var relative = Path.Combine(
             "checkpoints",
             Path.ChangeExtension(ModelFile.FileNameFor(spec.Name), null)
-                + $".seed{seed}{(cell.Fold is { } fold ? $".fold{fold}" : "")}.ckpt"
+                + $".seed{cell.Seed}{(cell.Fold is { } fold ? $".fold{fold}" : "")}.ckpt"
         );
         return new RunCheckpoint(
             Path.Combine(_output.Directory, relative),
-            identity,
+            _comparison.CheckpointIdentityOf(spec, cell),
             epochsDone =>
-                Record.Checkpointed(new UnfinishedRun(spec.Name, seed, epochsDone, relative, cell.Fold))
+                Record.Checkpointed(new UnfinishedRun(spec.Name, cell.Seed, epochsDone, relative, cell.Fold))
         );
     }
 }

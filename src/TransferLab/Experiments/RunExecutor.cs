@@ -1,6 +1,7 @@
 using TransferLab.Backbones;
 using TransferLab.Caching;
 using TransferLab.Data;
+using TransferLab.Models;
 using TransferLab.Training;
 using static TorchSharp.torch;
 
@@ -21,6 +22,38 @@ internal sealed class RunExecutor(
     CancellationToken cancel
 )
 {
+    /// <summary>An executor with the loaders, feature cache and trainer every run of the comparison shares.</summary>
+    public static RunExecutor Create(
+        PreparedComparison comparison,
+        ImageSource images,
+        ComparisonOutput output,
+        IProgress<TrainingEvent>? progress,
+        CancellationToken cancel
+    )
+    {
+        var config = comparison.Config;
+        var loaders = comparison.Backbones.Values.ToDictionary(
+            b => b,
+            b => new LoaderFactory(config, b.Config, images)
+        );
+        var features = new FeatureCache(
+            CacheDirectory.Resolve(config.CacheDir),
+            images,
+            config.EvalBatchSize,
+            config.DataWorkers,
+            warning => output.Notice(warning, warning: true),
+            progress
+        );
+        return new RunExecutor(comparison, b => loaders[b], features, new Trainer(progress), cancel);
+    }
+
+    public FeatureCache Features => features;
+
+    /// <summary>Fair learning-rate tuning (<see cref="LearningRateTuner"/>): each run with its best rate.</summary>
+    public (IReadOnlyList<RunSpec> Specs, IReadOnlyList<TuningResult> Tuning) Tune(IReadOnlyList<RunSpec> specs) =>
+        new LearningRateTuner(trainer, comparison.BackboneFor, loadersFor).Tune(specs, comparison.Splits,
+            comparison.Config);
+
     public RunResult Execute(
         RunSpec spec,
         CellWork work,
@@ -54,6 +87,28 @@ internal sealed class RunExecutor(
         trainer.Progress?.Report(new RunRecorded(spec.Name, seed, result.TrainSeconds, extraction));
         finished(model, result);
         return result;
+    }
+
+    /// <summary>Writes a trained run's model, with what it was trained on, to <paramref name="path"/>.</summary>
+    public void SaveModel(ImageClassifier model, RunResult result, string path)
+    {
+        var config = comparison.Config;
+        var splits = comparison.Splits;
+        (string, double?) trainedOn = (
+            config.DataDir,
+            splits.IsValSplit ? config.ValSplit ?? DatasetSplits.DefaultValSplit : null
+        );
+        ModelFile.Save(
+            path,
+            model,
+            comparison.BackboneFor(comparison.Specs.First(s => s.Name == result.Name)),
+            new ModelProvenance(result.Name, result.Seed, result.BestEpoch, result.SelectedValAcc)
+            {
+                TrainedOn = trainedOn,
+            },
+            config.EmbedBackbone,
+            config.CacheDir
+        );
     }
 
     /// <summary>A fresh model whose head depends only on the seed (the same for every run of that seed).</summary>

@@ -26,6 +26,7 @@ public static class Setting
     public const string Strict = "ComparisonConfig.Strict";
     public const string OutputDir = "ComparisonRunner.Run(outputDir)";
     public const string ModelPath = "ComparisonRunner.TrainModel(modelPath)";
+    public const string RestartTraining = "ComparisonRunner.TrainModel(restart: true)";
     public const string Resume = "ComparisonRunner.Run(resume)";
     public const string RestartUnfinished = "ComparisonRunner.Run(restartUnfinished: true)";
 }

@@ -39,7 +39,14 @@ internal sealed record ResumePoint(int EpochsDone, int PhaseIndex, byte[] Optimi
 /// so a kill mid-write leaves the previous checkpoint intact.
 /// </summary>
 /// <param name="saved">Called with the number of finished epochs after each checkpoint is written.</param>
-internal sealed class RunCheckpoint(string path, CheckpointIdentity identity, Action<int>? saved = null)
+/// <param name="restart">The setting that trains the run from its first epoch instead, for the error that refuses
+/// a damaged or foreign checkpoint.</param>
+internal sealed class RunCheckpoint(
+    string path,
+    CheckpointIdentity identity,
+    Action<int>? saved = null,
+    string restart = Experiments.Setting.RestartUnfinished
+)
 {
     public const string FormatName = "transferlab.checkpoint/1";
     private const int MaxHeaderBytes = 16 << 20;
@@ -193,9 +200,8 @@ internal sealed class RunCheckpoint(string path, CheckpointIdentity identity, Ac
         {
             throw new InvalidInputException(
                 $"checkpoint '{path}' of run {identity.Run} (seed {identity.Seed}) is truncated or damaged "
-                    + $"({e.Message.Split('\n')[0]}); delete it, or resume with "
-                        + $"{Experiments.Setting.RestartUnfinished}, to train "
-                    + $"that run from its first epoch",
+                    + $"({e.Message.Split('\n')[0]}); delete it, or use {restart} to train that run from its first "
+                    + "epoch",
                 e
             );
         }
@@ -270,8 +276,7 @@ internal sealed class RunCheckpoint(string path, CheckpointIdentity identity, Ac
         if (differences.Count > 0)
             throw new InvalidInputException(
                 $"checkpoint '{path}' does not match this run: {string.Join("; ", differences)}. "
-                    + $"Delete it, or resume with {Experiments.Setting.RestartUnfinished}, to train the run from "
-                        + $"its first epoch"
+                    + $"Delete it, or use {restart} to train the run from its first epoch"
             );
     }
 

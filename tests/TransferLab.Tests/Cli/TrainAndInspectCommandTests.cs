@@ -1,58 +1,70 @@
 using System.Text.Json;
 using TransferLab.Cli;
 using TransferLab.Models;
+using static TorchSharp.torch;
 
 namespace TransferLab.Tests.Cli;
 
 public class TrainAndInspectCommandTests
 {
+    private static readonly string[] FrozenRun =
+    [
+        "--epochs",
+        "2",
+        "--augment",
+        "none",
+        "--bn",
+        "train",
+        "--seed",
+        "1",
+        "--quiet",
+    ];
+
     [SkippableFact]
     [Trait("data", "real")]
-    public void Train_takes_compare_s_options_and_writes_the_model_once_where_asked()
+    public void Train_trains_one_run_directly_into_the_model_compare_would_save_for_it()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 3);
         using var folder = new TempFolder();
         var save = folder.Combine("ants-bees.tlmodel");
+        var cache = folder.Combine("cache");
         var stdout = new StringWriter();
         var stderr = new StringWriter();
+        string[] common = ["--data", data.Path, "--cache-dir", cache, .. FrozenRun];
 
-        var exit = CliApp.Run(
-            [
-                "train",
-                "--data",
-                data.Path,
-                "--run",
-                "frozen",
-                "--epochs",
-                "2",
-                "--augment",
-                "none",
-                "--bn",
-                "train",
-                "--cache-dir",
-                folder.Combine("cache"),
-                "--quiet",
-                "--save",
-                save,
-            ],
+        var trained = CliApp.Run(
+            ["train", "--run", "frozen", "--save", save, .. common],
             stdout,
             stderr
         );
-
-        Assert.True(exit == 0, stderr.ToString());
-        Assert.StartsWith($"Saved {save} (val acc ", stdout.ToString());
-        using var model = ModelFile.Load(save);
-        Assert.Equal("frozen", model.Metadata.Run);
-        var runFolder = save + ".run";
-        Assert.False(Directory.Exists(Path.Combine(runFolder, "models"))); // written once, at --save
-        using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(runFolder, "results.json")));
-        var root = results.RootElement;
-        Assert.Equal("train", root.GetProperty("config").GetProperty("batch_norm").GetString());
-        Assert.Equal(
-            Path.Combine("..", "ants-bees.tlmodel"),
-            root.GetProperty("models")[0].GetProperty("path").GetString()
+        var compared = CliApp.Run(
+            ["compare", "--runs", "frozen", "--out", folder.Combine("compare"), .. common],
+            TextWriter.Null,
+            stderr
         );
-        Assert.Equal(model.Metadata.ValAcc, root.GetProperty("runs")[0].GetProperty("selected_val_acc").GetDouble());
+
+        Assert.True(trained == 0 && compared == 0, stderr.ToString());
+        Assert.Matches(@"^Saved .*ants-bees\.tlmodel: run frozen, seed 1, epoch [12] of 2 selected \(val acc ",
+            stdout.ToString());
+        // Only the model: no results folder, and no checkpoint once the model is written.
+        Assert.Equal(["ants-bees.tlmodel", "cache", "compare"], Directory.GetFileSystemEntries(folder.Path)
+            .Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        using var model = ModelFile.Load(save);
+        using var results = JsonDocument.Parse(File.ReadAllText(folder.Combine("compare", "results.json")));
+        var run = results.RootElement.GetProperty("runs")[0];
+        Assert.Equal(("frozen", 1), (model.Metadata.Run, model.Metadata.Seed));
+        Assert.Equal(run.GetProperty("selected_val_acc").GetDouble(), model.Metadata.ValAcc);
+        Assert.Equal(run.GetProperty("best_epoch").GetInt32(), model.Metadata.Epoch);
+        using var comparedModel = ModelFile.Load(folder.Combine("compare", "models", "frozen.tlmodel"));
+        Assert.Equal(Weights(comparedModel), Weights(model));
+    }
+
+    private static Dictionary<string, float[]> Weights(LoadedModel model)
+    {
+        using var noGrad = no_grad();
+        return model
+            .Classifier.Network.state_dict()
+            .ToDictionary(kv => kv.Key, kv => kv.Value.to_type(ScalarType.Float32).data<float>().ToArray());
     }
 
     [SkippableFact]

@@ -6,8 +6,8 @@ namespace TransferLab.Tests.Robustness;
 
 /// <summary>
 /// Ctrl+C (SIGINT) on a real process: the first stops the comparison after the current batch with exit code 130,
-/// keeps results.json and the last epoch checkpoint and says how to continue, and <c>--resume</c> finishes it; a
-/// second Ctrl+C ends the process at once.
+/// keeps results.json and the last epoch checkpoint and says how to continue, and <c>--resume</c> finishes it
+/// (<c>train</c>: the same command); a second Ctrl+C ends the process at once.
 /// </summary>
 public class InterruptTests
 {
@@ -35,6 +35,33 @@ public class InterruptTests
         Assert.Contains("continues after epoch", resume.Output);
         using var results = JsonDocument.Parse(File.ReadAllText(output.Combine("results.json")));
         Assert.Equal(2, results.RootElement.GetProperty("runs").GetArrayLength());
+    }
+
+    [SkippableFact]
+    [Trait("data", "real")]
+    public void A_training_stopped_by_ctrl_c_keeps_its_epochs_beside_the_model_and_the_same_command_continues()
+    {
+        using var data = TestData.HymenopteraSubset(trainPerClass: 8, valPerClass: 4);
+        using var output = new TempFolder();
+        var model = output.Combine("m.tlmodel");
+        var checkpoint = model + ".ckpt";
+        string[] args = ["train", "--data", data.Path, "--run", "frozen@bn=train", "--epochs", "8", "--save", model];
+        using var process = CliProcess.Start([.. args, "--augment", "none", "--quiet"]);
+        var error = process.StandardError.ReadToEndAsync();
+        _ = process.StandardOutput.ReadToEndAsync();
+
+        Assert.True(WaitFor(() => File.Exists(checkpoint), process), "no epoch checkpoint was written");
+        Signal(process, "INT");
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), "Ctrl+C did not stop the training");
+
+        Assert.Equal(130, process.ExitCode);
+        Assert.Contains($"no model saved; the finished epochs are in {checkpoint}", error.Result);
+        Assert.False(File.Exists(model));
+        var again = CliRun.Of([.. args, "--augment", "none"]);
+        Assert.True(again.Exit == 0, again.Error);
+        Assert.Contains($"continuing frozen@bn=train from its epoch checkpoint {checkpoint}", again.Output);
+        Assert.Contains("resumed from its checkpoint after epoch", again.Output);
+        Assert.True(File.Exists(model) && !File.Exists(checkpoint));
     }
 
     [SkippableFact]
