@@ -6,7 +6,7 @@ namespace TransferLab.Caching;
 /// <c>~/.cache</c>) + <c>/transferlab</c>. Everything in it is keyed by content hashes, so deleting it is
 /// always safe.
 /// </summary>
-public static class CacheDirectory
+internal static class CacheDirectory
 {
     public const string EnvironmentVariable = "TRANSFERLAB_CACHE_DIR";
 

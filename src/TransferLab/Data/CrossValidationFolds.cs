@@ -6,7 +6,7 @@ namespace TransferLab.Data;
 /// one fold.
 /// Each seed draws its own partition, so several seeds are repeated cross-validation.
 /// </summary>
-public static class CrossValidationFolds
+internal static class CrossValidationFolds
 {
     public const ulong Purpose = 0x4356_464F; // "CVFO"
 

@@ -4,7 +4,7 @@ namespace TransferLab.Data;
 /// A stratified, seeded cut of a split: from each class, round(fraction·count) images (at least one) go to the
 /// holdout.
 /// </summary>
-public static class HoldoutSplit
+internal static class HoldoutSplit
 {
     public const ulong Purpose = 0x484F_4C44; // "HOLD"
 

@@ -7,7 +7,7 @@ namespace TransferLab.Data;
 /// <c>path&lt;TAB&gt;label</c> (<c>.tsv</c>), paths relative to the file's folder, an optional header row
 /// (a first row whose path is not a file). Read with CsvHelper, so quoted fields with commas work.
 /// </summary>
-public static class LabelFile
+internal static class LabelFile
 {
     public static bool IsLabelFile(string path) =>
         File.Exists(path) && Path.GetExtension(path).ToLowerInvariant() is ".csv" or ".tsv";

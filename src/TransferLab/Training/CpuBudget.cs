@@ -9,7 +9,7 @@ namespace TransferLab.Training;
 /// the cpusets of Slurm and Kubernetes) and a cgroup CPU quota; a Slurm job step that does not bind cores only says
 /// so in <c>SLURM_CPUS_PER_TASK</c>, which lowers it.
 /// </summary>
-public static class CpuBudget
+internal static class CpuBudget
 {
     public static int Cores =>
         Of(Environment.ProcessorCount, Environment.GetEnvironmentVariable("SLURM_CPUS_PER_TASK"));

@@ -10,7 +10,7 @@ namespace TransferLab.Backbones.Weights;
 /// file into named tensors, through TorchSharp.PyBridge. A <c>.pth</c> file's pickle is checked first
 /// (<see cref="PickleGlobals"/>): one that names anything but tensors and an OrderedDict is refused unread.
 /// </summary>
-public static class StateDictFile
+internal static class StateDictFile
 {
     /// <summary>The named tensors in <paramref name="path"/>; the caller disposes them.</summary>
     public static Dictionary<string, Tensor> Read(string path)

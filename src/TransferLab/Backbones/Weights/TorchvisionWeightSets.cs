@@ -10,7 +10,7 @@ public enum Interpolation
 /// One of torchvision's published weight sets: where torchvision downloads it, and the evaluation preprocessing
 /// its <c>transforms()</c> documents (resize the shorter side, centre crop, ImageNet mean/std).
 /// </summary>
-public sealed record TorchvisionWeightSet(
+internal sealed record TorchvisionWeightSet(
     string Architecture,
     string Name,
     string Url,
@@ -25,7 +25,7 @@ public sealed record TorchvisionWeightSet(
 
 /// <summary>The weight sets of torchvision 0.14 for the architectures TransferLab builds, with their
 /// transforms.</summary>
-public static class TorchvisionWeightSets
+internal static class TorchvisionWeightSets
 {
     private const string Base = "https://download.pytorch.org/models/";
 

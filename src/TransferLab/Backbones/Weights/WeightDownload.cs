@@ -10,7 +10,7 @@ namespace TransferLab.Backbones.Weights;
 /// is kept next to it and checked on every later use, so a cached file that changed is refused.
 /// <c>$TRANSFERLAB_WEIGHTS_MIRROR</c> replaces torchvision's base URL with another URL or a local folder.
 /// </summary>
-public static class WeightDownload
+internal static class WeightDownload
 {
     public const string MirrorVariable = "TRANSFERLAB_WEIGHTS_MIRROR";
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromMinutes(30) };

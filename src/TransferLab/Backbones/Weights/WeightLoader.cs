@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace TransferLab.Backbones.Weights;
 
 /// <summary>A named tensor held in managed memory until it is copied into a model.</summary>
-public sealed record NamedWeight(string Name, long[] Shape, float[] Values)
+internal sealed record NamedWeight(string Name, long[] Shape, float[] Values)
 {
     public Tensor ToTensor() => tensor(Values, Shape);
 }
