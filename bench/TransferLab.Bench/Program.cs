@@ -10,14 +10,25 @@
 //   The three kernels of the notebook's runs, one JSON line each: a fine-tuning step at batch 4, a frozen step
 //   at batch 4 (backbone forward in train mode without gradients, the head trained) and an evaluation forward at
 //   batch 8. bench/per-run.sh turns them into each run's kernel floor.
+// Usage: TransferLab.Bench render DATA_DIR [PASSES]
+//   The data work a training epoch adds on top: DATA_DIR/train's images decoded, and rendered as training views
+//   (RandomResizedCrop(224) + flip), on one thread; milliseconds per image, one JSON line each.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using TransferLab.Backbones;
+using TransferLab.Data;
+using TransferLab.Data.Transforms;
 using TransferLab.Training;
 using static TorchSharp.torch;
 
 NativeAllocator.UseJemallocIfInstalled(); // as the CLI does, so the throughput is the CLI's
+
+if (args.Length > 1 && args[0] == "render")
+{
+    TimeRendering(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3);
+    return;
+}
 
 var floor = args.Length > 0 && args[0] == "floor";
 var steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
@@ -112,4 +123,33 @@ static Action EvaluationForward(ImageClassifier model, Tensor images, Tensor lab
         using var scope = NewDisposeScope();
         model.Forward(images).argmax(1).data<long>().ToArray();
     };
+}
+
+// Decoding alone, decoding and rendering a training view (what an epoch does for every image by default), and
+// rendering from images kept decoded (--decoded-image-memory).
+void TimeRendering(string dataDirectory, int passes)
+{
+    var paths = DatasetSplits.Open(dataDirectory).Train.Samples.Select(s => s.Path).ToList();
+    var transform = new RandomResizedCropAndFlip(224);
+    var pixels = new byte[224 * 224 * ViewRenderer.BytesPerPixel];
+    using var images = new ImageSource(decodedBudgetBytes: 1L << 32);
+    double MillisecondsPerImage(Action<string, Random> work)
+    {
+        var clock = Stopwatch.StartNew();
+        for (var pass = 0; pass < passes; pass++)
+            for (var i = 0; i < paths.Count; i++)
+                work(paths[i], new Random(pass * paths.Count + i));
+        return Math.Round(clock.Elapsed.TotalMilliseconds / (passes * paths.Count), 2);
+    }
+    var decode = MillisecondsPerImage((path, _) => images.Use(path, image => image.Width));
+    var decodeAndRender = MillisecondsPerImage((path, r) => images.RenderView(path, transform, r, pixels, false));
+    foreach (var path in paths)
+        images.Use(path, image => image.Width, keep: true);
+    var fromDecoded = MillisecondsPerImage((path, r) => images.RenderView(path, transform, r, pixels, true));
+    foreach (var (kernel, milliseconds) in new[] { ("decode", decode), ("decode_and_render_view", decodeAndRender),
+        ("render_view_from_decoded", fromDecoded) })
+    {
+        var row = new { kernel, images = paths.Count, passes, ms_per_image = milliseconds };
+        Console.WriteLine(JsonSerializer.Serialize(row));
+    }
 }
