@@ -82,4 +82,21 @@ public class ModelTrainingTests
         Assert.True(File.Exists(model));
         Assert.False(File.Exists(ComparisonRunner.TrainingCheckpointPath(model)));
     }
+
+    [SkippableFact]
+    [Trait("data", "real")]
+    public void A_model_is_trained_from_one_run_and_one_seed_without_cross_validation()
+    {
+        using var data = TestData.HymenopteraSubset(trainPerClass: 2, valPerClass: 1);
+        using var folder = new TempFolder();
+        var config = Config(data.Path, folder.Combine("cache"), epochs: 1);
+        var model = folder.Combine("m.tlmodel");
+
+        var folds = Assert.Throws<InvalidInputException>(() => Train(config with { CvFolds = 2 }, model));
+        var seeds = Assert.Throws<InvalidInputException>(() => Train(config with { Seeds = [0, 1] }, model));
+
+        Assert.Contains($"train without {Setting.CvFolds}", folds.Message);
+        Assert.Contains("one run, one seed and one backbone", seeds.Message);
+        Assert.Empty(Directory.GetFiles(folder.Path));
+    }
 }
