@@ -40,12 +40,15 @@ public sealed record DatasetInspection(
         var train = Counts(splits.Train);
         var sizes = new List<(int Width, int Height)>();
         var unreadable = new List<BadImage>();
-        using var images = new ImageSource();
         foreach (var sample in splits.Train.Samples.Concat(splits.Evaluation.Samples))
         {
             try
             {
-                sizes.Add(images.Use(sample.Path, image => (image.Width, image.Height)));
+                // Every byte is decoded (a damaged file fails), at the smallest scale the format allows: a
+                // 12-megapixel JPEG in a fraction of the time and memory of a full decode.
+                var (image, width, height) = ImageDecoder.Decode(sample.Path, ImageDecoder.DefaultMaxPixels, 1);
+                image.Dispose();
+                sizes.Add((width, height));
             }
             catch (ImageDecodeException e)
             {

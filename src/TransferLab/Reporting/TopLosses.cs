@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using SkiaSharp;
+using TransferLab.Data;
 using TransferLab.Experiments;
 
 namespace TransferLab.Reporting;
@@ -116,7 +117,7 @@ internal static class TopLosses
     /// unreadable.</summary>
     private static string Thumbnail(string path)
     {
-        using var bitmap = SKBitmap.Decode(path);
+        using var bitmap = DecodeForThumbnail(path);
         if (bitmap is null)
             return "";
         var scale = (float)ThumbnailSize / Math.Max(bitmap.Width, bitmap.Height);
@@ -127,5 +128,20 @@ internal static class TopLosses
         using var small = bitmap.Resize(info, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
         using var data = small.Encode(SKEncodedImageFormat.Jpeg, 80);
         return Convert.ToBase64String(data.ToArray());
+    }
+
+    /// <summary>The image decoded no larger than a thumbnail needs (a JPEG at 1/2 to 1/8 scale while its shorter side
+    /// keeps the thumbnail's size), or null if it cannot be read.</summary>
+    private static SKBitmap? DecodeForThumbnail(string path)
+    {
+        try
+        {
+            using var image = ImageDecoder.Decode(path, ImageDecoder.DefaultMaxPixels, ThumbnailSize).Image;
+            return SKBitmap.FromImage(image);
+        }
+        catch (ImageDecodeException)
+        {
+            return null;
+        }
     }
 }

@@ -84,4 +84,25 @@ public class TrainAndInspectCommandTests
         Assert.Contains($"ignored (not an image extension): {data.Combine("train", "bees", "notes.txt")}", text);
         Assert.Matches(@"14 readable images; width min/median/max \d+/\d+/\d+, height \d+/\d+/\d+", text);
     }
+
+    [SkippableFact]
+    [Trait("data", "real")]
+    public void Inspect_gives_a_large_photo_s_full_size_and_finds_a_truncated_one_unreadable()
+    {
+        using var data = TestData.HymenopteraSubset(trainPerClass: 2, valPerClass: 1);
+        var ants = data.Combine("train", "ants");
+        var photo = Directory.GetFiles(ants)[0];
+        using var scratch = new TempFolder();
+        var large = Data.ImageSourceTests.LargeJpeg(scratch, photo, 2400);
+        File.Copy(large, Path.Combine(ants, "large.jpg"));
+        var bytes = File.ReadAllBytes(large);
+        File.WriteAllBytes(Path.Combine(ants, "truncated.jpg"), bytes[..(bytes.Length * 2 / 3)]);
+        var stdout = new StringWriter();
+
+        Assert.Equal(0, CliApp.Run(["inspect", "--data", data.Path], stdout, TextWriter.Null));
+
+        var text = stdout.ToString();
+        Assert.Contains($"unreadable: {Path.Combine(ants, "truncated.jpg")}", text);
+        Assert.Matches(@"7 readable images; width min/median/max \d+/\d+/2400,", text);
+    }
 }

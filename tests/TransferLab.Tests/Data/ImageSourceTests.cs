@@ -80,7 +80,7 @@ public class ImageSourceTests(ITestOutputHelper output)
 
     /// <summary>A real photo enlarged to <paramref name="width"/> pixels wide and saved as a JPEG, as a phone
     /// photo would come.</summary>
-    private static string LargeJpeg(TempFolder folder, string source, int width)
+    internal static string LargeJpeg(TempFolder folder, string source, int width)
     {
         using var photo = SKBitmap.Decode(source);
         var height = (int)((long)photo.Height * width / photo.Width);
