@@ -61,7 +61,13 @@ internal sealed class ComparisonOutput(string directory, IProgress<TrainingEvent
 
     /// <summary>Writes a run's model, after results.json holds the run.</summary>
     public void SaveModel(string path, Action<string> save) =>
-        Writing(() => save(path), $"{ResultsPath} holds every finished run, but this run's model was not saved");
+        Writing(
+            () => save(path),
+            _holdsOneModel
+                ? "no model saved; a run trained on images keeps its epoch checkpoint beside it, and the same "
+                    + "training continues from there once the cause is fixed"
+                : $"{ResultsPath} holds every finished run, but this run's model was not saved"
+        );
 
     public void WriteReport(ComparisonResult result) =>
         Writing(

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using TransferLab.Cli;
+using TransferLab.Storage;
 using TransferLab.Tests.Cli;
 
 namespace TransferLab.Tests.Robustness;
@@ -138,6 +139,41 @@ public class WriteFailureTests
         Assert.Equal(2, exit);
         Assert.Contains($"output folder '{folder.Path}' is not writable", error.ToString());
         Assert.Contains("--save", error.ToString());
+    }
+
+    [SkippableFact]
+    [Trait("data", "real")]
+    public void A_full_disk_at_the_model_keeps_the_training_s_checkpoint_and_the_same_command_continues()
+    {
+        using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);
+        using var folder = new TempFolder();
+        var model = folder.Combine("m.tlmodel");
+        var checkpoint = model + ".ckpt";
+        string[] train = ["train", "--data", data.Path, "--run", "frozen@bn=train", "--epochs", "2", "--augment"];
+        string[] args = [.. train, "none", "--cache-dir", folder.Combine("cache"), "--quiet", "--save", model];
+        // A first run warms the cache (its writes would shift the count); the second counts the writes.
+        Assert.Equal(0, CliApp.Run(args, TextWriter.Null, TextWriter.Null));
+        File.Delete(model);
+        int modelWrite;
+        using (var trace = WriteFaults.Inject(WriteFaultKind.None))
+        {
+            Assert.Equal(0, CliApp.Run(args, TextWriter.Null, TextWriter.Null));
+            modelWrite = trace.Writes.ToList().FindIndex(w => w.EndsWith("m.tlmodel", StringComparison.Ordinal)) + 1;
+        }
+        File.Delete(model);
+        var error = new StringWriter();
+
+        int exit;
+        using (WriteFaults.Inject(WriteFaultKind.DiskFull, atWrite: modelWrite))
+            exit = CliApp.Run(args, TextWriter.Null, error);
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"cannot write {model}: no space left on the device", error.ToString());
+        Assert.Contains("the same training continues from there", error.ToString());
+        Assert.True(File.Exists(checkpoint) && !File.Exists(model));
+        var again = new StringWriter();
+        Assert.Equal(0, CliApp.Run(args, again, TextWriter.Null));
+        Assert.True(File.Exists(model) && !File.Exists(checkpoint));
     }
 
     private static string History(string folder)
