@@ -53,9 +53,9 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>, Export.IOnnxExportabl
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = relu.call(bn1.call(MixedPrecision.Call(conv1, input)));
-        x = bn2.call(MixedPrecision.Call(conv2, x));
-        var identity = downsample is null ? input : MixedPrecision.Call(downsample, input);
+        var x = relu.call(LayerCalls.Call(bn1, LayerCalls.Call(conv1, input)));
+        x = LayerCalls.Call(bn2, LayerCalls.Call(conv2, x));
+        var identity = downsample is null ? input : LayerCalls.Call(downsample, input);
         return scope.MoveToOuter(x.add_(identity).relu_());
     }
 

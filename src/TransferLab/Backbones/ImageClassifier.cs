@@ -79,9 +79,38 @@ public sealed class ImageClassifier : Training.ITrainableClassifier, IDisposable
         // in libtorch 2.10 the fp32 channels-last 1×1 stride-2 convolution of layer4's downsample (256→512, 14→7)
         // is wrong (errors of ~1.5 on outputs of ~2.6; bf16 matches the exact result), see MixedPrecisionTests.
         if (x.dtype == ScalarType.BFloat16)
-            x = MixedPrecision.ChannelsLast(x);
+            x = LayerCalls.ChannelsLast(x);
         x = Architecture.Features(Network, x);
         return scope.MoveToOuter(x.dtype == ScalarType.Float32 ? x : x.to_type(ScalarType.Float32));
+    }
+
+    /// <summary>
+    /// One forward for several training batches (see <see cref="Training.ITrainableClassifier.FeaturesOfBatches"/>)
+    /// with <see cref="BatchNormGroups"/>, unless the backbone draws random numbers in train mode (dropout,
+    /// stochastic depth): one forward would draw them in another order than the forwards it replaces.
+    /// </summary>
+    public Tensor FeaturesOfBatches(Tensor images, IReadOnlyList<int> batchSizes)
+    {
+        if (batchSizes.Count == 1 || !Network.training || HasRandomLayersInBackbone())
+            return Training.GroupedBackboneForward.BatchByBatch(this, images, batchSizes);
+        using var groups = BatchNormGroups.Begin(batchSizes);
+        var features = Features(images);
+        var normalising = BatchNormLayers().Count(norm => norm.Layer.training);
+        if (groups.SplitCalls != normalising)
+            throw new InvalidOperationException(
+                $"{Architecture.Name}: {groups.SplitCalls} of its {normalising} BatchNorm layers in train mode were "
+                    + "split by batch; every one must be called through LayerCalls.Call"
+            );
+        return features;
+    }
+
+    private bool HasRandomLayersInBackbone()
+    {
+        var head = Head.modules().Append(Head).ToHashSet();
+        return Network
+            .modules()
+            .Where(module => !head.Contains(module))
+            .Any(module => module is Dropout { p: > 0 } || module is StochasticDepth { Probability: > 0 });
     }
 
     /// <summary>

@@ -38,6 +38,15 @@ public interface ITrainableClassifier
     /// <summary>The backbone's features of a batch of RGB images in [0, 1].</summary>
     Tensor Features(Tensor images);
 
+    /// <summary>
+    /// The features of consecutive training batches whose images are concatenated in <paramref name="images"/>,
+    /// for a backbone that does not train: what <see cref="Features"/> of each batch in turn computes, BatchNorm
+    /// layers in train mode included (each batch normalised by its own statistics, running statistics updated
+    /// batch after batch). This default does exactly that; a classifier may do it in one larger forward.
+    /// </summary>
+    Tensor FeaturesOfBatches(Tensor images, IReadOnlyList<int> batchSizes) =>
+        GroupedBackboneForward.BatchByBatch(this, images, batchSizes);
+
     /// <summary>Logits: the head applied to <see cref="Features"/>.</summary>
     Tensor Forward(Tensor images);
 }

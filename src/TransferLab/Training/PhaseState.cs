@@ -38,6 +38,9 @@ internal sealed class PhaseState : IDisposable
     public IReadOnlyList<PenaltyTerm> Penalties { get; }
     public double BaseRate { get; }
 
+    /// <summary>True when a backbone parameter (not only the head) trains in this phase.</summary>
+    public bool TrainsBackbone => Parameters.Trainable.Any(p => !p.IsHead);
+
     /// <summary>Penalty contributed by frozen parameters: a constant added to reported losses.</summary>
     public double FrozenPenalty { get; }
 

@@ -146,7 +146,7 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         var onFeatures = FeatureObserver(options, epoch, Phase.Train);
         var batchIndex = 0;
         using var classWeights = options.ClassWeights is { } weights ? tensor(weights).On(model.Device) : null;
-        foreach (var batch in loader.Epoch(options.Seed, epoch, shuffle: true, options.Cancel))
+        foreach (var (batch, features) in TrainBatches(model, options, state, epoch))
         {
             using var scope = NewDisposeScope();
             var progressInEpoch = epoch + (double)batchIndex++ / loader.BatchCount;
@@ -156,7 +156,9 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
             var labels = BatchTensors.Labels(batch).On(model.Device);
 
             state.Optimizer.zero_grad();
-            var logits = Logits(model, batch, onFeatures);
+            var logits = features is null
+                ? Logits(model, batch, onFeatures)
+                : HeadOf(model, batch, features, onFeatures);
             var crossEntropy = functional.cross_entropy(logits, labels, classWeights);
             CheckNotExploded(crossEntropy, model.Classes.Count, epoch, batchIndex, loader.BatchCount);
             var loss = state.Penalty() is { } penalty ? crossEntropy + penalty : crossEntropy;
@@ -173,6 +175,22 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         }
         return (phase.Loss, phase.Accuracy);
     }
+
+    /// <summary>An epoch's training batches, with their backbone features when a frozen backbone computed them
+    /// ahead for several batches at once.</summary>
+    private static IEnumerable<(Batch Batch, Tensor? Features)> TrainBatches(
+        ITrainableClassifier model,
+        TrainingOptions options,
+        PhaseState state,
+        int epoch
+    ) =>
+        GroupedBackboneForward.Batches(
+            model,
+            options.Train.Epoch(options.Seed, epoch, shuffle: true, options.Cancel),
+            state.TrainsBackbone,
+            options.Spec.BatchSize,
+            options.ImagesPerBackboneForward
+        );
 
     /// <summary>Scores the validation split or the holdout after an epoch's training (null: no holdout).</summary>
     private EvaluationResult? EvaluatePhase(
@@ -217,10 +235,10 @@ public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         ITrainableClassifier model,
         Batch batch,
         Tensor features,
-        Action<Batch, Tensor> onFeatures
+        Action<Batch, Tensor>? onFeatures
     )
     {
-        onFeatures(batch, features);
+        onFeatures?.Invoke(batch, features);
         return model.Head.call(features);
     }
 

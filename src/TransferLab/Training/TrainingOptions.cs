@@ -34,6 +34,10 @@ public sealed record TrainingOptions(RunSpec Spec, int Seed, IBatchSource Train,
     /// Evaluation losses stay unweighted.</summary>
     public float[]? ClassWeights { get; init; }
 
+    /// <summary>Images a frozen backbone's training forward takes at once (<see cref="GroupedBackboneForward"/>);
+    /// the batch size or less: one forward per batch.</summary>
+    internal int ImagesPerBackboneForward { get; init; } = GroupedBackboneForward.ImagesPerForward;
+
     /// <summary>The batches of a phase.</summary>
     public IBatchSource? SourceOf(Phase phase) =>
         phase switch

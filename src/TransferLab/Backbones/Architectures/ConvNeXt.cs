@@ -47,7 +47,7 @@ internal sealed class ConvNeXt : Module<Tensor, Tensor>, IOnnxExportable
     public Tensor Features(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = avgpool.call(MixedPrecision.Call(features, input));
+        var x = avgpool.call(LayerCalls.Call(features, input));
         x = ((Module<Tensor, Tensor>)classifier[0]).call(x);
         return scope.MoveToOuter(x.flatten(1));
     }
@@ -87,8 +87,8 @@ internal sealed class ConvNeXt : Module<Tensor, Tensor>, IOnnxExportable
         public override Tensor forward(Tensor input)
         {
             using var scope = NewDisposeScope();
-            var branch = MixedPrecision.Call(block, input);
-            var result = stochastic_depth.call(MixedPrecision.As(layer_scale, branch) * branch);
+            var branch = LayerCalls.Call(block, input);
+            var result = stochastic_depth.call(LayerCalls.As(layer_scale, branch) * branch);
             return scope.MoveToOuter(result + input);
         }
 

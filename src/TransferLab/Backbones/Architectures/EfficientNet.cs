@@ -59,7 +59,7 @@ internal sealed class EfficientNet : Module<Tensor, Tensor>, IOnnxExportable
     public Tensor Features(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var pooled = avgpool.call(MixedPrecision.Call(features, input)).flatten(1);
+        var pooled = avgpool.call(LayerCalls.Call(features, input)).flatten(1);
         return scope.MoveToOuter(((Module<Tensor, Tensor>)classifier[0]).call(pooled));
     }
 
@@ -97,7 +97,7 @@ internal sealed class EfficientNet : Module<Tensor, Tensor>, IOnnxExportable
         public override Tensor forward(Tensor input)
         {
             using var scope = NewDisposeScope();
-            var result = MixedPrecision.Call(block, input);
+            var result = LayerCalls.Call(block, input);
             return scope.MoveToOuter(_residual ? stochastic_depth.call(result) + input : result);
         }
 

@@ -70,8 +70,8 @@ internal sealed class SqueezeExcitation : Module<Tensor, Tensor>, IOnnxExportabl
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var squeezed = activation.call(MixedPrecision.Call(fc1, avgpool.call(input)));
-        var scale = scale_activation.call(MixedPrecision.Call(fc2, squeezed));
+        var squeezed = activation.call(LayerCalls.Call(fc1, avgpool.call(input)));
+        var scale = scale_activation.call(LayerCalls.Call(fc2, squeezed));
         return scope.MoveToOuter(scale * input);
     }
 
@@ -122,8 +122,9 @@ internal sealed class StochasticDepth(double probability)
     : Module<Tensor, Tensor>(nameof(StochasticDepth)),
         IOnnxExportable
 {
-    public string ExportOnnx(OnnxGraph graph, string input) => input;
+    public double Probability => probability;
 
+    public string ExportOnnx(OnnxGraph graph, string input) => input;
 
     public override Tensor forward(Tensor input) =>
         training && probability > 0

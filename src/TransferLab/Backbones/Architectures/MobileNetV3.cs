@@ -58,9 +58,9 @@ internal sealed class MobileNetV3 : Module<Tensor, Tensor>, IOnnxExportable
     public Tensor Features(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = avgpool.call(MixedPrecision.Call(features, input)).flatten(1);
+        var x = avgpool.call(LayerCalls.Call(features, input)).flatten(1);
         for (var i = 0; i < 3; i++)
-            x = MixedPrecision.Call((Module<Tensor, Tensor>)classifier[i], x);
+            x = LayerCalls.Call((Module<Tensor, Tensor>)classifier[i], x);
         return scope.MoveToOuter(x);
     }
 
@@ -97,7 +97,7 @@ internal sealed class MobileNetV3 : Module<Tensor, Tensor>, IOnnxExportable
         public override Tensor forward(Tensor input)
         {
             using var scope = NewDisposeScope();
-            var result = MixedPrecision.Call(block, input);
+            var result = LayerCalls.Call(block, input);
             return scope.MoveToOuter(_residual ? result + input : result);
         }
 

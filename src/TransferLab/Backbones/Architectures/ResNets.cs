@@ -56,7 +56,7 @@ internal static class ResNets
         var x = input;
         foreach (var name in FeatureModuleNames)
         {
-            var next = MixedPrecision.Call((Module<Tensor, Tensor>)children[name], x);
+            var next = LayerCalls.Call((Module<Tensor, Tensor>)children[name], x);
             // In-place modules (ReLU) return their input itself.
             if (!ReferenceEquals(x, input) && !ReferenceEquals(next, x))
                 x.Dispose();

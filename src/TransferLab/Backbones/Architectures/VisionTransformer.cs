@@ -42,8 +42,8 @@ internal sealed class VisionTransformer : Module<Tensor, Tensor>, IOnnxExportabl
                 $"vit_b_16 takes {ImageSize}x{ImageSize} images, got {input.shape[2]}x{input.shape[3]}"
             );
         using var scope = NewDisposeScope();
-        var patches = MixedPrecision.Call(conv_proj, input).flatten(2).permute(0, 2, 1); // [N, 196, 768]
-        var tokens = cat([MixedPrecision.As(class_token, patches).expand(input.shape[0], -1, -1), patches], 1);
+        var patches = LayerCalls.Call(conv_proj, input).flatten(2).permute(0, 2, 1); // [N, 196, 768]
+        var tokens = cat([LayerCalls.As(class_token, patches).expand(input.shape[0], -1, -1), patches], 1);
         return scope.MoveToOuter(encoder.call(tokens).select(1, 0));
     }
 
@@ -86,7 +86,7 @@ internal sealed class VisionTransformer : Module<Tensor, Tensor>, IOnnxExportabl
         public override Tensor forward(Tensor input)
         {
             using var scope = NewDisposeScope();
-            var x = input + MixedPrecision.As(pos_embedding, input);
+            var x = input + LayerCalls.As(pos_embedding, input);
             foreach (var layer in layers.children())
                 x = ((Module<Tensor, Tensor>)layer).call(x);
             return scope.MoveToOuter(ln.call(x));
@@ -117,7 +117,7 @@ internal sealed class VisionTransformer : Module<Tensor, Tensor>, IOnnxExportabl
         {
             using var scope = NewDisposeScope();
             var residual = self_attention.call(ln_1.call(input)) + input;
-            return scope.MoveToOuter(residual + MixedPrecision.Call(mlp, ln_2.call(residual)));
+            return scope.MoveToOuter(residual + LayerCalls.Call(mlp, ln_2.call(residual)));
         }
 
         public string ExportOnnx(OnnxGraph graph, string input)
@@ -152,12 +152,12 @@ internal sealed class VisionTransformer : Module<Tensor, Tensor>, IOnnxExportabl
         {
             using var scope = NewDisposeScope();
             var (batch, length) = (input.shape[0], input.shape[1]);
-            var (weight, bias) = (MixedPrecision.As(in_proj_weight, input), MixedPrecision.As(in_proj_bias, input));
+            var (weight, bias) = (LayerCalls.As(in_proj_weight, input), LayerCalls.As(in_proj_bias, input));
             var qkv = functional.linear(input, weight, bias);
             var heads = qkv.view(batch, length, 3, Heads, Hidden / Heads).permute(2, 0, 3, 1, 4); // [3, N, H, L, d]
             var attended = functional.scaled_dot_product_attention(heads[0], heads[1], heads[2]);
             var merged = attended.transpose(1, 2).reshape(batch, length, Hidden);
-            return scope.MoveToOuter(MixedPrecision.Call(out_proj, merged));
+            return scope.MoveToOuter(LayerCalls.Call(out_proj, merged));
         }
 
         /// <summary>The same computation as <see cref="forward"/>, with the attention written out (softmax of

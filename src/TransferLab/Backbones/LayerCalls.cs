@@ -5,17 +5,20 @@ using static TorchSharp.torch.nn;
 namespace TransferLab.Backbones;
 
 /// <summary>
-/// Mixed-precision forward for <see cref="Precision.Bf16Mixed"/>, done by hand because TorchSharp has no
+/// How a backbone calls its layers, so that two ways of computing reach every layer without each architecture
+/// knowing them. Mixed precision (<see cref="Precision.Bf16Mixed"/>), done by hand because TorchSharp has no
 /// autocast: a bf16 activation reaching a convolution with fp32 weights is convolved with a bf16 copy of the
 /// weight. The copy is an autograd op, so the gradient arrives at the fp32 parameter as fp32 and the
-/// optimizer, regularizers, checkpoints and saved models never see bf16. BatchNorm needs nothing: libtorch's
-/// CPU kernel takes bf16 input with fp32 weights and running statistics (and accumulates in fp32).
+/// optimizer, regularizers, checkpoints and saved models never see bf16. BatchNorm needs no cast: libtorch's
+/// CPU kernel takes bf16 input with fp32 weights and running statistics (and accumulates in fp32). And
+/// <see cref="BatchNormGroups"/>: a forward over several training batches normalises each batch by its own
+/// statistics.
 /// </summary>
-internal static class MixedPrecision
+internal static class LayerCalls
 {
     /// <summary>Calls <paramref name="module"/> on <paramref name="x"/>, casting convolution and linear weights to
-    /// x's bf16 where they differ (inside a <c>Sequential</c> too; other modules route their own layers through
-    /// here).</summary>
+    /// x's bf16 where they differ and splitting BatchNorm by batch where <see cref="BatchNormGroups"/> are active
+    /// (inside a <c>Sequential</c> too; other modules route their own layers through here).</summary>
     public static Tensor Call(Module<Tensor, Tensor> module, Tensor x)
     {
         switch (module)
@@ -41,6 +44,8 @@ internal static class MixedPrecision
                     linear.weight.to_type(ScalarType.BFloat16),
                     linear.bias?.to_type(ScalarType.BFloat16)
                 );
+            case BatchNorm2d norm when BatchNormGroups.For(norm, x) is { } groups:
+                return groups.Apply(norm, x);
             case Sequential sequence: // conv-norm-activation stacks, stages, torchvision's downsample
                 foreach (var child in sequence.children())
                     x = Call((Module<Tensor, Tensor>)child, x);
