@@ -8,8 +8,10 @@
 //   runs.
 // Usage: TransferLab.Bench floor [STEPS] [THREADS] [fp32|bf16-mixed]
 //   The three kernels of the notebook's runs, one JSON line each: a fine-tuning step at batch 4, a frozen step
-//   at batch 4 (backbone forward in train mode without gradients, the head trained) and an evaluation forward at
-//   batch 8. bench/per-run.sh turns them into each run's kernel floor.
+//   at batch 4 (backbone forward in train mode without gradients, the head trained) as the training loop runs it
+//   (one backbone forward for four batches, Training/GroupedBackboneForward) and an evaluation forward at batch 8.
+//   bench/per-run.sh turns them into each run's kernel floor. Then, for comparison, the frozen step with one
+//   backbone forward per batch ("frozen_step_batchwise").
 // Usage: TransferLab.Bench render DATA_DIR [PASSES]
 //   The data work a training epoch adds on top: DATA_DIR/train's images decoded, and rendered as training views
 //   (RandomResizedCrop(224) + flip), on one thread; milliseconds per image, one JSON line each.
@@ -42,8 +44,10 @@ var backbone = BackboneRegistry.Get(BackboneRegistry.ResNet18Cntk);
 if (floor)
 {
     Report("finetune_step", 4, Measure(4, (model, images, labels) => FineTuneStep(model, images, labels, true)));
-    Report("frozen_step", 4, Measure(4, FrozenStep));
+    var grouped = GroupedBackboneForward.ImagesPerForward;
+    Report("frozen_step", 4, Measure(grouped, (m, x, y) => FrozenStep(m, x, y, 4)) / (grouped / 4));
     Report("eval_forward", 8, Measure(8, EvaluationForward));
+    Report("frozen_step_batchwise", 4, Measure(4, (m, x, y) => FrozenStep(m, x, y, 4)));
 }
 else
     foreach (var batch in args.Length > 0 ? args[0].Split(',').Select(int.Parse) : [4])
@@ -90,10 +94,14 @@ static Action FineTuneStep(ImageClassifier model, Tensor images, Tensor labels, 
     return () => TrainStep(optimizer, () => model.Forward(images), labels);
 }
 
-// What a frozen run with BatchNorm in train mode computes per batch: the backbone's forward updates the running
-// statistics but records no graph (its weights do not train); only the head's gradient and step remain.
-static Action FrozenStep(ImageClassifier model, Tensor images, Tensor labels)
+// What a frozen run with BatchNorm in train mode computes for its batches of `batch` images: the backbone's
+// forward (one for all of `images`, each batch normalised by its own statistics) updates the running statistics
+// but records no graph (its weights do not train); then the head's gradient and step for each batch.
+static Action FrozenStep(ImageClassifier model, Tensor images, Tensor labels, int batch)
 {
+    // A backbone that does not train keeps bf16 weights under bf16-mixed too (RunPlan): no casts per forward.
+    if (model.BackbonePrecision == Precision.Bf16Mixed)
+        model.SetBackbonePrecision(Precision.Bf16);
     model.Network.train();
     foreach (var parameter in model.Network.parameters())
         parameter.requires_grad = false;
@@ -101,7 +109,18 @@ static Action FrozenStep(ImageClassifier model, Tensor images, Tensor labels)
     foreach (var parameter in head)
         parameter.requires_grad = true;
     var optimizer = OptimizerFactory.Create(new OptimizerSpec(OptimizerKind.Adam), [new(head, 1.0)], 1e-3, 1e-3, 0);
-    return () => TrainStep(optimizer, () => model.Forward(images), labels);
+    var sizes = Enumerable.Repeat(batch, (int)images.shape[0] / batch).ToArray();
+    var batchLabels = labels.split(batch);
+    return () =>
+    {
+        using var scope = NewDisposeScope();
+        Tensor features;
+        using (no_grad())
+            features = model.FeaturesOfBatches(images, sizes);
+        var perBatch = features.split(batch);
+        for (var i = 0; i < sizes.Length; i++)
+            TrainStep(optimizer, () => model.Head.call(perBatch[i]), batchLabels[i]);
+    };
 }
 
 static void TrainStep(optim.Optimizer optimizer, Func<Tensor> forward, Tensor labels)
