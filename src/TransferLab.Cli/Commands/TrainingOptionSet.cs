@@ -156,7 +156,7 @@ internal sealed class TrainingOptionSet
     public Option<double> MaxBadRatio { get; } =
         new("--max-bad-ratio")
         {
-            Description = "Largest share of unreadable images to skip; more fails the comparison",
+            Description = "Largest share of unreadable images to skip; more stops before anything trains",
             DefaultValueFactory = _ => 0.1,
         };
 
@@ -182,7 +182,7 @@ internal sealed class TrainingOptionSet
                 + "evaluation resize to 256 allows; a fraction of the decoding time)",
         };
 
-    public Option<bool> Quiet { get; } = new("--quiet") { Description = "Print only the final tables and conclusion" };
+    public Option<bool> Quiet { get; } = new("--quiet") { Description = "No progress output; print only the results at the end" };
 
     public Option<LogFormat> LogFormatOption { get; } =
         new("--log-format")

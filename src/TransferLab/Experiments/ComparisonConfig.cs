@@ -168,7 +168,7 @@ public sealed record ComparisonConfig
     /// <summary>Fail on any unreadable image instead of skipping it.</summary>
     public bool Strict { get; init; }
 
-    /// <summary>Largest share of unreadable images that is skipped; more fails the comparison.</summary>
+    /// <summary>Largest share of unreadable images that is skipped; more stops before anything trains.</summary>
     public double MaxBadRatio { get; init; } = 0.1;
 
     /// <summary>Images with more pixels are refused from their header (decompression-bomb guard).</summary>
