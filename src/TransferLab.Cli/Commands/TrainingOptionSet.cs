@@ -182,7 +182,8 @@ internal sealed class TrainingOptionSet
                 + "evaluation resize to 256 allows; a fraction of the decoding time)",
         };
 
-    public Option<bool> Quiet { get; } = new("--quiet") { Description = "No progress output; print only the results at the end" };
+    public Option<bool> Quiet { get; } =
+        new("--quiet") { Description = "No progress output; print only the results at the end" };
 
     public Option<LogFormat> LogFormatOption { get; } =
         new("--log-format")

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using TransferLab.Backbones;
+using TransferLab.Data;
 using TransferLab.Data.Transforms;
 using TransferLab.Recipes;
 using TransferLab.Regularization;
@@ -167,6 +168,10 @@ public sealed record ComparisonConfig
 
     /// <summary>Fail on any unreadable image instead of skipping it.</summary>
     public bool Strict { get; init; }
+
+    /// <summary>Where a comparison's images are decoded and kept, within this configuration's memory budgets and
+    /// pixel limit.</summary>
+    internal ImageSource NewImageSource() => new(RenderedViewBudgetBytes, DecodedImageBudgetBytes, MaxPixels);
 
     /// <summary>Largest share of unreadable images that is skipped; more stops before anything trains.</summary>
     public double MaxBadRatio { get; init; } = 0.1;

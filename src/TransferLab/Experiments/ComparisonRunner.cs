@@ -58,11 +58,7 @@ public sealed class ComparisonRunner(
     {
         var (config, resume) = (request.Config, request.Resume);
         var output = new ComparisonOutput(request.OutputDir, progress);
-        using var images = new ImageSource(
-            config.RenderedViewBudgetBytes,
-            config.DecodedImageBudgetBytes,
-            config.MaxPixels
-        );
+        using var images = config.NewImageSource();
         var comparison = ComparisonPreparation.Prepare(
             config,
             output,

@@ -21,11 +21,7 @@ internal static class ModelTraining
     )
     {
         var output = ComparisonOutput.ForModel(modelPath, progress);
-        using var images = new ImageSource(
-            config.RenderedViewBudgetBytes,
-            config.DecodedImageBudgetBytes,
-            config.MaxPixels
-        );
+        using var images = config.NewImageSource();
         var comparison = ComparisonPreparation.Prepare(config, output, images, null, false, cancel);
         var spec = TheOneRun(comparison);
         progress?.Report(new ComparisonPlanned(ComparisonRunner.Estimate(comparison)));
