@@ -27,6 +27,7 @@ public sealed class ImageClassifier : Training.ITrainableClassifier, IDisposable
         Classes = classes;
         Preprocessing = new InputPreprocessing(config);
         Head = (Linear)network.named_modules().Single(m => m.name == architecture.HeadName).module;
+        _hasRandomLayersInBackbone = new Lazy<bool>(HasRandomLayersInBackbone);
     }
 
     public PretrainedConfig Config { get; }
@@ -91,7 +92,7 @@ public sealed class ImageClassifier : Training.ITrainableClassifier, IDisposable
     /// </summary>
     public Tensor FeaturesOfBatches(Tensor images, IReadOnlyList<int> batchSizes)
     {
-        if (batchSizes.Count == 1 || !Network.training || HasRandomLayersInBackbone())
+        if (batchSizes.Count == 1 || !Network.training || _hasRandomLayersInBackbone.Value)
             return Training.GroupedBackboneForward.BatchByBatch(this, images, batchSizes);
         using var groups = BatchNormGroups.Begin(batchSizes);
         var features = Features(images);
@@ -103,6 +104,9 @@ public sealed class ImageClassifier : Training.ITrainableClassifier, IDisposable
             );
         return features;
     }
+
+    /// <summary>The network's layers never change after it is built: walked once.</summary>
+    private readonly Lazy<bool> _hasRandomLayersInBackbone;
 
     private bool HasRandomLayersInBackbone()
     {
