@@ -22,7 +22,7 @@ internal static class GroupedBackboneForward
         IEnumerable<Batch> batches,
         bool backboneTrains,
         int batchSize,
-        int imagesPerForward = ImagesPerForward
+        int imagesPerForward
     )
     {
         var batchesPerForward = imagesPerForward / Math.Max(batchSize, 1);
