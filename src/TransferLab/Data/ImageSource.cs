@@ -10,7 +10,8 @@ namespace TransferLab.Data;
 /// kept as its rendered pixels, up to <paramref name="viewBudgetBytes"/>: 224 × 224 × 4 bytes, a quarter of a
 /// typical decoded photo, exact, and no resampling next time. An image that random crops cut again every epoch is
 /// kept decoded only up to <paramref name="decodedBudgetBytes"/>, by default nothing: on the notebook's data that
-/// cost 180 MiB to save about 2 ms an image, and a PyTorch data loader decodes every epoch too. What is used once
+/// cost 180 MiB to save about 2 ms an image, and a PyTorch data loader decodes every epoch too; such an image
+/// is decoded only as far as its crop reaches (<see cref="EncodedImage.DecodeRegion"/>). What is used once
 /// (the image check, one pass into the feature cache, prediction) is never kept. Thread-safe.
 /// </summary>
 internal sealed class ImageSource(
@@ -82,6 +83,12 @@ internal sealed class ImageSource(
 
     private void RenderFromKept(string path, IViewTransform transform, Random random, Span<byte> target, bool keep)
     {
+        var mayKeep = keep && Volatile.Read(ref _decodedBytes) < decodedBudgetBytes;
+        if (!mayKeep && !_decoded.ContainsKey(path))
+        {
+            RenderCropFromFile(path, transform, random, target);
+            return;
+        }
         var (image, owned) = Acquire(path, keep);
         try
         {
@@ -93,6 +100,19 @@ internal sealed class ImageSource(
             if (owned)
                 image.Dispose();
         }
+    }
+
+    /// <summary>Plans the view on the file's size, then decodes only the crop it cuts (a crop's rendering reads
+    /// no pixel outside it); a view that is not a crop decodes the whole image.</summary>
+    private void RenderCropFromFile(string path, IViewTransform transform, Random random, Span<byte> target)
+    {
+        using var file = EncodedImage.Open(path, maxPixels);
+        var plan = transform.Plan(file.Width, file.Height, random);
+        var crop = plan.Source.WholePixels();
+        using var image = crop is { } region ? file.DecodeRegion(region) : file.Decode();
+        Interlocked.Increment(ref _decodeCount);
+        var source = crop is { } cut ? new CropBox(0, 0, cut.Width, cut.Height) : plan.Source;
+        ViewRenderer.Render(image, plan with { Source = source }, transform.OutputSize, target);
     }
 
     /// <summary>Decodes the file as small as the view allows, plans the view on the full-resolution size (so it is

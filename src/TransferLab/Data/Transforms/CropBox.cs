@@ -1,3 +1,5 @@
+using SkiaSharp;
+
 namespace TransferLab.Data.Transforms;
 
 /// <summary>A rectangle in source-image pixel coordinates (fractional where a resize maps it back).</summary>
@@ -5,6 +7,16 @@ internal readonly record struct CropBox(double Left, double Top, double Width, d
 {
     /// <summary>The same box in an image decoded at another size.</summary>
     public CropBox Scaled(double x, double y) => new(Left * x, Top * y, Width * x, Height * y);
+
+    /// <summary>The box as whole pixels, when it is one (a crop); null for a box a resize maps back
+    /// fractionally.</summary>
+    public SKRectI? WholePixels()
+    {
+        static bool IsWhole(double v) => v == Math.Floor(v);
+        return IsWhole(Left) && IsWhole(Top) && IsWhole(Width) && IsWhole(Height)
+            ? SKRectI.Create((int)Left, (int)Top, (int)Width, (int)Height)
+            : null;
+    }
 }
 
 /// <summary>What to cut from a source image and whether to mirror it; the output is always square.</summary>

@@ -40,12 +40,10 @@ internal static class ViewRenderer
                 canvas.Scale(-1, 1);
             }
             var destination = SKRect.Create(0, 0, size, size);
-            if (IntegerBox(plan.Source) is { } crop)
+            if (plan.Source.WholePixels() is { } crop)
             {
                 // Crop-then-resize (RandomResizedCrop): filtering must not reach pixels outside the crop.
-                using var cropped =
-                    image.Subset(crop) ?? throw new InvalidOperationException($"crop {crop} is outside the image");
-                canvas.DrawImage(cropped, destination, Sampling);
+                DrawCrop(canvas, image, crop, destination);
             }
             else
             {
@@ -62,11 +60,17 @@ internal static class ViewRenderer
         }
     }
 
-    private static SKRectI? IntegerBox(CropBox box)
+    private static void DrawCrop(SKCanvas canvas, SKImage image, SKRectI crop, SKRect destination)
     {
-        static bool IsWhole(double v) => v == Math.Floor(v);
-        return IsWhole(box.Left) && IsWhole(box.Top) && IsWhole(box.Width) && IsWhole(box.Height)
-            ? SKRectI.Create((int)box.Left, (int)box.Top, (int)box.Width, (int)box.Height)
-            : null;
+        // Skia answers a subset that is the whole image with the image itself (the same object), which must
+        // not be disposed here.
+        if (crop == SKRectI.Create(image.Width, image.Height))
+        {
+            canvas.DrawImage(image, destination, Sampling);
+            return;
+        }
+        using var cropped =
+            image.Subset(crop) ?? throw new InvalidOperationException($"crop {crop} is outside the image");
+        canvas.DrawImage(cropped, destination, Sampling);
     }
 }

@@ -1,0 +1,123 @@
+using SkiaSharp;
+using TransferLab.Data;
+using TransferLab.Data.Transforms;
+
+namespace TransferLab.Tests.Data;
+
+/// <summary>A random crop decodes only the part of the photo it cuts: the pixels must be exactly those of a full
+/// decode, whatever the JPEG's chroma layout, and a file too short for the region is refused.</summary>
+public class RegionDecodingTests
+{
+    private static byte[] Pixels(SKImage image)
+    {
+        using var bitmap = SKBitmap.FromImage(image);
+        return bitmap.Bytes;
+    }
+
+    /// <summary>The RGBA bytes of <paramref name="region"/> of an image <paramref name="width"/> pixels
+    /// wide.</summary>
+    private static byte[] Cut(byte[] rgba, int width, SKRectI region) =>
+        Enumerable
+            .Range(region.Top, region.Height)
+            .SelectMany(row => rgba.Skip((row * width + region.Left) * 4).Take(region.Width * 4))
+            .ToArray();
+
+    private static byte[] CropView(ImageSource images, string path, int seed, bool keep)
+    {
+        var pixels = new byte[224 * 224 * ViewRenderer.BytesPerPixel];
+        images.RenderView(path, new RandomResizedCropAndFlip(224), new Random(seed), pixels, keep);
+        return pixels;
+    }
+
+    [SkippableFact]
+    [Trait("data", "real")]
+    public void Random_crops_of_every_training_photo_render_as_from_the_whole_decoded_photo()
+    {
+        var samples = TestData.RealSamples(s => s.Train, perClass: int.MaxValue);
+        using var whole = new ImageSource(decodedBudgetBytes: 1L << 30); // keeps each photo decoded in full
+        using var regions = new ImageSource(); // decodes each crop's region alone
+        for (var i = 0; i < samples.Count; i++)
+            for (var seed = 0; seed < 2; seed++)
+            {
+                var expected = CropView(whole, samples[i].Path, 100 * i + seed, keep: true);
+                Assert.Equal(expected, CropView(regions, samples[i].Path, 100 * i + seed, keep: false));
+            }
+        Assert.Equal(samples.Count, whole.DecodeCount);
+        Assert.Equal(2 * samples.Count, regions.DecodeCount);
+        Assert.Equal(0, regions.BytesHeld);
+    }
+
+    /// <summary>A real photo re-encoded in each chroma layout libjpeg upsamples differently, at an odd size, and
+    /// as a PNG (which is decoded whole and cut).</summary>
+    private static List<string> Layouts(TempFolder folder, string photo)
+    {
+        using var source = SKBitmap.Decode(photo);
+        var oddSize = new SKImageInfo(source.Width + 37, source.Height + 21);
+        using var odd = source.Resize(oddSize, SKSamplingOptions.Default);
+        using var gray = odd.Copy(SKColorType.Gray8);
+        var files = new List<string>();
+        void Save(SKBitmap bitmap, string name, Func<SKPixmap, SKWStream, bool> encode)
+        {
+            var path = folder.Combine(name);
+            using (var stream = new SKFileWStream(path))
+            using (var pixels = bitmap.PeekPixels())
+                Assert.True(encode(pixels, stream));
+            files.Add(path);
+        }
+        foreach (var chroma in Enum.GetValues<SKJpegEncoderDownsample>())
+            Save(odd, $"{chroma}.jpg", (p, s) => p.Encode(s, new SKJpegEncoderOptions(90, chroma, default)));
+        Save(gray, "gray.jpg", (p, s) => p.Encode(s, new SKJpegEncoderOptions(90, default, default)));
+        Save(odd, "photo.png", (p, s) => p.Encode(s, SKEncodedImageFormat.Png, 100));
+        return files;
+    }
+
+    [SkippableFact]
+    [Trait("data", "real")]
+    public void Regions_at_every_edge_of_every_chroma_layout_are_the_full_decodes_pixels()
+    {
+        using var folder = new TempFolder();
+        var random = new Random(7);
+        foreach (var path in Layouts(folder, TestData.RealSamples(s => s.Train, perClass: 1)[0].Path))
+        {
+            int width, height;
+            byte[] full;
+            using (var whole = EncodedImage.Open(path, ImageDecoder.DefaultMaxPixels).Decode())
+                (width, height, full) = (whole.Width, whole.Height, Pixels(whole));
+            SKRectI[] edges =
+            [
+                SKRectI.Create(width, height),
+                SKRectI.Create(width - 1, 0, 1, height),
+                SKRectI.Create(0, height - 1, width, 1),
+                SKRectI.Create(1, 1, width - 2, height - 2),
+            ];
+            var randomRegions = Enumerable
+                .Range(0, 40)
+                .Select(_ => (X: random.Next(width), Y: random.Next(height)))
+                .Select(c => SKRectI.Create(c.X, c.Y, 1 + random.Next(width - c.X), 1 + random.Next(height - c.Y)));
+            foreach (var region in edges.Concat(randomRegions))
+            {
+                using var file = EncodedImage.Open(path, ImageDecoder.DefaultMaxPixels);
+                using var decoded = file.DecodeRegion(region);
+                Assert.True(Cut(full, width, region).SequenceEqual(Pixels(decoded)), $"{path} {region}");
+            }
+        }
+    }
+
+    [SkippableFact]
+    [Trait("data", "real")]
+    public void A_region_the_file_stops_before_is_refused_and_one_outside_the_image_is_a_bug()
+    {
+        using var folder = new TempFolder();
+        var large = ImageSourceTests.LargeJpeg(folder, TestData.RealSamples(s => s.Train, perClass: 1)[0].Path, 1600);
+        var truncated = folder.Combine("truncated.jpg");
+        var bytes = File.ReadAllBytes(large);
+        File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
+
+        using var file = EncodedImage.Open(truncated, ImageDecoder.DefaultMaxPixels);
+        var bottom = SKRectI.Create(0, file.Height - 100, 200, 100);
+        var error = Assert.Throws<ImageDecodeException>(() => file.DecodeRegion(bottom));
+        Assert.Contains("incomplete", error.Message);
+        using var whole = EncodedImage.Open(large, ImageDecoder.DefaultMaxPixels);
+        Assert.Throws<ArgumentOutOfRangeException>(() => whole.DecodeRegion(SKRectI.Create(1500, 0, 200, 10)));
+    }
+}
