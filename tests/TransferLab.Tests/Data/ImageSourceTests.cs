@@ -78,6 +78,24 @@ public class ImageSourceTests(ITestOutputHelper output)
         Assert.Equal(2 * samples.Count - 2, images.DecodeCount);
     }
 
+    [SkippableFact]
+    [Trait("data", "real")]
+    public void A_crop_that_is_the_whole_kept_photo_leaves_the_photo_kept()
+    {
+        var path = TestData.RealSamples(s => s.Train, perClass: 1)[0].Path;
+        using var codec = SKCodec.Create(path);
+        var ratio = (double)codec.Info.Width / codec.Info.Height;
+        var whole = new RandomResizedCropAndFlip(224, 1, 1, ratio, ratio, flipProbability: 0);
+        Assert.Equal(codec.Info.Width, whole.SampleCrop(codec.Info.Width, codec.Info.Height, new Random(0)).Width);
+        using var images = new ImageSource(decodedBudgetBytes: 1L << 30);
+        var (first, second) = (new byte[ViewBytes], new byte[ViewBytes]);
+        images.RenderView(path, whole, new Random(0), first, keep: true);
+        images.RenderView(path, whole, new Random(0), second, keep: true); // from the kept photo
+        Assert.Equal(1, images.DecodeCount);
+        Assert.Equal(first, second);
+        Assert.Contains(first, b => b != 0);
+    }
+
     /// <summary>A real photo enlarged to <paramref name="width"/> pixels wide and saved as a JPEG, as a phone
     /// photo would come.</summary>
     internal static string LargeJpeg(TempFolder folder, string source, int width)
