@@ -144,12 +144,14 @@ static Action EvaluationForward(ImageClassifier model, Tensor images, Tensor lab
     };
 }
 
-// Decoding alone, decoding and rendering a training view (what an epoch does for every image by default), and
-// rendering from images kept decoded (--decoded-image-memory).
+// Decoding alone; decoding a training view's crop and rendering it (what an epoch does for every image by
+// default), at full resolution and with JPEG crops decoded smaller where they keep 224 pixels (the default in a
+// comparison); and rendering from images kept decoded (--decoded-image-memory).
 void TimeRendering(string dataDirectory, int passes)
 {
     var paths = DatasetSplits.Open(dataDirectory).Train.Samples.Select(s => s.Path).ToList();
     var transform = new RandomResizedCropAndFlip(224);
+    var scaled = new RandomResizedCropAndFlip(224, scaledDecoding: true);
     var pixels = new byte[224 * 224 * ViewRenderer.BytesPerPixel];
     using var images = new ImageSource(decodedBudgetBytes: 1L << 32);
     double MillisecondsPerImage(Action<string, Random> work)
@@ -162,11 +164,12 @@ void TimeRendering(string dataDirectory, int passes)
     }
     var decode = MillisecondsPerImage((path, _) => images.Use(path, image => image.Width));
     var decodeAndRender = MillisecondsPerImage((path, r) => images.RenderView(path, transform, r, pixels, false));
+    var scaledAndRender = MillisecondsPerImage((path, r) => images.RenderView(path, scaled, r, pixels, false));
     foreach (var path in paths)
         images.Use(path, image => image.Width, keep: true);
     var fromDecoded = MillisecondsPerImage((path, r) => images.RenderView(path, transform, r, pixels, true));
-    foreach (var (kernel, milliseconds) in new[] { ("decode", decode), ("decode_and_render_view", decodeAndRender),
-        ("render_view_from_decoded", fromDecoded) })
+    foreach (var (kernel, milliseconds) in new[] { ("decode", decode), ("decode_crop_and_render_view", decodeAndRender),
+        ("decode_crop_scaled_and_render_view", scaledAndRender), ("render_view_from_decoded", fromDecoded) })
     {
         var row = new { kernel, images = paths.Count, passes, ms_per_image = milliseconds };
         Console.WriteLine(JsonSerializer.Serialize(row));

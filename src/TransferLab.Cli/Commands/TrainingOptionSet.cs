@@ -179,7 +179,8 @@ internal sealed class TrainingOptionSet
         new("--full-resolution-decoding")
         {
             Description = "Decode every JPEG at full size (default: large ones at 1/2-1/8 of it where the "
-                + "evaluation resize to 256 allows; a fraction of the decoding time)",
+                + "evaluation resize to 256 allows, and random crops where they keep 224 pixels; a fraction of "
+                + "the decoding time)",
         };
 
     public Option<bool> Quiet { get; } =

@@ -1,4 +1,5 @@
 using SkiaSharp;
+using TransferLab.Data.Transforms;
 
 namespace TransferLab.Data;
 
@@ -8,7 +9,7 @@ namespace TransferLab.Data;
 /// <see cref="Height"/> first and then only what it needs decoded. Decoded pixels are opaque RGB (alpha is
 /// dropped, as PIL's <c>convert("RGB")</c> does). One decode per instance.
 /// </summary>
-public sealed class EncodedImage : IDisposable
+internal sealed class EncodedImage : IDisposable
 {
     /// <summary>Columns decoded on each side of a JPEG region beyond what is asked for: at the edge of a decoded
     /// region libjpeg upsamples chroma without the neighbour a full decode has, which changed the last column by
@@ -81,24 +82,47 @@ public sealed class EncodedImage : IDisposable
     }
 
     /// <summary>
-    /// The full-resolution pixels of <paramref name="region"/> alone. A JPEG decodes only the rows down to the
-    /// region's bottom and, past libjpeg's entropy decoding, only the columns around it (libjpeg-turbo's
-    /// skip and crop of scanlines): a random crop of a photo in about 70 % of a full decode's time, with exactly
-    /// a full decode's pixels (ImageSourceTests). Other formats are decoded whole and cut.
+    /// The pixels of <paramref name="region"/> (full-resolution coordinates) alone. A JPEG decodes only the rows
+    /// down to the region's bottom and, past libjpeg's entropy decoding, only the columns around it
+    /// (libjpeg-turbo's skip and crop of scanlines): a random crop of a photo in about 70 % of a full decode's
+    /// time, with exactly a full decode's pixels (RegionDecodingTests). With <paramref name="minShorterSide"/>
+    /// above 0 it is decoded at 1/2, 1/4 or 1/8 of the size while the region's shorter side stays at least that
+    /// (libjpeg's scaled IDCT, as <see cref="Decode"/>). Other formats are decoded whole and cut.
     /// </summary>
-    public SKImage DecodeRegion(SKRectI region)
+    public DecodedRegion DecodeRegion(SKRectI region, int minShorterSide = 0)
     {
         if (region.Left < 0 || region.Top < 0 || region.Right > Width || region.Bottom > Height || region.IsEmpty)
             throw new ArgumentOutOfRangeException(nameof(region), $"{region} is not inside {Width}x{Height}");
         if (_codec.EncodedFormat != SKEncodedImageFormat.Jpeg)
-            return CutFromWhole(region);
+            return new DecodedRegion(CutFromWhole(region), 1, 1, region.Left, region.Top);
+        var size = SmallestSize(
+            minShorterSide,
+            s => Math.Min((long)region.Width * s.Width / Width, (long)region.Height * s.Height / Height)
+        );
+        double scaleX = (double)size.Width / Width,
+            scaleY = (double)size.Height / Height;
+        var left = (int)Math.Floor(region.Left * scaleX);
+        var top = (int)Math.Floor(region.Top * scaleY);
+        var scaled = SKRectI.Create(
+            left,
+            top,
+            Math.Min((int)Math.Ceiling(region.Right * scaleX), size.Width) - left,
+            Math.Min((int)Math.Ceiling(region.Bottom * scaleY), size.Height) - top
+        );
+        return new DecodedRegion(DecodeScanlines(size, scaled), scaleX, scaleY, left, top);
+    }
+
+    /// <summary>The rows and columns of <paramref name="region"/> of the image decoded at <paramref name="size"/>,
+    /// with <see cref="RegionMargin"/> more columns decoded on each side.</summary>
+    private SKImage DecodeScanlines(SKSizeI size, SKRectI region)
+    {
         var left = Math.Max(0, region.Left - RegionMargin);
-        var columns = SKRectI.Create(left, 0, Math.Min(Width, region.Right + RegionMargin) - left, Height);
-        var full = new SKImageInfo(Width, Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var start = _codec.StartScanlineDecode(full, new SKCodecOptions(columns));
+        var columns = SKRectI.Create(left, 0, Math.Min(size.Width, region.Right + RegionMargin) - left, size.Height);
+        var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var start = _codec.StartScanlineDecode(info, new SKCodecOptions(columns));
         if (start != SKCodecResult.Success)
             throw new ImageDecodeException(_path, $"decoding failed ({start})");
-        using var rows = new SKBitmap(full.WithSize(columns.Width, region.Height));
+        using var rows = new SKBitmap(info.WithSize(columns.Width, region.Height));
         if (region.Top > 0 && !_codec.SkipScanlines(region.Top))
             throw new ImageDecodeException(_path, "decoding failed (incomplete input)");
         if (_codec.GetScanlines(rows.GetPixels(), region.Height, rows.RowBytes) != region.Height)
@@ -118,18 +142,21 @@ public sealed class EncodedImage : IDisposable
     /// <summary>The smallest size libjpeg decodes to directly whose shorter side is still at least
     /// <paramref name="minShorterSide"/>; the full size for other formats (their scaling would be a resampler
     /// of its own).</summary>
-    private SKSizeI ScaledSize(int minShorterSide)
+    private SKSizeI ScaledSize(int minShorterSide) => SmallestSize(minShorterSide, s => Math.Min(s.Width, s.Height));
+
+    /// <summary>The smallest of a JPEG's 1/8, 1/4 and 1/2 sizes (as libjpeg rounds them) at which
+    /// <paramref name="shorterSide"/> is still at least <paramref name="minShorterSide"/>; else, for 0 and for
+    /// other formats, the full size.</summary>
+    private SKSizeI SmallestSize(int minShorterSide, Func<SKSizeI, long> shorterSide)
     {
-        var full = new SKSizeI(Width, Height);
-        if (minShorterSide <= 0 || _codec.EncodedFormat != SKEncodedImageFormat.Jpeg)
-            return full;
-        foreach (var scale in (float[])[0.125f, 0.25f, 0.5f])
-        {
-            var scaled = _codec.GetScaledDimensions(scale);
-            if (Math.Min(scaled.Width, scaled.Height) >= minShorterSide && scaled.Width < full.Width)
-                return scaled;
-        }
-        return full;
+        if (minShorterSide > 0 && _codec.EncodedFormat == SKEncodedImageFormat.Jpeg)
+            foreach (var scale in (float[])[0.125f, 0.25f, 0.5f])
+            {
+                var scaled = _codec.GetScaledDimensions(scale);
+                if (scaled.Width < Width && shorterSide(scaled) >= minShorterSide)
+                    return scaled;
+            }
+        return new SKSizeI(Width, Height);
     }
 
     /// <summary>An image of <paramref name="area"/> of the unpremultiplied pixels, made opaque: that is exactly
@@ -174,4 +201,16 @@ public sealed class EncodedImage : IDisposable
         _codec.Dispose();
         _stream.Dispose();
     }
+}
+
+/// <summary>Part of an image decoded at some scale, and where a box of the full-resolution image lies in
+/// it.</summary>
+internal sealed record DecodedRegion(SKImage Image, double ScaleX, double ScaleY, int Left, int Top) : IDisposable
+{
+    /// <summary><paramref name="box"/> (full-resolution coordinates) in <see cref="Image"/>'s pixels: at full
+    /// scale a decoded crop is (0, 0, width, height) exactly.</summary>
+    public CropBox Locate(CropBox box) =>
+        new(box.Left * ScaleX - Left, box.Top * ScaleY - Top, box.Width * ScaleX, box.Height * ScaleY);
+
+    public void Dispose() => Image.Dispose();
 }

@@ -103,16 +103,22 @@ internal sealed class ImageSource(
     }
 
     /// <summary>Plans the view on the file's size, then decodes only the crop it cuts (a crop's rendering reads
-    /// no pixel outside it); a view that is not a crop decodes the whole image.</summary>
+    /// no pixel outside it), as small as the view allows; a view that is not a crop decodes the whole image.
+    /// </summary>
     private void RenderCropFromFile(string path, IViewTransform transform, Random random, Span<byte> target)
     {
         using var file = EncodedImage.Open(path, maxPixels);
         var plan = transform.Plan(file.Width, file.Height, random);
-        var crop = plan.Source.WholePixels();
-        using var image = crop is { } region ? file.DecodeRegion(region) : file.Decode();
         Interlocked.Increment(ref _decodeCount);
-        var source = crop is { } cut ? new CropBox(0, 0, cut.Width, cut.Height) : plan.Source;
-        ViewRenderer.Render(image, plan with { Source = source }, transform.OutputSize, target);
+        if (plan.Source.WholePixels() is not { } crop)
+        {
+            using var image = file.Decode();
+            ViewRenderer.Render(image, plan, transform.OutputSize, target);
+            return;
+        }
+        using var region = file.DecodeRegion(crop, transform.CropDecodeShorterSide);
+        var source = region.Locate(plan.Source);
+        ViewRenderer.Render(region.Image, plan with { Source = source }, transform.OutputSize, target);
     }
 
     /// <summary>Decodes the file as small as the view allows, plans the view on the full-resolution size (so it is

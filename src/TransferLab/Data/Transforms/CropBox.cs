@@ -40,5 +40,10 @@ internal interface IViewTransform
     /// smaller, down to it); 0: full resolution.</summary>
     int DecodeShorterSide { get; }
 
+    /// <summary>For a view that is a crop of whole pixels: the shorter side the crop needs once decoded (a JPEG's
+    /// crop may be decoded smaller, down to it, and is then still only shrunk to the output); 0: full
+    /// resolution.</summary>
+    int CropDecodeShorterSide { get; }
+
     ViewPlan Plan(int width, int height, Random random);
 }

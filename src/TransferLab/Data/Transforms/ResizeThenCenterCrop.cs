@@ -17,6 +17,9 @@ internal sealed class ResizeThenCenterCrop(int resize = 256, int crop = 224, boo
     /// that loses nothing the resize would keep.</summary>
     public int DecodeShorterSide => scaledDecoding ? resize : 0;
 
+    /// <summary>Its source box is not whole pixels: the image is decoded whole.</summary>
+    public int CropDecodeShorterSide => 0;
+
     public string Key =>
         FormattableString.Invariant($"resize-center-crop:{resize}:{crop}:{ViewRenderer.Version}")
         + (scaledDecoding ? ":jpeg-scaled" : "");

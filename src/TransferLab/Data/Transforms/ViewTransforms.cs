@@ -13,7 +13,7 @@ public enum Augmentation
 internal static class ViewTransforms
 {
     /// <param name="scaledDecoding">Decode large JPEGs smaller where the view allows it (see
-    /// <see cref="ResizeThenCenterCrop"/>).</param>
+    /// <see cref="ResizeThenCenterCrop"/> and <see cref="RandomResizedCropAndFlip"/>).</param>
     public static IViewTransform ForTraining(
         Augmentation augmentation,
         int inputSize,
@@ -22,7 +22,7 @@ internal static class ViewTransforms
     ) =>
         augmentation switch
         {
-            Augmentation.Notebook => new RandomResizedCropAndFlip(inputSize),
+            Augmentation.Notebook => new RandomResizedCropAndFlip(inputSize, scaledDecoding: scaledDecoding),
             Augmentation.None => ForEvaluation(inputSize, resizeSize, scaledDecoding),
             _ => throw new ArgumentOutOfRangeException(nameof(augmentation), augmentation, null),
         };
