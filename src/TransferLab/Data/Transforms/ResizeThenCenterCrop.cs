@@ -17,7 +17,8 @@ internal sealed class ResizeThenCenterCrop(int resize = 256, int crop = 224, boo
     /// that loses nothing the resize would keep.</summary>
     public int DecodeShorterSide => scaledDecoding ? resize : 0;
 
-    /// <summary>Its source box is not whole pixels: the image is decoded whole.</summary>
+    /// <summary>Not random: its view is rendered from the whole image, decoded down to
+    /// <see cref="DecodeShorterSide"/>, never from a crop's region.</summary>
     public int CropDecodeShorterSide => 0;
 
     public string Key =>
