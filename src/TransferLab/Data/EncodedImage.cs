@@ -87,14 +87,15 @@ internal sealed class EncodedImage : IDisposable
     /// (libjpeg-turbo's skip and crop of scanlines): a random crop of a photo in about 70 % of a full decode's
     /// time, with exactly a full decode's pixels (RegionDecodingTests). With <paramref name="minShorterSide"/>
     /// above 0 it is decoded at 1/2, 1/4 or 1/8 of the size while the region's shorter side stays at least that
-    /// (libjpeg's scaled IDCT, as <see cref="Decode"/>). Other formats are decoded whole and cut.
+    /// (libjpeg's scaled IDCT, as <see cref="Decode"/>). Other formats are decoded whole: the result covers the
+    /// region and <see cref="DecodedRegion.Locate"/> finds it there.
     /// </summary>
     public DecodedRegion DecodeRegion(SKRectI region, int minShorterSide = 0)
     {
         if (region.Left < 0 || region.Top < 0 || region.Right > Width || region.Bottom > Height || region.IsEmpty)
             throw new ArgumentOutOfRangeException(nameof(region), $"{region} is not inside {Width}x{Height}");
         if (_codec.EncodedFormat != SKEncodedImageFormat.Jpeg)
-            return new DecodedRegion(CutFromWhole(region), 1, 1, region.Left, region.Top);
+            return new DecodedRegion(Decode(), 1, 1, 0, 0);
         var size = SmallestSize(
             minShorterSide,
             s => Math.Min((long)region.Width * s.Width / Width, (long)region.Height * s.Height / Height)
@@ -128,15 +129,6 @@ internal sealed class EncodedImage : IDisposable
         if (_codec.GetScanlines(rows.GetPixels(), region.Height, rows.RowBytes) != region.Height)
             throw new ImageDecodeException(_path, "decoding failed (incomplete input)");
         return OpaqueCopy(rows, SKRectI.Create(region.Left - left, 0, region.Width, region.Height));
-    }
-
-    private SKImage CutFromWhole(SKRectI region)
-    {
-        var whole = Decode();
-        if (region == SKRectI.Create(Width, Height))
-            return whole; // Skia's subset of the whole image would be the same object
-        using (whole)
-            return whole.Subset(region) ?? throw new ImageDecodeException(_path, $"could not cut {region}");
     }
 
     /// <summary>The smallest size libjpeg decodes to directly whose shorter side is still at least
@@ -203,12 +195,12 @@ internal sealed class EncodedImage : IDisposable
     }
 }
 
-/// <summary>Part of an image decoded at some scale, and where a box of the full-resolution image lies in
-/// it.</summary>
+/// <summary>An image decoded at some scale, as far as it covers a region, and where a box of the full-resolution
+/// image lies in it.</summary>
 internal sealed record DecodedRegion(SKImage Image, double ScaleX, double ScaleY, int Left, int Top) : IDisposable
 {
     /// <summary><paramref name="box"/> (full-resolution coordinates) in <see cref="Image"/>'s pixels: at full
-    /// scale a decoded crop is (0, 0, width, height) exactly.</summary>
+    /// scale a crop stays whole pixels (a JPEG's is (0, 0, width, height) exactly).</summary>
     public CropBox Locate(CropBox box) =>
         new(box.Left * ScaleX - Left, box.Top * ScaleY - Top, box.Width * ScaleX, box.Height * ScaleY);
 
