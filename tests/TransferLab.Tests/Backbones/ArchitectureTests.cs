@@ -4,6 +4,7 @@ using TransferLab.Strategies;
 namespace TransferLab.Tests.Backbones;
 
 /// <summary>What strategies address in each architecture: stages, the head, and which parameters train.</summary>
+[Tier(TierAttribute.Unit)]
 public class ArchitectureTests
 {
     public static TheoryData<string> Names => new(ArchitectureCatalog.Names);

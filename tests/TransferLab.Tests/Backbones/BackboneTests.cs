@@ -4,6 +4,8 @@ using static TorchSharp.torch;
 
 namespace TransferLab.Tests.Backbones;
 
+[Tier(TierAttribute.Unit)]
+
 public class BackboneTests
 {
     private static readonly string[] Classes = ["ants", "bees"];

@@ -6,6 +6,7 @@ using Tensor = TorchSharp.torch.Tensor;
 namespace TransferLab.Tests.Backbones;
 
 /// <summary>bf16-mixed must compute in bf16 yet leave weights, gradients and BatchNorm statistics fp32.</summary>
+[Tier(TierAttribute.Data)]
 public class MixedPrecisionTests
 {
     private sealed record Step(float[] Features, Dictionary<string, float[]> Gradients, List<string> NonFp32State);
@@ -66,7 +67,6 @@ public class MixedPrecisionTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Bf16_mixed_computes_in_bf16_but_keeps_weights_gradients_and_statistics_fp32()
     {
         var (images, labels) = RealBatch();
@@ -91,7 +91,6 @@ public class MixedPrecisionTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Bf16_stores_the_backbone_in_bf16_and_keeps_the_head_fp32()
     {
         var (images, _) = RealBatch();

@@ -8,6 +8,7 @@ using Tensor = TorchSharp.torch.Tensor;
 namespace TransferLab.Tests.Backbones;
 
 /// <summary>The TorchSharp backbone must compute what the original ONNX files compute (run by ONNX Runtime).</summary>
+[Tier(TierAttribute.Data)]
 public class OnnxExactnessTests
 {
     private const int ImagesPerClass = 5;
@@ -26,7 +27,6 @@ public class OnnxExactnessTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Preprocessing_and_features_match_onnx_runtime_on_real_images()
     {
         var (rgb01, count) = RealImages();

@@ -11,6 +11,7 @@ namespace TransferLab.Tests.Backbones;
 /// ImageNet mean/std) on the fixture's four real images. The resamplers differ (Skia's mipmapped linear against
 /// PIL's antialiased bilinear), so this measures the gap rather than demanding equality.
 /// </summary>
+[Tier(TierAttribute.Data)]
 public class PreprocessingParityTests(ITestOutputHelper output)
 {
     [SkippableFact]

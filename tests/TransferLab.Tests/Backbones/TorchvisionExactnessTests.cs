@@ -11,6 +11,7 @@ namespace TransferLab.Tests.Backbones;
 /// the .safetensors PyTorch wrote), the same input batch, and features and logits within 1e-4 of PyTorch's
 /// (largest absolute difference over largest magnitude).
 /// </summary>
+[Tier(TierAttribute.Data)]
 public class TorchvisionExactnessTests(ITestOutputHelper output)
 {
     public static TheoryData<string, string> NamesAndFormats()

@@ -9,6 +9,7 @@ namespace TransferLab.Tests.Backbones;
 /// Downloading weights, against a local HTTP server serving the PyTorch fixture: the hash in the file name is
 /// checked before anything is cached, and a cached file is reused without the network.
 /// </summary>
+[Tier(TierAttribute.Data)]
 public sealed class WeightDownloadTests : IDisposable
 {
     private readonly TempFolder _cache = new();

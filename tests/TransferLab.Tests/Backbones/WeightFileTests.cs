@@ -4,6 +4,7 @@ using TransferLab.Backbones.Weights;
 namespace TransferLab.Tests.Backbones;
 
 /// <summary>Reading weight files: hostile pickles are refused unread, and weights that do not fit are named.</summary>
+[Tier(TierAttribute.Data)]
 public class WeightFileTests
 {
     [SkippableFact]

@@ -5,6 +5,8 @@ using TransferLab.Data.Transforms;
 
 namespace TransferLab.Tests.Caching;
 
+[Tier(TierAttribute.Data)]
+
 public class FeatureCacheTests
 {
     private static readonly IViewTransform Eval = new ResizeThenCenterCrop(256, 224);
@@ -46,7 +48,6 @@ public class FeatureCacheTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Cached_features_equal_the_backbone_output_and_are_reused()
     {
         using var folder = new TempFolder();
@@ -71,7 +72,6 @@ public class FeatureCacheTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_changed_image_a_damaged_file_or_another_precision_is_never_served_stale()
     {
         using var folder = new TempFolder();
@@ -106,7 +106,6 @@ public class FeatureCacheTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Augmented_views_differ_from_each_other_and_repeat_for_the_same_view()
     {
         using var folder = new TempFolder();

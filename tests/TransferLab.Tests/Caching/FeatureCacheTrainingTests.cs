@@ -3,10 +3,11 @@ using TransferLab.Cli;
 
 namespace TransferLab.Tests.Caching;
 
+[Tier(TierAttribute.Data)]
+
 public class FeatureCacheTrainingTests
 {
     [SkippableFact]
-    [Trait("data", "real")]
     public void Training_on_cached_features_gives_the_same_results_as_training_on_images_without_augmentation()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 10, valPerClass: 6);

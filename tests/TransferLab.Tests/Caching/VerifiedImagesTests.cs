@@ -4,6 +4,8 @@ using TransferLab.Data;
 
 namespace TransferLab.Tests.Caching;
 
+[Tier(TierAttribute.Unit)]
+
 public class VerifiedImagesTests
 {
     private static IReadOnlyList<ImageSample> Samples(string root) => DatasetSplits.Open(root).Train.Samples;

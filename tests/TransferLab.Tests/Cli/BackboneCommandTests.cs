@@ -4,10 +4,10 @@ using TransferLab.Tests.Backbones;
 namespace TransferLab.Tests.Cli;
 
 /// <summary>Backbones on the command line: the comparison axis end to end, and options that do not apply.</summary>
+[Tier(TierAttribute.Data)]
 public class BackboneCommandTests
 {
     [SkippableFact]
-    [Trait("data", "real")]
     public void Backbones_are_a_paired_comparison_axis()
     {
         var resnet50 = BackboneFixtures.File("resnet50.pth");
@@ -40,7 +40,6 @@ public class BackboneCommandTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_layer_norm_backbone_fine_tunes_in_bf16_mixed_and_its_model_predicts()
     {
         var weights = BackboneFixtures.File("convnext_tiny.pth");
@@ -62,7 +61,6 @@ public class BackboneCommandTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_batch_norm_mode_on_a_layer_norm_backbone_is_refused_before_training()
     {
         var convnext = BackboneFixtures.File("convnext_tiny.safetensors");
@@ -77,7 +75,6 @@ public class BackboneCommandTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Unknown_backbones_and_weight_sets_are_named_with_the_choices()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 2, valPerClass: 1);

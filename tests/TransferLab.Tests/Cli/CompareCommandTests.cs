@@ -6,6 +6,8 @@ using TransferLab.Regularization;
 
 namespace TransferLab.Tests.Cli;
 
+[Tier(TierAttribute.Data)]
+
 public class CompareCommandTests
 {
     private static TransferLab.Experiments.ComparisonConfig Parse(params string[] args)
@@ -130,7 +132,6 @@ public class CompareCommandTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Shared_feature_extraction_is_counted_once_and_not_in_run_times()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 4);
@@ -177,7 +178,6 @@ public class CompareCommandTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Compare_runs_end_to_end_on_a_small_real_subset()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 12, valPerClass: 8);
@@ -274,7 +274,6 @@ public class CompareCommandTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void The_same_seed_gives_identical_numbers_and_results_json_re_runs_as_a_spec()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 10, valPerClass: 6);

@@ -4,6 +4,7 @@ namespace TransferLab.Tests.Cli;
 
 /// <summary>The cost a comparison announces before its first run, checked against what the run then did: the
 /// feature cache's size on disk, which run replays which pass, and the image forwards of each run.</summary>
+[Tier(TierAttribute.Data)]
 public class CostEstimateTests
 {
     private static JsonElement Planned(string stdout) =>
@@ -14,7 +15,6 @@ public class CostEstimateTests
             .GetProperty("estimate");
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void The_announced_cost_matches_the_passes_and_the_feature_cache_the_comparison_then_makes()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 5, valPerClass: 3);

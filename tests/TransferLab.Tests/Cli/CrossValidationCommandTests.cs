@@ -4,6 +4,8 @@ using TransferLab.Statistics;
 
 namespace TransferLab.Tests.Cli;
 
+[Tier(TierAttribute.Data)]
+
 public class CrossValidationCommandTests
 {
     private static string Numbers(IEnumerable<RunResult> runs) =>
@@ -19,7 +21,6 @@ public class CrossValidationCommandTests
         );
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Cv_scores_every_image_once_per_seed_and_resumes_between_folds()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 3);

@@ -3,10 +3,10 @@ using TransferLab.Experiments;
 namespace TransferLab.Tests.Cli;
 
 /// <summary>--device on a machine whose libtorch is the CPU build (TorchSharp-cpu), as everywhere here.</summary>
+[Tier(TierAttribute.Data)]
 public class DeviceCommandTests
 {
     [SkippableTheory]
-    [Trait("data", "real")]
     [InlineData("cuda", "asks for CUDA, but this TransferLab's libtorch is the CPU build")]
     [InlineData("cuda:1", "-p:TorchSharpPackage=TorchSharp-cuda-linux")]
     [InlineData("tpu", "device 'tpu' is not one of auto, cpu, cuda, cuda:N")]
@@ -23,7 +23,6 @@ public class DeviceCommandTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Cpu_and_auto_train_the_same_numbers_here()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 3, valPerClass: 2);

@@ -1,6 +1,7 @@
 namespace TransferLab.Tests.Cli;
 
 /// <summary><c>transferlab export</c>'s refusals: one line, what and what to do, exit code 2.</summary>
+[Tier(TierAttribute.Unit)]
 public class ExportCommandTests
 {
     [Fact]

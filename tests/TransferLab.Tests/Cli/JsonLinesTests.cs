@@ -5,10 +5,10 @@ namespace TransferLab.Tests.Cli;
 
 /// <summary><c>--log-format jsonl</c>: one timestamped JSON event per line, feature extraction included, ending with
 /// an event that holds the results folder and the conclusion; epochs count from 1 in history.csv.</summary>
+[Tier(TierAttribute.Data)]
 public class JsonLinesTests
 {
     [SkippableFact]
-    [Trait("data", "real")]
     public void Jsonl_events_carry_times_and_end_with_the_results_and_the_conclusion()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 3);

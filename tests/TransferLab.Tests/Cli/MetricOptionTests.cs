@@ -5,10 +5,10 @@ namespace TransferLab.Tests.Cli;
 
 /// <summary><c>compare --metric</c> on real, imbalanced photos (20 ants, 6 bees scored): the runs are ranked and
 /// tested by the metric, and results.json says so.</summary>
+[Tier(TierAttribute.Data)]
 public class MetricOptionTests
 {
     [SkippableFact]
-    [Trait("data", "real")]
     public void Macro_f1_decides_the_comparison_and_its_numbers_follow_from_the_predictions()
     {
         using var data = ImbalancedSubset();
@@ -42,7 +42,6 @@ public class MetricOptionTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Decided_by_accuracy_on_imbalanced_classes_the_conclusion_points_to_the_metric()
     {
         using var data = ImbalancedSubset();

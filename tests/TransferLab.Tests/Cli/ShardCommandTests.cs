@@ -7,6 +7,7 @@ namespace TransferLab.Tests.Cli;
 /// <c>merge</c>: the same runs, statistics and best models as one process, on real photos; missing cells are
 /// named; a shard run again keeps what it finished; a Slurm array task finds its shard without the option.
 /// </summary>
+[Tier(TierAttribute.Data)]
 public class ShardCommandTests
 {
     private static readonly string[] Comparison =
@@ -16,7 +17,6 @@ public class ShardCommandTests
     ];
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Four_shards_merged_give_the_single_process_numbers()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 8, valPerClass: 6);
@@ -52,7 +52,6 @@ public class ShardCommandTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Merge_names_the_missing_cells_and_a_shard_run_again_keeps_its_cells()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 4);
@@ -77,7 +76,6 @@ public class ShardCommandTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void In_a_slurm_array_job_the_shard_comes_from_the_task_variables()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 4);

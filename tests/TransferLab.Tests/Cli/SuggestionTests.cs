@@ -2,6 +2,7 @@ namespace TransferLab.Tests.Cli;
 
 /// <summary>Mistyped options, commands, recipe names and keys get the nearest valid name (backbones: in
 /// BackboneCommandTests); help shows what a user types.</summary>
+[Tier(TierAttribute.Unit)]
 public class SuggestionTests
 {
     [Theory]

@@ -5,6 +5,8 @@ using static TorchSharp.torch;
 
 namespace TransferLab.Tests.Cli;
 
+[Tier(TierAttribute.Data)]
+
 public class TrainAndInspectCommandTests
 {
     private static readonly string[] FrozenRun =
@@ -21,7 +23,6 @@ public class TrainAndInspectCommandTests
     ];
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Train_trains_one_run_directly_into_the_model_compare_would_save_for_it()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 3);
@@ -68,7 +69,6 @@ public class TrainAndInspectCommandTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Inspect_counts_each_class_per_split_and_describes_the_images()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 5, valPerClass: 2);
@@ -86,7 +86,6 @@ public class TrainAndInspectCommandTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Inspect_gives_a_large_photo_s_full_size_and_finds_a_truncated_one_unreadable()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 2, valPerClass: 1);

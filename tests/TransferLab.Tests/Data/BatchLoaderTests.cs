@@ -4,6 +4,8 @@ using TransferLab.Data.Transforms;
 
 namespace TransferLab.Tests.Data;
 
+[Tier(TierAttribute.Unit)]
+
 public class BatchLoaderTests
 {
     private static (TempFolder Folder, List<ImageSample> Samples) Images(int count)

@@ -6,6 +6,7 @@ namespace TransferLab.Tests.Data;
 
 /// <summary>Data as users have it: one folder of class sub-folders, or a label file; a validation share is
 /// cut.</summary>
+[Tier(TierAttribute.Data)]
 public class DataLayoutTests
 {
     /// <summary>The first <paramref name="perClass"/> hymenoptera training images of each class, linked into
@@ -24,7 +25,6 @@ public class DataLayoutTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_folder_of_class_folders_is_split_stratified_and_the_same_way_every_time()
     {
         using var data = OneFolder(perClass: 10);
@@ -43,7 +43,6 @@ public class DataLayoutTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_label_file_with_a_header_quotes_and_relative_paths_is_read_and_split()
     {
         using var data = OneFolder(perClass: 5);
@@ -83,7 +82,6 @@ public class DataLayoutTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_validation_share_is_refused_when_the_data_has_a_val_folder()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 2, valPerClass: 1);
@@ -94,7 +92,6 @@ public class DataLayoutTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Compare_on_one_folder_records_the_split_and_says_it()
     {
         using var data = OneFolder(perClass: 5);
@@ -115,7 +112,6 @@ public class DataLayoutTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Evaluate_on_the_training_folder_scores_only_the_validation_cut()
     {
         using var data = OneFolder(perClass: 5);

@@ -2,6 +2,8 @@ using TransferLab.Data;
 
 namespace TransferLab.Tests.Data;
 
+[Tier(TierAttribute.Unit)]
+
 public class HoldoutSplitTests
 {
     private static List<ImageSample> Samples(params int[] perClass) =>

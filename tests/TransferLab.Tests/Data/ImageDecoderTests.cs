@@ -2,10 +2,11 @@ using TransferLab.Data;
 
 namespace TransferLab.Tests.Data;
 
+[Tier(TierAttribute.Data)]
+
 public class ImageDecoderTests
 {
     [SkippableFact]
-    [Trait("data", "real")]
     public void Decodes_every_file_of_the_real_dataset()
     {
         var root = TestData.RequireHymenoptera();
@@ -19,7 +20,6 @@ public class ImageDecoderTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Decodes_the_palette_gif_to_opaque_rgb()
     {
         var gif = Path.Combine(TestData.RequireHymenoptera(), "train", "ants", "imageNotFound.gif");

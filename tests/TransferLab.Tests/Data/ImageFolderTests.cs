@@ -3,6 +3,8 @@ using TransferLab.Data;
 
 namespace TransferLab.Tests.Data;
 
+[Tier(TierAttribute.Unit)]
+
 public class ImageFolderTests
 {
     private static void Png(string path) => TestData.WritePng(path, 8, 8, (_, _) => SKColors.Gray);

@@ -7,6 +7,7 @@ namespace TransferLab.Tests.Data;
 
 /// <summary>What the image source keeps between epochs, on real photos: evaluation views as rendered pixels,
 /// randomly cropped images decoded, nothing from a single pass — and the batches are the same either way.</summary>
+[Tier(TierAttribute.Data)]
 public class ImageSourceTests(ITestOutputHelper output)
 {
     private const int ViewBytes = 224 * 224 * ViewRenderer.BytesPerPixel;
@@ -26,7 +27,6 @@ public class ImageSourceTests(ITestOutputHelper output)
         });
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Evaluation_views_are_kept_rendered_and_give_the_same_pixels_as_rendering_afresh()
     {
         var samples = TestData.RealSamples(s => s.Evaluation, perClass: 4);
@@ -45,7 +45,6 @@ public class ImageSourceTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Randomly_cropped_images_are_kept_decoded_when_asked_and_a_single_pass_keeps_nothing()
     {
         var samples = TestData.RealSamples(s => s.Train, perClass: 3);
@@ -68,7 +67,6 @@ public class ImageSourceTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Past_the_budget_nothing_more_is_kept()
     {
         var samples = TestData.RealSamples(s => s.Evaluation, perClass: 3);
@@ -79,7 +77,6 @@ public class ImageSourceTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_crop_that_is_the_whole_kept_photo_leaves_the_photo_kept()
     {
         var path = TestData.RealSamples(s => s.Train, perClass: 1)[0].Path;
@@ -119,7 +116,6 @@ public class ImageSourceTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_large_jpeg_is_decoded_smaller_for_evaluation_with_nearly_the_same_view()
     {
         var photo = TestData.RealSamples(s => s.Evaluation, perClass: 1)[0].Path;
@@ -145,7 +141,6 @@ public class ImageSourceTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Photos_too_small_to_shrink_render_exactly_as_before_and_a_truncated_large_jpeg_is_refused()
     {
         foreach (var sample in TestData.RealSamples(s => s.Evaluation, perClass: 3))

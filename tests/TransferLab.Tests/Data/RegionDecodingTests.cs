@@ -7,6 +7,7 @@ namespace TransferLab.Tests.Data;
 
 /// <summary>A random crop decodes only the part of the photo it cuts: the pixels must be exactly those of a full
 /// decode, whatever the JPEG's chroma layout, and a file too short for the region is refused.</summary>
+[Tier(TierAttribute.Data)]
 public class RegionDecodingTests(ITestOutputHelper output)
 {
     /// <summary>The image's pixels as RGBA bytes.</summary>
@@ -35,7 +36,6 @@ public class RegionDecodingTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Random_crops_of_every_training_photo_render_as_from_the_whole_decoded_photo()
     {
         var samples = TestData.RealSamples(s => s.Train, perClass: int.MaxValue);
@@ -53,7 +53,6 @@ public class RegionDecodingTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_large_photos_random_crops_decoded_smaller_look_like_crops_of_the_full_decode()
     {
         using var folder = new TempFolder();
@@ -125,7 +124,6 @@ public class RegionDecodingTests(ITestOutputHelper output)
     }
 
     [SkippableTheory]
-    [Trait("data", "real")]
     [InlineData(0)] // full resolution
     [InlineData(24)] // each region at the smallest scale that keeps its shorter side at least 24
     public void Regions_at_every_edge_of_every_chroma_layout_are_the_whole_decodes_pixels(int minShorterSide)
@@ -157,7 +155,6 @@ public class RegionDecodingTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_region_the_file_stops_before_is_refused_and_one_outside_the_image_is_a_bug()
     {
         using var folder = new TempFolder();

@@ -2,6 +2,8 @@ using TransferLab.Data.Transforms;
 
 namespace TransferLab.Tests.Data;
 
+[Tier(TierAttribute.Unit)]
+
 public class TransformGeometryTests
 {
     [Theory]

@@ -3,6 +3,8 @@ using TransferLab.Data.Transforms;
 
 namespace TransferLab.Tests.Data;
 
+[Tier(TierAttribute.Unit)]
+
 public class ViewRendererTests
 {
     // Left half red, right half blue; a green square in the top-left 100x100 corner.

@@ -8,6 +8,7 @@ namespace TransferLab.Tests.Deploy;
 /// together: one completion per shard, the shards' folder is the one merge reads, one volume claim. No cluster
 /// runs them here (docs/SCALE.md).
 /// </summary>
+[Tier(TierAttribute.System)]
 public class KubernetesManifestTests(KubernetesManifestTests.InstalledValidator installed)
     : IClassFixture<KubernetesManifestTests.InstalledValidator>
 {
@@ -57,6 +58,7 @@ public class KubernetesManifestTests(KubernetesManifestTests.InstalledValidator 
 
     /// <summary>deploy/k8s/validate with its locked packages installed, in a folder of its own, once for the
     /// tests here.</summary>
+    [Tier(TierAttribute.Data)]
     public sealed class InstalledValidator : IDisposable
     {
         private readonly Lazy<TempFolder> _folder = new(Install);

@@ -10,10 +10,10 @@ namespace TransferLab.Tests.Deploy;
 /// results equal the same command run as one Slurm job with one CPU, and every shard ran one compute thread, as
 /// its task was given. Needs root (CI has it).
 /// </summary>
+[Tier(TierAttribute.System)]
 public class SlurmSweepTests(ITestOutputHelper output)
 {
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_job_array_of_four_shards_merges_to_the_single_job_numbers()
     {
         TestData.Require(

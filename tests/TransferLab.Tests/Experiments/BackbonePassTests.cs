@@ -9,6 +9,7 @@ namespace TransferLab.Tests.Experiments;
 /// The notebook's two frozen runs (BatchNorm in training mode) compute the same backbone pass; the second
 /// replays the first's and must end exactly where computing it would.
 /// </summary>
+[Tier(TierAttribute.Data)]
 public class BackbonePassTests
 {
     private static JsonElement Compare(string data, string output, params string[] extra)
@@ -52,7 +53,6 @@ public class BackbonePassTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_replayed_frozen_run_has_exactly_the_numbers_of_a_computed_one()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 8, valPerClass: 5);

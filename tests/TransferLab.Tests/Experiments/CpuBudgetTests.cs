@@ -7,6 +7,7 @@ namespace TransferLab.Tests.Experiments;
 
 /// <summary>libtorch's threads follow the cores a process is given: its affinity (taskset, a scheduler's cpuset)
 /// and Slurm's SLURM_CPUS_PER_TASK, as results.json's environment.torch_threads records.</summary>
+[Tier(TierAttribute.Data)]
 public class CpuBudgetTests
 {
     [Theory]
@@ -19,7 +20,6 @@ public class CpuBudgetTests
         Assert.Equal(expected, CpuBudget.Of(cores, slurm));
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_comparison_sizes_its_threads_from_its_affinity_and_from_slurm()
     {
         Assert.True(Environment.ProcessorCount >= 2, "needs two cores to tell one from all");

@@ -3,6 +3,8 @@ using TransferLab.Recipes;
 
 namespace TransferLab.Tests.Experiments;
 
+[Tier(TierAttribute.Unit)]
+
 public class LearningRateTunerTests
 {
     private static readonly RecipeDefaults Defaults = new(Epochs: 6, LearningRate: 1e-3);

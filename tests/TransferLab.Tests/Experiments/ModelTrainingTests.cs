@@ -7,6 +7,7 @@ namespace TransferLab.Tests.Experiments;
 
 /// <summary>Training one model: an interrupted training keeps its finished epochs beside the model and the same
 /// call continues from them to the uninterrupted numbers.</summary>
+[Tier(TierAttribute.Data)]
 public class ModelTrainingTests
 {
     /// <summary>A frozen run with BatchNorm in training mode trains on images (its features move), so it keeps
@@ -39,7 +40,6 @@ public class ModelTrainingTests
         + $"|{r.BestEpoch}|{r.FrozenBnDrift:R}|{string.Join(",", r.ValPredictions)}";
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void An_interrupted_training_continues_from_its_checkpoint_to_the_uninterrupted_numbers()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 3);
@@ -62,7 +62,6 @@ public class ModelTrainingTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_checkpoint_of_another_configuration_is_refused_until_restart_discards_it()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 3, valPerClass: 2);
@@ -84,7 +83,6 @@ public class ModelTrainingTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_model_is_trained_from_one_run_and_one_seed_without_cross_validation()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 2, valPerClass: 1);

@@ -4,6 +4,8 @@ using TransferLab.Recipes;
 
 namespace TransferLab.Tests.Experiments;
 
+[Tier(TierAttribute.Unit)]
+
 public class RunPlanTests
 {
     private static Precision PrecisionOf(string recipe, Precision requested) =>

@@ -2,6 +2,8 @@ using TransferLab.Experiments;
 
 namespace TransferLab.Tests.Experiments;
 
+[Tier(TierAttribute.Unit)]
+
 public class ShardTests
 {
     [Theory]

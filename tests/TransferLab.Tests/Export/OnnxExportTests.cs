@@ -15,6 +15,7 @@ namespace TransferLab.Tests.Export;
 /// same classifier: every backbone (torchvision architectures with the PyTorch-written fixture weights, the CNTK
 /// ResNet-18 with its real ImageNet weights), within 1e-4 of the largest logit.
 /// </summary>
+[Tier(TierAttribute.Data)]
 public class OnnxExportTests(ITestOutputHelper output) : IDisposable
 {
     private const double Tolerance = 1e-4;
@@ -23,7 +24,6 @@ public class OnnxExportTests(ITestOutputHelper output) : IDisposable
     public static TheoryData<string> Backbones() => new(BackboneRegistry.Names);
 
     [SkippableTheory]
-    [Trait("data", "real")]
     [MemberData(nameof(Backbones))]
     public void Onnx_runtime_logits_equal_torchsharp_on_real_images(string backbone)
     {
@@ -50,7 +50,6 @@ public class OnnxExportTests(ITestOutputHelper output) : IDisposable
     /// cref="ResizeTolerance"/> and the predicted class must agree.
     /// </summary>
     [SkippableFact]
-    [Trait("data", "real")]
     public void With_preprocessing_the_graph_takes_photos_of_any_size_and_agrees_with_torchsharp()
     {
         var samples = TestData.RealSamples(splits => splits.Evaluation, perClass: 3);

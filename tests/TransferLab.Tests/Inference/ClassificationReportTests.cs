@@ -2,6 +2,8 @@ using TransferLab.Inference;
 
 namespace TransferLab.Tests.Inference;
 
+[Tier(TierAttribute.Unit)]
+
 public class ClassificationReportTests
 {
     /// <summary>scikit-learn's classification_report on the same labels gives these averages (checked by hand:

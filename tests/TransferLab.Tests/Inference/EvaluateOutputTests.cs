@@ -8,10 +8,10 @@ using TransferLab.Tests.Cli;
 namespace TransferLab.Tests.Inference;
 
 /// <summary><c>evaluate --format csv|json</c> and test-time augmentation on a model trained on real images.</summary>
+[Tier(TierAttribute.Data)]
 public class EvaluateOutputTests
 {
     [SkippableFact]
-    [Trait("data", "real")]
     public void Evaluate_writes_csv_and_json_with_averages_and_flip_tta_averages_an_image_and_its_mirror()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 4);

@@ -7,6 +7,8 @@ using TransferLab.Models;
 
 namespace TransferLab.Tests.Models;
 
+[Tier(TierAttribute.Data)]
+
 public class ModelFileTests
 {
     /// <summary>A comparison on a small real subset whose saved model the tests use.</summary>
@@ -50,7 +52,6 @@ public class ModelFileTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_saved_model_loads_alone_and_predicts_what_training_measured()
     {
         using var trained = new Trained();
@@ -98,7 +99,6 @@ public class ModelFileTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Damaged_or_foreign_model_files_are_refused_with_a_reason()
     {
         using var trained = new Trained();

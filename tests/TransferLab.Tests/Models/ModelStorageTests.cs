@@ -14,10 +14,10 @@ namespace TransferLab.Tests.Models;
 /// head (and BatchNorm statistics), a partially fine-tuned run's trained stage, everything only on request; each
 /// loads back to the predictions training measured. Files of the first format still load.
 /// </summary>
+[Tier(TierAttribute.Data)]
 public class ModelStorageTests(ITestOutputHelper output)
 {
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_model_stores_the_tensors_its_run_changed_and_loads_back_to_the_same_predictions()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 3);
@@ -48,7 +48,6 @@ public class ModelStorageTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Embedding_stores_every_tensor_and_a_model_file_of_the_first_format_still_loads()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 3);
@@ -70,7 +69,6 @@ public class ModelStorageTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_body_naming_a_tensor_the_network_lacks_or_of_another_shape_is_refused_by_name()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);

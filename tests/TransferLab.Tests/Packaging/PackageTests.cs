@@ -8,6 +8,7 @@ namespace TransferLab.Tests.Packaging;
 /// linux-x64, win-x64 and osx-arm64, each with its own platform's native libraries and none that .NET never
 /// loads; the tool then installs from the folder and runs (on linux-x64, the only platform here).
 /// </summary>
+[Tier(TierAttribute.System)]
 public class PackageTests
 {
     [Fact]

@@ -6,6 +6,8 @@ using TransferLab.Training;
 
 namespace TransferLab.Tests.Recipes;
 
+[Tier(TierAttribute.Unit)]
+
 public class RecipeParserTests
 {
     private static readonly RecipeDefaults Defaults = new();
@@ -92,6 +94,8 @@ public class RecipeParserTests
                 Assert.Equal(run, RunCatalog.Resolve(run, Defaults).Name);
     }
 }
+
+[Tier(TierAttribute.Unit)]
 
 public class DocumentedPresetTests
 {

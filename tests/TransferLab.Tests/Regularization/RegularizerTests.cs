@@ -4,6 +4,8 @@ using static TorchSharp.torch;
 
 namespace TransferLab.Tests.Regularization;
 
+[Tier(TierAttribute.Unit)]
+
 public class RegularizerTests
 {
     private static StartingWeights None => StartingWeights.None;

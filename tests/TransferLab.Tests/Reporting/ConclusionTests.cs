@@ -4,6 +4,8 @@ using TransferLab.Statistics;
 
 namespace TransferLab.Tests.Reporting;
 
+[Tier(TierAttribute.Unit)]
+
 public class ConclusionTests
 {
     private static RunSummary Run(string name, double accuracy, double seconds)

@@ -3,6 +3,8 @@ using TransferLab.Cli;
 
 namespace TransferLab.Tests.Reporting;
 
+[Tier(TierAttribute.Data)]
+
 public class ReportTests
 {
     /// <summary>report.md reads as plain text: numbers, recipes and sentences stay as written; only what would
@@ -19,7 +21,6 @@ public class ReportTests
         Assert.Equal(expected, TransferLab.Reporting.ReportWriter.MdText(text));
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Compare_writes_the_report_folder_and_report_regenerates_identical_files()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 4);
@@ -107,6 +108,8 @@ public class ReportTests
     }
 }
 
+[Tier(TierAttribute.System)]
+
 public class ReportInBrowserTests
 {
     private const string Chromium = "/usr/bin/chromium";
@@ -146,7 +149,6 @@ public class ReportInBrowserTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void The_html_report_renders_without_console_errors_and_every_chart_loads()
     {
         TestData.Require(

@@ -5,10 +5,10 @@ namespace TransferLab.Tests.Reporting;
 
 /// <summary>docs/RESULTS.md names every field a real results.json has (several seeds, holdout selection, a
 /// regularizer: most optional parts present), so the documentation cannot fall behind the file.</summary>
+[Tier(TierAttribute.Data)]
 public class ResultsSchemaDocTests
 {
     [SkippableFact]
-    [Trait("data", "real")]
     public void Every_field_of_results_json_is_documented()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 3);

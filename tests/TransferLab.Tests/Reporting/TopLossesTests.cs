@@ -7,10 +7,10 @@ namespace TransferLab.Tests.Reporting;
 
 /// <summary>The report's most confidently wrong validation images come from the confidences results.json records
 /// per image, found again in the data folder; when the folder has changed the report says so.</summary>
+[Tier(TierAttribute.Data)]
 public class TopLossesTests
 {
     [SkippableFact]
-    [Trait("data", "real")]
     public void The_gallery_shows_each_run_s_wrong_images_most_confident_first_and_says_when_they_are_gone()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 3, valPerClass: 10);

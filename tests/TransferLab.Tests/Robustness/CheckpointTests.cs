@@ -10,6 +10,7 @@ namespace TransferLab.Tests.Robustness;
 
 /// <summary>Epoch checkpoints: a run stopped mid-way and resumed gives exactly the uninterrupted run's
 /// numbers.</summary>
+[Tier(TierAttribute.Data)]
 public class CheckpointTests
 {
     private const int Seed = 3;
@@ -75,7 +76,6 @@ public class CheckpointTests
         + $"{o.FrozenBatchNormDrift:R}|{string.Join(",", o.SelectedValPredictions)}";
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_run_stopped_after_any_epoch_resumes_to_the_uninterrupted_numbers()
     {
         using var setup = new Setup();
@@ -93,7 +93,6 @@ public class CheckpointTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_resumed_l2sp_run_is_still_pulled_towards_the_pretrained_weights()
     {
         // A strong α makes the anchor visible in every reported loss: had the resumed run anchored to the weights in
@@ -111,7 +110,6 @@ public class CheckpointTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_damaged_or_foreign_checkpoint_is_refused_with_the_reason()
     {
         using var setup = new Setup();

@@ -10,6 +10,7 @@ using TransferLab.Tests.Cli;
 namespace TransferLab.Tests.Robustness;
 
 /// <summary>Crafted files and odd arguments end in a clear error (exit code 2), never a crash.</summary>
+[Tier(TierAttribute.Data)]
 public class CraftedInputTests
 {
     private static (int Exit, string Output, string Error) Cli(params string[] args) => CliRun.Of(args);
@@ -71,7 +72,6 @@ public class CraftedInputTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Predict_given_the_same_unreadable_file_twice_reports_it_once_per_argument()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);

@@ -6,6 +6,7 @@ using TransferLab.Data;
 namespace TransferLab.Tests.Robustness;
 
 /// <summary>A data folder as scraped from the web: broken files, odd formats, odd names, tool debris.</summary>
+[Tier(TierAttribute.Data)]
 public class DatasetFaultTests
 {
     private static TempFolder MessyDataset(out List<string> badFiles)
@@ -50,7 +51,6 @@ public class DatasetFaultTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Bad_files_are_skipped_with_path_and_reason_and_recorded()
     {
         using var data = MessyDataset(out var badFiles);
@@ -99,7 +99,6 @@ public class DatasetFaultTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Strict_mode_and_the_bad_ratio_turn_bad_files_into_errors()
     {
         using var data = MessyDataset(out var badFiles);

@@ -12,6 +12,7 @@ namespace TransferLab.Tests.Robustness;
 /// that write, a failure must be one line with exit code 1, and a killed comparison must resume to the
 /// numbers of an uninterrupted one.
 /// </summary>
+[Tier(TierAttribute.Data)]
 public class FaultInjectionTests : IDisposable
 {
     private readonly TempFolder _data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);
@@ -67,7 +68,6 @@ public class FaultInjectionTests : IDisposable
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_disk_that_fills_up_at_any_write_keeps_every_finished_run_and_ends_in_one_line()
     {
         var (writes, runsAfter, _) = Trace();
@@ -94,7 +94,6 @@ public class FaultInjectionTests : IDisposable
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_comparison_killed_at_any_write_resumes_to_the_uninterrupted_numbers()
     {
         var (writes, runsAfter, numbers) = Trace();

@@ -2,6 +2,8 @@ using TransferLab.Data;
 
 namespace TransferLab.Tests.Robustness;
 
+[Tier(TierAttribute.Data)]
+
 public class HostileImageTests
 {
     [Fact]
@@ -21,7 +23,6 @@ public class HostileImageTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Mutated_real_images_either_decode_or_are_refused_with_a_reason()
     {
         var sources = Directory

@@ -9,10 +9,10 @@ namespace TransferLab.Tests.Robustness;
 /// keeps results.json and the last epoch checkpoint and says how to continue, and <c>--resume</c> finishes it
 /// (<c>train</c>: the same command); a second Ctrl+C ends the process at once.
 /// </summary>
+[Tier(TierAttribute.Data)]
 public class InterruptTests
 {
     [SkippableFact]
-    [Trait("data", "real")]
     public void The_first_ctrl_c_stops_after_the_batch_keeping_results_and_checkpoint_and_resume_finishes()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 8, valPerClass: 4);
@@ -38,7 +38,6 @@ public class InterruptTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_training_stopped_by_ctrl_c_keeps_its_epochs_beside_the_model_and_the_same_command_continues()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 8, valPerClass: 4);
@@ -65,7 +64,6 @@ public class InterruptTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_second_ctrl_c_ends_the_process_at_once()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 8, valPerClass: 4);

@@ -4,6 +4,7 @@ namespace TransferLab.Tests.Robustness;
 
 /// <summary>Partly written files of killed processes are removed when a comparison next uses the folder; on shared
 /// storage, another machine's are left to it unless a day old.</summary>
+[Tier(TierAttribute.Data)]
 public class LeftoverTests
 {
     private static int DeadProcessId()
@@ -22,7 +23,6 @@ public class LeftoverTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Temporary_files_of_dead_processes_are_removed_and_those_of_live_ones_kept()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);

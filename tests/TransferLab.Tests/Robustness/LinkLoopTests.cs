@@ -5,6 +5,7 @@ using TransferLab.Data;
 namespace TransferLab.Tests.Robustness;
 
 /// <summary>Symbolic links never label an image with a class it is not filed under, and loops end.</summary>
+[Tier(TierAttribute.Data)]
 public class LinkLoopTests
 {
     private static TempFolder TwoClasses(int perClass)
@@ -76,7 +77,6 @@ public class LinkLoopTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Inspect_counts_a_real_dataset_with_a_loop_as_without_it()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 5, valPerClass: 2);

@@ -5,6 +5,7 @@ using TransferLab.Tests.Cli;
 namespace TransferLab.Tests.Robustness;
 
 /// <summary>Messages that say what is wrong in the user's terms, and nothing they did not do.</summary>
+[Tier(TierAttribute.Data)]
 public class MessageTests
 {
     private static (int Exit, string Output, string Error) Cli(params string[] args) => CliRun.Of(args);
@@ -35,7 +36,6 @@ public class MessageTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Partial_deeper_than_the_backbone_is_refused_before_training()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 2, valPerClass: 1);
@@ -70,7 +70,6 @@ public class MessageTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_refused_resume_does_not_first_claim_to_be_resuming()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);

@@ -5,6 +5,8 @@ using TransferLab.Tests.Cli;
 
 namespace TransferLab.Tests.Robustness;
 
+[Tier(TierAttribute.Data)]
+
 public class ResumeTests
 {
     private static readonly string[] Runs =
@@ -83,7 +85,6 @@ public class ResumeTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Killed_comparisons_resume_to_the_same_numbers_as_an_uninterrupted_one()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 8, valPerClass: 4);
@@ -127,7 +128,6 @@ public class ResumeTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_missing_checkpoint_is_an_error_unless_the_run_is_restarted()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);
@@ -166,7 +166,6 @@ public class ResumeTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Resuming_on_changed_data_names_the_difference()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);

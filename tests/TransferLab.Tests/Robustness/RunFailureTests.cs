@@ -5,6 +5,7 @@ namespace TransferLab.Tests.Robustness;
 
 /// <summary>A run whose loss diverges or whose arithmetic libtorch refuses ends alone; the comparison goes
 /// on.</summary>
+[Tier(TierAttribute.Data)]
 public class RunFailureTests
 {
     /// <summary>A comparison of <paramref name="runs"/> on a real subset: its runs in results.json and its
@@ -39,7 +40,6 @@ public class RunFailureTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_non_finite_loss_stops_that_run_only_and_is_recorded()
     {
         // λ = 1e38 makes λ·Σ|w| overflow float32: the loss is infinite from the first batch.
@@ -54,7 +54,6 @@ public class RunFailureTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_native_failure_in_one_run_ends_that_run_only()
     {
         // Adam's step at lr=1e38 overflows float inside libtorch (an ExternalException).
@@ -69,7 +68,6 @@ public class RunFailureTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_finite_but_exploded_loss_marks_the_run_diverged()
     {
         var (_, runs, _, output) = Compare("finetune@lr=1e6", epochs: 1);

@@ -9,6 +9,7 @@ namespace TransferLab.Tests.Robustness;
 /// Disk full and read-only folders after start-up: the finished runs are in results.json, the failure is one
 /// line naming the file and the cause, exit code 1; the cache is optional.
 /// </summary>
+[Tier(TierAttribute.Data)]
 public class WriteFailureTests
 {
     private static (int Exit, string Output, string Error) Compare(params string[] args) =>
@@ -25,7 +26,6 @@ public class WriteFailureTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_full_disk_keeps_the_finished_runs_and_names_the_file_that_could_not_be_written()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 3);
@@ -59,7 +59,6 @@ public class WriteFailureTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_read_only_models_folder_fails_after_the_run_is_in_results_json()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 3);
@@ -87,7 +86,6 @@ public class WriteFailureTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_read_only_cache_folder_is_only_a_warning_and_the_numbers_do_not_change()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 3);
@@ -109,7 +107,6 @@ public class WriteFailureTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Train_refuses_a_read_only_save_folder_before_training()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 3);
@@ -142,7 +139,6 @@ public class WriteFailureTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void A_full_disk_at_the_model_keeps_the_training_s_checkpoint_and_the_same_command_continues()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);

@@ -11,10 +11,10 @@ namespace TransferLab.Tests.Samples;
 /// pipeline (samples/MlNetClassify), each its own process without TorchSharp, agreeing with
 /// <c>transferlab predict</c>.
 /// </summary>
+[Tier(TierAttribute.Data)]
 public class ExportSampleTests(ITestOutputHelper output)
 {
     [SkippableFact]
-    [Trait("data", "real")]
     public void An_exported_model_classifies_like_predict_in_onnx_runtime_and_ml_net()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 10, valPerClass: 10);

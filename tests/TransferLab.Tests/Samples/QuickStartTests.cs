@@ -3,10 +3,10 @@ using TransferLab.Samples;
 namespace TransferLab.Tests.Samples;
 
 /// <summary>The sample program of docs/LIBRARY.md runs as written, on a small real subset.</summary>
+[Tier(TierAttribute.Data)]
 public class QuickStartTests
 {
     [SkippableFact]
-    [Trait("data", "real")]
     public void The_quick_start_sample_compares_loads_scores_and_predicts()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 3);

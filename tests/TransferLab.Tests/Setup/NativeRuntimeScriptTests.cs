@@ -8,6 +8,7 @@ namespace TransferLab.Tests.Setup;
 /// packages the plan named (compared with dpkg's own list before and after), and /etc/os-release says Debian 13,
 /// as the plan warned. Needs root, debootstrap and Debian's mirror, all of which CI has.
 /// </summary>
+[Tier(TierAttribute.System)]
 public class NativeRuntimeScriptTests(ITestOutputHelper output)
 {
     [SkippableFact]

@@ -10,6 +10,7 @@ namespace TransferLab.Tests.Statistics;
 /// difficulty, seed-to-seed quality and image × seed noise, so that how often each test says "different" can be
 /// counted where the truth is known. The benchmark does the same with trained runs on hymenoptera.
 /// </summary>
+[Tier(TierAttribute.Data)]
 public class CalibrationTests
 {
     private const int Images = 153;

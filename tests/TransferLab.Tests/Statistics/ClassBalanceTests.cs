@@ -8,6 +8,7 @@ using TransferLab.Training;
 namespace TransferLab.Tests.Statistics;
 
 /// <summary>Imbalanced classes: scores where every class counts the same, a weighted loss, and the warning.</summary>
+[Tier(TierAttribute.Data)]
 public class ClassBalanceTests
 {
     [Fact]
@@ -45,7 +46,6 @@ public class ClassBalanceTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void On_imbalanced_data_the_conclusion_says_accuracy_misleads_and_weighted_runs_train()
     {
         using var data = ImbalancedSubset(ants: 12, bees: 3, valAnts: 9, valBees: 3);

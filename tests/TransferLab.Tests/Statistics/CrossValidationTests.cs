@@ -5,6 +5,8 @@ using static TransferLab.Tests.Statistics.SyntheticRuns;
 
 namespace TransferLab.Tests.Statistics;
 
+[Tier(TierAttribute.Unit)]
+
 public class CrossValidationTests
 {
     private static List<ImageSample> Pool(int perClassA, int perClassB) =>

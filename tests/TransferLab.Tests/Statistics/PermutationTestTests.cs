@@ -2,6 +2,8 @@ using TransferLab.Statistics;
 
 namespace TransferLab.Tests.Statistics;
 
+[Tier(TierAttribute.Unit)]
+
 public class PermutationTestTests
 {
     /// <summary>60 images: 48 of class 0, 12 of class 1.</summary>

@@ -2,6 +2,8 @@ using TransferLab.Statistics;
 
 namespace TransferLab.Tests.Statistics;
 
+[Tier(TierAttribute.Unit)]
+
 public class StatisticsTests
 {
     [Theory]

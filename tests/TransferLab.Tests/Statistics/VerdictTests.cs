@@ -7,6 +7,7 @@ using static TransferLab.Tests.Statistics.SyntheticRuns;
 namespace TransferLab.Tests.Statistics;
 
 /// <summary>What a comparison's statistics claim, on runs whose correct images are known.</summary>
+[Tier(TierAttribute.Unit)]
 public class VerdictTests
 {
     private const int Images = 153;

@@ -5,6 +5,8 @@ using TransferLab.Training;
 
 namespace TransferLab.Tests.Strategies;
 
+[Tier(TierAttribute.Unit)]
+
 public class StrategyTests
 {
     private static ImageClassifier Model() =>

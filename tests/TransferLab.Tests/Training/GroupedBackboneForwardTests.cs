@@ -13,6 +13,7 @@ namespace TransferLab.Tests.Training;
 /// batch, compute: each batch normalised by its own BatchNorm statistics, running statistics updated batch after
 /// batch. Only the convolutions' input grows.
 /// </summary>
+[Tier(TierAttribute.Data)]
 public class GroupedBackboneForwardTests
 {
     private static readonly int[] FourBatches = [4, 4, 4, 3];
@@ -64,7 +65,6 @@ public class GroupedBackboneForwardTests
         );
 
     [Theory]
-    [Trait("data", "real")]
     [InlineData("resnet18", Precision.Fp32, 1e-5)]
     [InlineData("resnet50", Precision.Fp32, 1e-5)]
     [InlineData("resnet18", Precision.Bf16, 2e-2)]
@@ -97,7 +97,6 @@ public class GroupedBackboneForwardTests
     }
 
     [Fact]
-    [Trait("data", "real")]
     public void One_batch_normalisation_over_all_sixteen_images_would_differ_so_the_test_above_can_fail()
     {
         using var batch = BatchTensors.Images(TestData.RealBatch(splits => splits.Train, perClass: 8)).narrow(0, 0, 15);
@@ -111,7 +110,6 @@ public class GroupedBackboneForwardTests
     }
 
     [Fact]
-    [Trait("data", "real")]
     public void A_frozen_run_trains_the_same_with_four_batches_per_backbone_forward_as_with_one()
     {
         var train = TestData.RealSamples(splits => splits.Train, perClass: 23); // 46 images: 11 batches of 4 and 2

@@ -4,6 +4,8 @@ using TransferLab.Training;
 
 namespace TransferLab.Tests.Training;
 
+[Tier(TierAttribute.Data)]
+
 public class NativeAllocatorTests
 {
     private static string AllocatorOfRun(IReadOnlyDictionary<string, string>? environment)
@@ -33,7 +35,6 @@ public class NativeAllocatorTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void The_cli_runs_on_jemalloc_when_it_is_installed_and_records_it()
     {
         TestData.RequireHymenoptera();
@@ -45,7 +46,6 @@ public class NativeAllocatorTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void The_system_allocator_can_be_chosen()
     {
         TestData.RequireHymenoptera();

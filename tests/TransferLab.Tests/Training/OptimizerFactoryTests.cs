@@ -4,6 +4,8 @@ using static TorchSharp.torch;
 
 namespace TransferLab.Tests.Training;
 
+[Tier(TierAttribute.Unit)]
+
 public class OptimizerFactoryTests
 {
     private static IReadOnlyList<ParameterGroup> Groups() =>

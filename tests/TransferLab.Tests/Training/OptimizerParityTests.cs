@@ -11,6 +11,7 @@ namespace TransferLab.Tests.Training;
 /// PyTorch saw (scripts/make-backbone-fixtures.py, optimizer.*.safetensors), conv and bias in a group at a tenth
 /// of the base rate.
 /// </summary>
+[Tier(TierAttribute.Data)]
 public class OptimizerParityTests
 {
     private static readonly string[] Names = ["conv", "bias", "fc"];

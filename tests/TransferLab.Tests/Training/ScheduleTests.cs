@@ -2,6 +2,8 @@ using TransferLab.Training;
 
 namespace TransferLab.Tests.Training;
 
+[Tier(TierAttribute.Unit)]
+
 public class ScheduleTests
 {
     [Fact]

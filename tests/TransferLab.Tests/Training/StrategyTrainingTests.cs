@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 namespace TransferLab.Tests.Training;
 
 /// <summary>Short real trainings that check each strategy changes exactly what it claims.</summary>
+[Tier(TierAttribute.Data)]
 public class StrategyTrainingTests
 {
     private sealed record Trained(
@@ -55,7 +56,6 @@ public class StrategyTrainingTests
         t.Before.Keys.Where(k => !t.Before[k].SequenceEqual(t.After[k])).ToList();
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Frozen_with_inference_batch_norm_changes_only_the_head()
     {
         var trained = TrainOnce("frozen");
@@ -64,7 +64,6 @@ public class StrategyTrainingTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Frozen_with_training_batch_norm_moves_running_statistics_and_says_so()
     {
         var trained = TrainOnce("frozen@bn=train");
@@ -75,7 +74,6 @@ public class StrategyTrainingTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Partial_one_changes_only_the_last_stage_and_the_head()
     {
         var changed = Changed(TrainOnce("partial:1"));
@@ -85,7 +83,6 @@ public class StrategyTrainingTests
     }
 
     [SkippableFact]
-    [Trait("data", "real")]
     public void Runs_with_the_same_seed_see_the_same_batches_and_start_from_the_same_head()
     {
         var frozen = TrainOnce("frozen");

@@ -6,10 +6,11 @@ using TransferLab.Training;
 
 namespace TransferLab.Tests.Training;
 
+[Tier(TierAttribute.Data)]
+
 public class TrainerTests
 {
     [SkippableFact]
-    [Trait("data", "real")]
     public void One_epoch_on_the_real_data_lowers_the_loss_and_beats_chance()
     {
         var splits = DatasetSplits.Open(TestData.RequireHymenoptera());

@@ -7,6 +7,7 @@ namespace TransferLab.Tests.Training;
 
 /// <summary>The training loop on a tiny model and synthetic images: what trains, what is observed, in
 /// milliseconds.</summary>
+[Tier(TierAttribute.Unit)]
 public class TrainingLoopTests
 {
     private static (RunOutcome Outcome, Dictionary<string, float[]> Before, Dictionary<string, float[]> After) Train(

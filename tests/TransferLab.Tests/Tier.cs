@@ -1,0 +1,40 @@
+using Xunit.Abstractions;
+using Xunit.Sdk;
+
+namespace TransferLab.Tests;
+
+/// <summary>
+/// The tier of a test class or method, as the trait <c>tier</c> (<c>dotnet test --filter tier=unit</c>). Every test
+/// has exactly one (<see cref="TierTests"/> checks). scripts/test.sh runs the tiers in this order, each with its own
+/// per-test timeout, and README.md says what each needs.
+/// </summary>
+[TraitDiscoverer("TransferLab.Tests.TierDiscoverer", "TransferLab.Tests")]
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Method)]
+public sealed class TierAttribute(string name) : Attribute, ITraitAttribute
+{
+    public const string Trait = "tier";
+
+    /// <summary>In-process code on made-up inputs: no dataset, no PyTorch fixtures, no network, no apt, no other
+    /// process; the whole tier runs in under a minute.</summary>
+    public const string Unit = "unit";
+
+    /// <summary>Real images (the shared hymenoptera data) or files PyTorch wrote; trains models, may run the
+    /// command line as its own process.</summary>
+    public const string Data = "data";
+
+    /// <summary>The machine itself: apt and debootstrap, packing the tool, Slurm, Chromium, npm.</summary>
+    public const string System = "system";
+
+    public static readonly IReadOnlyList<string> All = [Unit, Data, System];
+
+    public string Name { get; } = name;
+}
+
+/// <summary>Turns <see cref="TierAttribute"/> into the trait xunit filters on.</summary>
+public sealed class TierDiscoverer : ITraitDiscoverer
+{
+    public IEnumerable<KeyValuePair<string, string>> GetTraits(IAttributeInfo traitAttribute)
+    {
+        yield return new(TierAttribute.Trait, traitAttribute.GetConstructorArguments().Single()!.ToString()!);
+    }
+}
