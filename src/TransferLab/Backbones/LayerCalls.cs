@@ -12,7 +12,8 @@ namespace TransferLab.Backbones;
 /// optimizer, regularizers, checkpoints and saved models never see bf16. BatchNorm needs no cast: libtorch's
 /// CPU kernel takes bf16 input with fp32 weights and running statistics (and accumulates in fp32). And
 /// <see cref="BatchNormGroups"/>: a forward over several training batches normalises each batch by its own
-/// statistics.
+/// statistics. bf16 1×1 convolutions that libtorch's oneDNN cannot plan on every CPU go through
+/// <see cref="PointwiseConvolution"/>.
 /// </summary>
 internal static class LayerCalls
 {
@@ -23,6 +24,8 @@ internal static class LayerCalls
     {
         switch (module)
         {
+            case Conv2d conv when PointwiseConvolution.MustAvoidOneDnn(conv, x):
+                return PointwiseConvolution.Apply(conv, x);
             case Conv2d conv when x.dtype == ScalarType.BFloat16 && conv.weight!.dtype != ScalarType.BFloat16:
                 if (conv.padding_type is not null || conv.padding_mode != TorchSharp.PaddingModes.Zeros)
                     throw new NotSupportedException("bf16-mixed supports convolutions with explicit zero padding only");

@@ -14,7 +14,8 @@ public class TestScriptTests(ITestOutputHelper output)
     [Fact]
     public void A_crashed_or_hung_test_host_is_a_failure_that_names_the_test_it_was_running()
     {
-        var project = Path.Combine(TestData.RepositoryRoot, "tests", "Fixtures", "CrashingTests", "CrashingTests.csproj");
+        var fixture = Path.Combine(TestData.RepositoryRoot, "tests", "Fixtures", "CrashingTests");
+        var project = Path.Combine(fixture, "CrashingTests.csproj");
         var build = ExternalProgram.Run("dotnet", "build", project, "-c", "Release", "-v", "quiet", "-nologo");
         Assert.True(build.Exit == 0, build.Output + build.Error);
 
