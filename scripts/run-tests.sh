@@ -51,8 +51,8 @@ for tier in "${tiers[@]}"; do
   fi
   [ "$exit_code" -ne 0 ] && status=1
   # The run ended early: the host crashed (native fault, killed) or a test outlived the timeout.
-  if [ -f "$trx" ] && grep -q '<RunInfo [^>]*outcome="Error"' "$trx" \
-    || grep -q "Test Run Aborted" "$dir/output"; then
+  if grep -q "Test Run Aborted" "$dir/output" \
+    || { [ -f "$trx" ] && grep -q "The active test run was aborted" "$trx"; }; then
     in_flight=$(cat "$dir/in-flight" 2>/dev/null)
     [ -z "$in_flight" ] && in_flight=$(grep -ho 'Name="[^"]*"[^>]*Completed="False"' "$dir"/*/Sequence_*.xml \
       2>/dev/null | head -n 1 | sed 's/Name="\([^"]*\)".*/\1 (as the test platform last recorded)/')

@@ -7,6 +7,7 @@ using System.Diagnostics;
 using System.Globalization;
 using TransferLab.Backbones;
 using TransferLab.Backbones.Architectures;
+using TransferLab.Compute;
 using TransferLab.Training;
 using static TorchSharp.torch;
 

@@ -19,6 +19,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using TransferLab.Backbones;
+using TransferLab.Compute;
 using TransferLab.Data;
 using TransferLab.Data.Transforms;
 using TransferLab.Training;

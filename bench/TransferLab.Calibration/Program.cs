@@ -5,9 +5,12 @@
 using System.Globalization;
 using TransferLab.Data.Transforms;
 using TransferLab.Experiments;
+using TransferLab.Results;
+using TransferLab.Runs;
+using TransferLab.Specs;
 using TransferLab.Statistics;
 
-TransferLab.Training.NativeAllocator.UseJemallocIfInstalled();
+TransferLab.Compute.NativeAllocator.UseJemallocIfInstalled();
 var dataDir = args[0];
 var workDir = args[1];
 int Arg(int index, int fallback) =>
@@ -64,22 +67,21 @@ internal static class Calibration
         "| comparison | n | verdict | t-test | Wilcoxon | image-level | McNemar, first cell | pooled McNemar |\n"
         + "|---|---|---|---|---|---|---|---|";
 
-    public static ComparisonResult RunOrLoad(ComparisonConfig config, string folder)
+    public static ComparisonResult RunOrLoad(ExperimentSpec spec, string folder)
     {
         var path = Path.Combine(folder, ResultStore.FileName);
         if (File.Exists(path) && ResultStore.Load(path) is { Unfinished: null } done && done.Runs.Count > 0)
             return done;
-        return new ComparisonRunner().Run(config, folder);
+        return new ComparisonRunner().Run(spec, folder, new ExecutionOptions { SaveModels = false });
     }
 
-    public static ComparisonConfig Config(string dataDir, IReadOnlyList<string> runs, IReadOnlyList<int> seeds) =>
+    public static ExperimentSpec Config(string dataDir, IReadOnlyList<string> runs, IReadOnlyList<int> seeds) =>
         new()
         {
             DataDir = dataDir,
             Runs = runs,
             Seeds = seeds,
             Augmentation = Augmentation.None, // frozen runs then train on cached backbone features: cheap
-            SaveModels = false,
         };
 
     /// <summary>A table row: how often each test said "different" at 5 %, with the share's Wilson 95 %
@@ -181,7 +183,7 @@ internal sealed class FoldCalibration(string dataDir, string workDir, int compar
     {
         foreach (var result in results)
         {
-            var (first, second) = (result.Config.Seeds[0], result.Config.Seeds[1]);
+            var (first, second) = (result.Spec.Seeds[0], result.Spec.Seeds[1]);
             var sideA = result.Runs.Where(r => r.Name == a && r.Seed == first);
             var sideB = result
                 .Runs.Where(r => r.Name == b && r.Seed == (a == b ? second : first))

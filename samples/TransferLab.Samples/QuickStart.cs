@@ -3,6 +3,7 @@ using TransferLab.Data.Transforms;
 using TransferLab.Experiments;
 using TransferLab.Inference;
 using TransferLab.Models;
+using TransferLab.Specs;
 
 namespace TransferLab.Samples;
 
@@ -23,14 +24,14 @@ public static class QuickStart
         var outDir = args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "transferlab-quickstart");
 
         // 1. Compare two strategies on the same pretrained backbone and data (both on cached backbone features).
-        var config = new ComparisonConfig
+        var spec = new ExperimentSpec
         {
             DataDir = dataDir,
             Runs = ["frozen", "frozen+l1"],
             Epochs = 3,
             Augmentation = Augmentation.None,
         };
-        var result = new ComparisonRunner().Run(config, outDir);
+        var result = new ComparisonRunner().Run(spec, outDir);
         output.WriteLine(result.Conclusion);
 
         // 2. Load the model the best run saved (results.json lists every run's model).

@@ -6,7 +6,7 @@ namespace TransferLab.Cli;
 
 /// <summary>Builds the command tree and maps failures to exit codes: 2 for unusable input, 1 for other
 /// failures.</summary>
-public static partial class CliApp
+public static class CliApp
 {
     public const int Success = 0;
     public const int Failure = 1;
@@ -41,19 +41,7 @@ public static partial class CliApp
         root.Subcommands.Add(InspectCommand.Create(output, error));
         root.Subcommands.Add(ReportCommand.Create(output, error));
         root.Subcommands.Add(MergeCommand.Create(output, error));
-        ShowChoicesInHelp(root);
         return root;
-    }
-
-    /// <summary>Enum options show the values a user types (<c>&lt;eval|train&gt;</c>), not .NET's member
-    /// names.</summary>
-    private static void ShowChoicesInHelp(Command command)
-    {
-        foreach (var option in command.Options.Where(o => o.HelpName is null))
-            if ((Nullable.GetUnderlyingType(option.ValueType) ?? option.ValueType) is { IsEnum: true } type)
-                option.HelpName = string.Join("|", Enum.GetNames(type).Select(n => n.ToLowerInvariant()));
-        foreach (var sub in command.Subcommands)
-            ShowChoicesInHelp(sub);
     }
 
     public static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken interrupt = default)
@@ -71,8 +59,6 @@ public static partial class CliApp
             error.WriteLine("Run 'transferlab --help' or 'transferlab COMMAND --help' for usage.");
             return BadInput;
         }
-        if (parse.Action is HelpAction)
-            return Help(parse, output, error);
         return parse.Invoke(
             new InvocationConfiguration
             {
@@ -84,71 +70,34 @@ public static partial class CliApp
     }
 
     /// <summary>
-    /// System.CommandLine's "did you mean" for unrecognised tokens (its edit-distance matching over the command's
-    /// options and subcommands), without the error list and help it prints with them (ours are above).
+    /// "did you mean" for each token the parser did not recognise: the nearest option of the command it was given
+    /// to, or the nearest command.
     /// </summary>
     private static IEnumerable<string> TypoCorrections(ParseResult parse)
     {
-        if (parse.Action is not System.CommandLine.Invocation.ParseErrorAction action)
-            yield break;
-        action.ShowHelp = false;
-        action.ShowTypoCorrections = true;
-        var printed = new StringWriter();
-        parse.Invoke(new InvocationConfiguration { Output = printed, Error = TextWriter.Null });
-        // Its block: "'TOKEN' was not matched. Did you mean one of the following?" and one candidate per line.
-        var lines = printed.ToString().Split('\n').Select(l => l.Trim()).ToList();
-        for (var i = 0; i < lines.Count; i++)
+        var command = parse.CommandResult.Command;
+        foreach (var token in parse.UnmatchedTokens)
         {
-            var match = NotMatched().Match(lines[i]);
-            if (!match.Success)
-                continue;
-            var candidates = lines.Skip(i + 1).TakeWhile(l => l.Length > 0 && !NotMatched().IsMatch(l));
-            var useful = candidates.Where(c => c is not ("-h" or "-?" or "--help" or "/h" or "/?")).ToList();
-            if (useful.Count > 0)
-                yield return $"'{match.Groups[1].Value}': did you mean {string.Join(" or ", useful)}?";
+            IEnumerable<string> known = token.StartsWith('-')
+                ? command.Options.SelectMany(o => o.Aliases.Prepend(o.Name))
+                : command.Subcommands.Select(c => c.Name);
+            if (Settings.Suggestions.Nearest(token, known) is { } nearest)
+                yield return $"'{token}': did you mean {nearest}?";
         }
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"^'(.*)' was not matched\. Did you mean")]
-    private static partial System.Text.RegularExpressions.Regex NotMatched();
-
-    /// <summary>
-    /// System.CommandLine's help, with enum defaults as a user types them (<c>[default: eval]</c>, not
-    /// <c>Eval</c>): its help has no hook for how a default is shown, so its text is rewritten.
-    /// </summary>
-    private static int Help(ParseResult parse, TextWriter output, TextWriter error)
-    {
-        var text = new StringWriter();
-        var exit = parse.Invoke(new InvocationConfiguration { Output = text, Error = error });
-        output.Write(EnumDefault().Replace(text.ToString(), m => $"[default: {m.Groups[1].Value.ToLowerInvariant()}]"));
-        return exit;
-    }
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"\[default: ([A-Z][A-Za-z0-9]*)\]")]
-    private static partial System.Text.RegularExpressions.Regex EnumDefault();
-
-    /// <summary>A parse error in the user's terms: a value that does not convert names the option and what it
-    /// takes.</summary>
+    /// <summary>A parse error in the user's terms: a whole number that does not convert names the option (the
+    /// other options check their values themselves and say what they take).</summary>
     private static string Describe(System.CommandLine.Parsing.ParseError error)
     {
-        if (
-            error.SymbolResult is not System.CommandLine.Parsing.OptionResult { Option: var option } result
-            || !error.Message.StartsWith("Cannot parse argument", StringComparison.Ordinal)
-        )
+        if (error.SymbolResult is not System.CommandLine.Parsing.OptionResult { Option: var option } result)
             return error.Message;
+        var type = Nullable.GetUnderlyingType(option.ValueType) ?? option.ValueType;
         var given = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
-        return $"{option.Name} '{given}' is not "
-            + $"{Expected(Nullable.GetUnderlyingType(option.ValueType) ?? option.ValueType)}";
+        var whole = type == typeof(int) && !int.TryParse(given, System.Globalization.CultureInfo.InvariantCulture,
+            out _);
+        return whole ? $"{option.Name} '{given}' is not a whole number" : error.Message;
     }
-
-    private static string Expected(Type type) =>
-        type switch
-        {
-            _ when type == typeof(int) || type == typeof(long) => "a whole number",
-            _ when type == typeof(double) || type == typeof(float) => "a number (e.g. 0.001 or 1e-3)",
-            { IsEnum: true } => "one of " + string.Join("|", Enum.GetNames(type).Select(n => n.ToLowerInvariant())),
-            _ => "a valid value",
-        };
 
     /// <summary>
     /// Options and arguments given as an empty string (<c>--data ""</c>, an unset shell variable): every value
@@ -182,18 +131,18 @@ public static partial class CliApp
         }
         catch (InvalidInputException e)
         {
-            error.WriteLine($"error: {Rendering.TerminalText.Safe(Rendering.CliTerms.Of(e.Message))}");
+            error.WriteLine($"error: {Rendering.TerminalText.Safe(Rendering.CliTerms.Of(e))}");
             return BadInput;
         }
         catch (TransferLabException e)
         {
-            error.WriteLine($"error: {Rendering.TerminalText.Safe(Rendering.CliTerms.Of(e.Message))}");
+            error.WriteLine($"error: {Rendering.TerminalText.Safe(Rendering.CliTerms.Of(e))}");
             return Failure;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // A file-system failure no TransferLab code anticipated: still one line, not a stack trace.
-            error.WriteLine($"error: {Rendering.TerminalText.Safe(Rendering.CliTerms.Of(e.Message))}");
+            error.WriteLine($"error: {Rendering.TerminalText.Safe(Rendering.CliTerms.Of(e))}");
             return Failure;
         }
         catch (InterruptedException e)

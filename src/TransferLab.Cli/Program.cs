@@ -1,4 +1,4 @@
 // The allocator has to be chosen before libtorch allocates anything (see NativeAllocator).
-TransferLab.Training.NativeAllocator.UseJemallocIfInstalled();
+TransferLab.Compute.NativeAllocator.UseJemallocIfInstalled();
 using var interrupt = new TransferLab.Cli.Interrupt(Console.Error);
 return TransferLab.Cli.CliApp.Run(args, Console.Out, Console.Error, interrupt.Token);

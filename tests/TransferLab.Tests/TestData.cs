@@ -78,6 +78,17 @@ internal static class TestData
         return TorchSharp.torch.tensor(chw, [3, height, width]);
     }
 
+    /// <summary>What recipes fall back to under the experiment's defaults, with <paramref name="Epochs"/> and
+    /// <paramref name="LearningRate"/> where given.</summary>
+#pragma warning disable IDE1006 // named as the properties they set, so calls read as those of RecipeDefaults
+    public static TransferLab.Recipes.RecipeDefaults RecipeDefaults(int? Epochs = null, double? LearningRate = null)
+#pragma warning restore IDE1006
+    {
+        var spec = new TransferLab.Specs.ExperimentSpec { DataDir = "" };
+        spec = spec with { Epochs = Epochs ?? spec.Epochs, LearningRate = LearningRate ?? spec.LearningRate };
+        return spec.RecipeDefaults();
+    }
+
     public static IEnumerable<string> AllImageFiles(string root) =>
         Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal);
 

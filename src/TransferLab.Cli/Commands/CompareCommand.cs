@@ -2,22 +2,25 @@ using System.CommandLine;
 using System.Globalization;
 using TransferLab.Backbones;
 using TransferLab.Cli.Rendering;
-using TransferLab.Data.Transforms;
 using TransferLab.Experiments;
 using TransferLab.Recipes;
-using TransferLab.Regularization;
-using TransferLab.Statistics;
-using TransferLab.Strategies;
+using TransferLab.Results;
+using TransferLab.Settings;
+using TransferLab.Specs;
 
 namespace TransferLab.Cli.Commands;
 
-/// <summary><c>transferlab compare</c>: parse options into a <see cref="ComparisonConfig"/>, run it, render.</summary>
+/// <summary><c>transferlab compare</c>: parse options into an <see cref="ExperimentSpec"/> and <see
+/// cref="ExecutionOptions"/>, run them, render.</summary>
 public static class CompareCommand
 {
-    private static readonly TrainingOptionSet Shared = new();
+    private static readonly SettingOptions Settings = new(SettingCommands.Compare);
+    private static readonly DisplayOptions Display = new();
     private static readonly Option<string?> Spec = new("--spec")
     {
-        Description = "Experiment spec (JSON), or a results.json to re-run; --data, --out and --threads still apply",
+        Description =
+            "Experiment spec (JSON), or a results.json to re-run; options given with it change its settings",
+        HelpName = "FILE",
     };
     private static readonly Option<string> Preset = new("--preset")
     {
@@ -26,61 +29,22 @@ public static class CompareCommand
             + string.Join(", ", RunCatalog.Presets.Select(p => $"{p.Key} ({string.Join(", ", p.Value)})")),
         DefaultValueFactory = _ => "notebook",
     };
-    private static readonly Option<string[]> Runs = new("--runs")
-    {
-        Description = "Comma-separated run names or recipes instead of the preset's (grammar below)",
-    };
-    private static readonly Option<string[]> Backbones = new("--backbones")
-    {
-        Description =
-            "Comma-separated backbones to compare (each as --backbone takes them): every run trains on each, "
-            + "paired, named BACKBONE/RUN",
-    };
-    private static readonly Option<bool> NoModels = new("--no-models")
-    {
-        Description = "Do not save each run's best model under models/ (results and report only)",
-    };
     private static readonly Option<int> Seed = new("--seed")
     {
         Description = "First seed",
         DefaultValueFactory = _ => 0,
     };
-    private static readonly Option<int> Seeds = new("--seeds")
+    private static readonly Option<int> Seeds = new Option<int>("--seeds")
     {
         Description = "Number of seeds (seed, seed+1, ...); every run is repeated per seed, paired",
         DefaultValueFactory = _ => 1,
-    };
-    private static readonly Option<TuneMode> Tune = new("--tune")
-    {
-        Description =
-            "none, or lr: each run tries 4 learning rates (×0.1, ×0.3, ×1, ×3 its own) for 2 epochs on the "
-            + "holdout and keeps the best",
-        DefaultValueFactory = _ => TuneMode.None,
-    };
-    private static readonly Option<int> CrossValidation = new("--cv")
-    {
-        Description =
-            "K-fold cross-validation: every run on each of K stratified folds of train (scored on the fold left "
-            + "out); with --seeds R, R repeats, each with its own folds",
-        DefaultValueFactory = _ => 0,
-    };
-    private static readonly Option<Metric> MetricOption = OptionRules.NamedChoice(
-        "--metric",
-        "What ranks the runs and what the verdict tests: accuracy, or for imbalanced classes balanced-accuracy "
-            + "(mean per-class recall) or macro-f1 (mean per-class F1)",
-        Metric.Accuracy,
-        MetricScores.TryParse,
-        MetricScores.Choices
-    );
-    private static readonly Option<bool> CrossValidationPool = new("--cv-pool")
-    {
-        Description = "With --cv: make the folds from train and val together",
-    };
+    }.Between(1, 10_000);
     private static readonly Option<string?> Resume = new("--resume")
     {
         Description =
             "Continue an interrupted comparison in this folder: finished runs are kept, the interrupted run "
-            + "continues from its last epoch checkpoint, the rest run with the saved configuration",
+            + "continues from its last epoch checkpoint, the rest run with the saved spec",
+        HelpName = "DIR",
     };
     private static readonly Option<bool> RestartUnfinished = new("--restart-unfinished")
     {
@@ -106,27 +70,24 @@ public static class CompareCommand
     private static readonly Option<string?> Out = new("--out")
     {
         Description = "Output folder (default runs/<timestamp>/)",
+        HelpName = "DIR",
     };
 
+    /// <summary>In help, the data and what is compared first; how it runs and where it goes after.</summary>
     private static readonly Option[] All =
     [
-        Spec,
+        Settings[nameof(ExperimentSpec.DataDir)],
         Preset,
-        Runs,
-        Backbones,
-        NoModels,
+        .. Settings.All.Skip(1),
         Seed,
         Seeds,
-        Tune,
-        CrossValidation,
-        CrossValidationPool,
-        MetricOption,
+        Spec,
+        Out,
         Resume,
         RestartUnfinished,
         ShardOption,
         ShardCount,
-        Out,
-        .. Shared.All,
+        .. Display.All,
     ];
 
     public static Command Create(TextWriter output, TextWriter error)
@@ -152,13 +113,14 @@ public static class CompareCommand
 
     private static int Execute(ParseResult parse, TextWriter output)
     {
-        var config = ToConfig(parse);
-        var (quiet, format) = (parse.GetValue(Shared.Quiet), parse.GetValue(Shared.LogFormatOption));
+        var (spec, execution) = ToSpec(parse);
+        var (quiet, format) = Display.Of(parse);
         if (ShardOf(parse) is not { } shard)
         {
             var resume = parse.GetValue(Resume) is { } dir ? ResultStore.Load(ResumableResults(dir)) : null;
             var restart = parse.GetValue(RestartUnfinished);
-            return Execute(config, OutputFolder(parse), output, resume, restart, quiet, format);
+            var run = new ComparisonRun(spec, execution, OutputFolder(parse), resume, restart);
+            return Execute(run, output, quiet, format);
         }
         if (parse.GetValue(Resume) is not null)
             throw new InvalidInputException(
@@ -168,8 +130,9 @@ public static class CompareCommand
             parse.GetValue(Out)
             ?? throw new InvalidInputException($"shard {shard} needs --out DIR, the folder every shard shares");
         var folder = shard.FolderIn(shared);
-        var earlier = ShardMerge.Earlier(folder, config, shard);
-        var result = RunWithProgress(config, folder, output, earlier, quiet, format, shard: shard);
+        var earlier = ShardMerge.Earlier(folder, spec, shard);
+        var result = RunWithProgress(new ComparisonRun(spec, execution, folder, earlier, Shard: shard), output, quiet,
+            format);
         var results = Path.Combine(folder, ResultStore.FileName);
         if (format == LogFormat.Jsonl)
             JsonLinesRenderer.Write(output, "shard_completed", new { results, shard, cells = result.Runs.Count });
@@ -191,50 +154,91 @@ public static class CompareCommand
         return Shard.FromEnvironment(Environment.GetEnvironmentVariable, parse.GetValue(ShardCount));
     }
 
-    /// <summary>The pure part: command line → configuration (tested without running anything).</summary>
-    public static ComparisonConfig ToConfig(ParseResult parse)
+    /// <summary>
+    /// The pure part: command line → experiment and execution options (tested without running anything). The
+    /// starting point is a spec file, a resumed comparison's spec or the defaults; every option given then sets
+    /// its setting, by the same rules in each case — except that a resume continues the same experiment, so an
+    /// option that would change it is refused.
+    /// </summary>
+    public static (ExperimentSpec Spec, ExecutionOptions Execution) ToSpec(ParseResult parse)
     {
-        var specPath =
-            parse.GetValue(Spec) ?? (parse.GetValue(Resume) is { } resumeDir ? ResumableResults(resumeDir) : null);
-        if (specPath is not null)
+        var resumed = parse.GetValue(Resume) is { } resumeDir ? ResumableResults(resumeDir) : null;
+        var file = parse.GetValue(Spec) ?? resumed;
+        var (spec, execution) = file is not null ? ResultStore.LoadSpec(file) : (Defaults(parse), new());
+        var given = Settings.Given(parse).ToList();
+        if (resumed is not null)
+            RefuseChanges(given, parse, resumeDir: parse.GetValue(Resume)!);
+        (spec, execution) = Settings.Apply(parse, spec, execution);
+        spec = WithRuns(parse, spec, given);
+        spec = WithSeeds(parse, spec);
+        return (Normalised(parse, spec), execution);
+    }
+
+    /// <summary>A new experiment's spec before the options: the data is required.</summary>
+    private static ExperimentSpec Defaults(ParseResult parse) =>
+        new()
         {
-            var fromFile = ResultStore.LoadSpec(specPath);
-            return fromFile with
-            {
-                DataDir = parse.GetValue(Shared.Data) is { } dataOverride
-                    ? Path.GetFullPath(dataOverride)
-                    : fromFile.DataDir,
-                Threads = IsGiven(parse, Shared.Threads) ? parse.GetValue(Shared.Threads) : fromFile.Threads,
-                CacheDir = parse.GetValue(Shared.CacheDir) ?? fromFile.CacheDir,
-            };
-        }
-        var data =
-            parse.GetValue(Shared.Data) ?? throw new InvalidInputException("compare needs --data DIR (or --spec FILE)");
-        var runs = parse.GetValue(Runs) is { Length: > 0 } names
-            ? names
-                .SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                .ToList()
-            : RunCatalog.Preset(parse.GetValue(Preset)!);
-        var seeds = parse.GetValue(Seeds);
-        if (seeds < 1)
-            throw new InvalidInputException($"--seeds must be at least 1 (got {seeds})");
-        var firstSeed = parse.GetValue(Seed);
-        var config = Shared.ToConfig(parse, data, runs, [.. Enumerable.Range(firstSeed, seeds)]);
-        var backbones = (parse.GetValue(Backbones) ?? [])
-            .SelectMany(b => b.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            .Select(b => BackboneSpec.Parse(b).ToString())
+            DataDir = IsGiven(parse, Settings[nameof(ExperimentSpec.DataDir)])
+                ? ""
+                : throw new InvalidInputException("compare needs --data DIR (or --spec FILE)"),
+        };
+
+    /// <summary>A resume continues the interrupted experiment: options that would change it are refused.</summary>
+    private static void RefuseChanges(IReadOnlyList<SettingDescriptor> given, ParseResult parse, string resumeDir)
+    {
+        var changes = given.Where(s => s.Property.DeclaringType == typeof(ExperimentSpec)).Select(s => s.Flag)
+            .Concat(new Option[] { Preset, Seed, Seeds, Spec }.Where(o => IsGiven(parse, o)).Select(o => o.Name))
             .ToList();
-        if (backbones.Count > 0 && IsGiven(parse, Shared.Backbone))
+        if (changes.Count > 0)
+            throw new InvalidInputException(
+                $"--resume continues the experiment in {resumeDir} as it was; {string.Join(", ", changes)} would "
+                    + $"change it. To run it changed, start a new comparison: --spec "
+                    + $"{Path.Combine(resumeDir, ResultStore.FileName)} {string.Join(" ", changes)} ... --out NEW_DIR"
+            );
+    }
+
+    /// <summary>
+    /// The runs: --runs, or --preset, or the spec's. Options that change what recipes fall back to (--epochs,
+    /// --lr, ...) or the runs themselves drop a spec file's resolved runs, so that its recipes are resolved again
+    /// with them as without a spec.
+    /// </summary>
+    private static ExperimentSpec WithRuns(
+        ParseResult parse,
+        ExperimentSpec spec,
+        IReadOnlyList<SettingDescriptor> given
+    )
+    {
+        if (!IsGiven(parse, Settings[nameof(ExperimentSpec.Runs)]))
+            spec = parse.GetValue(Spec) is null || IsGiven(parse, Preset)
+                ? spec with { Runs = RunCatalog.Preset(parse.GetValue(Preset)!) }
+                : spec;
+        var changesRecipes = IsGiven(parse, Preset)
+            || given.Any(s => ExperimentSpec.RecipeSettings.Contains(s.Property.Name));
+        return changesRecipes ? spec with { RunSpecs = null } : spec;
+    }
+
+    /// <summary>--seed S --seeds N: S, S+1, ... S+N-1 (without them, the spec's seeds).</summary>
+    private static ExperimentSpec WithSeeds(ParseResult parse, ExperimentSpec spec)
+    {
+        if (!IsGiven(parse, Seed) && !IsGiven(parse, Seeds))
+            return spec;
+        var first = IsGiven(parse, Seed) ? parse.GetValue(Seed) : spec.Seeds[0];
+        var count = IsGiven(parse, Seeds) ? parse.GetValue(Seeds) : spec.Seeds.Count;
+        return spec with { Seeds = [.. Enumerable.Range(first, count)] };
+    }
+
+    /// <summary>Paths made absolute and backbones written as <see cref="BackboneSpec"/> writes them.</summary>
+    private static ExperimentSpec Normalised(ParseResult parse, ExperimentSpec spec)
+    {
+        var backbones = (spec.Backbones ?? []).Select(b => BackboneSpec.Parse(b).ToString()).ToList();
+        if (IsGiven(parse, Settings[nameof(ExperimentSpec.Backbones)])
+            && IsGiven(parse, Settings[nameof(ExperimentSpec.Backbone)]))
             throw new InvalidInputException("give either --backbone or --backbones, not both");
-        return config with
+        return spec with
         {
-            Backbone = backbones.Count > 0 ? backbones[0] : config.Backbone,
+            DataDir = Path.GetFullPath(spec.DataDir),
+            Backbone = backbones.Count > 0 ? backbones[0] : BackboneSpec.Parse(spec.Backbone).ToString(),
             Backbones = backbones.Count > 1 ? backbones : null,
-            SaveModels = !parse.GetValue(NoModels),
-            Tune = parse.GetValue(Tune),
-            CvFolds = parse.GetValue(CrossValidation),
-            CvPool = parse.GetValue(CrossValidationPool),
-            Metric = parse.GetValue(MetricOption),
         };
     }
 
@@ -261,18 +265,25 @@ public static class CompareCommand
         ?? parse.GetValue(Out)
         ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
 
-    private static bool IsGiven(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
+    private static bool IsGiven(ParseResult parse, Option option) => SettingOptions.IsGiven(parse, option);
 
     /// <summary>Runs a comparison with the chosen progress display; shared by compare and train.</summary>
+    /// <summary>What one compare command runs.</summary>
+    internal sealed record ComparisonRun(
+        ExperimentSpec Spec,
+        ExecutionOptions Execution,
+        string OutputDir,
+        ComparisonResult? Resume,
+        bool RestartUnfinished = false,
+        Shard? Shard = null
+    );
+
+    /// <summary>Runs a comparison with the chosen progress display.</summary>
     internal static ComparisonResult RunWithProgress(
-        ComparisonConfig config,
-        string outputDir,
+        ComparisonRun run,
         TextWriter output,
-        ComparisonResult? resume,
         bool quiet,
-        LogFormat format,
-        bool restartUnfinished = false,
-        Shard? shard = null
+        LogFormat format
     ) =>
         ProgressRendering.Run(
             output,
@@ -282,19 +293,20 @@ public static class CompareCommand
                 Interruptible(
                     () =>
                         new ComparisonRunner(progress: progress).Run(
-                            config,
-                            outputDir,
+                            run.Spec,
+                            run.OutputDir,
+                            run.Execution,
                             CliApp.Interruption,
-                            resume,
-                            restartUnfinished,
-                            shard
+                            run.Resume,
+                            run.RestartUnfinished,
+                            run.Shard
                         ),
                     () =>
-                        $"finished runs are in {Path.Combine(outputDir, ResultStore.FileName)}; "
+                        $"finished runs are in {Path.Combine(run.OutputDir, ResultStore.FileName)}; "
                         + (
-                            shard is null
-                                ? $"'transferlab compare --resume {outputDir}' continues"
-                                : $"the same command (shard {shard}) continues"
+                            run.Shard is null
+                                ? $"'transferlab compare --resume {run.OutputDir}' continues"
+                                : $"the same command (shard {run.Shard}) continues"
                         )
                         + " (an interrupted run from its last finished epoch)"
                 )
@@ -314,17 +326,10 @@ public static class CompareCommand
         }
     }
 
-    private static int Execute(
-        ComparisonConfig config,
-        string outputDir,
-        TextWriter output,
-        ComparisonResult? resume,
-        bool restartUnfinished,
-        bool quiet,
-        LogFormat format
-    )
+    private static int Execute(ComparisonRun run, TextWriter output, bool quiet, LogFormat format)
     {
-        var result = RunWithProgress(config, outputDir, output, resume, quiet, format, restartUnfinished);
+        var result = RunWithProgress(run, output, quiet, format);
+        var outputDir = run.OutputDir;
         if (format == LogFormat.Jsonl)
         {
             var results = Path.Combine(outputDir, ResultStore.FileName);
@@ -334,7 +339,7 @@ public static class CompareCommand
         }
         foreach (var bad in result.Dataset.BadImages)
             output.WriteLine(
-                $"skipped unreadable image {TerminalText.Safe(bad.Path)}: {TerminalText.Safe(bad.Reason)}"
+                $"skipped unreadable image {TerminalText.Safe(bad.Path)}: {TerminalText.Safe(CliTerms.Of(bad))}"
             );
         foreach (var link in result.Dataset.SkippedLinks)
             output.WriteLine($"link not followed: {TerminalText.Safe(link.Path)}: {link.Reason}");

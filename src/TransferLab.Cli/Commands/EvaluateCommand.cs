@@ -21,11 +21,11 @@ public static class EvaluateCommand
         Required = true,
     };
 
-    private static readonly Option<OutputFormat> Format = new("--format")
-    {
-        Description = "table, csv (per class, then macro and weighted averages) or json (everything, for programs)",
-        DefaultValueFactory = _ => OutputFormat.Table,
-    };
+    private static readonly Option<string> Format = OptionRules.Choice(
+        "--format",
+        "table, csv (per class, then macro and weighted averages) or json (everything, for programs)",
+        OutputFormat.Table
+    );
 
     public static Command Create(TextWriter output, TextWriter error)
     {
@@ -47,8 +47,9 @@ public static class EvaluateCommand
         NativeRuntime.EnsureLoaded();
         var modelPath = parse.GetValue(InferenceOptions.Model)!;
         using var model = ModelFile.Load(modelPath);
-        var evaluation = ModelEvaluation.Of(model, parse.GetValue(Data)!, tta: parse.GetValue(InferenceOptions.Tta));
-        switch (parse.GetValue(Format))
+        var tta = parse.GetChoice<TestTimeAugmentation>(InferenceOptions.Tta);
+        var evaluation = ModelEvaluation.Of(model, parse.GetValue(Data)!, tta: tta);
+        switch (parse.GetChoice<OutputFormat>(Format))
         {
             case OutputFormat.Json:
                 output.WriteLine(JsonSerializer.Serialize(EvaluationJson.Of(modelPath, evaluation), JsonOptions));
@@ -70,7 +71,10 @@ public static class EvaluateCommand
         return CliApp.Success;
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new(ResultStore.JsonOptions) { WriteIndented = true };
+    private static readonly JsonSerializerOptions JsonOptions = new(Storage.JsonFormat.Options)
+    {
+        WriteIndented = true,
+    };
 
     /// <summary>"class,precision,recall,f1,support" per class, then "macro avg" and "weighted avg" rows.</summary>
     private static void WriteCsv(TextWriter output, ClassificationReport report)

@@ -14,11 +14,11 @@ public enum ExportFormat
 /// <summary><c>transferlab export --model M --format onnx</c>: a saved model as a graph other runtimes run.</summary>
 public static class ExportCommand
 {
-    private static readonly Option<ExportFormat> Format = new("--format")
-    {
-        Description = "onnx (the only format so far)",
-        DefaultValueFactory = _ => ExportFormat.Onnx,
-    };
+    private static readonly Option<string> Format = OptionRules.Choice(
+        "--format",
+        "onnx (the only format so far)",
+        ExportFormat.Onnx
+    );
     private static readonly Option<string?> Out = new("--out")
     {
         Description = "Where to write the graph (default: the model's path with .onnx)",

@@ -9,10 +9,10 @@ internal static class InferenceOptions
     public static Option<string> Model { get; } =
         new("--model") { Description = "Model file (.tlmodel) saved by compare or train", Required = true };
 
-    public static Option<TestTimeAugmentation> Tta { get; } =
-        new("--tta")
-        {
-            Description = "Test-time augmentation: none, or flip (mean of the image's and its mirror's probabilities)",
-            DefaultValueFactory = _ => TestTimeAugmentation.None,
-        };
+    public static Option<string> Tta { get; } =
+        OptionRules.Choice(
+            "--tta",
+            "Test-time augmentation: none, or flip (mean of the image's and its mirror's probabilities)",
+            TestTimeAugmentation.None
+        );
 }

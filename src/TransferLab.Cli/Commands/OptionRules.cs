@@ -1,44 +1,47 @@
 using System.CommandLine;
+using TransferLab.Settings;
 
 namespace TransferLab.Cli.Commands;
 
-/// <summary>Checks on option values that the parser reports with the other usage errors (exit code 2).</summary>
+/// <summary>Options whose values the parser checks and reports with the other usage errors (exit code 2).</summary>
 internal static class OptionRules
 {
-    public delegate bool Parser<T>(string text, out T value);
-
-    /// <summary>An option whose values are names a user types (<c>bf16-mixed</c>, <c>macro-f1</c>), listed in
-    /// help as <c>a|b|c</c>; another value is refused with the list.</summary>
-    /// <param name="choices">The names, comma-separated, as the refusal lists them.</param>
-    public static Option<T> NamedChoice<T>(
-        string name,
-        string description,
-        T fallback,
-        Parser<T> parse,
-        string choices
-    ) =>
-        new(name)
+    /// <summary>
+    /// An option whose values are the names a user types for <typeparamref name="T"/> (<see cref="ChoiceNames"/>:
+    /// <c>bf16-mixed</c>, <c>jsonl</c>), listed in help as <c>a|b|c</c> with the default written the same way;
+    /// another value is refused with the list. Read it with <see cref="GetChoice{T}"/>.
+    /// </summary>
+    public static Option<string> Choice<T>(string name, string description, T fallback)
+        where T : struct, Enum
+    {
+        var option = new Option<string>(name)
         {
-            HelpName = choices.Replace(", ", "|", StringComparison.Ordinal),
             Description = description,
-            DefaultValueFactory = _ => fallback,
-            CustomParser = result =>
-            {
-                var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
-                if (parse(text, out var value))
-                    return value;
-                result.AddError($"{name} '{text}' is not one of {choices}");
-                return fallback;
-            },
+            HelpName = string.Join("|", ChoiceNames.All(typeof(T))),
+            DefaultValueFactory = _ => ChoiceNames.Of(fallback),
         };
+        option.Validators.Add(result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+            if (!result.Implicit && !ChoiceNames.TryParse<T>(text, out _))
+                result.AddError($"{name} '{text}' is not one of {ChoiceNames.Listed(typeof(T))}");
+        });
+        return option;
+    }
 
-    public static Option<int> AtLeast(this Option<int> option, int minimum)
+    public static T GetChoice<T>(this ParseResult parse, Option<string> option)
+        where T : struct, Enum =>
+        ChoiceNames.TryParse<T>(parse.GetValue(option)!, out var value)
+            ? value
+            : throw new InvalidOperationException($"{option.Name} was not checked");
+
+    public static Option<int> Between(this Option<int> option, int minimum, int maximum)
     {
         option.Validators.Add(result =>
         {
             var value = result.GetValueOrDefault<int>();
-            if (value < minimum)
-                result.AddError($"{option.Name} must be at least {minimum} (got {value})");
+            if (value < minimum || value > maximum)
+                result.AddError($"{option.Name} must be between {minimum} and {maximum} (got {value})");
         });
         return option;
     }

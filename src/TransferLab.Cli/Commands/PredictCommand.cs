@@ -29,12 +29,9 @@ public static class PredictCommand
     {
         Description = "Classes to show per image",
         DefaultValueFactory = _ => 2,
-    }.AtLeast(1);
-    private static readonly Option<OutputFormat> Format = new("--format")
-    {
-        Description = "table, csv or json",
-        DefaultValueFactory = _ => OutputFormat.Table,
-    };
+    }.Between(1, 1000);
+    private static readonly Option<string> Format = OptionRules.Choice("--format", "table, csv or json",
+        OutputFormat.Table);
 
     public static Command Create(TextWriter output, TextWriter error)
     {
@@ -59,9 +56,9 @@ public static class PredictCommand
                         model,
                         Predictor.CollectImages(parse.GetValue(Paths)!),
                         parse.GetValue(TopK),
-                        tta: parse.GetValue(InferenceOptions.Tta)
+                        tta: parse.GetChoice<TestTimeAugmentation>(InferenceOptions.Tta)
                     );
-                    Write(output, predictions, parse.GetValue(Format));
+                    Write(output, predictions, parse.GetChoice<OutputFormat>(Format));
                     return predictions.Any(p => p.Error is null) ? CliApp.Success : CliApp.BadInput;
                 }
             )
@@ -74,7 +71,7 @@ public static class PredictCommand
         switch (format)
         {
             case OutputFormat.Json:
-                output.WriteLine(JsonSerializer.Serialize(predictions, ResultStore.JsonOptions));
+                output.WriteLine(JsonSerializer.Serialize(predictions, Storage.JsonFormat.Options));
                 break;
             case OutputFormat.Csv:
                 output.WriteLine("path,rank,class,probability,error");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using TransferLab.Experiments;
 using TransferLab.Reporting;
+using TransferLab.Results;
 
 namespace TransferLab.Cli.Commands;
 

@@ -1,15 +1,20 @@
 using System.CommandLine;
 using System.Globalization;
+using TransferLab.Backbones;
 using TransferLab.Cli.Rendering;
 using TransferLab.Experiments;
+using TransferLab.Runs;
+using TransferLab.Settings;
+using TransferLab.Specs;
 
 namespace TransferLab.Cli.Commands;
 
 /// <summary><c>transferlab train --data DIR --run RECIPE --save MODEL</c>: train one run and save its selected
-/// model. It takes every training option <c>compare</c> takes (<see cref="TrainingOptionSet"/>).</summary>
+/// model. It takes the settings <c>compare</c> takes for one run (<see cref="SettingOptions"/>).</summary>
 public static class TrainCommand
 {
-    private static readonly TrainingOptionSet Shared = new();
+    private static readonly SettingOptions Settings = new(SettingCommands.Train);
+    private static readonly DisplayOptions Display = new();
 
     private static readonly Option<string> Run = new("--run")
     {
@@ -35,7 +40,9 @@ public static class TrainCommand
             "Train one run and save its model.\n\nExample:\n  transferlab train --data "
                 + "../shared/datasets/hymenoptera_data --run frozen --augment none --save ants-bees.tlmodel"
         );
-        foreach (var option in new Option[] { Run, Save, Seed, Restart }.Concat(Shared.All))
+        Option[] all = [Settings[nameof(ExperimentSpec.DataDir)], Run, Save, Seed, Restart, .. Settings.All.Skip(1),
+            .. Display.All];
+        foreach (var option in all)
             command.Options.Add(option);
         command.SetAction(parse => CliApp.Guard(error, () => Execute(parse, output)));
         return command;
@@ -43,10 +50,9 @@ public static class TrainCommand
 
     private static int Execute(ParseResult parse, TextWriter output)
     {
-        var data = parse.GetValue(Shared.Data) ?? throw new InvalidInputException("train needs --data DIR");
-        var config = Shared.ToConfig(parse, data, [parse.GetValue(Run)!], [parse.GetValue(Seed)]);
+        var (spec, execution) = ToSpec(parse);
         var save = Path.GetFullPath(parse.GetValue(Save)!);
-        var (quiet, format) = (parse.GetValue(Shared.Quiet), parse.GetValue(Shared.LogFormatOption));
+        var (quiet, format) = Display.Of(parse);
         var result = ProgressRendering.Run(
             output,
             quiet,
@@ -55,8 +61,9 @@ public static class TrainCommand
                 CompareCommand.Interruptible(
                     () =>
                         new ComparisonRunner(progress: progress).TrainModel(
-                            config,
+                            spec,
                             save,
+                            execution,
                             CliApp.Interruption,
                             parse.GetValue(Restart)
                         ),
@@ -70,6 +77,22 @@ public static class TrainCommand
             );
         Report(output, format, save, result);
         return CliApp.Success;
+    }
+
+    /// <summary>The one run's experiment: the defaults, with every option given set.</summary>
+    public static (ExperimentSpec Spec, ExecutionOptions Execution) ToSpec(ParseResult parse)
+    {
+        if (!SettingOptions.IsGiven(parse, Settings[nameof(ExperimentSpec.DataDir)]))
+            throw new InvalidInputException("train needs --data DIR");
+        var (spec, execution) = Settings.Apply(parse, new ExperimentSpec { DataDir = "" }, new ExecutionOptions());
+        spec = spec with
+        {
+            DataDir = Path.GetFullPath(spec.DataDir),
+            Backbone = BackboneSpec.Parse(spec.Backbone).ToString(),
+            Runs = [parse.GetValue(Run)!],
+            Seeds = [parse.GetValue(Seed)],
+        };
+        return (spec, execution);
     }
 
     private static string WhatWasKept(string save)

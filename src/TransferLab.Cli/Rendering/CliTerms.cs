@@ -1,37 +1,33 @@
+using TransferLab.Data;
 using TransferLab.Experiments;
+using TransferLab.Settings;
+using TransferLab.Specs;
 
 namespace TransferLab.Cli.Rendering;
 
-/// <summary>Library messages name settings as a program sets them; on the command line the option is shown
-/// instead.</summary>
+/// <summary>Library messages name settings as a program sets them (<see cref="SettingName"/>); on the command line
+/// each is shown as its option, from the setting's declaration.</summary>
 internal static class CliTerms
 {
-    private static readonly (string Setting, string Option)[] Options =
-    [
-        (Setting.Epochs, "--epochs"),
-        (Setting.BatchSize, "--batch-size"),
-        (Setting.EvalBatchSize, "--eval-batch-size"),
-        (Setting.Runs, "--runs"),
-        (Setting.Threads, "--threads"),
-        (Setting.LearningRate, "--lr"),
-        (Setting.WeightDecay, "--weight-decay"),
-        (Setting.L1, "--l1"),
-        (Setting.HoldoutFraction, "--holdout"),
-        (Setting.ValSplit, "--val-split"),
-        (Setting.MaxBadRatio, "--max-bad-ratio"),
-        (Setting.MaxPixels, "--max-pixels"),
-        (Setting.DecodedImageBudgetBytes, "--decoded-image-memory"),
-        (Setting.CacheViews, "--cache-views"),
-        (Setting.CvFolds, "--cv"),
-        (Setting.CvPool, "--cv-pool"),
-        (Setting.Strict, "--strict"),
-        (Setting.OutputDir, "--out"),
-        (Setting.ModelPath, "--save"),
-        (Setting.Resume, "'compare --resume'"),
-        (Setting.RestartUnfinished, "--restart-unfinished"),
-        (Setting.RestartTraining, "--restart"),
-    ];
+    /// <summary>What a library call's parameters are on the command line (they have no declaration of their
+    /// own).</summary>
+    private static readonly Dictionary<SettingName, string> Parameters = new()
+    {
+        [Setting.OutputDir] = "--out",
+        [Setting.Resume] = "'compare --resume'",
+        [Setting.RestartUnfinished] = "--restart-unfinished",
+        [Setting.ModelPath] = "--save",
+        [Setting.RestartTraining] = "--restart",
+        [new(nameof(ExperimentSpec), nameof(ExperimentSpec.Seeds))] = "--seed/--seeds",
+    };
 
-    public static string Of(string message) =>
-        Options.Aggregate(message, (text, o) => text.Replace(o.Setting, o.Option, StringComparison.Ordinal));
+    public static string Of(SettingName setting) =>
+        SettingCatalog.Find(setting)?.Flag
+        ?? (Parameters.TryGetValue(setting, out var option) ? option : setting.ToString());
+
+    public static string Of(SettingText text) => text.Render(Of);
+
+    public static string Of(Exception e) => e is TransferLabException failure ? Of(failure.Text) : e.Message;
+
+    public static string Of(BadImage bad) => bad.ReasonText is { } text ? Of(text) : bad.Reason;
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Spectre.Console;
 using TransferLab.Experiments;
+using TransferLab.Results;
+using TransferLab.Runs;
 using TransferLab.Statistics;
 
 namespace TransferLab.Cli.Rendering;
@@ -24,13 +26,13 @@ public static class ComparisonTable
     public static void Write(TextWriter output, ComparisonResult result)
     {
         var console = ConsoleFor.Writer(output);
-        var holdout = result.Config.Selection == TransferLab.Experiments.SelectionMode.Holdout;
+        var holdout = result.Spec.Selection == TransferLab.Specs.SelectionMode.Holdout;
         console.Write(Runs(result.Runs, holdout));
-        if (result.Config.Seeds.Count > 1 || holdout || result.Config.CvFolds > 0)
+        if (result.Spec.Seeds.Count > 1 || holdout || result.Spec.CvFolds > 0)
         {
-            console.Write(Summary(result.Summary, holdout, result.Config.Metric));
+            console.Write(Summary(result.Summary, holdout, result.Spec.Metric));
             if (result.Comparisons.Count > 0)
-                console.Write(Comparisons(result.Comparisons, result.Config.Metric));
+                console.Write(Comparisons(result.Comparisons, result.Spec.Metric));
         }
         if (result.Tuning is { } tuning)
             foreach (var t in tuning)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using TransferLab.Experiments;
 using TransferLab.Training;
 
 namespace TransferLab.Cli.Rendering;
@@ -36,7 +37,7 @@ public sealed class NotebookStyleRenderer(TextWriter output) : IProgress<Trainin
                 output.WriteLine(planned.Estimate.Describe());
                 break;
             case ComparisonNotice notice:
-                var message = CliTerms.Of(notice.Message);
+                var message = notice.Message;
                 output.WriteLine(notice.IsWarning ? $"warning: {message}" : message);
                 break;
             case EpochCompleted epoch:

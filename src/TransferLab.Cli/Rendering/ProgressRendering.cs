@@ -54,7 +54,7 @@ public sealed class JsonLinesRenderer(TextWriter output) : IProgress<TrainingEve
     /// <summary>Writes one event line: its type, the UTC time, then <paramref name="value"/>'s fields.</summary>
     public static void Write(TextWriter output, string type, object value)
     {
-        var payload = JsonSerializer.SerializeToNode(value, value.GetType(), ResultStore.JsonOptions)!.AsObject();
+        var payload = JsonSerializer.SerializeToNode(value, value.GetType(), Storage.JsonFormat.Options)!.AsObject();
         payload.Insert(0, "event", type);
         payload.Insert(1, "time", DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
         lock (output)
@@ -89,7 +89,7 @@ internal sealed class LiveRenderer(ProgressContext context) : IProgress<Training
                 AnsiConsole.WriteLine(planned.Estimate.Describe());
                 break;
             case ComparisonNotice notice:
-                var text = TerminalText.Escape(CliTerms.Of(notice.Message));
+                var text = TerminalText.Escape(notice.Message);
                 AnsiConsole.MarkupLine(notice.IsWarning ? $"[yellow]warning:[/] {text}" : text);
                 break;
             case FeaturesComputed features:

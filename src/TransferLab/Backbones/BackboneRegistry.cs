@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using TransferLab.Backbones.Architectures;
 using TransferLab.Backbones.Weights;
 using TransferLab.Caching;
+using TransferLab.Settings;
+using TransferLab.Storage;
 using static TorchSharp.torch;
 
 namespace TransferLab.Backbones;
@@ -60,7 +62,7 @@ public static class BackboneRegistry
         var architecture =
             ArchitectureCatalog.Find(spec.Name)
             ?? throw new InvalidInputException(
-                $"unknown backbone '{spec.Name}'{Recipes.NearestName.Hint(spec.Name, Names)}; known: "
+                $"unknown backbone '{spec.Name}'{Settings.Suggestions.Hint(spec.Name, Names)}; known: "
                     + string.Join(", ", Names)
             );
         var (path, sha256, weightSet, source) = ResolveWeights(spec, architecture, cacheDirectory);

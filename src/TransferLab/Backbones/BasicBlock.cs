@@ -11,7 +11,7 @@ namespace TransferLab.Backbones;
 /// standard depths, while the pretrained CNTK network has stages [2, 2, 2, 3]. Field names are the
 /// PyTorch state-dict keys.
 /// </summary>
-internal sealed class BasicBlock : Module<Tensor, Tensor>, Export.IOnnxExportable
+internal sealed class BasicBlock : Module<Tensor, Tensor>, Onnx.IOnnxExportable
 {
     public const int Expansion = 1;
 
@@ -59,7 +59,7 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>, Export.IOnnxExportabl
         return scope.MoveToOuter(x.add_(identity).relu_());
     }
 
-    public string ExportOnnx(Export.OnnxGraph graph, string input)
+    public string ExportOnnx(Onnx.OnnxGraph graph, string input)
     {
         var x = graph.Module(relu, graph.Module(bn1, graph.Module(conv1, input)));
         x = graph.Module(bn2, graph.Module(conv2, x));

@@ -9,7 +9,7 @@ namespace TransferLab.Backbones;
 /// <see cref="ResNet"/> like <see cref="BasicBlock"/> so that bf16-mixed can cast at each convolution. Field names
 /// are the PyTorch state-dict keys.
 /// </summary>
-internal sealed class Bottleneck : Module<Tensor, Tensor>, Export.IOnnxExportable
+internal sealed class Bottleneck : Module<Tensor, Tensor>, Onnx.IOnnxExportable
 {
     public const int Expansion = 4;
 
@@ -61,7 +61,7 @@ internal sealed class Bottleneck : Module<Tensor, Tensor>, Export.IOnnxExportabl
         return scope.MoveToOuter(x.add_(identity).relu_());
     }
 
-    public string ExportOnnx(Export.OnnxGraph graph, string input)
+    public string ExportOnnx(Onnx.OnnxGraph graph, string input)
     {
         var x = graph.Module(relu, graph.Module(bn1, graph.Module(conv1, input)));
         x = graph.Module(relu, graph.Module(bn2, graph.Module(conv2, x)));

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using TransferLab.Backbones.Architectures;
+using TransferLab.Compute;
 using TransferLab.Regularization;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;

@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using TransferLab.Compute;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 

@@ -1,8 +1,10 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using TransferLab.Backbones;
+using TransferLab.Compute;
 using TransferLab.Data;
 using TransferLab.Data.Transforms;
+using TransferLab.Storage;
 using static TorchSharp.torch;
 
 namespace TransferLab.Caching;

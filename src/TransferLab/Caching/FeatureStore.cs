@@ -58,7 +58,7 @@ internal sealed class FeatureStore
             stream =>
             {
                 var header = new StoreHeader(FeatureCount, _entries.Count);
-                HeaderedFile.WriteHeader(stream, Magic, header, Experiments.ResultStore.JsonOptions);
+                HeaderedFile.WriteHeader(stream, Magic, header, Storage.JsonFormat.Options);
                 foreach (var (hash, features) in _entries)
                 {
                     stream.Write(Convert.FromHexString(hash));
@@ -78,7 +78,7 @@ internal sealed class FeatureStore
             using var stream = File.OpenRead(Path);
             if (!HeaderedFile.StartsWith(stream, Magic))
                 return;
-            var header = HeaderedFile.ReadHeader<StoreHeader>(stream, 1024, Experiments.ResultStore.JsonOptions);
+            var header = HeaderedFile.ReadHeader<StoreHeader>(stream, 1024, Storage.JsonFormat.Options);
             var entryLength = EntryBytes(header.FeatureCount);
             if (
                 header.FeatureCount != FeatureCount

@@ -52,7 +52,7 @@ public sealed record DatasetInspection(
             }
             catch (ImageDecodeException e)
             {
-                unreadable.Add(new BadImage(e.Path, e.Reason));
+                unreadable.Add(new BadImage(e));
             }
         }
         return new DatasetInspection(

@@ -1,6 +1,8 @@
 using SkiaSharp;
 using TransferLab.Data.Transforms;
 
+using TransferLab.Settings;
+
 namespace TransferLab.Data;
 
 /// <summary>
@@ -60,8 +62,10 @@ internal sealed class EncodedImage : IDisposable
         if ((long)Width * Height > maxPixels)
             throw new ImageDecodeException(
                 _path,
-                $"{Width}x{Height} pixels exceeds the limit of {maxPixels:N0} (a decompression bomb, "
-                    + $"or raise {Experiments.Setting.MaxPixels})"
+                SettingText.Of(
+                    $"{Width}x{Height} pixels exceeds the limit of {maxPixels:N0} (a decompression bomb, "
+                        + $"or raise {Setting.MaxPixels})"
+                )
             );
     }
 

@@ -1,9 +1,22 @@
 using TransferLab.Caching;
 
+using TransferLab.Settings;
+using TransferLab.Storage;
+
 namespace TransferLab.Data;
 
 /// <summary>An image file that cannot be used, and why.</summary>
-public sealed record BadImage(string Path, string Reason);
+/// <param name="Reason">Why, in a program's terms (as results.json records it).</param>
+public sealed record BadImage(string Path, string Reason)
+{
+    public BadImage(ImageDecodeException failure)
+        : this(failure.Path, failure.Reason) => ReasonText = failure.ReasonText;
+
+    /// <summary>Why, with the settings it names kept apart (for the command line to show its options); only
+    /// while the image is checked, not in a results.json read back.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Settings.SettingText? ReasonText { get; }
+}
 
 /// <summary>
 /// Decodes every image of a split once, before training, and sets aside the ones that fail (truncated,
@@ -41,7 +54,7 @@ internal static class ImageCheck
                 }
                 catch (ImageDecodeException e)
                 {
-                    bad[i] = new BadImage(samples[i].Path, e.Reason);
+                    bad[i] = new BadImage(e) with { Path = samples[i].Path };
                 }
             }
         );
@@ -73,13 +86,13 @@ internal static class ImageCheck
             + (bad.Count > 5 ? $"; and {bad.Count - 5} more" : "");
         if (strict)
             throw new DatasetException(
-                $"{bad.Count} unreadable image(s) and {Experiments.Setting.Strict} is set: {list}. Remove or fix "
+                $"{bad.Count} unreadable image(s) and {Setting.Strict} is set: {list}. Remove or fix "
                     + $"them, or turn "
-                    + $"{Experiments.Setting.Strict} off to skip them"
+                    + $"{Setting.Strict} off to skip them"
             );
         if ((double)bad.Count / total > maxBadRatio)
             throw new DatasetException(
-                $"{bad.Count} of {total} images are unreadable, more than {Experiments.Setting.MaxBadRatio} "
+                $"{bad.Count} of {total} images are unreadable, more than {Setting.MaxBadRatio} "
                     + $"{maxBadRatio:P0}: {list}"
             );
     }

@@ -2,6 +2,7 @@ using TransferLab.Backbones;
 using TransferLab.Caching;
 using TransferLab.Data;
 using TransferLab.Data.Transforms;
+using TransferLab.Specs;
 using TransferLab.Training;
 
 namespace TransferLab.Experiments;
@@ -15,10 +16,10 @@ internal sealed class BackbonePasses : IDisposable
 {
     private readonly Dictionary<string, BackbonePass> _passes = new(StringComparer.Ordinal);
 
-    public (BackbonePass? RecordTo, BackbonePass? ReplayFrom) For(RunSpec spec, RunPlan plan, ComparisonConfig config)
+    public (BackbonePass? RecordTo, BackbonePass? ReplayFrom) For(RunSpec spec, RunPlan plan, ExperimentSpec experiment)
     {
         var frozenBackbone = spec.Strategy.KeepsBackboneFrozen();
-        if (!frozenBackbone || plan.UseFeatureCache || config.CacheFeatures == FeatureCaching.Off)
+        if (!frozenBackbone || plan.UseFeatureCache || experiment.CacheFeatures == FeatureCaching.Off)
             return (null, null);
         var key = KeyOf(spec, plan);
         if (_passes.TryGetValue(key, out var recorded) && recorded.Covers(spec.Epochs))

@@ -1,3 +1,5 @@
+using TransferLab.Results;
+using TransferLab.Settings;
 using TransferLab.Storage;
 using TransferLab.Training;
 
@@ -56,27 +58,33 @@ internal sealed class ComparisonOutput(string directory, IProgress<TrainingEvent
     public void SaveResults(ComparisonResult result) =>
         Writing(
             () => ResultStore.Save(Directory, result),
-            $"the previous {ResultsPath} is intact; free space, then continue it ({Setting.Resume} {Directory})"
+            SettingText.Of(
+                $"the previous {ResultsPath} is intact; free space, then continue it ({Setting.Resume} {Directory})"
+            )
         );
 
     /// <summary>Writes a run's model, after results.json holds the run.</summary>
     public void SaveModel(string path, Action<string> save) =>
         Writing(
             () => save(path),
-            _holdsOneModel
-                ? "no model saved; a run trained on images keeps its epoch checkpoint beside it, and the same "
-                    + "training continues from there once the cause is fixed"
-                : $"{ResultsPath} holds every finished run, but this run's model was not saved"
+            SettingText.Plain(
+                _holdsOneModel
+                    ? "no model saved; a run trained on images keeps its epoch checkpoint beside it, and the same "
+                        + "training continues from there once the cause is fixed"
+                    : $"{ResultsPath} holds every finished run, but this run's model was not saved"
+            )
         );
 
     public void WriteReport(ComparisonResult result) =>
         Writing(
             () => Reporting.ReportWriter.Write(result, Directory),
-            $"{ResultsPath} is complete; write the report again with 'report {Directory}' once the cause is fixed"
+            SettingText.Plain(
+                $"{ResultsPath} is complete; write the report again with 'report {Directory}' once the cause is fixed"
+            )
         );
 
     /// <summary>Runs a write; if it fails, the error also says what the folder still holds and what to do.</summary>
-    private static void Writing(Action write, string consequence)
+    private static void Writing(Action write, SettingText consequence)
     {
         try
         {

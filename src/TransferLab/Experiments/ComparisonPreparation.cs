@@ -1,6 +1,11 @@
 using TransferLab.Backbones;
 using TransferLab.Caching;
+using TransferLab.Compute;
 using TransferLab.Data;
+using TransferLab.Results;
+using TransferLab.Runs;
+using TransferLab.Settings;
+using TransferLab.Specs;
 using TransferLab.Storage;
 using TransferLab.Strategies;
 using TransferLab.Training;
@@ -11,7 +16,8 @@ namespace TransferLab.Experiments;
 /// <summary>A comparison ready to train: its data read and checked, its backbones loaded, a resume checked.</summary>
 /// <param name="Fingerprint">What exactly is trained and evaluated on: relative paths, labels and contents.</param>
 internal sealed record PreparedComparison(
-    ComparisonConfig Config,
+    ExperimentSpec Spec,
+    ExecutionOptions Execution,
     IReadOnlyList<RunSpec> Specs,
     DatasetSplits Splits,
     DatasetSummary Dataset,
@@ -21,18 +27,18 @@ internal sealed record PreparedComparison(
 )
 {
     /// <summary>The first (usually the only) backbone.</summary>
-    public PretrainedBackbone Backbone => Backbones[Config.BackboneList[0]];
+    public PretrainedBackbone Backbone => Backbones[Spec.BackboneList[0]];
 
     /// <summary>The backbone a run trains on.</summary>
-    public PretrainedBackbone BackboneFor(RunSpec spec) => Backbones[spec.Backbone ?? Config.BackboneList[0]];
+    public PretrainedBackbone BackboneFor(RunSpec run) => Backbones[run.Backbone ?? Spec.BackboneList[0]];
 
     /// <summary>The images cross-validation partitions: train, or train and validation with <see
-    /// cref="ComparisonConfig.CvPool"/>. Without cross-validation, the validation images.</summary>
-    public IReadOnlyList<ImageSample> Pool => PoolOf(Config, Splits);
+    /// cref="ExperimentSpec.CvPool"/>. Without cross-validation, the validation images.</summary>
+    public IReadOnlyList<ImageSample> Pool => PoolOf(Spec, Splits);
 
-    public static IReadOnlyList<ImageSample> PoolOf(ComparisonConfig config, DatasetSplits splits) =>
-        config.CvFolds == 0 ? splits.Evaluation.Samples
-        : config.CvPool ? [.. splits.Train.Samples, .. splits.Evaluation.Samples]
+    public static IReadOnlyList<ImageSample> PoolOf(ExperimentSpec spec, DatasetSplits splits) =>
+        spec.CvFolds == 0 ? splits.Evaluation.Samples
+        : spec.CvPool ? [.. splits.Train.Samples, .. splits.Evaluation.Samples]
         : splits.Train.Samples;
 
     /// <summary>
@@ -40,47 +46,31 @@ internal sealed record PreparedComparison(
     /// per fold, trained on the other folds and scored on that fold. Under holdout selection the holdout is cut
     /// from the cell's training images.
     /// </summary>
-    public IEnumerable<Cell> CellsOf(int seed) => CellsOf(Config, Splits, seed);
+    public IEnumerable<Cell> CellsOf(int seed) => CellsOf(Spec, Splits, seed);
 
-    /// <summary>What a run's epoch checkpoint belongs to: a checkpoint is resumed only into the same run.</summary>
-    public CheckpointIdentity CheckpointIdentityOf(RunSpec spec, Cell cell)
-    {
-        // Everything besides the data and backbone that the run's numbers depend on.
-        var configuration = ContentHash.OfText(
-            System.Text.Json.JsonSerializer.Serialize(
-                new
-                {
-                    spec,
-                    plan = RunPlan.For(spec, Config),
-                    Config.Augmentation,
-                    Config.Selection,
-                    Config.HoldoutFraction,
-                    Config.CvFolds,
-                    Config.CvPool,
-                    Config.CvPartitionSeed,
-                    cell.Fold,
-                },
-                ResultStore.JsonOptions
-            )
-        );
-        return new CheckpointIdentity(spec.Name, cell.Seed, configuration, Fingerprint, BackboneFor(spec).Fingerprint,
+    /// <summary>
+    /// What a run's epoch checkpoint belongs to: the experiment (its spec's hash: every setting that changes a
+    /// number), the run, the cell, the images and the backbone's weights. A checkpoint is resumed only into the
+    /// same.
+    /// </summary>
+    public CheckpointIdentity CheckpointIdentityOf(RunSpec run, Cell cell) =>
+        new(run.Name, cell.Seed, $"{Spec.Hash}/fold {cell.Fold}", Fingerprint, BackboneFor(run).Fingerprint,
             Splits.Classes);
-    }
 
-    public static IEnumerable<Cell> CellsOf(ComparisonConfig config, DatasetSplits splits, int seed)
+    public static IEnumerable<Cell> CellsOf(ExperimentSpec spec, DatasetSplits splits, int seed)
     {
-        if (config.CvFolds == 0)
+        if (spec.CvFolds == 0)
         {
-            yield return Cell.Of(null, splits.Train.Samples, splits.Evaluation.Samples, seed, config);
+            yield return Cell.Of(null, splits.Train.Samples, splits.Evaluation.Samples, seed, spec);
             yield break;
         }
-        var pool = PoolOf(config, splits);
-        var folds = CrossValidationFolds.Of(pool, config.CvFolds, config.CvPartitionSeed ?? seed);
+        var pool = PoolOf(spec, splits);
+        var folds = CrossValidationFolds.Of(pool, spec.CvFolds, spec.CvPartitionSeed ?? seed);
         for (var fold = 0; fold < folds.Count; fold++)
         {
             var scored = folds[fold].ToHashSet();
             var train = pool.Where((_, i) => !scored.Contains(i)).ToList();
-            yield return Cell.Of(fold, train, folds[fold].Select(i => pool[i]).ToList(), seed, config) with
+            yield return Cell.Of(fold, train, folds[fold].Select(i => pool[i]).ToList(), seed, spec) with
             {
                 EvaluationIndices = folds[fold],
             };
@@ -106,12 +96,12 @@ internal sealed record Cell(
         IReadOnlyList<ImageSample> train,
         IReadOnlyList<ImageSample> evaluation,
         int seed,
-        ComparisonConfig config
+        ExperimentSpec spec
     )
     {
-        if (config.Selection != SelectionMode.Holdout)
+        if (spec.Selection != SelectionMode.Holdout)
             return new Cell(seed, fold, train, null, evaluation);
-        var (rest, holdout) = HoldoutSplit.Split(train, config.HoldoutFraction, seed);
+        var (rest, holdout) = HoldoutSplit.Split(train, spec.HoldoutFraction, seed);
         return new Cell(seed, fold, rest, holdout, evaluation);
     }
 }
@@ -123,7 +113,8 @@ internal sealed record Cell(
 internal static class ComparisonPreparation
 {
     public static PreparedComparison Prepare(
-        ComparisonConfig config,
+        ExperimentSpec spec,
+        ExecutionOptions execution,
         ComparisonOutput output,
         ImageSource images,
         ComparisonResult? resume,
@@ -131,32 +122,34 @@ internal static class ComparisonPreparation
         CancellationToken cancel
     )
     {
-        config.Validate();
-        var opened = DatasetSplits.Open(config.DataDir, config.ValSplit);
+        spec.Validate();
+        execution.Validate();
+        var opened = DatasetSplits.Open(spec.DataDir, spec.ValSplit);
         if (opened.IsValSplit)
             output.Notice(
                 $"no val/ or test/ folder: validation is a {opened.EvaluationSplitName} — "
                     + $"{opened.Evaluation.Count} images scored, {opened.Train.Count} for training"
             );
-        var specs = config.ResolveRuns();
+        var specs = spec.ResolveRuns();
         output.Claim();
-        var cacheDirectory = CacheDirectory.Resolve(config.CacheDir);
+        var cacheDirectory = CacheDirectory.Resolve(execution.CacheDir);
         foreach (var sub in new[] { "features", "weights", "verified-images", "" })
             AtomicFile.RemoveLeftovers(Path.Combine(cacheDirectory, sub));
-        var (splits, badImages) = CheckImages(opened, images, config, cancel, output);
+        var (splits, badImages) = CheckImages(opened, images, execution, cancel, output);
 
         NativeRuntime.EnsureLoaded();
-        ComputeDevice.Resolve(config.Device); // an unusable device fails here, before any image is decoded
-        var backbones = config.BackboneList.ToDictionary(b => b, b => BackboneRegistry.Get(b, config.CacheDir));
-        foreach (var group in specs.GroupBy(s => s.Backbone ?? config.BackboneList[0]))
+        ComputeDevice.Resolve(execution.Device); // an unusable device fails here, before any image is decoded
+        var backbones = spec.BackboneList.ToDictionary(b => b, b => BackboneRegistry.Get(b, execution.CacheDir));
+        foreach (var group in specs.GroupBy(s => s.Backbone ?? spec.BackboneList[0]))
             CheckStrategiesFit(group.ToList(), backbones[group.Key]);
-        set_num_threads(config.Threads > 0 ? config.Threads : Training.CpuBudget.Cores);
+        set_num_threads(execution.Threads > 0 ? execution.Threads : Compute.CpuBudget.Cores);
         var fingerprint = DatasetFingerprint(splits);
         if (resume is not null)
-            CheckResumable(resume, splits, fingerprint, output.Directory, restartUnfinished);
-        var dataset = Summarise(splits, config, badImages, fingerprint);
+            CheckResumable(resume, spec, splits, fingerprint, output.Directory, restartUnfinished);
+        var dataset = Summarise(splits, spec, badImages, fingerprint);
         return new PreparedComparison(
-            config,
+            spec,
+            execution,
             specs,
             splits,
             dataset,
@@ -191,18 +184,18 @@ internal static class ComparisonPreparation
 
     private static DatasetSummary Summarise(
         DatasetSplits splits,
-        ComparisonConfig config,
+        ExperimentSpec spec,
         IReadOnlyList<BadImage> badImages,
         string fingerprint
     )
     {
-        var first = PreparedComparison.CellsOf(config, splits, config.Seeds[0]).First();
+        var first = PreparedComparison.CellsOf(spec, splits, spec.Seeds[0]).First();
         var ignored = splits.Train.IgnoredFiles.Count + splits.Evaluation.IgnoredFiles.Count;
-        var pool = PreparedComparison.PoolOf(config, splits);
-        var evalSplit = config.CvFolds == 0
+        var pool = PreparedComparison.PoolOf(spec, splits);
+        var evalSplit = spec.CvFolds == 0
             ? splits.EvaluationSplitName
-            : $"{config.CvFolds}-fold cross-validation of train"
-                + (config.CvPool ? $"+{splits.EvaluationSplitName}" : "");
+            : $"{spec.CvFolds}-fold cross-validation of train"
+                + (spec.CvPool ? $"+{splits.EvaluationSplitName}" : "");
         return new DatasetSummary(
             splits.Root,
             splits.Classes,
@@ -217,16 +210,16 @@ internal static class ComparisonPreparation
         )
         {
             SkippedLinks = [.. splits.Train.SkippedLinks, .. splits.Evaluation.SkippedLinks],
-            Folds = config.CvFolds == 0 ? null : Folds(config, splits),
+            Folds = spec.CvFolds == 0 ? null : Folds(spec, splits),
         };
     }
 
     /// <summary>Every seed's folds, as the positions of their scored images in the pool.</summary>
-    private static IReadOnlyList<CvFold> Folds(ComparisonConfig config, DatasetSplits splits) =>
-        config
+    private static IReadOnlyList<CvFold> Folds(ExperimentSpec spec, DatasetSplits splits) =>
+        spec
             .Seeds.SelectMany(seed =>
                 PreparedComparison
-                    .CellsOf(config, splits, seed)
+                    .CellsOf(spec, splits, seed)
                     .Select(c => new CvFold(seed, c.Fold!.Value, c.EvaluationIndices!))
             )
             .ToList();
@@ -238,19 +231,19 @@ internal static class ComparisonPreparation
     private static (DatasetSplits Splits, IReadOnlyList<BadImage> Bad) CheckImages(
         DatasetSplits splits,
         ImageSource images,
-        ComparisonConfig config,
+        ExecutionOptions execution,
         CancellationToken cancel,
         ComparisonOutput output
     )
     {
-        var workers = Training.CpuBudget.Cores;
-        var verified = VerifiedImages.Open(CacheDirectory.Resolve(config.CacheDir));
+        var workers = Compute.CpuBudget.Cores;
+        var verified = VerifiedImages.Open(CacheDirectory.Resolve(execution.CacheDir));
         var (train, badTrain) = ImageCheck.Run(splits.Train.Samples, images, workers, cancel, verified);
         var (evaluation, badEval) = ImageCheck.Run(splits.Evaluation.Samples, images, workers, cancel, verified);
         if (verified.Save() is { } failure)
             output.Notice($"{failure}; images will be decoded again next time", warning: true);
         var bad = badTrain.Concat(badEval).ToList();
-        ImageCheck.Enforce(bad, splits.Train.Count + splits.Evaluation.Count, config.Strict, config.MaxBadRatio);
+        ImageCheck.Enforce(bad, splits.Train.Count + splits.Evaluation.Count, execution.Strict, execution.MaxBadRatio);
         return bad.Count == 0
             ? (splits, bad)
             : (
@@ -265,6 +258,7 @@ internal static class ComparisonPreparation
 
     private static void CheckResumable(
         ComparisonResult previous,
+        ExperimentSpec spec,
         DatasetSplits splits,
         string fingerprint,
         string outputDir,
@@ -281,6 +275,12 @@ internal static class ComparisonPreparation
                     + $"{interrupted.EpochsDone} epoch(s), but its checkpoint "
                     + $"{Path.Combine(outputDir, interrupted.Checkpoint)} is missing; "
                     + $"restore it, or use {Setting.RestartUnfinished} to train that run from its first epoch"
+            );
+        if (previous.Spec.Hash != spec.Hash)
+            throw new InvalidInputException(
+                $"cannot resume: this is another experiment than the interrupted one (its spec changed: "
+                    + $"{SpecDifference.Between(previous.Spec, spec)}); resume with the spec "
+                    + $"results.json holds, or start a new comparison"
             );
         if (!previous.Dataset.Classes.SequenceEqual(splits.Classes))
             throw new InvalidInputException(

@@ -1,6 +1,10 @@
 using System.Diagnostics;
 using TransferLab.Caching;
+using TransferLab.Compute;
 using TransferLab.Reporting;
+using TransferLab.Results;
+using TransferLab.Runs;
+using TransferLab.Specs;
 using TransferLab.Statistics;
 using TransferLab.Training;
 
@@ -97,10 +101,11 @@ internal sealed class ComparisonRecord
     {
         var runs = _runs.ToList();
         var resources = Resources();
-        var (summary, comparisons, conclusion) = Statistics(_comparison.Config, _comparison.Dataset, runs, resources);
+        var (summary, comparisons, conclusion) =
+            ResultStatistics.Of(_comparison.Spec, _comparison.Dataset, runs, resources);
         return new ComparisonResult(
             ComparisonResult.CurrentSchema,
-            _comparison.Config,
+            new ComparisonConfig(_comparison.Spec, _comparison.Execution),
             Specs,
             _comparison.Environment,
             _comparison.Dataset,
@@ -118,67 +123,4 @@ internal sealed class ComparisonRecord
             Shard = _shard,
         };
     }
-
-    /// <summary>A results.json of an earlier schema with this version's statistics and conclusion, computed from
-    /// its runs (which every schema records the same way).</summary>
-    internal static ComparisonResult Restate(ComparisonResult earlier)
-    {
-        var (summary, comparisons, conclusion) = Statistics(
-            earlier.Config,
-            earlier.Dataset,
-            earlier.Runs,
-            earlier.Resources
-        );
-        return earlier with
-        {
-            Schema = ComparisonResult.CurrentSchema,
-            Summary = summary,
-            Comparisons = comparisons,
-            Conclusion = conclusion,
-        };
-    }
-
-    private static (IReadOnlyList<RunSummary>, IReadOnlyList<PairComparison>, string) Statistics(
-        ComparisonConfig config,
-        DatasetSummary dataset,
-        IReadOnlyList<RunResult> runs,
-        ResourceUsage resources
-    )
-    {
-        var holdout = config.Selection == SelectionMode.Holdout;
-        var design = EvaluationDesign.Of(dataset);
-        var summary = ComparisonStatistics.Summarise(runs, holdout, design);
-        var comparisons = ComparisonStatistics.Compare(runs, design, config.Metric);
-        var conclusion =
-            Conclusion.Write(
-                summary,
-                comparisons,
-                dataset.EvalImages,
-                config.Selection,
-                resources.FeatureCache.ComputeSeconds,
-                ReplayedPasses(runs),
-                config.CvFolds,
-                config.Metric
-            )
-            + Conclusion.Imbalance(summary, design.Labels, config.Metric)
-            + NotCompared(runs);
-        return (summary, comparisons, conclusion);
-    }
-
-    /// <summary>A sentence naming the runs left out of the statistics because they diverged or failed, with
-    /// why.</summary>
-    private static string NotCompared(IReadOnlyList<RunResult> runs)
-    {
-        var left = runs.Where(r => r.Status != RunStatus.Completed)
-            .Select(r =>
-                $"{r.Name} (seed {r.Seed}{(r.Fold is { } f ? $", fold {f}" : "")}) "
-                + $"{r.Status.ToString().ToLowerInvariant()}: {r.Failure ?? r.Divergence}"
-            )
-            .ToList();
-        return left.Count == 0 ? "" : $" Left out of the statistics: {string.Join("; ", left)}.";
-    }
-
-    /// <summary>Which run replayed which run's backbone pass (each pair once, over seeds).</summary>
-    private static IReadOnlyList<(string Run, string From)> ReplayedPasses(IEnumerable<RunResult> runs) =>
-        runs.Where(r => r.BackbonePassFrom is not null).Select(r => (r.Name, r.BackbonePassFrom!)).Distinct().ToList();
 }

@@ -2,7 +2,11 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TransferLab.Backbones;
 using TransferLab.Caching;
+using TransferLab.Compute;
 using TransferLab.Data;
+using TransferLab.Results;
+using TransferLab.Runs;
+using TransferLab.Specs;
 using TransferLab.Training;
 
 namespace TransferLab.Experiments;
@@ -21,23 +25,31 @@ public sealed class ComparisonRunner(
 {
     private readonly ILogger _logger = logger ?? NullLogger<ComparisonRunner>.Instance;
 
+    /// <param name="spec">The experiment: what is compared, on what, how it is scored.</param>
+    /// <param name="execution">How this machine runs it (null: the defaults).</param>
     /// <param name="resume">An interrupted comparison's results: its finished runs are kept, not trained again, and
-    /// the run it was in the middle of continues from its last epoch checkpoint.</param>
+    /// the run it was in the middle of continues from its last epoch checkpoint. Its spec must be <paramref
+    /// name="spec"/>.</param>
     /// <param name="restartUnfinished">Train the interrupted run from its first epoch instead (its checkpoint is
     /// discarded).</param>
     /// <param name="shard">Train only this shard's cells, into <paramref name="outputDir"/> (the shard's own
     /// folder, <see cref="Shard.FolderIn"/>); <see cref="ShardMerge"/> puts the shards together.</param>
     public ComparisonResult Run(
-        ComparisonConfig config,
+        ExperimentSpec spec,
         string outputDir,
+        ExecutionOptions? execution = null,
         CancellationToken cancel = default,
         ComparisonResult? resume = null,
         bool restartUnfinished = false,
         Shard? shard = null
-    ) => Run(new ComparisonRequest(config, outputDir, resume, restartUnfinished, shard), cancel);
+    ) =>
+        Run(
+            new ComparisonRequest(spec, execution ?? new(), outputDir, resume, restartUnfinished, shard),
+            cancel
+        );
 
     /// <summary>
-    /// Trains the one run of <paramref name="config"/> (one seed, one backbone) and writes its selected model to
+    /// Trains the one run of <paramref name="spec"/> (one seed, one backbone) and writes its selected model to
     /// <paramref name="modelPath"/>, once; no results.json, statistics or report. Until the model is written, a run
     /// trained on images keeps its epoch checkpoint beside it (<see cref="TrainingCheckpointPath"/>), and training
     /// the same run again continues from there.
@@ -45,22 +57,24 @@ public sealed class ComparisonRunner(
     /// <param name="restart">Delete such a checkpoint and train from the first epoch.</param>
     /// <returns>The run's result; the model was written when its status is <see cref="RunStatus.Completed"/>.</returns>
     public RunResult TrainModel(
-        ComparisonConfig config,
+        ExperimentSpec spec,
         string modelPath,
+        ExecutionOptions? execution = null,
         CancellationToken cancel = default,
         bool restart = false
-    ) => ModelTraining.Train(config, Path.GetFullPath(modelPath), restart, progress, cancel);
+    ) => ModelTraining.Train(spec, execution ?? new(), Path.GetFullPath(modelPath), restart, progress, cancel);
 
     /// <summary>Where <see cref="TrainModel"/> keeps the run's epoch checkpoint until the model is written.</summary>
     public static string TrainingCheckpointPath(string modelPath) => Path.GetFullPath(modelPath) + ".ckpt";
 
     private ComparisonResult Run(ComparisonRequest request, CancellationToken cancel)
     {
-        var (config, resume) = (request.Config, request.Resume);
+        var (spec, execution, resume) = (request.Spec, request.Execution, request.Resume);
         var output = new ComparisonOutput(request.OutputDir, progress);
-        using var images = config.NewImageSource();
+        using var images = execution.NewImageSource(spec);
         var comparison = ComparisonPreparation.Prepare(
-            config,
+            spec,
+            execution,
             output,
             images,
             resume,
@@ -86,7 +100,7 @@ public sealed class ComparisonRunner(
                 $"shard {shard}: this process trains the cells (run × seed × fold) numbered {shard.Index} modulo "
                     + $"{shard.Count} into {request.OutputDir}; 'merge' puts the shards together"
             );
-        foreach (var seed in config.Seeds)
+        foreach (var seed in spec.Seeds)
             session.RunSeed(seed);
         return session.Record.Complete();
     }
@@ -95,7 +109,7 @@ public sealed class ComparisonRunner(
     /// second each).</summary>
     internal static CostEstimate Estimate(PreparedComparison comparison)
     {
-        var config = comparison.Config;
+        var (spec, execution) = (comparison.Spec, comparison.Execution);
         var timed = new Dictionary<(PretrainedBackbone, Precision), double>();
         return CostEstimate.Of(
             comparison,
@@ -105,9 +119,9 @@ public sealed class ComparisonRunner(
                     : timed[(backbone, precision)] = CostEstimate.TimeForward(
                         backbone,
                         precision,
-                        config.BatchSize,
-                        config.Device,
-                        config.CacheDir
+                        spec.BatchSize,
+                        execution.Device,
+                        execution.CacheDir
                     )
         );
     }
@@ -126,7 +140,8 @@ public sealed class ComparisonRunner(
 /// <summary>What to run and where its results go.</summary>
 /// <param name="Shard">Null: every cell.</param>
 internal sealed record ComparisonRequest(
-    ComparisonConfig Config,
+    ExperimentSpec Spec,
+    ExecutionOptions Execution,
     string OutputDir,
     ComparisonResult? Resume,
     bool RestartUnfinished,

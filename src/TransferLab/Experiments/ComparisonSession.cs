@@ -1,7 +1,10 @@
 using TransferLab.Backbones;
 using TransferLab.Caching;
+using TransferLab.Compute;
 using TransferLab.Data;
 using TransferLab.Models;
+using TransferLab.Runs;
+using TransferLab.Specs;
 using TransferLab.Training;
 
 namespace TransferLab.Experiments;
@@ -31,7 +34,7 @@ internal sealed class ComparisonSession
         _executor = RunExecutor.Create(comparison, images, output, progress, cancel);
         PreflightSpace(comparison, output, oneModel: false);
         Record = new ComparisonRecord(comparison, output, _executor.Features, request.Resume, request.Shard);
-        if (comparison.Config.Tune == TuneMode.Lr)
+        if (comparison.Spec.Tune == TuneMode.Lr)
         {
             var (tuned, tuning) = _executor.Tune(Record.Specs);
             Record.Tuned(tuned, tuning);
@@ -91,7 +94,7 @@ internal sealed class ComparisonSession
 
     /// <summary>Where the run's model goes, or null when it is not kept (not the best of its name so far).</summary>
     private string? ModelPathFor(RunResult result) =>
-        _comparison.Config.SaveModels && Record.IsBestOfItsRun(result)
+        _comparison.Execution.SaveModels && Record.IsBestOfItsRun(result)
             ? Path.Combine(_output.Directory, "models", ModelFile.FileNameFor(result.Name))
             : null;
 
@@ -109,22 +112,22 @@ internal sealed class ComparisonSession
     /// </summary>
     internal static void PreflightSpace(PreparedComparison comparison, ComparisonOutput output, bool oneModel)
     {
-        var (config, specs) = (comparison.Config, comparison.Specs);
+        var (spec, execution, runs) = (comparison.Spec, comparison.Execution, comparison.Specs);
         var (checkpointBytes, modelBytes) = (0L, 0L);
-        foreach (var group in specs.GroupBy(comparison.BackboneFor))
+        foreach (var group in runs.GroupBy(comparison.BackboneFor))
         {
             var classes = comparison.Splits.Classes;
-            using var probe = RunExecutor.CreateModel(group.Key, classes, config.Seeds[0], config.CacheDir);
+            using var probe = RunExecutor.CreateModel(group.Key, classes, spec.Seeds[0], execution.CacheDir);
             var parameters = probe.NamedParameters();
             var networkBytes = parameters.Sum(p => p.Parameter.numel()) * sizeof(float);
             checkpointBytes = group
-                .Where(s => !RunPlan.For(s, config).UseFeatureCache)
+                .Where(s => !RunPlan.For(s, spec).UseFeatureCache)
                 .Select(s => 4 * sizeof(float) * Trainer.TrainableParameterCount(probe, s.Strategy, parameters))
                 .Append(checkpointBytes)
                 .Max();
             var models =
                 oneModel ? 1
-                : config.SaveModels ? group.DistinctBy(s => s.Name).Count()
+                : execution.SaveModels ? group.DistinctBy(s => s.Name).Count()
                 : 0;
             modelBytes += models * networkBytes;
         }
@@ -137,7 +140,7 @@ internal sealed class ComparisonSession
     /// </summary>
     private RunCheckpoint? CheckpointFor(RunSpec spec, Cell cell)
     {
-        if (RunPlan.For(spec, _comparison.Config).UseFeatureCache)
+        if (RunPlan.For(spec, _comparison.Spec).UseFeatureCache)
             return null;
         var relative = Path.Combine(
             "checkpoints",

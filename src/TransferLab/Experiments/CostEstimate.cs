@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using TransferLab.Backbones;
 using TransferLab.Caching;
+using TransferLab.Compute;
 using TransferLab.Data.Transforms;
+using TransferLab.Specs;
 using TransferLab.Training;
 using static TorchSharp.torch;
 
@@ -39,32 +41,32 @@ public sealed record CostEstimate(
         Func<PretrainedBackbone, Precision, double> secondsPerImage
     )
     {
-        var config = comparison.Config;
-        var cells = comparison.CellsOf(config.Seeds[0]).ToList();
-        var cellCount = cells.Count * config.Seeds.Count;
+        var spec = comparison.Spec;
+        var cells = comparison.CellsOf(spec.Seeds[0]).ToList();
+        var cellCount = cells.Count * spec.Seeds.Count;
         var (train, evaluation) = (comparison.Splits.Train.Samples.Count, comparison.Splits.Evaluation.Samples.Count);
         var runs = new List<RunCost>();
         var recorded = new Dictionary<string, (string Run, int Epochs)>(StringComparer.Ordinal);
         var extracted = new HashSet<string>(StringComparer.Ordinal);
         long extractionImages = 0, cacheBytes = 0;
         double seconds = 0;
-        foreach (var spec in comparison.Specs)
+        foreach (var run in comparison.Specs)
         {
-            var plan = RunPlan.For(spec, config);
-            var backbone = comparison.BackboneFor(spec);
-            var cost = plan.UseFeatureCache ? new RunCost(spec.Name, "cached features", 0)
-                : ReplayedFrom(spec, plan, config, recorded) is { } from
-                    ? new RunCost(spec.Name, $"replayed pass of {from}", 0)
-                : new RunCost(spec.Name, SourceOf(spec), cells.Sum(c => Forwards(spec, c)) * config.Seeds.Count);
+            var plan = RunPlan.For(run, spec);
+            var backbone = comparison.BackboneFor(run);
+            var cost = plan.UseFeatureCache ? new RunCost(run.Name, "cached features", 0)
+                : ReplayedFrom(run, plan, spec, recorded) is { } from
+                    ? new RunCost(run.Name, $"replayed pass of {from}", 0)
+                : new RunCost(run.Name, SourceOf(run), cells.Sum(c => Forwards(run, c)) * spec.Seeds.Count);
             runs.Add(cost);
             seconds += cost.ImageForwards * secondsPerImage(backbone, plan.Precision);
-            if (!plan.UseFeatureCache || !extracted.Add($"{spec.Backbone}|{plan.Precision}|{plan.CacheViews}"))
+            if (!plan.UseFeatureCache || !extracted.Add($"{run.Backbone}|{plan.Precision}|{plan.CacheViews}"))
                 continue;
             // Each seed draws its own augmented views (CachedFeatureSource); without augmentation, training
             // images share the evaluation transform's one view.
-            var images = config.Augmentation == Augmentation.None
+            var images = spec.Augmentation == Augmentation.None
                 ? train + evaluation
-                : (long)train * plan.CacheViews * config.Seeds.Count + evaluation;
+                : (long)train * plan.CacheViews * spec.Seeds.Count + evaluation;
             extractionImages += images;
             cacheBytes += images * (long)FeatureStore.EntryBytes(backbone.Config.FeatureCount);
             seconds += images * secondsPerImage(backbone, plan.Precision);
@@ -78,11 +80,11 @@ public sealed record CostEstimate(
     private static string? ReplayedFrom(
         RunSpec spec,
         RunPlan plan,
-        ComparisonConfig config,
+        ExperimentSpec experiment,
         Dictionary<string, (string Run, int Epochs)> recorded
     )
     {
-        if (!spec.Strategy.KeepsBackboneFrozen() || config.CacheFeatures == FeatureCaching.Off)
+        if (!spec.Strategy.KeepsBackboneFrozen() || experiment.CacheFeatures == FeatureCaching.Off)
             return null;
         var key = BackbonePasses.KeyOf(spec, plan);
         if (recorded.TryGetValue(key, out var pass) && pass.Epochs >= spec.Epochs)
@@ -162,3 +164,6 @@ public sealed record CostEstimate(
         : seconds < 5400 ? $"{seconds / 60:F0} min"
         : $"{seconds / 3600:F1} h";
 }
+
+/// <summary>What the comparison will cost, before its first run (see <see cref="CostEstimate"/>).</summary>
+public sealed record ComparisonPlanned(CostEstimate Estimate) : TrainingEvent("", 0);

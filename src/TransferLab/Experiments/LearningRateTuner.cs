@@ -1,6 +1,9 @@
 using System.Globalization;
 using TransferLab.Backbones;
+using TransferLab.Compute;
 using TransferLab.Data;
+using TransferLab.Runs;
+using TransferLab.Specs;
 using TransferLab.Strategies;
 using TransferLab.Training;
 
@@ -20,11 +23,12 @@ internal sealed class LearningRateTuner(
     public (IReadOnlyList<RunSpec> Specs, IReadOnlyList<TuningResult> Tuning) Tune(
         IReadOnlyList<RunSpec> specs,
         DatasetSplits splits,
-        ComparisonConfig config
+        ExperimentSpec experiment,
+        ExecutionOptions execution
     )
     {
-        var seed = config.Seeds[0];
-        var (trainSamples, holdoutSamples) = HoldoutSplit.Split(splits.Train.Samples, config.HoldoutFraction, seed);
+        var seed = experiment.Seeds[0];
+        var (trainSamples, holdoutSamples) = HoldoutSplit.Split(splits.Train.Samples, experiment.HoldoutFraction, seed);
         var tuned = new List<RunSpec>();
         var report = new List<TuningResult>();
         foreach (var spec in specs)
@@ -33,16 +37,16 @@ internal sealed class LearningRateTuner(
             var holdout = loaders.Evaluation(holdoutSamples);
             var scores = new Dictionary<string, double>(StringComparer.Ordinal);
             var byFactor = new List<(double Factor, double Score)>();
-            foreach (var factor in config.TuneLearningRateFactors)
+            foreach (var factor in experiment.TuneLearningRateFactors)
             {
                 var rate = spec.Optimizer.LearningRate * factor;
-                var trial = Shortened(spec, config.TuneEpochs) with
+                var trial = Shortened(spec, experiment.TuneEpochs) with
                 {
                     Name = $"{spec.Name} (tuning lr={rate:g3})",
                     Optimizer = spec.Optimizer with { LearningRate = rate },
                 };
-                using var model = RunExecutor.CreateModel(backbone, splits.Classes, seed, config.CacheDir);
-                model.MoveTo(ComputeDevice.Resolve(config.Device));
+                using var model = RunExecutor.CreateModel(backbone, splits.Classes, seed, execution.CacheDir);
+                model.MoveTo(ComputeDevice.Resolve(execution.Device));
                 // The holdout is both the selection and the scored split: validation stays unseen.
                 var training = loaders.Training(trainSamples, spec.BatchSize, spec.Balance == ClassBalance.Sampler);
                 var weights = spec.Balance == ClassBalance.Weights

@@ -1,5 +1,8 @@
 using TransferLab.Caching;
 using TransferLab.Data;
+using TransferLab.Runs;
+using TransferLab.Settings;
+using TransferLab.Specs;
 using TransferLab.Training;
 
 namespace TransferLab.Experiments;
@@ -13,7 +16,8 @@ namespace TransferLab.Experiments;
 internal static class ModelTraining
 {
     public static RunResult Train(
-        ComparisonConfig config,
+        ExperimentSpec spec,
+        ExecutionOptions execution,
         string modelPath,
         bool restart,
         IProgress<TrainingEvent>? progress,
@@ -21,23 +25,23 @@ internal static class ModelTraining
     )
     {
         var output = ComparisonOutput.ForModel(modelPath, progress);
-        using var images = config.NewImageSource();
-        var comparison = ComparisonPreparation.Prepare(config, output, images, null, false, cancel);
-        var spec = TheOneRun(comparison);
+        using var images = execution.NewImageSource(spec);
+        var comparison = ComparisonPreparation.Prepare(spec, execution, output, images, null, false, cancel);
+        var run = TheOneRun(comparison);
         progress?.Report(new ComparisonPlanned(ComparisonRunner.Estimate(comparison)));
         var executor = RunExecutor.Create(comparison, images, output, progress, cancel);
         ComparisonSession.PreflightSpace(comparison, output, oneModel: true);
-        if (config.Tune == TuneMode.Lr)
-            spec = executor.Tune([spec]).Specs[0];
-        var cell = comparison.CellsOf(config.Seeds[0]).Single();
-        var checkpoint = CheckpointFor(comparison, spec, cell, modelPath);
+        if (spec.Tune == TuneMode.Lr)
+            run = executor.Tune([run]).Specs[0];
+        var cell = comparison.CellsOf(spec.Seeds[0]).Single();
+        var checkpoint = CheckpointFor(comparison, run, cell, modelPath);
         if (restart)
             checkpoint?.Delete();
         else if (checkpoint is { Exists: true })
-            output.Notice($"continuing {spec.Name} from its epoch checkpoint {checkpoint.Path}");
+            output.Notice($"continuing {run.Name} from its epoch checkpoint {checkpoint.Path}");
         using var passes = new BackbonePasses();
         return executor.Execute(
-            spec,
+            run,
             new CellWork(cell, passes),
             checkpoint,
             (model, result) =>
@@ -52,10 +56,10 @@ internal static class ModelTraining
 
     private static RunSpec TheOneRun(PreparedComparison comparison)
     {
-        var config = comparison.Config;
-        if (comparison.Specs.Count != 1 || config.Seeds.Count != 1)
+        var spec = comparison.Spec;
+        if (comparison.Specs.Count != 1 || spec.Seeds.Count != 1)
             throw new InvalidInputException("training a model takes one run, one seed and one backbone");
-        if (config.CvFolds > 0)
+        if (spec.CvFolds > 0)
             throw new InvalidInputException(
                 $"cross-validation scores a recipe over folds and keeps no model; train without {Setting.CvFolds}"
             );
@@ -64,12 +68,12 @@ internal static class ModelTraining
 
     /// <summary>The run's epoch checkpoint beside the model; none for a run on cached features (its epochs take
     /// milliseconds).</summary>
-    private static RunCheckpoint? CheckpointFor(PreparedComparison comparison, RunSpec spec, Cell cell, string model) =>
-        RunPlan.For(spec, comparison.Config).UseFeatureCache
+    private static RunCheckpoint? CheckpointFor(PreparedComparison comparison, RunSpec run, Cell cell, string model) =>
+        RunPlan.For(run, comparison.Spec).UseFeatureCache
             ? null
             : new RunCheckpoint(
                 ComparisonRunner.TrainingCheckpointPath(model),
-                comparison.CheckpointIdentityOf(spec, cell),
+                comparison.CheckpointIdentityOf(run, cell),
                 restart: Setting.RestartTraining
             );
 }

@@ -1,7 +1,10 @@
 using TransferLab.Backbones;
 using TransferLab.Caching;
+using TransferLab.Compute;
 using TransferLab.Data;
 using TransferLab.Models;
+using TransferLab.Runs;
+using TransferLab.Storage;
 using TransferLab.Training;
 using static TorchSharp.torch;
 
@@ -31,16 +34,16 @@ internal sealed class RunExecutor(
         CancellationToken cancel
     )
     {
-        var config = comparison.Config;
+        var (spec, execution) = (comparison.Spec, comparison.Execution);
         var loaders = comparison.Backbones.Values.ToDictionary(
             b => b,
-            b => new LoaderFactory(config, b.Config, images)
+            b => new LoaderFactory(spec, execution, b.Config, images)
         );
         var features = new FeatureCache(
-            CacheDirectory.Resolve(config.CacheDir),
+            CacheDirectory.Resolve(execution.CacheDir),
             images,
-            config.EvalBatchSize,
-            config.DataWorkers,
+            execution.EvalBatchSize,
+            execution.DataWorkers,
             warning => output.Notice(warning, warning: true),
             progress
         );
@@ -52,7 +55,7 @@ internal sealed class RunExecutor(
     /// <summary>Fair learning-rate tuning (<see cref="LearningRateTuner"/>): each run with its best rate.</summary>
     public (IReadOnlyList<RunSpec> Specs, IReadOnlyList<TuningResult> Tuning) Tune(IReadOnlyList<RunSpec> specs) =>
         new LearningRateTuner(trainer, comparison.BackboneFor, loadersFor).Tune(specs, comparison.Splits,
-            comparison.Config);
+            comparison.Spec, comparison.Execution);
 
     public RunResult Execute(
         RunSpec spec,
@@ -61,14 +64,14 @@ internal sealed class RunExecutor(
         Action<ImageClassifier, RunResult> finished
     )
     {
-        var (config, seed) = (comparison.Config, work.Cell.Seed);
-        var plan = RunPlan.For(spec, config);
-        var (recordTo, replayFrom) = work.Passes.For(spec, plan, config);
+        var (execution, seed) = (comparison.Execution, work.Cell.Seed);
+        var plan = RunPlan.For(spec, comparison.Spec);
+        var (recordTo, replayFrom) = work.Passes.For(spec, plan, comparison.Spec);
         var extractionBefore = features.Stats.ComputeSeconds;
         var backbone = comparison.BackboneFor(spec);
-        using var model = CreateModel(backbone, comparison.Splits.Classes, seed, config.CacheDir);
+        using var model = CreateModel(backbone, comparison.Splits.Classes, seed, execution.CacheDir);
         model.SetBackbonePrecision(plan.Precision);
-        model.MoveTo(ComputeDevice.Resolve(config.Device));
+        model.MoveTo(ComputeDevice.Resolve(execution.Device));
         var options = Options(spec, work, plan, model, backbone) with
         {
             // A replayed run takes a fraction of a second: no checkpoints (one left by an earlier process that
@@ -92,11 +95,11 @@ internal sealed class RunExecutor(
     /// <summary>Writes a trained run's model, with what it was trained on, to <paramref name="path"/>.</summary>
     public void SaveModel(ImageClassifier model, RunResult result, string path)
     {
-        var config = comparison.Config;
+        var (spec, execution) = (comparison.Spec, comparison.Execution);
         var splits = comparison.Splits;
         (string, double?) trainedOn = (
-            config.DataDir,
-            splits.IsValSplit ? config.ValSplit ?? DatasetSplits.DefaultValSplit : null
+            spec.DataDir,
+            splits.IsValSplit ? spec.ValSplit ?? DatasetSplits.DefaultValSplit : null
         );
         ModelFile.Save(
             path,
@@ -106,8 +109,8 @@ internal sealed class RunExecutor(
             {
                 TrainedOn = trainedOn,
             },
-            config.EmbedBackbone,
-            config.CacheDir
+            execution.EmbedBackbone,
+            execution.CacheDir
         );
     }
 

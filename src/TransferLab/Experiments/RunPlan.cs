@@ -1,5 +1,7 @@
 using TransferLab.Backbones;
+using TransferLab.Compute;
 using TransferLab.Data.Transforms;
+using TransferLab.Specs;
 using TransferLab.Strategies;
 using TransferLab.Training;
 
@@ -14,22 +16,22 @@ internal sealed record RunPlan(bool UseFeatureCache, int CacheViews, Precision P
     /// mode: then the backbone is a fixed function of the image. Without augmentation this is exact; with it,
     /// the cache holds K augmented views instead of a fresh one per epoch.
     /// </summary>
-    public static RunPlan For(RunSpec spec, ComparisonConfig config)
+    public static RunPlan For(RunSpec run, ExperimentSpec spec)
     {
-        var frozenBackbone = spec.Strategy.KeepsBackboneFrozen();
-        var precision = EffectivePrecision(frozenBackbone, spec.Precision ?? config.Precision);
+        var frozenBackbone = run.Strategy.KeepsBackboneFrozen();
+        var precision = EffectivePrecision(frozenBackbone, run.Precision ?? spec.Precision);
         var cacheable =
             frozenBackbone
-            && spec.Strategy.BatchNorm == FrozenBatchNorm.Eval
-            && config.CacheFeatures != FeatureCaching.Off;
+            && run.Strategy.BatchNorm == FrozenBatchNorm.Eval
+            && spec.CacheFeatures != FeatureCaching.Off;
         if (!cacheable)
             return new RunPlan(false, 0, precision);
-        if (config.Augmentation == Augmentation.None)
+        if (spec.Augmentation == Augmentation.None)
             return new RunPlan(true, 1, precision);
-        if (config.CacheViews > 0)
-            return new RunPlan(true, config.CacheViews, precision);
-        return config.CacheFeatures == FeatureCaching.On
-            ? new RunPlan(true, spec.Epochs, precision)
+        if (spec.CacheViews > 0)
+            return new RunPlan(true, spec.CacheViews, precision);
+        return spec.CacheFeatures == FeatureCaching.On
+            ? new RunPlan(true, run.Epochs, precision)
             : new RunPlan(false, 0, precision);
     }
 

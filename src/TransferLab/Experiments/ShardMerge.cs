@@ -1,4 +1,7 @@
 using System.Text.Json;
+using TransferLab.Results;
+using TransferLab.Runs;
+using TransferLab.Specs;
 using TransferLab.Storage;
 
 namespace TransferLab.Experiments;
@@ -35,7 +38,7 @@ public static class ShardMerge
         {
             Backbones = first.Backbones,
         };
-        merged = ComparisonRecord.Restate(merged) with { Models = BestModels(folder, shards, runs) };
+        merged = ResultStatistics.Restate(merged) with { Models = BestModels(folder, shards, runs) };
         ResultStore.Save(folder, merged);
         Reporting.ReportWriter.Write(merged, folder);
         return merged;
@@ -45,23 +48,19 @@ public static class ShardMerge
     /// What an earlier process of this shard left in its folder — kept, and its interrupted run continued — or null
     /// when it has not run yet. Refuses a folder that holds another comparison or shard.
     /// </summary>
-    public static ComparisonResult? Earlier(string shardFolder, ComparisonConfig config, Shard shard)
+    public static ComparisonResult? Earlier(string shardFolder, ExperimentSpec spec, Shard shard)
     {
         var path = Path.Combine(shardFolder, ResultStore.FileName);
         if (!File.Exists(path))
             return null;
         var earlier = ResultStore.Load(path);
-        if (earlier.Shard != shard || ConfigIdentity(earlier.Config) != ConfigIdentity(config))
+        if (earlier.Shard != shard || earlier.Spec.Hash != spec.Hash)
             throw new InvalidInputException(
                 $"'{shardFolder}' holds shard {earlier.Shard?.ToString() ?? "(none)"} of another command; give this "
                     + "comparison its own --out, or run the command that folder was made with"
             );
         return earlier;
     }
-
-    /// <summary>A configuration as far as the cells' numbers go: where the cache was is left out.</summary>
-    private static string ConfigIdentity(ComparisonConfig config) =>
-        JsonSerializer.Serialize(config with { CacheDir = null, RunSpecs = null }, ResultStore.JsonOptions);
 
     private static List<ComparisonResult> LoadShards(string folder)
     {
@@ -78,20 +77,18 @@ public static class ShardMerge
         return [.. shards.OrderBy(s => s.Shard!.Index)];
     }
 
-    /// <summary>Every shard must have run the same command: same configuration (but for where its cache
-    /// was), runs, data and shard count.</summary>
+    /// <summary>Every shard must have run the same experiment (spec hash) in as many shards, on the same data;
+    /// how each machine ran it (threads, cache, device) may differ.</summary>
     private static void CheckSameComparison(IReadOnlyList<ComparisonResult> shards)
     {
-        string Identity(ComparisonResult r) =>
-            ConfigIdentity(r.Config)
-            + JsonSerializer.Serialize(new { r.ResolvedRuns, r.Shard!.Count }, ResultStore.JsonOptions);
+        string Identity(ComparisonResult r) => $"{r.Spec.Hash}/{r.Shard!.Count}";
         var expected = Identity(shards[0]);
         foreach (var other in shards.Skip(1))
         {
             if (Identity(other) != expected)
                 throw new InvalidInputException(
-                    $"shard {other.Shard} ran another comparison than shard {shards[0].Shard} (configuration, runs "
-                        + "or shard count differ); merge only the shards of one command"
+                    $"shard {other.Shard} ran another comparison than shard {shards[0].Shard} (its spec or shard count "
+                        + "differ); merge only the shards of one command"
                 );
             if (other.Dataset.Fingerprint != shards[0].Dataset.Fingerprint)
                 throw new InvalidInputException(
@@ -107,9 +104,9 @@ public static class ShardMerge
     /// <summary>The cells in single-process order, each exactly once.</summary>
     private static List<RunResult> CellsInOrder(ComparisonResult first, IReadOnlyList<ComparisonResult> shards)
     {
-        var config = first.Config;
+        var spec = first.Spec;
         var names = first.ResolvedRuns.Select(s => s.Name).ToList();
-        var folds = config.CvFolds > 0 ? Enumerable.Range(0, config.CvFolds).Select(f => (int?)f).ToList() : [null];
+        var folds = spec.CvFolds > 0 ? Enumerable.Range(0, spec.CvFolds).Select(f => (int?)f).ToList() : [null];
         var found = shards.SelectMany(s => s.Runs).GroupBy(r => (r.Name, r.Seed, r.Fold)).ToList();
         var duplicated = found.Where(g => g.Count() > 1).Select(g => Describe(g.Key)).ToList();
         if (duplicated.Count > 0)
@@ -119,11 +116,11 @@ public static class ShardMerge
         var missing = new List<string>();
         int Owner(int seed, int fold, int run) =>
             Shard.CellNumber(seed, fold, folds.Count, run, names.Count) % first.Shard!.Count;
-        for (var s = 0; s < config.Seeds.Count; s++)
+        for (var s = 0; s < spec.Seeds.Count; s++)
             for (var f = 0; f < folds.Count; f++)
                 for (var r = 0; r < names.Count; r++)
                 {
-                    var key = (names[r], config.Seeds[s], folds[f]);
+                    var key = (names[r], spec.Seeds[s], folds[f]);
                     if (byCell.TryGetValue(key, out var run))
                         ordered.Add(run);
                     else

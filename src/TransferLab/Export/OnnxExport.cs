@@ -3,6 +3,7 @@ using System.Text.Json;
 using Google.Protobuf;
 using Onnx;
 using TransferLab.Backbones;
+using TransferLab.Onnx;
 using TransferLab.Storage;
 using static TorchSharp.torch;
 
@@ -98,7 +99,7 @@ public static class OnnxExport
             // IR versions that go with the opsets (onnx/helper.py's VERSION_TABLE).
             IrVersion = opset <= 18 ? 8 : opset <= 20 ? 9 : 10,
             ProducerName = "TransferLab",
-            ProducerVersion = Experiments.RunEnvironment.VersionOf(typeof(OnnxExport).Assembly),
+            ProducerVersion = Runs.RunEnvironment.VersionOf(typeof(OnnxExport).Assembly),
             Graph = graph.Proto,
             DocString = $"{classifier.Config.Name} image classifier; input '{InputName}': RGB 0-255, NCHW",
         };

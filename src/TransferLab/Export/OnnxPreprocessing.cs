@@ -1,6 +1,7 @@
 using Onnx;
 using TransferLab.Backbones;
-using static TransferLab.Export.OnnxGraph;
+using TransferLab.Onnx;
+using static TransferLab.Onnx.OnnxGraph;
 
 namespace TransferLab.Export;
 

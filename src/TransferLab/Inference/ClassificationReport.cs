@@ -1,3 +1,5 @@
+using TransferLab.Compute;
+
 namespace TransferLab.Inference;
 
 public sealed record ClassMetrics(string Class, double Precision, double Recall, double F1, int Support);

@@ -1,4 +1,5 @@
 using TransferLab.Backbones;
+using TransferLab.Compute;
 using TransferLab.Data;
 using TransferLab.Data.Transforms;
 using TransferLab.Models;
@@ -61,7 +62,7 @@ public static class Predictor
         var classes = model.Metadata.Classes;
         using var images = new ImageSource();
         var samples = files.Select(f => new ImageSample(f, 0)).ToList();
-        var (good, bad) = ImageCheck.Run(samples, images, Training.CpuBudget.Cores, cancel);
+        var (good, bad) = ImageCheck.Run(samples, images, Compute.CpuBudget.Cores, cancel);
         // The same file may be given twice (directly and through its folder): one prediction per path.
         var predictions = bad.DistinctBy(b => b.Path)
             .ToDictionary(b => b.Path, b => new Prediction(b.Path, [], b.Reason));

@@ -3,7 +3,9 @@ using System.Text;
 using System.Text.Json;
 using TransferLab.Backbones;
 using TransferLab.Caching;
+using TransferLab.Compute;
 using TransferLab.Experiments;
+using TransferLab.Runs;
 using TransferLab.Storage;
 
 namespace TransferLab.Models;
@@ -100,7 +102,7 @@ public static class ModelFile
             path,
             stream =>
             {
-                HeaderedFile.WriteHeader(stream, Magic, metadata, ResultStore.JsonOptions);
+                HeaderedFile.WriteHeader(stream, Magic, metadata, Storage.JsonFormat.Options);
                 ModelTensors.Write(stream, model, embedBackbone ? null : backbone, cacheDirectory);
             }
         );
@@ -158,7 +160,7 @@ public static class ModelFile
         ModelMetadata metadata;
         try
         {
-            metadata = HeaderedFile.ReadHeader<ModelMetadata>(stream, MaxHeaderBytes, ResultStore.JsonOptions);
+            metadata = HeaderedFile.ReadHeader<ModelMetadata>(stream, MaxHeaderBytes, Storage.JsonFormat.Options);
         }
         catch (InvalidDataException e)
         {

@@ -1,17 +1,21 @@
 using TransferLab.Backbones;
+using TransferLab.Compute;
+using TransferLab.RecipeGrammar;
 using TransferLab.Regularization;
+using TransferLab.Settings;
 using TransferLab.Strategies;
 using TransferLab.Training;
 
 namespace TransferLab.Recipes;
 
-/// <summary>Values a recipe falls back to where it does not state its own (from command-line flags).</summary>
+/// <summary>Values a recipe falls back to where it does not state its own: the experiment's
+/// (<c>ExperimentSpec.RecipeDefaults</c>).</summary>
 public sealed record RecipeDefaults(
-    int Epochs = 5,
-    int BatchSize = 4,
-    double LearningRate = 1e-3,
-    RegularizerDefaults? Regularizers = null,
-    FrozenBatchNorm BatchNorm = FrozenBatchNorm.Eval
+    int Epochs,
+    int BatchSize,
+    double LearningRate,
+    RegularizerDefaults Regularizers,
+    FrozenBatchNorm BatchNorm
 );
 
 /// <summary>
@@ -21,18 +25,29 @@ public sealed record RecipeDefaults(
 /// </summary>
 public static class RecipeParser
 {
-    public const string Grammar =
-        "STRATEGY[:ARG][@KEY=VALUE...][+REGULARIZER[:ARG][@KEY=VALUE...]...]\n"
-        + "  strategies: frozen, finetune, partial:K (last K stages + head), lp-ft (linear probe, then fine-tune)\n"
-        + "  strategy keys: lr, opt=adam|adamw|sgd, momentum, nesterov, sched=constant|step|cosine, warmup, "
-        + "step, gamma,\n"
-        + "                 epochs, batch, bn=eval|train (frozen BatchNorm), lrdecay (layer-wise LR factor), "
-        + "probe, probe-lr (lp-ft),\n"
-        + "                 precision=fp32|bf16|bf16-mixed (this run's, instead of --precision)\n"
-        + "  regularizers: l2[:DECAY][@decoupled=true], wd[:DECAY] (decoupled, AdamW), "
-        + "l1[:LAMBDA][@scope=all][@exclude=bn-bias],\n"
-        + "                l2sp[@alpha=A][@beta=B]\n"
-        + "  e.g. frozen+l1, finetune@lr=1e-4+l2sp, partial:1, lp-ft@probe=2, finetune@opt=sgd@sched=cosine";
+    /// <summary>The keys of a run that every strategy takes: its length, batch, stopping, class balance,
+    /// precision, optimizer and schedule.</summary>
+    public static IReadOnlyList<RecipeKey> RunKeys { get; } =
+    [
+        new("lr", "X", "learning rate"),
+        RecipeKey.Choice<OptimizerKind>("opt", "optimizer"),
+        new("momentum", "X", "SGD's momentum"),
+        new("nesterov", "true|false", "SGD's Nesterov momentum"),
+        RecipeKey.Choice<ScheduleKind>("sched", "learning-rate schedule"),
+        new("step", "EPOCHS", "the step schedule's period"),
+        new("gamma", "X", "the step schedule's factor"),
+        new("warmup", "EPOCHS", "linear warm-up"),
+        new("epochs", "N", "this run's epochs"),
+        new("batch", "N", "this run's batch size"),
+        new("patience", "N", "stop after N epochs without a better selection score"),
+        RecipeKey.Choice<ClassBalance>("balance", "class-balanced loss weights or sampling"),
+        RecipeKey.Choice<Precision>("precision", "this run's precision, instead of the experiment's"),
+    ];
+
+    /// <summary>The grammar with every strategy, regularizer and key, as <c>compare --help</c> shows it.</summary>
+    public static string Grammar => RecipeGrammarText.Of(
+        StrategyCatalog.Strategies, [.. RunKeys, .. StrategyCatalog.Keys], StrategyCatalog.ProbeKeys,
+        RegularizerCatalog.Regularizers);
 
     public static RunSpec Parse(string recipe, RecipeDefaults defaults, string? name = null)
     {
@@ -42,7 +57,10 @@ public static class RecipeParser
         if (components.Any(c => c.Length == 0))
             throw new InvalidInputException($"'{recipe}': empty component between '+' signs");
 
-        var (strategyName, strategyArgument, keys) = Component(components[0]);
+        var (strategyName, strategyArgument, keys) = Component(
+            components[0],
+            strategy => [.. RunKeys, .. StrategyCatalog.KeysOf(strategy)]
+        );
         var epochs = AtLeast(keys.Int("epochs", defaults.Epochs), 1, "epochs", recipe);
         var batchSize = AtLeast(keys.Int("batch", defaults.BatchSize), 1, "batch", recipe);
         var patience = AtLeast(keys.Int("patience", 0), 0, "patience (epochs without improvement)", recipe);
@@ -74,8 +92,8 @@ public static class RecipeParser
 
     private static Regularizer RegularizerOf(string component, RecipeDefaults defaults)
     {
-        var (name, argument, keys) = Component(component);
-        var regularizer = RegularizerCatalog.Create(name, argument, keys, defaults.Regularizers ?? new());
+        var (name, argument, keys) = Component(component, RegularizerCatalog.KeysOf);
+        var regularizer = RegularizerCatalog.Create(name, argument, keys, defaults.Regularizers);
         keys.RejectUnused();
         return regularizer;
     }
@@ -83,7 +101,11 @@ public static class RecipeParser
     private static int AtLeast(int value, int least, string what, string recipe) =>
         value >= least ? value : throw new InvalidInputException($"'{recipe}': {what} must be at least {least}");
 
-    private static (string Name, string? Argument, RecipeArguments Keys) Component(string text)
+    /// <param name="keysOf">The keys the component named takes.</param>
+    private static (string Name, string? Argument, RecipeArguments Keys) Component(
+        string text,
+        Func<string, IReadOnlyList<RecipeKey>> keysOf
+    )
     {
         var parts = text.Split('@');
         var head = parts[0];
@@ -98,14 +120,14 @@ public static class RecipeParser
             if (!values.TryAdd(setting[..eq], setting[(eq + 1)..]))
                 throw new InvalidInputException($"'{text}': @{setting[..eq]} given twice");
         }
-        return (name, argument, new RecipeArguments(name, values));
+        return (name, argument, new RecipeArguments(name, values, keysOf(name)));
     }
 
     private static Precision PrecisionOf(string text, string recipe) =>
-        PrecisionNames.TryParse(text, out var precision)
+        ChoiceNames.TryParse(text, out Precision precision)
             ? precision
             : throw new InvalidInputException(
-                $"'{recipe}': precision={text} is not one of {PrecisionNames.Choices}"
+                $"'{recipe}': precision={text} is not one of {ChoiceNames.Listed(typeof(Precision))}"
             );
 
     private static double Positive(double value, string key, string recipe) =>

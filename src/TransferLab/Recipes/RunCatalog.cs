@@ -1,3 +1,5 @@
+using TransferLab.Settings;
+
 namespace TransferLab.Recipes;
 
 /// <summary>Named runs (aliases for recipes) and presets (named lists of runs).</summary>
@@ -38,7 +40,7 @@ public static class RunCatalog
         Presets.TryGetValue(name, out var runs)
             ? runs
             : throw new InvalidInputException(
-                $"unknown preset '{name}'{NearestName.Hint(name, Presets.Keys)}; "
+                $"unknown preset '{name}'{Suggestions.Hint(name, Presets.Keys)}; "
                     + $"known: {string.Join(", ", Presets.Keys)}"
             );
 

@@ -1,20 +1,46 @@
 using System.Globalization;
-using TransferLab.Recipes;
+using TransferLab.RecipeGrammar;
+using TransferLab.Settings;
 
 namespace TransferLab.Regularization;
 
-/// <summary>Defaults for regularizer strengths that a recipe does not state (from --weight-decay, --l1,
-/// --l1-scope).</summary>
-public sealed record RegularizerDefaults(
-    double WeightDecay = 1e-3,
-    double L1 = 1e-3,
-    L1Scope L1Scope = L1Scope.Trainable
-);
+/// <summary>Defaults for regularizer strengths that a recipe does not state (from the experiment's weight decay,
+/// L1 and L1 scope).</summary>
+public sealed record RegularizerDefaults(double WeightDecay, double L1, L1Scope L1Scope);
 
-/// <summary>The regularizers a recipe can name. A new regularizer is one entry here.</summary>
+/// <summary>The regularizers a recipe can name. A new regularizer is one entry here (with the keys it
+/// reads).</summary>
 public static class RegularizerCatalog
 {
-    public static IReadOnlyList<string> Names { get; } = ["l2[:DECAY]", "wd[:DECAY]", "l1[:LAMBDA]", "l2sp"];
+    /// <summary>Every regularizer as a recipe writes it, what it does and the keys it takes.</summary>
+    public static IReadOnlyList<(string Name, string Help, IReadOnlyList<RecipeKey> Keys)> Regularizers { get; } =
+    [
+        ("l2[:DECAY]", "weight decay in the optimizer", [new("decoupled", "true|false", "AdamW's decoupled decay")]),
+        ("wd[:DECAY]", "decoupled weight decay (AdamW)", []),
+        (
+            "l1[:LAMBDA]",
+            "LAMBDA·Σ|w| added to the loss",
+            [
+                RecipeKey.Choice<L1Scope>("scope", "the parameters it sums over"),
+                new("exclude", "bn-bias", "leave BatchNorm and biases out"),
+            ]
+        ),
+        (
+            "l2sp",
+            "pull towards the pretrained weights",
+            [
+                new("alpha", "A", "strength towards the pretrained backbone"),
+                new("beta", "B", "L2 strength on the new head"),
+            ]
+        ),
+    ];
+
+    public static IEnumerable<string> Names => Regularizers.Select(r => r.Name);
+
+    /// <summary>The keys regularizer <paramref name="name"/> takes (none for an unknown name: it is refused by
+    /// name).</summary>
+    public static IReadOnlyList<RecipeKey> KeysOf(string name) =>
+        Regularizers.FirstOrDefault(r => r.Name.Split('[')[0] == name).Keys ?? [];
 
     internal static Regularizer Create(
         string name,
@@ -54,7 +80,7 @@ public static class RegularizerCatalog
             ),
             "l2sp" => new L2SPPenalty(keys.Double("alpha", Strength(0.01)), keys.Double("beta", 0.01)),
             _ => throw new InvalidInputException(
-                $"unknown regularizer '{name}'{Recipes.NearestName.Hint(name, Names.Select(n => n.Split('[')[0]))}; "
+                $"unknown regularizer '{name}'{Settings.Suggestions.Hint(name, Names.Select(n => n.Split('[')[0]))}; "
                     + $"known: {string.Join(", ", Names)}"
             ),
         };

@@ -1,4 +1,7 @@
 using TransferLab.Experiments;
+using TransferLab.Results;
+using TransferLab.Runs;
+using TransferLab.Specs;
 using TransferLab.Training;
 
 namespace TransferLab.Reporting;
@@ -63,7 +66,7 @@ internal static class ChartData
         ComparisonResult result
     )
     {
-        var holdout = result.Config.Selection == SelectionMode.Holdout;
+        var holdout = result.Spec.Selection == SelectionMode.Holdout;
         return result
             .Summary.Select(s =>
                 (
@@ -78,7 +81,7 @@ internal static class ChartData
     }
 
     public static string AccuracyLabel(ComparisonResult result) =>
-        result.Config.Selection == SelectionMode.Holdout
+        result.Spec.Selection == SelectionMode.Holdout
             ? "val accuracy at holdout-selected epoch"
             : "best val accuracy";
 

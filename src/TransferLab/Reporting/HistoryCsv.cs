@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using TransferLab.Experiments;
+using TransferLab.Results;
 
 namespace TransferLab.Reporting;
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using TransferLab.Experiments;
+using TransferLab.Results;
 
 namespace TransferLab.Reporting;
 

@@ -1,6 +1,9 @@
 using System.Globalization;
 using TransferLab.Experiments;
 using TransferLab.Inference;
+using TransferLab.Results;
+using TransferLab.Runs;
+using TransferLab.Specs;
 using TransferLab.Statistics;
 
 namespace TransferLab.Reporting;
@@ -66,7 +69,7 @@ internal sealed record ReportContent(
 
     private static List<string[]> SummaryTableOf(ComparisonResult result)
     {
-        var holdout = result.Config.Selection == SelectionMode.Holdout;
+        var holdout = result.Spec.Selection == SelectionMode.Holdout;
         var summary = new List<string[]>
         {
             new[]
@@ -135,9 +138,9 @@ internal sealed record ReportContent(
                 "A",
                 "B",
                 "seeds",
-                result.Config.Metric == Metric.Accuracy
+                result.Spec.Metric == Metric.Accuracy
                     ? "mean diff (points)"
-                    : $"mean diff of {result.Config.Metric.Describe()} (points)",
+                    : $"mean diff of {result.Spec.Metric.Describe()} (points)",
                 "images A − B per cell",
                 "McNemar p per cell",
                 "t-test p",
@@ -205,14 +208,14 @@ internal sealed record ReportContent(
                     ? "none"
                     : string.Join("; ", result.Dataset.BadImages.Select(b => $"{b.Path}: {b.Reason}"))
             ),
-            ("backbone", result.Config.Backbone),
+            ("backbone", result.Spec.Backbone),
             ("runs", string.Join(", ", result.ResolvedRuns.Select(r => r.Name))),
             (
                 "epochs / batch / eval batch",
-                $"{result.Config.Epochs} / {result.Config.BatchSize} / {result.Config.EvalBatchSize}"
+                $"{result.Spec.Epochs} / {result.Spec.BatchSize} / {result.Execution.EvalBatchSize}"
             ),
-            ("seeds", string.Join(", ", result.Config.Seeds)),
-            ("augmentation / selection", $"{result.Config.Augmentation} / {result.Config.Selection}"),
+            ("seeds", string.Join(", ", result.Spec.Seeds)),
+            ("augmentation / selection", $"{result.Spec.Augmentation} / {result.Spec.Selection}"),
             (
                 "versions",
                 $"TransferLab {env.TransferLabVersion}, TorchSharp {env.TorchSharpVersion}, libtorch "

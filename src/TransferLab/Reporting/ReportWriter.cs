@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text;
 using TransferLab.Caching;
+using TransferLab.Compute;
 using TransferLab.Experiments;
+using TransferLab.Results;
 using TransferLab.Storage;
 
 namespace TransferLab.Reporting;
@@ -44,7 +46,7 @@ public static class ReportWriter
             md.Append("\n## Paired comparisons (A − B)\n\n")
                 .Append(MdTable(content.ComparisonsTable))
                 .Append('\n')
-                .Append(MdText(ReportContent.ComparisonsNoteFor(result.Config.Metric)))
+                .Append(MdText(ReportContent.ComparisonsNoteFor(result.Spec.Metric)))
                 .Append('\n');
         md.Append("\n## Charts\n\n");
         foreach (var chart in charts)
@@ -62,7 +64,7 @@ public static class ReportWriter
             );
             md.Append('\n').Append(MdTable(PerClassRows(report))).Append('\n');
         }
-        AppendTopLosses(md, content.Gallery, result.Config.DataDir);
+        AppendTopLosses(md, content.Gallery, result.Spec.DataDir);
         md.Append("## Configuration and environment\n\n")
             .Append(
                 MdTable([
@@ -83,7 +85,7 @@ public static class ReportWriter
             html.Append("<h2>Paired comparisons (A − B)</h2>")
                 .Append(HtmlTable(content.ComparisonsTable))
                 .Append("<p>")
-                .Append(Enc(ReportContent.ComparisonsNoteFor(result.Config.Metric)))
+                .Append(Enc(ReportContent.ComparisonsNoteFor(result.Spec.Metric)))
                 .Append("</p>\n");
         html.Append("<h2>Charts</h2>\n<p>Hover for values; click a legend entry to hide or show its run.</p>\n");
         html.Append(InteractiveCharts.Html(result));

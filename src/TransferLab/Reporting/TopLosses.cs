@@ -3,6 +3,7 @@ using System.Text;
 using SkiaSharp;
 using TransferLab.Data;
 using TransferLab.Experiments;
+using TransferLab.Results;
 
 namespace TransferLab.Reporting;
 
@@ -29,11 +30,11 @@ internal static class TopLosses
     /// report).</summary>
     public static TopLossGallery Of(ComparisonResult result)
     {
-        if (result.Config.CvFolds > 0)
+        if (result.Spec.CvFolds > 0)
             return new([], "with cross-validation each fold scores other images; run without --cv to see them");
         var paths = ValidationPaths(result);
         if (paths is null)
-            return new([], $"the validation images of {result.Config.DataDir} are not where results.json found them");
+            return new([], $"the validation images of {result.Spec.DataDir} are not where results.json found them");
         var classes = result.Dataset.Classes;
         var runs = ChartData
             .CompletedRuns(result)
@@ -68,7 +69,7 @@ internal static class TopLosses
     {
         try
         {
-            var splits = Data.DatasetSplits.Open(result.Config.DataDir, result.Config.ValSplit);
+            var splits = Data.DatasetSplits.Open(result.Spec.DataDir, result.Spec.ValSplit);
             var skipped = result.Dataset.BadImages.Select(b => b.Path).ToHashSet(StringComparer.Ordinal);
             var samples = splits.Evaluation.Samples.Where(s => !skipped.Contains(s.Path)).ToList();
             var classes = splits.Evaluation.Classes;

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using TransferLab.Experiments;
+using TransferLab.Runs;
 
 namespace TransferLab.Statistics;
 

@@ -1,4 +1,5 @@
 using TransferLab.Experiments;
+using TransferLab.Runs;
 
 namespace TransferLab.Statistics;
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using TransferLab.Specs;
 
 namespace TransferLab.Statistics;
 
@@ -19,23 +20,6 @@ public enum Metric
 
 public static class MetricScores
 {
-    private static readonly (string Name, Metric Value)[] Names =
-    [
-        ("accuracy", Metric.Accuracy),
-        ("balanced-accuracy", Metric.BalancedAccuracy),
-        ("macro-f1", Metric.MacroF1),
-    ];
-
-    /// <summary>The names users type: accuracy, balanced-accuracy, macro-f1.</summary>
-    public static string Choices => string.Join(", ", Names.Select(n => n.Name));
-
-    public static bool TryParse(string text, out Metric metric)
-    {
-        var match = Names.Where(n => string.Equals(text.Trim(), n.Name, StringComparison.OrdinalIgnoreCase)).ToList();
-        metric = match.Count == 1 ? match[0].Value : Metric.Accuracy;
-        return match.Count == 1;
-    }
-
     /// <summary>How text names the metric ("balanced accuracy").</summary>
     public static string Describe(this Metric metric) =>
         metric switch

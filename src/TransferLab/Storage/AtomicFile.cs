@@ -122,9 +122,12 @@ internal static class AtomicFile
 }
 
 /// <summary>A file could not be written; the message names the file and the cause. The CLI exits with code 1.</summary>
-public sealed class FileWriteException(string path, Exception cause, string? consequence = null)
+/// <param name="consequence">What the folder still holds and what to do (may name settings).</param>
+public sealed class FileWriteException(string path, Exception cause, Settings.SettingText? consequence = null)
     : TransferLabException(
-        $"cannot write {path}: {Describe(cause)}" + (consequence is null ? "" : $"; {consequence}"),
+        consequence is null
+            ? Settings.SettingText.Plain($"cannot write {path}: {Describe(cause)}")
+            : Settings.SettingText.Plain($"cannot write {path}: {Describe(cause)}; ").Append(consequence),
         cause
     )
 {

@@ -1,14 +1,41 @@
-using TransferLab.Recipes;
+using TransferLab.RecipeGrammar;
+using TransferLab.Settings;
 
 namespace TransferLab.Strategies;
 
 /// <summary>
 /// The strategies a recipe can name, each built from its parameters. A new strategy is one entry in
-/// <see cref="Create"/> plus a line in <see cref="Names"/> and in docs/STRATEGIES.md.
+/// <see cref="Create"/> plus a line in <see cref="Strategies"/> (and the keys it reads) and in docs/STRATEGIES.md.
 /// </summary>
 public static class StrategyCatalog
 {
-    public static IReadOnlyList<string> Names { get; } = ["frozen", "finetune", "partial:K", "lp-ft"];
+    /// <summary>Every strategy as a recipe writes it, with what it trains.</summary>
+    public static IReadOnlyList<(string Name, string Help)> Strategies { get; } =
+    [
+        ("frozen", "the head only"),
+        ("finetune", "everything"),
+        ("partial:K", "the last K stages and the head"),
+        ("lp-ft", "a linear probe, then fine-tuning"),
+    ];
+
+    public static IEnumerable<string> Names => Strategies.Select(s => s.Name);
+
+    /// <summary>The keys every strategy takes (besides the run's, <c>Recipes.RecipeParser.RunKeys</c>).</summary>
+    public static IReadOnlyList<RecipeKey> Keys { get; } =
+    [
+        RecipeKey.Choice<FrozenBatchNorm>("bn", "frozen BatchNorm: inference mode, or the notebook's train mode"),
+        new("lrdecay", "F", "layer-wise learning-rate factor per stage below the head, in (0, 1]"),
+    ];
+
+    /// <summary>The keys only lp-ft takes.</summary>
+    public static IReadOnlyList<RecipeKey> ProbeKeys { get; } =
+    [
+        new("probe", "EPOCHS", "linear-probe epochs before fine-tuning"),
+        new("probe-lr", "X", "the probe's learning rate"),
+    ];
+
+    public static IReadOnlyList<RecipeKey> KeysOf(string strategy) =>
+        strategy == "lp-ft" ? [.. Keys, .. ProbeKeys] : Keys;
 
     /// <summary>Builds a strategy from its recipe name, optional argument and keys (<c>bn</c>, <c>lrdecay</c>,
     /// <c>probe</c>, <c>probe-lr</c>).</summary>
@@ -55,7 +82,7 @@ public static class StrategyCatalog
                 );
             default:
                 throw new InvalidInputException(
-                    $"unknown strategy '{name}'{Recipes.NearestName.Hint(name, Names)}; "
+                    $"unknown strategy '{name}'{Settings.Suggestions.Hint(name, Names)}; "
                         + $"known: {string.Join(", ", Names)}"
                 );
         }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using TransferLab.Backbones;
 using TransferLab.Caching;
+using TransferLab.Settings;
 using TransferLab.Storage;
 using static TorchSharp.torch;
 
@@ -45,7 +46,7 @@ internal sealed class RunCheckpoint(
     string path,
     CheckpointIdentity identity,
     Action<int>? saved = null,
-    string restart = Experiments.Setting.RestartUnfinished
+    SettingName? restart = null
 )
 {
     public const string FormatName = "transferlab.checkpoint/1";
@@ -125,7 +126,7 @@ internal sealed class RunCheckpoint(
             durable: false,
             write: stream =>
             {
-                HeaderedFile.WriteHeader(stream, Magic, header, Experiments.ResultStore.JsonOptions);
+                HeaderedFile.WriteHeader(stream, Magic, header, Storage.JsonFormat.Options);
                 using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
                 WriteTensors(writer, Subset(model.Network.state_dict(), changing));
                 if (!selectedIsLive)
@@ -200,8 +201,8 @@ internal sealed class RunCheckpoint(
         {
             throw new InvalidInputException(
                 $"checkpoint '{path}' of run {identity.Run} (seed {identity.Seed}) is truncated or damaged "
-                    + $"({e.Message.Split('\n')[0]}); delete it, or use {restart} to train that run from its first "
-                    + "epoch",
+                    + $"({e.Message.Split('\n')[0]}); delete it, or use {restart ?? Setting.RestartUnfinished} "
+                    + "to train that run from its first epoch",
                 e
             );
         }
@@ -242,7 +243,7 @@ internal sealed class RunCheckpoint(
         var header = HeaderedFile.ReadHeader<Header>(
             reader.BaseStream,
             MaxHeaderBytes,
-            Experiments.ResultStore.JsonOptions
+            Storage.JsonFormat.Options
         );
         if (header.Format != FormatName)
             throw new InvalidDataException($"format '{header.Format}', expected {FormatName}");
@@ -276,7 +277,7 @@ internal sealed class RunCheckpoint(
         if (differences.Count > 0)
             throw new InvalidInputException(
                 $"checkpoint '{path}' does not match this run: {string.Join("; ", differences)}. "
-                    + $"Delete it, or use {restart} to train the run from its first epoch"
+                    + $"Delete it, or use {restart ?? Setting.RestartUnfinished} to train the run from its first epoch"
             );
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using TransferLab.Compute;
 using TransferLab.Regularization;
 using TransferLab.Strategies;
 
@@ -66,7 +67,7 @@ public sealed record RunSpec(
     /// <summary>This run's backbone precision (recipe key <c>precision</c>), instead of the comparison's; null: the
     /// comparison's. Lets one comparison pair fp32 and bf16-mixed runs of the same recipe, seed by seed.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public Backbones.Precision? Precision { get; init; }
+    public Compute.Precision? Precision { get; init; }
 
     /// <summary>How the training loss counters imbalanced classes.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using TransferLab.Backbones;
+using TransferLab.Compute;
 using TransferLab.Data;
 using TransferLab.Regularization;
 using TransferLab.Strategies;

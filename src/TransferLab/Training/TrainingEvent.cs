@@ -37,5 +37,3 @@ public sealed record FeaturesComputed(string Backbone, int Done, int Total) : Tr
 /// space).</summary>
 public sealed record ComparisonNotice(string Message, bool IsWarning) : TrainingEvent("", 0);
 
-/// <summary>What the comparison will cost, before its first run (see <see cref="Experiments.CostEstimate"/>).</summary>
-public sealed record ComparisonPlanned(Experiments.CostEstimate Estimate) : TrainingEvent("", 0);

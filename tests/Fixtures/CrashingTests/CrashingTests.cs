@@ -5,7 +5,8 @@ using System.Runtime.InteropServices;
 namespace CrashingTests;
 
 /// <summary>In the unit tier, three tests run in name order: one passes, one divides by zero in native code
-/// (SIGFPE, as libtorch's oneDNN did on some CPUs), one never runs; in the data tier one hangs.</summary>
+/// (SIGFPE, as libtorch's oneDNN did on some CPUs), one never runs; in the data tier one hangs; in the system
+/// tier one fails and one passes.</summary>
 [TestCaseOrderer("CrashingTests.ByName", "CrashingTests")]
 [Tier(TierAttribute.Unit)]
 public partial class HostTests
@@ -23,6 +24,15 @@ public partial class HostTests
     [Fact]
     [Tier(TierAttribute.Data)]
     public void D_hangs() => Thread.Sleep(Timeout.Infinite);
+
+    /// <summary>In the system tier, an ordinary failure beside a pass: counted once.</summary>
+    [Fact]
+    [Tier(TierAttribute.System)]
+    public void E_fails() => Assert.Equal(1, 2);
+
+    [Fact]
+    [Tier(TierAttribute.System)]
+    public void F_passes() => Assert.True(true);
 
     private static readonly int Zero = 0;
 

@@ -1,4 +1,5 @@
 using TransferLab.Backbones;
+using TransferLab.Compute;
 using TransferLab.Data;
 using static TorchSharp.torch;
 using Tensor = TorchSharp.torch.Tensor;

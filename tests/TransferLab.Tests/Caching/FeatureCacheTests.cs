@@ -1,5 +1,6 @@
 using TransferLab.Backbones;
 using TransferLab.Caching;
+using TransferLab.Compute;
 using TransferLab.Data;
 using TransferLab.Data.Transforms;
 

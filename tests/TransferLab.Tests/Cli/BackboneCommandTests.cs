@@ -1,4 +1,5 @@
 using TransferLab.Experiments;
+using TransferLab.Results;
 using TransferLab.Tests.Backbones;
 
 namespace TransferLab.Tests.Cli;
@@ -21,7 +22,7 @@ public class BackboneCommandTests
 
         Assert.True(exit == 0, error);
         var result = ResultStore.Load(Path.Combine(output.Path, ResultStore.FileName));
-        Assert.Equal(["resnet18-cntk", $"resnet50@weights={resnet50}"], result.Config.BackboneList);
+        Assert.Equal(["resnet18-cntk", $"resnet50@weights={resnet50}"], result.Spec.BackboneList);
         Assert.Equal(["resnet18-cntk", "resnet50"], result.Backbones!.Select(b => b.Architecture));
         Assert.Contains("preprocessing of torchvision's IMAGENET1K_V2", result.Backbones![1].WeightsSource);
         Assert.Equal(232, result.Backbones![1].ResizeSize);
@@ -31,7 +32,7 @@ public class BackboneCommandTests
         );
         Assert.All(
             result.Runs.Where(r => r.Name.StartsWith("resnet50/")),
-            r => Assert.Equal(result.Config.BackboneList[1], r.Backbone)
+            r => Assert.Equal(result.Spec.BackboneList[1], r.Backbone)
         );
         Assert.All(result.Runs, r => Assert.Equal(6, r.ValPredictions.Count)); // the same six images for every pair
         Assert.Equal(2_048 * 2 + 2, result.Runs.Single(r => r.Name == "resnet50/frozen").TrainableParams);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using TransferLab.Backbones;
 using TransferLab.Cli;
 using TransferLab.Cli.Commands;
+using TransferLab.Compute;
 using TransferLab.Regularization;
 
 namespace TransferLab.Tests.Cli;
@@ -10,11 +11,14 @@ namespace TransferLab.Tests.Cli;
 
 public class CompareCommandTests
 {
-    private static TransferLab.Experiments.ComparisonConfig Parse(params string[] args)
+    private static TransferLab.Specs.ExperimentSpec Parse(params string[] args) => ParseBoth(args).Spec;
+
+    private static (TransferLab.Specs.ExperimentSpec Spec, TransferLab.Specs.ExecutionOptions Execution)
+        ParseBoth(params string[] args)
     {
         var parse = CliApp.BuildRoot(TextWriter.Null, TextWriter.Null).Parse(["compare", .. args]);
         Assert.Empty(parse.Errors);
-        return CompareCommand.ToConfig(parse);
+        return CompareCommand.ToSpec(parse);
     }
 
     [Theory]
@@ -37,7 +41,7 @@ public class CompareCommandTests
         Assert.Equal(5, config.Epochs);
         Assert.Equal(4, config.BatchSize);
         Assert.Equal([0], config.Seeds);
-        Assert.Null(config.LearningRate);
+        Assert.Equal(1e-3, config.LearningRate);
         Assert.Equal(L1Scope.Trainable, config.L1Scope);
         Assert.Equal(Path.GetFullPath("somewhere"), config.DataDir);
     }
@@ -45,7 +49,7 @@ public class CompareCommandTests
     [Fact]
     public void Options_reach_the_configuration()
     {
-        var config = Parse(
+        var (config, execution) = ParseBoth(
             "--data",
             "d",
             "--runs",
@@ -70,28 +74,28 @@ public class CompareCommandTests
             "1"
         );
         Assert.Equal(["frozen-l1", "finetune"], config.Runs);
-        Assert.Equal((2, 8, 1), (config.Epochs, config.BatchSize, config.Threads));
+        Assert.Equal((2, 8, 1), (config.Epochs, config.BatchSize, execution.Threads));
         Assert.Equal([3, 4], config.Seeds);
-        Assert.Equal((1e-4, 0.01, 0.002), (config.LearningRate!.Value, config.WeightDecay!.Value, config.L1!.Value));
+        Assert.Equal((1e-4, 0.01, 0.002), (config.LearningRate, config.WeightDecay, config.L1));
         Assert.Equal(L1Scope.All, config.L1Scope);
     }
 
     [Fact]
     public void Data_backbone_device_and_model_options_reach_the_configuration()
     {
-        var config = Parse(
+        var (config, execution) = ParseBoth(
             "--data", "labels.csv", "--val-split", "0.25", "--backbones", "resnet18-cntk, resnet50@weights=w.pth",
             "--device", "cpu", "--no-models", "--runs", "frozen@patience=3"
         );
-        var defaults = Parse("--data", "d");
+        var (defaults, defaultExecution) = ParseBoth("--data", "d");
 
         Assert.Equal(Path.GetFullPath("labels.csv"), config.DataDir);
         Assert.Equal(0.25, config.ValSplit);
         Assert.Equal(["resnet18-cntk", $"resnet50@weights={Path.GetFullPath("w.pth")}"], config.BackboneList);
-        Assert.Equal("cpu", config.Device);
-        Assert.False(config.SaveModels);
+        Assert.Equal("cpu", execution.Device);
+        Assert.False(execution.SaveModels);
         Assert.Equal(3, config.ResolveRuns().Single(r => r.Name == "resnet50/frozen@patience=3").Patience);
-        Assert.Equal((null, "auto", true), (defaults.ValSplit, defaults.Device, defaults.SaveModels));
+        Assert.Equal((null, "auto", true), (defaults.ValSplit, defaultExecution.Device, defaultExecution.SaveModels));
         Assert.Equal(["resnet18-cntk"], defaults.BackboneList);
     }
 
@@ -102,7 +106,7 @@ public class CompareCommandTests
     public void Precision_is_named_as_users_write_it(string name, Precision expected)
     {
         Assert.Equal(expected, Parse("--data", "d", "--precision", name).Precision);
-        Assert.Equal(name.ToLowerInvariant(), PrecisionNames.Of(expected));
+        Assert.Equal(name.ToLowerInvariant(), TransferLab.Settings.ChoiceNames.Of(expected));
     }
 
     [Fact]
@@ -247,7 +251,7 @@ public class CompareCommandTests
         );
         Assert.Equal(["finetune@lr=1e-4+l2sp", "lp-ft@probe=2"], config.Runs);
         Assert.Equal(
-            (TransferLab.Experiments.SelectionMode.Holdout, 0.25, TransferLab.Experiments.TuneMode.Lr),
+            (TransferLab.Specs.SelectionMode.Holdout, 0.25, TransferLab.Specs.TuneMode.Lr),
             (config.Selection, config.HoldoutFraction, config.Tune)
         );
         Assert.Equal(TransferLab.Strategies.FrozenBatchNorm.Train, config.ResolveRuns()[1].Strategy.BatchNorm);

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using TransferLab.Experiments;
+using TransferLab.Results;
+using TransferLab.Runs;
 using TransferLab.Statistics;
 
 namespace TransferLab.Tests.Cli;

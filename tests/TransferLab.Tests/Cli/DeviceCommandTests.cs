@@ -1,4 +1,5 @@
 using TransferLab.Experiments;
+using TransferLab.Results;
 
 namespace TransferLab.Tests.Cli;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TransferLab.Specs;
 
 namespace TransferLab.Tests.Cli;
 

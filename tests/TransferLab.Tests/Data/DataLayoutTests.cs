@@ -1,5 +1,6 @@
 using TransferLab.Data;
 using TransferLab.Experiments;
+using TransferLab.Results;
 using TransferLab.Tests.Cli;
 
 namespace TransferLab.Tests.Data;
@@ -104,7 +105,7 @@ public class DataLayoutTests
 
         Assert.True(exit == 0, error);
         var result = ResultStore.Load(Path.Combine(output.Path, ResultStore.FileName));
-        Assert.Equal(0.4, result.Config.ValSplit);
+        Assert.Equal(0.4, result.Spec.ValSplit);
         Assert.Equal("val-split 0.4 of its class folders (stratified, seed 0)", result.Dataset.EvalSplit);
         Assert.Equal(4, result.Dataset.EvalImages);
         Assert.Equal(6, result.Dataset.TrainImages);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using TransferLab.Compute;
 using TransferLab.Tests.Cli;
 using TransferLab.Training;
 

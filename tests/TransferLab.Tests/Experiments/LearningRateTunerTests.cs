@@ -7,7 +7,7 @@ namespace TransferLab.Tests.Experiments;
 
 public class LearningRateTunerTests
 {
-    private static readonly RecipeDefaults Defaults = new(Epochs: 6, LearningRate: 1e-3);
+    private static readonly RecipeDefaults Defaults = TestData.RecipeDefaults(Epochs: 6, LearningRate: 1e-3);
 
     [Theory]
     [InlineData("lp-ft@probe=3", 2, 1)] // half-way, kept inside the shortened run

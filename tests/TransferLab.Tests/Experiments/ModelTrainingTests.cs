@@ -1,5 +1,7 @@
 using TransferLab.Experiments;
 using TransferLab.Models;
+using TransferLab.Runs;
+using TransferLab.Specs;
 using TransferLab.Tests.Training;
 using TransferLab.Training;
 
@@ -12,19 +14,21 @@ public class ModelTrainingTests
 {
     /// <summary>A frozen run with BatchNorm in training mode trains on images (its features move), so it keeps
     /// epoch checkpoints.</summary>
-    private static ComparisonConfig Config(string data, string cache, int epochs = 3) =>
-        new()
-        {
-            DataDir = data,
-            CacheDir = cache,
-            Runs = ["frozen@bn=train"],
-            Seeds = [2],
-            Epochs = epochs,
-            Augmentation = TransferLab.Data.Transforms.Augmentation.None,
-        };
+    private static (ExperimentSpec, ExecutionOptions) Config(string data, string cache, int epochs = 3) =>
+        (
+            new()
+            {
+                DataDir = data,
+                Runs = ["frozen@bn=train"],
+                Seeds = [2],
+                Epochs = epochs,
+                Augmentation = TransferLab.Data.Transforms.Augmentation.None,
+            },
+            new() { CacheDir = cache }
+        );
 
-    private static RunResult Train(ComparisonConfig config, string model, int? stopAfterEpoch = null,
-        bool restart = false)
+    private static RunResult Train((ExperimentSpec, ExecutionOptions) config, string model,
+        int? stopAfterEpoch = null, bool restart = false)
     {
         using var stop = new CancellationTokenSource();
         var progress = new SynchronousProgress(e =>
@@ -32,7 +36,8 @@ public class ModelTrainingTests
             if (e is EpochCompleted { Metrics.Epoch: var epoch } && epoch == stopAfterEpoch)
                 stop.Cancel();
         });
-        return new ComparisonRunner(progress: progress).TrainModel(config, model, stop.Token, restart);
+        return new ComparisonRunner(progress: progress).TrainModel(config.Item1, model, config.Item2, stop.Token,
+            restart);
     }
 
     private static string Numbers(RunResult r) =>
@@ -62,7 +67,7 @@ public class ModelTrainingTests
     }
 
     [SkippableFact]
-    public void A_checkpoint_of_another_configuration_is_refused_until_restart_discards_it()
+    public void A_checkpoint_of_another_experiment_is_refused_until_restart_discards_it()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 3, valPerClass: 2);
         using var folder = new TempFolder();
@@ -71,10 +76,16 @@ public class ModelTrainingTests
             Train(Config(data.Path, folder.Combine("cache")), model, stopAfterEpoch: 1)
         );
         var longer = Config(data.Path, folder.Combine("cache"), epochs: 2);
+        var (spec, execution) = Config(data.Path, folder.Combine("cache"));
+        var fullResolution = (spec with { ScaledDecoding = false }, execution); // other pixels: another experiment
+        var otherThreads = (spec, execution with { Threads = 1 }); // the same experiment, run otherwise
 
         var refused = Assert.Throws<InvalidInputException>(() => Train(longer, model));
         Assert.Contains("does not match this run", refused.Message);
-        Assert.Contains(Setting.RestartTraining, refused.Message);
+        var otherDecoding = Assert.Throws<InvalidInputException>(() => Train(fullResolution, model));
+        Assert.Contains("does not match this run", otherDecoding.Message);
+        Assert.Contains(TransferLab.Settings.Setting.RestartTraining.ToString(), refused.Message);
+        Assert.Equal(RunStatus.Completed, Train(otherThreads, model).Status); // continues from the checkpoint
         var restarted = Train(longer, model, restart: true);
 
         Assert.Equal([0, 1], restarted.History.Select(h => h.Epoch));
@@ -90,10 +101,11 @@ public class ModelTrainingTests
         var config = Config(data.Path, folder.Combine("cache"), epochs: 1);
         var model = folder.Combine("m.tlmodel");
 
-        var folds = Assert.Throws<InvalidInputException>(() => Train(config with { CvFolds = 2 }, model));
-        var seeds = Assert.Throws<InvalidInputException>(() => Train(config with { Seeds = [0, 1] }, model));
+        var (spec, execution) = config;
+        var folds = Assert.Throws<InvalidInputException>(() => Train((spec with { CvFolds = 2 }, execution), model));
+        var seeds = Assert.Throws<InvalidInputException>(() => Train((spec with { Seeds = [0, 1] }, execution), model));
 
-        Assert.Contains($"train without {Setting.CvFolds}", folds.Message);
+        Assert.Contains($"train without {TransferLab.Settings.Setting.CvFolds}", folds.Message);
         Assert.Contains("one run, one seed and one backbone", seeds.Message);
         Assert.Empty(Directory.GetFiles(folder.Path));
     }

@@ -1,6 +1,8 @@
 using TransferLab.Backbones;
+using TransferLab.Compute;
 using TransferLab.Experiments;
 using TransferLab.Recipes;
+using TransferLab.Specs;
 
 namespace TransferLab.Tests.Experiments;
 
@@ -11,8 +13,8 @@ public class RunPlanTests
     private static Precision PrecisionOf(string recipe, Precision requested) =>
         RunPlan
             .For(
-                RecipeParser.Parse(recipe, new RecipeDefaults()),
-                new ComparisonConfig { DataDir = "d", Precision = requested }
+                RecipeParser.Parse(recipe, TestData.RecipeDefaults()),
+                new ExperimentSpec { DataDir = "d", Precision = requested }
             )
             .Precision;
 
@@ -45,7 +47,7 @@ public class RunPlanTests
     public void An_unknown_precision_in_a_recipe_is_refused_with_the_names()
     {
         var error = Assert.Throws<InvalidInputException>(() =>
-            RecipeParser.Parse("finetune@precision=fp16", new RecipeDefaults())
+            RecipeParser.Parse("finetune@precision=fp16", TestData.RecipeDefaults())
         );
         Assert.Contains("precision=fp16 is not one of fp32, bf16, bf16-mixed", error.Message);
     }

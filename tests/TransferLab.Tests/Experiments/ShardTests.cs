@@ -1,4 +1,5 @@
 using TransferLab.Experiments;
+using TransferLab.Specs;
 
 namespace TransferLab.Tests.Experiments;
 

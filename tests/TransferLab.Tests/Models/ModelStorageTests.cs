@@ -137,7 +137,7 @@ public class ModelStorageTests(ITestOutputHelper output)
     {
         var header = JsonSerializer.SerializeToUtf8Bytes(
             model.Metadata with { Format = "transferlab.model/1" },
-            TransferLab.Experiments.ResultStore.JsonOptions
+            TransferLab.Storage.JsonFormat.Options
         );
         using (var file = File.Create(path))
         {

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using TransferLab.Backbones.Architectures;
 using TransferLab.Recipes;
 using TransferLab.Regularization;
@@ -10,7 +11,7 @@ namespace TransferLab.Tests.Recipes;
 
 public class RecipeParserTests
 {
-    private static readonly RecipeDefaults Defaults = new();
+    private static readonly RecipeDefaults Defaults = TestData.RecipeDefaults();
 
     [Fact]
     public void Notebook_aliases_keep_the_notebook_behaviour()
@@ -26,7 +27,7 @@ public class RecipeParserTests
             "frozen-l1",
             Defaults with
             {
-                Regularizers = new RegularizerDefaults(L1: 2e-3, L1Scope: L1Scope.All),
+                Regularizers = Defaults.Regularizers with { L1 = 2e-3, L1Scope = L1Scope.All },
             }
         );
         Assert.Equal(new L1Penalty(2e-3, L1Scope.All), Assert.Single(frozenL1.Regularizers));
@@ -111,5 +112,27 @@ public class DocumentedPresetTests
             .Skip(1)
             .Select(m => m.Groups[1].Value);
         Assert.Equal(TransferLab.Recipes.RunCatalog.Preset("fair"), listed);
+    }
+
+    /// <summary>The key table of STRATEGIES.md names every key the code declares, with what it takes, and no
+    /// other.</summary>
+    [Fact]
+    public void Strategies_md_lists_every_recipe_key_the_code_declares()
+    {
+        var doc = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "docs", "STRATEGIES.md"));
+        var documented = System
+            .Text.RegularExpressions.Regex.Matches(doc, @"^\| `([a-z-]+)` \| `([^`]+)` \|", RegexOptions.Multiline)
+            .Select(m => (m.Groups[1].Value, m.Groups[2].Value.Replace("\\|", "|")))
+            .ToHashSet();
+        var declared = TransferLab.Recipes.RecipeParser.RunKeys
+            .Concat(TransferLab.Strategies.StrategyCatalog.Keys)
+            .Concat(TransferLab.Strategies.StrategyCatalog.ProbeKeys)
+            .Concat(TransferLab.Regularization.RegularizerCatalog.Regularizers.SelectMany(r => r.Keys))
+            .Select(k => (k.Name, k.Value))
+            .ToHashSet();
+
+        Assert.Equal(declared.Order(), documented.Order());
+        foreach (var key in declared)
+            Assert.Contains($"{key.Name}={key.Value}", TransferLab.Recipes.RecipeParser.Grammar);
     }
 }

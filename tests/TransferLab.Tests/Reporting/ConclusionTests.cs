@@ -1,5 +1,7 @@
 using TransferLab.Experiments;
 using TransferLab.Reporting;
+using TransferLab.Results;
+using TransferLab.Specs;
 using TransferLab.Statistics;
 
 namespace TransferLab.Tests.Reporting;

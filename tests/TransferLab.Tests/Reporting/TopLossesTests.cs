@@ -1,6 +1,7 @@
 using System.Text.Json;
 using TransferLab.Experiments;
 using TransferLab.Reporting;
+using TransferLab.Results;
 using TransferLab.Tests.Cli;
 
 namespace TransferLab.Tests.Reporting;

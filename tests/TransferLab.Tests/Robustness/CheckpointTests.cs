@@ -52,7 +52,7 @@ public class CheckpointTests
                 Splits.Classes,
                 Seed
             );
-            var spec = RecipeParser.Parse(recipe, new RecipeDefaults(Epochs: epochs, LearningRate: 1e-3));
+            var spec = RecipeParser.Parse(recipe, TestData.RecipeDefaults(Epochs: epochs, LearningRate: 1e-3));
             using var stop = new CancellationTokenSource();
             var progress = new SynchronousProgress(e =>
             {

@@ -1,6 +1,7 @@
 using TransferLab.Data;
 using TransferLab.Experiments;
 using TransferLab.Reporting;
+using TransferLab.Results;
 using TransferLab.Statistics;
 using TransferLab.Tests.Cli;
 using TransferLab.Training;

@@ -1,5 +1,6 @@
 using TransferLab.Data;
 using TransferLab.Experiments;
+using TransferLab.Runs;
 using TransferLab.Statistics;
 using static TransferLab.Tests.Statistics.SyntheticRuns;
 

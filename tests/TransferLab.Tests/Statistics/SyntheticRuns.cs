@@ -1,5 +1,7 @@
 using TransferLab.Backbones;
+using TransferLab.Compute;
 using TransferLab.Experiments;
+using TransferLab.Runs;
 
 namespace TransferLab.Tests.Statistics;
 

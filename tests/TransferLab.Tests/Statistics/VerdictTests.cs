@@ -1,5 +1,8 @@
 using TransferLab.Experiments;
 using TransferLab.Reporting;
+using TransferLab.Results;
+using TransferLab.Runs;
+using TransferLab.Specs;
 using TransferLab.Statistics;
 using TransferLab.Training;
 using static TransferLab.Tests.Statistics.SyntheticRuns;

@@ -1,5 +1,6 @@
 using TransferLab.Backbones;
 using TransferLab.Backbones.Architectures;
+using TransferLab.Compute;
 using TransferLab.Data;
 using TransferLab.Data.Transforms;
 using TransferLab.Recipes;
@@ -114,7 +115,7 @@ public class GroupedBackboneForwardTests
     {
         var train = TestData.RealSamples(splits => splits.Train, perClass: 23); // 46 images: 11 batches of 4 and 2
         var val = TestData.RealSamples(splits => splits.Evaluation, perClass: 12);
-        var spec = RunCatalog.Resolve("frozen-l2", new RecipeDefaults(Epochs: 2));
+        var spec = RunCatalog.Resolve("frozen-l2", TestData.RecipeDefaults(Epochs: 2));
 
         RunOutcome Train(int imagesPerForward)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TransferLab.Compute;
 using TransferLab.Tests.Cli;
 using TransferLab.Training;
 

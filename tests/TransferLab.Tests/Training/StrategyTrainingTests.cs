@@ -31,7 +31,7 @@ public class StrategyTrainingTests
             splits.Classes,
             seed
         );
-        var spec = RecipeParser.Parse(recipe, new RecipeDefaults(Epochs: 1, LearningRate: 1e-2));
+        var spec = RecipeParser.Parse(recipe, TestData.RecipeDefaults(Epochs: 1, LearningRate: 1e-2));
         var before = State(model);
         var batches = new List<int[]>();
         var progress = new SynchronousProgress(e =>

@@ -33,7 +33,7 @@ public class TrainerTests
         using var model = BackboneRegistry
             .Get(BackboneRegistry.ResNet18Cntk)
             .CreateClassifier(splits.Classes, seed: 0);
-        var spec = RunCatalog.Resolve("frozen-l2", new RecipeDefaults(Epochs: 1));
+        var spec = RunCatalog.Resolve("frozen-l2", TestData.RecipeDefaults(Epochs: 1));
 
         var before = Trainer.Evaluate(model, val);
         var outcome = new Trainer().Train(model, new TrainingOptions(spec, Seed: 0, train, val));

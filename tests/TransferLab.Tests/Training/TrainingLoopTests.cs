@@ -20,7 +20,7 @@ public class TrainingLoopTests
     {
         using var model = new TinyClassifier(seed: 1);
         var before = model.State();
-        var spec = RecipeParser.Parse(recipe, new RecipeDefaults(Epochs: epochs, LearningRate: 1e-2));
+        var spec = RecipeParser.Parse(recipe, TestData.RecipeDefaults(Epochs: epochs, LearningRate: 1e-2));
         var options = new TrainingOptions(
             spec,
             0,
@@ -68,7 +68,7 @@ public class TrainingLoopTests
             full.History.Take(patient.History.Count).Select(h => (h.TrainLoss, h.ValAcc)),
             patient.History.Select(h => (h.TrainLoss, h.ValAcc))
         );
-        Assert.Throws<InvalidInputException>(() => RecipeParser.Parse("frozen@patience=-1", new RecipeDefaults()));
+        Assert.Throws<InvalidInputException>(() => RecipeParser.Parse("frozen@patience=-1", TestData.RecipeDefaults()));
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public class TrainingLoopTests
     public void Counting_trainable_parameters_leaves_requires_grad_alone()
     {
         using var model = new TinyClassifier();
-        var spec = RecipeParser.Parse("frozen", new RecipeDefaults(Epochs: 1, LearningRate: 1e-2));
+        var spec = RecipeParser.Parse("frozen", TestData.RecipeDefaults(Epochs: 1, LearningRate: 1e-2));
         var parameters = model.NamedParameters();
         Assert.Equal(18, Trainer.TrainableParameterCount(model, spec.Strategy, parameters));
         Assert.All(parameters, p => Assert.True(p.Parameter.requires_grad, p.Name));

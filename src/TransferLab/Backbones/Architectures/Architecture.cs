@@ -31,8 +31,8 @@ public sealed record Architecture
 
     /// <summary>Writes the network (input to logits, evaluation mode) as ONNX nodes; our own networks do it
     /// themselves.</summary>
-    internal Func<Module<Tensor, Tensor>, Export.OnnxGraph, string, string> ExportOnnx { get; init; } =
-        (network, graph, input) => ((Export.IOnnxExportable)network).ExportOnnx(graph, input);
+    internal Func<Module<Tensor, Tensor>, Onnx.OnnxGraph, string, string> ExportOnnx { get; init; } =
+        (network, graph, input) => ((Onnx.IOnnxExportable)network).ExportOnnx(graph, input);
 
     /// <summary>0 for the stem, 1…StageCount for the stages, StageCount + 1 for the head.</summary>
     public int DepthOf(string parameterName) =>

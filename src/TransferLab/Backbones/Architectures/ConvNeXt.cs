@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using TransferLab.Export;
+using TransferLab.Onnx;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 

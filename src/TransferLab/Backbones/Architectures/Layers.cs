@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using TransferLab.Export;
+using TransferLab.Onnx;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 

@@ -67,7 +67,7 @@ internal static class ResNets
 
     /// <summary>TorchVision's ResNet shell is not ours: its children are translated in forward order, then
     /// the head.</summary>
-    private static string ExportOnnx(Module<Tensor, Tensor> network, Export.OnnxGraph graph, string input)
+    private static string ExportOnnx(Module<Tensor, Tensor> network, Onnx.OnnxGraph graph, string input)
     {
         var children = network.named_children().ToDictionary(c => c.name, c => c.module);
         var features = FeatureModuleNames.Aggregate(input, (x, name) => graph.Module(children[name], x));

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace TransferLab.Caching;
+namespace TransferLab.Storage;
 
 /// <summary>SHA-256 fingerprints of files and text, remembered per process for files that have not changed.</summary>
 internal static class ContentHash

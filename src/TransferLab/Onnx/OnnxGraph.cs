@@ -4,7 +4,7 @@ using Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace TransferLab.Export;
+namespace TransferLab.Onnx;
 
 /// <summary>
 /// Builds an ONNX graph node by node from TorchSharp modules in evaluation mode: the standard layers are

@@ -1,4 +1,4 @@
-namespace TransferLab.Export;
+namespace TransferLab.Onnx;
 
 /// <summary>
 /// A block of our own that writes its evaluation-mode forward as ONNX nodes. It lives next to the block's

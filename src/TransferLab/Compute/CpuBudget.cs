@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace TransferLab.Training;
+namespace TransferLab.Compute;
 
 /// <summary>
 /// How many CPU cores this process may keep busy, so that libtorch's threads and the image workers fit the cores a

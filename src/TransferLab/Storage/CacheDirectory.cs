@@ -1,4 +1,4 @@
-namespace TransferLab.Caching;
+namespace TransferLab.Storage;
 
 /// <summary>
 /// Where TransferLab keeps what it can recompute (converted weights, backbone features): the folder given

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace TransferLab.Training;
+namespace TransferLab.Compute;
 
 /// <summary>The process's memory as the OS sees it (resident set), and handing freed native memory back.</summary>
 internal static partial class ProcessMemory

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using TransferLab.Storage;
 
-namespace TransferLab.Caching;
+namespace TransferLab.Data;
 
 /// <summary>
 /// Content hashes of images that decoded successfully before, with their pixel counts, kept in the cache

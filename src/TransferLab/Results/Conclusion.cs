@@ -1,8 +1,9 @@
 using System.Globalization;
 using TransferLab.Experiments;
+using TransferLab.Specs;
 using TransferLab.Statistics;
 
-namespace TransferLab.Reporting;
+namespace TransferLab.Results;
 
 /// <summary>
 /// A conclusion written from the numbers only: which run is best on the headline accuracy, by how much over

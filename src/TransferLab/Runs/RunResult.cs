@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using TransferLab.Training;
 
-namespace TransferLab.Experiments;
+namespace TransferLab.Runs;
 
 [JsonConverter(typeof(JsonStringEnumConverter<RunStatus>))]
 public enum RunStatus
@@ -47,7 +47,7 @@ public sealed record RunResult(
     double FrozenBnDrift,
     string? Divergence,
     bool FeatureCache,
-    Backbones.Precision BackbonePrecision,
+    Compute.Precision BackbonePrecision,
     IReadOnlyList<EpochMetrics> History,
     IReadOnlyList<int> ValPredictions,
     double FeatureExtractionSeconds = 0,
@@ -74,7 +74,7 @@ public sealed record RunResult(
         int seed,
         RunOutcome outcome,
         bool featureCache,
-        Backbones.Precision precision,
+        Compute.Precision precision,
         double featureExtractionSeconds = 0
     ) =>
         new(

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json.Serialization;
 using TorchSharp;
 
-namespace TransferLab.Experiments;
+namespace TransferLab.Runs;
 
 /// <summary>Versions and machine a result was produced on.</summary>
 public sealed record RunEnvironment(
@@ -30,7 +30,7 @@ public sealed record RunEnvironment(
             Environment.ProcessorCount,
             torch.get_num_threads(),
             DateTime.UtcNow.ToString("O"),
-            Training.NativeAllocator.Current
+            Compute.NativeAllocator.Current
         );
 
     internal static string VersionOf(Assembly assembly) =>

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TransferLab.Backbones;
+namespace TransferLab.Compute;
 
 /// <summary>
 /// Where models and tensors live: <c>auto</c> (CUDA when libtorch has it, else the CPU), <c>cpu</c>, <c>cuda</c> or

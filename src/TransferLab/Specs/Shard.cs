@@ -1,14 +1,14 @@
 using System.Globalization;
 
-namespace TransferLab.Experiments;
+namespace TransferLab.Specs;
 
 /// <summary>
 /// One of <see cref="Count"/> processes that share a comparison's work, for cluster array jobs (Slurm, a
 /// Kubernetes Indexed Job). The unit of work is a cell: one run × seed × fold (a backbone is part of the run's
 /// name). Cells are numbered in the order a single process trains them — seed, then fold, then run — and shard
 /// I trains the cells whose number is I modulo N, so neighbouring (and differently expensive) runs spread over
-/// the shards. Each shard writes its own results under <c>shards/I/</c> of the shared folder; <see
-/// cref="ShardMerge"/> puts them together.
+/// the shards. Each shard writes its own results under <c>shards/I/</c> of the shared folder; <c>ShardMerge</c>
+/// puts them together.
 /// </summary>
 public sealed record Shard(int Index, int Count)
 {

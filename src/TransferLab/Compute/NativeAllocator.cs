@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace TransferLab.Training;
+namespace TransferLab.Compute;
 
 /// <summary>
 /// Runs the process on jemalloc instead of glibc's malloc when jemalloc is installed.

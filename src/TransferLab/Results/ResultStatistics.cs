@@ -1,0 +1,76 @@
+using TransferLab.Runs;
+using TransferLab.Specs;
+using TransferLab.Statistics;
+
+namespace TransferLab.Results;
+
+/// <summary>
+/// What results.json says of its runs besides the runs themselves — per-run summaries, paired comparisons,
+/// the conclusion — computed from the runs, so that every schema's runs are stated as this version states them.
+/// </summary>
+public static class ResultStatistics
+{
+    /// <summary>A results.json of an earlier schema with this version's statistics and conclusion, computed from
+    /// its runs (which every schema records the same way).</summary>
+    public static ComparisonResult Restate(ComparisonResult earlier)
+    {
+        var (summary, comparisons, conclusion) = Of(
+            earlier.Spec,
+            earlier.Dataset,
+            earlier.Runs,
+            earlier.Resources
+        );
+        return earlier with
+        {
+            Schema = ComparisonResult.CurrentSchema,
+            Summary = summary,
+            Comparisons = comparisons,
+            Conclusion = conclusion,
+        };
+    }
+
+    /// <summary>The summary per run, the paired comparisons and the conclusion of <paramref name="runs"/>.</summary>
+    public static (IReadOnlyList<RunSummary>, IReadOnlyList<PairComparison>, string) Of(
+        ExperimentSpec spec,
+        DatasetSummary dataset,
+        IReadOnlyList<RunResult> runs,
+        ResourceUsage resources
+    )
+    {
+        var holdout = spec.Selection == SelectionMode.Holdout;
+        var design = EvaluationDesign.Of(dataset);
+        var summary = ComparisonStatistics.Summarise(runs, holdout, design);
+        var comparisons = ComparisonStatistics.Compare(runs, design, spec.Metric);
+        var conclusion =
+            Conclusion.Write(
+                summary,
+                comparisons,
+                dataset.EvalImages,
+                spec.Selection,
+                resources.FeatureCache.ComputeSeconds,
+                ReplayedPasses(runs),
+                spec.CvFolds,
+                spec.Metric
+            )
+            + Conclusion.Imbalance(summary, design.Labels, spec.Metric)
+            + NotCompared(runs);
+        return (summary, comparisons, conclusion);
+    }
+
+    /// <summary>A sentence naming the runs left out of the statistics because they diverged or failed, with
+    /// why.</summary>
+    private static string NotCompared(IReadOnlyList<RunResult> runs)
+    {
+        var left = runs.Where(r => r.Status != RunStatus.Completed)
+            .Select(r =>
+                $"{r.Name} (seed {r.Seed}{(r.Fold is { } f ? $", fold {f}" : "")}) "
+                + $"{r.Status.ToString().ToLowerInvariant()}: {r.Failure ?? r.Divergence}"
+            )
+            .ToList();
+        return left.Count == 0 ? "" : $" Left out of the statistics: {string.Join("; ", left)}.";
+    }
+
+    /// <summary>Which run replayed which run's backbone pass (each pair once, over seeds).</summary>
+    private static IReadOnlyList<(string Run, string From)> ReplayedPasses(IEnumerable<RunResult> runs) =>
+        runs.Where(r => r.BackbonePassFrom is not null).Select(r => (r.Name, r.BackbonePassFrom!)).Distinct().ToList();
+}

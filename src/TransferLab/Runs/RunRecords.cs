@@ -1,0 +1,42 @@
+namespace TransferLab.Runs;
+
+/// <summary>A backbone as a comparison used it.</summary>
+/// <param name="Fingerprint">Hash of the weights and preprocessing; cached features and models are keyed by it.</param>
+public sealed record BackboneInfo(
+    string Name,
+    string Architecture,
+    string WeightsSource,
+    string Fingerprint,
+    int ResizeSize,
+    int CropSize,
+    Backbones.Weights.Interpolation Interpolation
+)
+{
+    public static BackboneInfo Of(Backbones.PretrainedBackbone backbone) =>
+        new(
+            backbone.Config.Name,
+            backbone.Config.Architecture,
+            backbone.Config.WeightsSource,
+            backbone.Fingerprint,
+            backbone.Config.ResizeSize,
+            backbone.Config.InputSize,
+            backbone.Config.Interpolation
+        );
+}
+
+/// <summary>A run interrupted after <see cref="EpochsDone"/> epochs; <see cref="Checkpoint"/> is relative to the
+/// results folder.</summary>
+public sealed record UnfinishedRun(string Run, int Seed, int EpochsDone, string Checkpoint, int? Fold = null);
+
+/// <summary>A run's saved best model; <see cref="Path"/> is relative to the results folder.</summary>
+public sealed record SavedModel(string Run, int Seed, string Path, double ValAcc);
+
+/// <summary>Time and memory the comparison took, and what the feature cache served.</summary>
+public sealed record ResourceUsage(double WallSeconds, double PeakRssMib, Caching.FeatureCacheStats FeatureCache);
+
+/// <summary>One run's learning-rate search: holdout accuracy per candidate, and the winner.</summary>
+public sealed record TuningResult(
+    string Run,
+    IReadOnlyDictionary<string, double> HoldoutAccByLearningRate,
+    double ChosenLearningRate
+);
