@@ -35,7 +35,14 @@ public class InvalidInputException : TransferLabException
 }
 
 /// <summary>The dataset folder does not have the layout or content a comparison needs.</summary>
-public sealed class DatasetException(string message) : InvalidInputException(message);
+public sealed class DatasetException : InvalidInputException
+{
+    public DatasetException(string message)
+        : base(message) { }
+
+    public DatasetException(SettingText.Builder message)
+        : base(message.ToText()) { }
+}
 
 /// <summary>One image file could not be decoded.</summary>
 public sealed class ImageDecodeException : InvalidInputException

@@ -209,7 +209,7 @@ public static class CompareCommand
     )
     {
         if (!IsGiven(parse, Settings[nameof(ExperimentSpec.Runs)]))
-            spec = parse.GetValue(Spec) is null || IsGiven(parse, Preset)
+            spec = (parse.GetValue(Spec) ?? parse.GetValue(Resume)) is null || IsGiven(parse, Preset)
                 ? spec with { Runs = RunCatalog.Preset(parse.GetValue(Preset)!) }
                 : spec;
         var changesRecipes = IsGiven(parse, Preset)

@@ -72,7 +72,7 @@ internal sealed class SettingOptions
         if (setting.IsSwitch)
             return new Option<bool>(setting.Flag) { Description = help };
         if (setting.IsList)
-            return new Option<string[]>(setting.Flag) { Description = help, AllowMultipleArgumentsPerToken = true };
+            return new Option<string[]>(setting.Flag) { Description = help };
         var option = new Option<string>(setting.Flag)
         {
             Description = help,

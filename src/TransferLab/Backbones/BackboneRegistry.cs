@@ -13,7 +13,7 @@ namespace TransferLab.Backbones;
 /// (the default; works offline) and every torchvision architecture in <see cref="ArchitectureCatalog"/> with
 /// weights from a file, a URL or a torchvision weight set. Each spec's weights are read once per process.
 /// </summary>
-public static class BackboneRegistry
+internal static class BackboneRegistry
 {
     public const string ResNet18Cntk = "resnet18-cntk";
 
@@ -167,7 +167,7 @@ public static class BackboneRegistry
 /// source's fingerprint), because building a network from that file is much faster than initialising one and
 /// copying the read tensors in.
 /// </summary>
-public sealed class PretrainedBackbone(
+internal sealed class PretrainedBackbone(
     PretrainedConfig config,
     Architecture architecture,
     string fingerprint,

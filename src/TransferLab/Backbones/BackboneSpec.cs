@@ -6,7 +6,7 @@ namespace TransferLab.Backbones;
 /// <c>DEFAULT</c>); without it a torchvision architecture gets torchvision's DEFAULT set. <c>partial=true</c>
 /// loads what fits and leaves the rest initialised (the load report names what did not fit).
 /// </summary>
-public sealed record BackboneSpec(string Name, string? Weights = null, bool AllowPartial = false)
+internal sealed record BackboneSpec(string Name, string? Weights = null, bool AllowPartial = false)
 {
     public static BackboneSpec Parse(string text)
     {

@@ -32,7 +32,7 @@ public sealed class ImageClassifier : Training.ITrainableClassifier, IDisposable
     }
 
     public PretrainedConfig Config { get; }
-    public Architecture Architecture { get; }
+    internal Architecture Architecture { get; }
     public Module<Tensor, Tensor> Network { get; }
     public Linear Head { get; }
     public IReadOnlyList<string> Classes { get; }

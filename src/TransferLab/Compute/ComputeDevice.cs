@@ -8,7 +8,7 @@ namespace TransferLab.Compute;
 /// <c>cuda:N</c>. TransferLab ships with TorchSharp-cpu; a CUDA build swaps the package with the
 /// <c>TorchSharpPackage</c> build property (docs/BACKBONES.md).
 /// </summary>
-public static class ComputeDevice
+internal static class ComputeDevice
 {
     public const string Auto = "auto";
     public const string CudaPackage = "TorchSharp-cuda-linux";

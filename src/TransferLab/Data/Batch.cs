@@ -5,21 +5,21 @@ namespace TransferLab.Data;
 /// precomputed backbone features. Tensors are made from it on the training thread (see
 /// <see cref="BatchTensors"/>), so that TorchSharp's thread-local dispose scopes own them.
 /// </summary>
-public abstract record Batch(long[] Labels, int[] SampleIndices)
+internal abstract record Batch(long[] Labels, int[] SampleIndices)
 {
     public int Count => Labels.Length;
 }
 
 /// <summary><see cref="Batch.Count"/> square RGBA images of side <see cref="Size"/>, one after another.</summary>
-public sealed record ImageBatch(byte[] Pixels, int Size, long[] Labels, int[] SampleIndices)
+internal sealed record ImageBatch(byte[] Pixels, int Size, long[] Labels, int[] SampleIndices)
     : Batch(Labels, SampleIndices);
 
 /// <summary>Backbone features, <see cref="FeatureCount"/> floats per sample (from the feature cache).</summary>
-public sealed record FeatureBatch(float[] Features, int FeatureCount, long[] Labels, int[] SampleIndices)
+internal sealed record FeatureBatch(float[] Features, int FeatureCount, long[] Labels, int[] SampleIndices)
     : Batch(Labels, SampleIndices);
 
 /// <summary>Something that yields the batches of an epoch: images decoded on the fly, or cached features.</summary>
-public interface IBatchSource
+internal interface IBatchSource
 {
     int SampleCount { get; }
     int BatchCount { get; }

@@ -4,7 +4,7 @@ namespace TransferLab.Data;
 
 /// <summary>Decodes image files with SkiaSharp into opaque RGB images in one call (see
 /// <see cref="EncodedImage"/> to plan on the size before decoding).</summary>
-public static class ImageDecoder
+internal static class ImageDecoder
 {
     /// <summary>Pillow's decompression-bomb limit: larger images are refused from their header, before any pixel is
     /// decoded.</summary>

@@ -71,7 +71,7 @@ public static class ModelFile
 
     /// <param name="cacheDirectory">Where the backbone's converted weights are (to tell what training
     /// changed).</param>
-    public static void Save(
+    internal static void Save(
         string path,
         ImageClassifier model,
         PretrainedBackbone backbone,

@@ -8,7 +8,7 @@ namespace TransferLab.RecipeGrammar;
 /// <param name="Name">The key, e.g. <c>lr</c>.</param>
 /// <param name="Value">What it takes, as help shows it: <c>X</c>, <c>N</c>, <c>adam|adamw|sgd</c>.</param>
 /// <param name="Help">What it does, in a few words.</param>
-public sealed record RecipeKey(string Name, string Value, string Help)
+internal sealed record RecipeKey(string Name, string Value, string Help)
 {
     /// <summary>A key whose values are an enum's choices.</summary>
     public static RecipeKey Choice<T>(string name, string help)

@@ -10,7 +10,7 @@ namespace TransferLab.Recipes;
 
 /// <summary>Values a recipe falls back to where it does not state its own: the experiment's
 /// (<c>ExperimentSpec.RecipeDefaults</c>).</summary>
-public sealed record RecipeDefaults(
+internal sealed record RecipeDefaults(
     int Epochs,
     int BatchSize,
     double LearningRate,
@@ -23,7 +23,7 @@ public sealed record RecipeDefaults(
 /// Examples: <c>frozen</c>, <c>frozen+l1</c>, <c>finetune@lr=1e-4+l2sp</c>, <c>partial:1</c>,
 /// <c>lp-ft@probe=2</c>, <c>finetune@opt=sgd@sched=cosine@warmup=1</c>. The grammar is in docs/STRATEGIES.md.
 /// </summary>
-public static class RecipeParser
+internal static class RecipeParser
 {
     /// <summary>The keys of a run that every strategy takes: its length, batch, stopping, class balance,
     /// precision, optimizer and schedule.</summary>

@@ -3,7 +3,7 @@ using TransferLab.Settings;
 namespace TransferLab.Recipes;
 
 /// <summary>Named runs (aliases for recipes) and presets (named lists of runs).</summary>
-public static class RunCatalog
+internal static class RunCatalog
 {
     /// <summary>
     /// The notebook's three experiments. They keep its behaviour: the frozen backbone's BatchNorm stays in

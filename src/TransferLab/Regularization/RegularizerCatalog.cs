@@ -6,11 +6,11 @@ namespace TransferLab.Regularization;
 
 /// <summary>Defaults for regularizer strengths that a recipe does not state (from the experiment's weight decay,
 /// L1 and L1 scope).</summary>
-public sealed record RegularizerDefaults(double WeightDecay, double L1, L1Scope L1Scope);
+internal sealed record RegularizerDefaults(double WeightDecay, double L1, L1Scope L1Scope);
 
 /// <summary>The regularizers a recipe can name. A new regularizer is one entry here (with the keys it
 /// reads).</summary>
-public static class RegularizerCatalog
+internal static class RegularizerCatalog
 {
     /// <summary>Every regularizer as a recipe writes it, what it does and the keys it takes.</summary>
     public static IReadOnlyList<(string Name, string Help, IReadOnlyList<RecipeKey> Keys)> Regularizers { get; } =

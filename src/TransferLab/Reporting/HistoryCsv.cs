@@ -49,7 +49,7 @@ internal static class HistoryCsv
 
 /// <summary>CSV fields quoted per RFC 4180 that never start with a character a spreadsheet would run as a
 /// formula.</summary>
-public static class CsvText
+internal static class CsvText
 {
     public static string Field(string value)
     {

@@ -10,7 +10,7 @@ namespace TransferLab.Results;
 /// each other run (points, images, intervals, p-values), at what time cost, and whether the gap is within noise.
 /// No sentence in it is fixed in advance about which strategy wins.
 /// </summary>
-public static class Conclusion
+internal static class Conclusion
 {
     public const double Alpha = 0.05;
 

@@ -8,7 +8,7 @@ namespace TransferLab.Results;
 /// What results.json says of its runs besides the runs themselves — per-run summaries, paired comparisons,
 /// the conclusion — computed from the runs, so that every schema's runs are stated as this version states them.
 /// </summary>
-public static class ResultStatistics
+internal static class ResultStatistics
 {
     /// <summary>A results.json of an earlier schema with this version's statistics and conclusion, computed from
     /// its runs (which every schema records the same way).</summary>

@@ -12,7 +12,7 @@ public sealed record BackboneInfo(
     Backbones.Weights.Interpolation Interpolation
 )
 {
-    public static BackboneInfo Of(Backbones.PretrainedBackbone backbone) =>
+    internal static BackboneInfo Of(Backbones.PretrainedBackbone backbone) =>
         new(
             backbone.Config.Name,
             backbone.Config.Architecture,

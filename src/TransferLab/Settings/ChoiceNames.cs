@@ -7,7 +7,7 @@ namespace TransferLab.Settings;
 /// where a word of two or more characters starts (<c>Bf16Mixed</c> is <c>bf16-mixed</c>, <c>MacroF1</c> is
 /// <c>macro-f1</c>, <c>AdamW</c> is <c>adamw</c>). Parsing also takes the name without hyphens, in any case.
 /// </summary>
-public static class ChoiceNames
+internal static class ChoiceNames
 {
     public static string Of<T>(T value)
         where T : struct, Enum => Of(value.ToString());

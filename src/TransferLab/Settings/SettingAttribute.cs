@@ -4,7 +4,7 @@ namespace TransferLab.Settings;
 
 /// <summary>The commands a setting is an option of.</summary>
 [Flags]
-public enum SettingCommands
+internal enum SettingCommands
 {
     Compare = 1,
     Train = 2,
@@ -19,7 +19,7 @@ public enum SettingCommands
 /// <param name="flag">The command-line option, e.g. <c>--epochs</c>.</param>
 /// <param name="help">What it does, in a sentence a user reads in <c>--help</c>.</param>
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class SettingAttribute(string flag, string help) : Attribute
+internal sealed class SettingAttribute(string flag, string help) : Attribute
 {
     public string Flag { get; } = flag;
 

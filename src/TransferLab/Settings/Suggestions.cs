@@ -4,7 +4,7 @@ namespace TransferLab.Settings;
 
 /// <summary>The nearest valid name to a mistyped one, for "did you mean" hints (options, commands, recipe names
 /// and keys, backbones, presets, spec keys).</summary>
-public static class Suggestions
+internal static class Suggestions
 {
     private static readonly Damerau Distance = new();
 

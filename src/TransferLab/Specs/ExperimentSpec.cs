@@ -253,7 +253,7 @@ public sealed record ExperimentSpec
     public IReadOnlyList<string> BackboneList => Backbones is { Count: > 0 } several ? several : [Backbone];
 
     /// <summary>What recipes fall back to where they do not state their own value.</summary>
-    public RecipeDefaults RecipeDefaults() =>
+    internal RecipeDefaults RecipeDefaults() =>
         new(Epochs, BatchSize, LearningRate, new RegularizerDefaults(WeightDecay, L1, L1Scope), BatchNorm);
 
     /// <summary>The identity of the experiment: SHA-256 of the spec with its runs resolved, as canonical

@@ -9,7 +9,7 @@ namespace TransferLab.Specs;
 /// cref="ExecutionOptions"/>): its default, its range check, how a user writes its value, and how a record gets
 /// it. The command line makes its options from these, so flag, default, help and check exist once.
 /// </summary>
-public sealed class SettingDescriptor
+internal sealed class SettingDescriptor
 {
     internal SettingDescriptor(PropertyInfo property, SettingAttribute declaration, object? defaults)
     {
@@ -129,7 +129,7 @@ public sealed class SettingDescriptor
 }
 
 /// <summary>Every declared setting of <see cref="ExperimentSpec"/> and <see cref="ExecutionOptions"/>.</summary>
-public static class SettingCatalog
+internal static class SettingCatalog
 {
     public static IReadOnlyList<SettingDescriptor> Spec { get; } =
         Describe(typeof(ExperimentSpec), new ExperimentSpec { DataDir = "" });
@@ -161,7 +161,7 @@ public static class SettingCatalog
 }
 
 /// <summary>Which settings two specs differ in, to say why they are not the same experiment.</summary>
-public static class SpecDifference
+internal static class SpecDifference
 {
     public static IReadOnlyList<SettingName> Between(ExperimentSpec a, ExperimentSpec b) =>
         typeof(ExperimentSpec)

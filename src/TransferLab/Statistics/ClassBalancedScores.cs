@@ -5,7 +5,7 @@ namespace TransferLab.Statistics;
 /// balanced accuracy (the mean of the per-class recalls) and macro-F1 (the mean of the per-class F1 scores), of one
 /// cell's predictions. Classes absent from the scored images are left out of both means.
 /// </summary>
-public static class ClassBalancedScores
+internal static class ClassBalancedScores
 {
     public static (double BalancedAccuracy, double MacroF1) Of(IReadOnlyList<int> labels, IReadOnlyList<int> predicted)
     {

@@ -18,7 +18,7 @@ public enum Metric
     MacroF1,
 }
 
-public static class MetricScores
+internal static class MetricScores
 {
     /// <summary>How text names the metric ("balanced accuracy").</summary>
     public static string Describe(this Metric metric) =>

@@ -7,7 +7,7 @@ namespace TransferLab.Statistics;
 /// minus run B's on that seed, an integer, so equal differences are equal (ranked as ties), which differences of
 /// accuracies held as doubles are not.
 /// </summary>
-public static class PairedTests
+internal static class PairedTests
 {
     /// <summary>Why a paired t-test on <paramref name="differences"/> is undefined, or null when it is
     /// defined.</summary>

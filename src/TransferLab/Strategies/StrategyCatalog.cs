@@ -7,7 +7,7 @@ namespace TransferLab.Strategies;
 /// The strategies a recipe can name, each built from its parameters. A new strategy is one entry in
 /// <see cref="Create"/> plus a line in <see cref="Strategies"/> (and the keys it reads) and in docs/STRATEGIES.md.
 /// </summary>
-public static class StrategyCatalog
+internal static class StrategyCatalog
 {
     /// <summary>Every strategy as a recipe writes it, with what it trains.</summary>
     public static IReadOnlyList<(string Name, string Help)> Strategies { get; } =

@@ -15,7 +15,7 @@ public enum ClassBalance
     Sampler,
 }
 
-public static class ClassWeights
+internal static class ClassWeights
 {
     /// <summary>N / (K · n_c) for each of <paramref name="classes"/> classes over the training labels (0 for a
     /// class with no image).</summary>

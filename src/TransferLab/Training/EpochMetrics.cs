@@ -20,7 +20,7 @@ public sealed record EpochMetrics(
 
 /// <summary>A model's score on one split; <see cref="Predictions"/> holds the predicted class per sample, in split
 /// order.</summary>
-public sealed record EvaluationResult(double Loss, double Accuracy, IReadOnlyList<int> Predictions)
+internal sealed record EvaluationResult(double Loss, double Accuracy, IReadOnlyList<int> Predictions)
 {
     /// <summary>The predicted class's probability per sample (4 decimals), in split order.</summary>
     public IReadOnlyList<float> Confidences { get; init; } = [];

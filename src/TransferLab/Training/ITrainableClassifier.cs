@@ -10,7 +10,7 @@ namespace TransferLab.Training;
 /// name, the number of stages and each parameter's stage, from which <c>partial:K</c> and layer-wise rates
 /// decide what trains. <see cref="Backbones.ImageClassifier"/> is the real one; tests use tiny ones.
 /// </summary>
-public interface ITrainableClassifier
+internal interface ITrainableClassifier
 {
     nn.Module Network { get; }
 

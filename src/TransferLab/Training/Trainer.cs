@@ -19,7 +19,7 @@ namespace TransferLab.Training;
 /// What runs around the loop (recording a backbone pass, replaying one) is an <see cref="ITrainingObserver"/>
 /// and the batch sources it is given, not the trainer's business.
 /// </summary>
-public sealed class Trainer(IProgress<TrainingEvent>? progress = null)
+internal sealed class Trainer(IProgress<TrainingEvent>? progress = null)
 {
     /// <summary>Where this trainer reports; callers that finish a run's record report there too.</summary>
     internal IProgress<TrainingEvent>? Progress => progress;

@@ -16,7 +16,7 @@ public enum Phase
 /// <param name="Seed">Drives the data order and augmentation (the head is initialised by its creator).</param>
 /// <param name="Train">Batches to train on (images, or cached features).</param>
 /// <param name="Validation">Batches to report on.</param>
-public sealed record TrainingOptions(RunSpec Spec, int Seed, IBatchSource Train, IBatchSource Validation)
+internal sealed record TrainingOptions(RunSpec Spec, int Seed, IBatchSource Train, IBatchSource Validation)
 {
     /// <summary>A cut of train to select epochs on instead of the validation split; null: select on
     /// validation.</summary>
@@ -51,7 +51,7 @@ public sealed record TrainingOptions(RunSpec Spec, int Seed, IBatchSource Train,
 /// <summary>
 /// Sees what happens inside the training loop without being part of it; every method has a do-nothing default.
 /// </summary>
-public interface ITrainingObserver
+internal interface ITrainingObserver
 {
     /// <summary>True when it needs the backbone's features: images then go backbone, <see cref="OnFeatures"/>,
     /// head.</summary>

@@ -21,7 +21,7 @@ public class MetricOptionTests
 
         using var results = JsonDocument.Parse(File.ReadAllText(output.Combine("results.json")));
         var root = results.RootElement;
-        Assert.Equal("macro_f1", root.GetProperty("config").GetProperty("metric").GetString());
+        Assert.Equal("macro_f1", root.GetProperty("config").GetProperty("spec").GetProperty("metric").GetString());
         var pair = root.GetProperty("comparisons")[0];
         Assert.Equal("macro_f1", pair.GetProperty("metric").GetString());
         var test = pair.GetProperty("metric_test");

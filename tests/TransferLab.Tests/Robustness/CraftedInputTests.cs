@@ -117,7 +117,7 @@ public class CraftedInputTests
     {
         var (exit, _, error) = Cli("predict", "--model", "m.tlmodel", "--top-k", k, "x.png");
         Assert.Equal(2, exit);
-        Assert.Contains($"--top-k must be at least 1 (got {k})", error);
+        Assert.Contains($"--top-k must be between 1 and 1000 (got {k})", error);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public class MessageTests
     [Theory]
     [InlineData("--lr", "abc", "--lr 'abc' is not a number")]
     [InlineData("--epochs", "five", "--epochs 'five' is not a whole number")]
-    [InlineData("--augment", "lots", "--augment 'lots' is not one of notebook|none")]
+    [InlineData("--augment", "lots", "--augment 'lots' is not one of notebook, none")]
     public void A_value_that_does_not_convert_names_the_option_and_what_it_takes(
         string option,
         string value,

@@ -11,7 +11,7 @@ namespace TransferLab.Backbones.Architectures;
 /// output), from which <c>partial:K</c> and layer-wise learning-rate decay decide what trains at which rate.
 /// State-dict keys equal torchvision's, so PyTorch weights load by name.
 /// </summary>
-public sealed record Architecture
+internal sealed record Architecture
 {
     /// <summary>torchvision's name (<c>resnet50</c>, <c>vit_b_16</c>).</summary>
     public required string Name { get; init; }
@@ -40,7 +40,7 @@ public sealed record Architecture
 }
 
 /// <summary>The architectures TransferLab can build, by torchvision's names.</summary>
-public static class ArchitectureCatalog
+internal static class ArchitectureCatalog
 {
     private static readonly Dictionary<string, Architecture> ByName = new[]
     {

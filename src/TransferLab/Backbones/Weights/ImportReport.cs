@@ -1,7 +1,7 @@
 namespace TransferLab.Backbones.Weights;
 
 /// <summary>How a set of named tensors matched a model's state dict (timm's load report).</summary>
-public sealed record ImportReport(
+internal sealed record ImportReport(
     IReadOnlyList<string> Loaded,
     IReadOnlyList<string> Missing,
     IReadOnlyList<string> Unexpected,
