@@ -17,7 +17,8 @@ public class WorkflowTests
         Assert.Equal("2 classes (ants, bees), 12 readable images, 0 unreadable", Workflows.Inspect(data.Path));
         Assert.InRange(Workflows.Train(data.Path, model), 0, 1);
         Assert.True(File.Exists(model));
-        Assert.Equal($"{folder.Combine("ants-bees.onnx")}: ants, bees", Workflows.Export(model, folder.Combine("ants-bees.onnx")));
+        var onnx = folder.Combine("ants-bees.onnx");
+        Assert.Equal($"{onnx}: ants, bees", Workflows.Export(model, onnx));
     }
 
     [SkippableFact]
