@@ -51,15 +51,17 @@ for tier in "${tiers[@]}"; do
   fi
   [ "$exit_code" -ne 0 ] && status=1
   # The run ended early: the host crashed (native fault, killed) or a test outlived the timeout.
-  if grep -q "Test Run Aborted" "$dir/output" \
-    || { [ -f "$trx" ] && grep -q "The active test run was aborted" "$trx"; }; then
+  # (The runner's own lines, not what a test printed: those start a line, or a <Text> of the report's run info.)
+  if grep -q "^Test Run Aborted" "$dir/output" \
+    || { [ -f "$trx" ] && grep -q "<Text>The active test run was aborted" "$trx"; }; then
     in_flight=$(cat "$dir/in-flight" 2>/dev/null)
     [ -z "$in_flight" ] && in_flight=$(grep -ho 'Name="[^"]*"[^>]*Completed="False"' "$dir"/*/Sequence_*.xml \
       2>/dev/null | head -n 1 | sed 's/Name="\([^"]*\)".*/\1 (as the test platform last recorded)/')
     if grep -q "inactivity time of" "$dir/output"; then
       reason="a test outlived the tier's timeout of $(timeout_of "$tier") and the test host was stopped"
     else
-      reason=$(grep -ho "The active test run was aborted[^<]*" "$trx" "$dir/output" 2>/dev/null | head -n 1)
+      reason=$( { grep -o "<Text>The active test run was aborted[^<]*" "$trx" 2>/dev/null \
+        || grep -o "^The active test run was aborted.*" "$dir/output"; } | head -n 1 | sed 's/^<Text>//')
     fi
     failed=$((failed + 1)) status=1
     problems+=("tier $tier: ${reason:-the test run was aborted}; test in flight: ${in_flight:-unknown}; the tier's \

@@ -120,7 +120,11 @@ public sealed record CostEstimate(
         model.MoveTo(ComputeDevice.Resolve(device));
         model.Network.eval();
         using var noGrad = no_grad();
-        using var images = zeros(batchSize, 3, backbone.Config.InputSize, backbone.Config.InputSize);
+        // Seconds per image level off by a batch of 16; a larger batch would only cost memory (a batch of every
+        // image, as a huge --batch-size asks, must not be allocated to be timed).
+        var timedBatch = Math.Clamp(batchSize, 1, 16);
+        var size = backbone.Config.InputSize;
+        using var images = zeros(timedBatch, 3, size, size);
         var best = double.MaxValue;
         for (var i = 0; i < 3; i++)
         {
@@ -129,7 +133,7 @@ public sealed record CostEstimate(
             if (i > 0)
                 best = Math.Min(best, watch.Elapsed.TotalSeconds);
         }
-        return best / batchSize;
+        return best / timedBatch;
     }
 
     /// <summary>A paragraph for the console.</summary>

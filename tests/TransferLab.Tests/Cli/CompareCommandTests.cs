@@ -280,7 +280,7 @@ public class CompareCommandTests
     [SkippableFact]
     public void The_same_seed_gives_identical_numbers_and_results_json_re_runs_as_a_spec()
     {
-        using var data = TestData.HymenopteraSubset(trainPerClass: 10, valPerClass: 6);
+        using var data = TestData.HymenopteraSubset(trainPerClass: 5, valPerClass: 3);
         using var first = new TempFolder();
         using var second = new TempFolder();
         var stderr = new StringWriter();

@@ -20,7 +20,7 @@ public class ShardCommandTests
     [SkippableFact]
     public void Four_shards_merged_give_the_single_process_numbers()
     {
-        using var data = TestData.HymenopteraSubset(trainPerClass: 8, valPerClass: 6);
+        using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 3);
         using var work = new TempFolder();
         var (single, sharded, cache) = (work.Combine("single"), work.Combine("sharded"), work.Combine("cache"));
         string[] compare = ["compare", "--data", data.Path, .. Comparison, "--cache-dir", cache];

@@ -55,7 +55,7 @@ public class BackbonePassTests
     [SkippableFact]
     public void A_replayed_frozen_run_has_exactly_the_numbers_of_a_computed_one()
     {
-        using var data = TestData.HymenopteraSubset(trainPerClass: 8, valPerClass: 5);
+        using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 3);
         using var shared = new TempFolder();
         using var computed = new TempFolder();
         var replaying = Compare(data.Path, shared.Path);

@@ -15,10 +15,13 @@ namespace TransferLab.Tests.Robustness;
 [Tier(TierAttribute.Data)]
 public class FaultInjectionTests : IDisposable
 {
-    private readonly TempFolder _data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);
+    // The smallest comparison that makes every kind of write: a cached run, a run on images with an epoch
+    // checkpoint between its two epochs, models, results.json after each run, the report and its charts.
+    private readonly TempFolder _data = TestData.HymenopteraSubset(trainPerClass: 2, valPerClass: 1);
     private readonly TempFolder _cache = new();
 
-    private string[] Arguments(string output) =>
+    /// <param name="threads">One per process where two run at once (the machine's two cores).</param>
+    private string[] Arguments(string output, int threads = 1) =>
         [
             "compare",
             "--data",
@@ -26,11 +29,11 @@ public class FaultInjectionTests : IDisposable
             "--runs",
             "frozen,frozen@bn=train",
             "--epochs",
-            "3",
+            "2",
             "--augment",
             "none",
             "--threads",
-            "1",
+            $"{threads}",
             "--cache-dir",
             _cache.Path,
             "--out",
@@ -78,7 +81,7 @@ public class FaultInjectionTests : IDisposable
             var error = new StringWriter();
             int exit;
             using (WriteFaults.Inject(WriteFaultKind.DiskFull, atWrite: n))
-                exit = CliApp.Run(Arguments(output.Path), TextWriter.Null, error);
+                exit = CliApp.Run(Arguments(output.Path, threads: 2), TextWriter.Null, error);
 
             var context = $"disk full from write {n} ({writes[n - 1]}): exit {exit}, {error}";
             Assert.True(exit == 1, context);

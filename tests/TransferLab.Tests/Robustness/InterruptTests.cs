@@ -15,7 +15,7 @@ public class InterruptTests
     [SkippableFact]
     public void The_first_ctrl_c_stops_after_the_batch_keeping_results_and_checkpoint_and_resume_finishes()
     {
-        using var data = TestData.HymenopteraSubset(trainPerClass: 8, valPerClass: 4);
+        using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);
         using var output = new TempFolder();
         string[] args = ["compare", "--data", data.Path, "--runs", "frozen,finetune@lr=1e-4", "--epochs", "4"];
         using var process = CliProcess.Start([.. args, "--augment", "none", "--quiet", "--out", output.Path]);
@@ -40,7 +40,7 @@ public class InterruptTests
     [SkippableFact]
     public void A_training_stopped_by_ctrl_c_keeps_its_epochs_beside_the_model_and_the_same_command_continues()
     {
-        using var data = TestData.HymenopteraSubset(trainPerClass: 8, valPerClass: 4);
+        using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);
         using var output = new TempFolder();
         var model = output.Combine("m.tlmodel");
         var checkpoint = model + ".ckpt";
@@ -66,7 +66,7 @@ public class InterruptTests
     [SkippableFact]
     public void A_second_ctrl_c_ends_the_process_at_once()
     {
-        using var data = TestData.HymenopteraSubset(trainPerClass: 8, valPerClass: 4);
+        using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);
         using var output = new TempFolder();
         string[] args = ["compare", "--data", data.Path, "--runs", "finetune@lr=1e-4", "--epochs", "20"];
         string[] options = ["--augment", "none", "--out", output.Path, "--log-format", "jsonl"];

@@ -87,7 +87,7 @@ public class ResumeTests
     [SkippableFact]
     public void Killed_comparisons_resume_to_the_same_numbers_as_an_uninterrupted_one()
     {
-        using var data = TestData.HymenopteraSubset(trainPerClass: 8, valPerClass: 4);
+        using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);
         using var uninterrupted = new TempFolder();
         using var interrupted = new TempFolder();
         var error = new StringWriter();
