@@ -70,7 +70,9 @@ public class NativeRuntimeScriptTests(ITestOutputHelper output)
         var config = Path.Combine(root, "root", ".nuget", "NuGet", "NuGet.Config");
         Directory.CreateDirectory(Path.GetDirectoryName(config)!);
         File.WriteAllText(config, """
-            <configuration><packageSources><clear /><add key="host" value="/nuget-feed" /></packageSources></configuration>
+            <configuration>
+              <packageSources><clear /><add key="host" value="/nuget-feed" /></packageSources>
+            </configuration>
             """);
 
         var small = " --runs frozen --augment none --epochs 1 --quiet --out /tmp/readme-out";
