@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using TransferLab.Settings;
 
 namespace TransferLab.Cli.Commands;
@@ -35,11 +36,16 @@ internal static class OptionRules
             ? value
             : throw new InvalidOperationException($"{option.Name} was not checked");
 
+    /// <summary>A whole number from <paramref name="minimum"/> to <paramref name="maximum"/>; one that is not a
+    /// whole number is left to the parser, which reports it as a usage error.</summary>
     public static Option<int> Between(this Option<int> option, int minimum, int maximum)
     {
         option.Validators.Add(result =>
         {
-            var value = result.GetValueOrDefault<int>();
+            if (result.Implicit || result.Tokens.Count == 0)
+                return;
+            if (!int.TryParse(result.Tokens[^1].Value, CultureInfo.InvariantCulture, out var value))
+                return;
             if (value < minimum || value > maximum)
                 result.AddError($"{option.Name} must be between {minimum} and {maximum} (got {value})");
         });
