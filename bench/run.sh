@@ -17,7 +17,8 @@ bash bench/run.sh MODE [options]
   data-scale        [--sizes "1000 8000 32000"] [--finetune-sizes "1000 8000"]  time and memory as data grows
   scaled-decoding   [--images 400]        phone-sized photos decoded at reduced scale against full resolution
   backbones         [--batch 8] [--steps 5]  every backbone's forward against PyTorch's on the fixtures
-  calibration       [--comparisons 200] [--seeds 5]  the verdict's false-positive rate and power
+  calibration       [--part all|simulate|pool|hymenoptera|finetune] [--comparisons N]
+                                          the verdict's error rates: simulated, Fashion-MNIST coverage, trained
 EOF
 }
 
@@ -60,7 +61,7 @@ case $mode in
     value batch --batch 8; value steps --steps 5; check_taken
     exec bash bench/backbones.sh "$batch" "$steps" ;;
   calibration)
-    value comparisons --comparisons 200; value seeds --seeds 5; check_taken
-    exec bash bench/calibration.sh "$comparisons" "$seeds" ;;
+    value part --part all; value comparisons --comparisons ""; check_taken
+    exec bash bench/calibration.sh "$part" "$comparisons" ;;
   *) echo "bench: unknown mode '$mode'" >&2; usage >&2; exit 2 ;;
 esac

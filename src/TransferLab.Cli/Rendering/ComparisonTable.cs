@@ -17,7 +17,8 @@ public static class ComparisonTable
     {
         Write(output, result);
         output.WriteLine();
-        output.WriteLine(TerminalText.Safe(result.Conclusion));
+        foreach (var line in result.Conclusion.Split('\n'))
+            output.WriteLine(TerminalText.Safe(line));
         output.WriteLine();
         var (results, report) = (Path.Combine(folder, ResultStore.FileName), Path.Combine(folder, "report.html"));
         output.WriteLine($"{lead}Results: {results}; report: {report}");
@@ -114,23 +115,24 @@ public static class ComparisonTable
 
     private static string Short(Metric metric) => metric == Metric.BalancedAccuracy ? "balanced" : "macro-F1";
 
+    /// <summary>Per pair: the difference with its 95 % interval and the verdict's p (seeds and images counted,
+    /// Holm-adjusted), then the two tests that hold one of them fixed (descriptive; the report has them all).</summary>
     private static Table Comparisons(IReadOnlyList<PairComparison> comparisons, Metric metric)
     {
         var title = "Paired comparisons (A − B" + (metric == Metric.Accuracy ? ")" : $", {Short(metric)})");
         var table = NewTable(
             title,
-            ["A", "B", "mean diff", "images A − B per cell", "t p", "Wilcoxon p", "image p", "verdict p (Holm)"]
+            ["A", "B", "diff (pts)", "95% CI (pts)", "verdict p (Holm)", "t p, images fixed", "image p, models fixed"]
         );
         foreach (var c in comparisons)
             table.AddRow(
                 TerminalText.Escape(c.A),
                 TerminalText.Escape(c.B),
-                F($"{c.MeanDifference * 100:+0.00;-0.00;0.00} pts"),
-                string.Join(" ", c.ImageDifferences.Select(d => F($"{d:+0;-0;0}"))),
+                F($"{(c.Difference?.Difference ?? c.MeanDifference) * 100:+0.00;-0.00;0.00}"),
+                c.Difference is { } d ? F($"{d.Low * 100:+0.0;-0.0;0.0} to {d.High * 100:+0.0;-0.0;0.0}") : "–",
+                c.IdenticalPredictions ? "identical" : P(c.HolmP),
                 c.PairedTUndefined is null ? P(c.PairedTP) : "undefined",
-                P(c.WilcoxonP),
-                P(c.MetricTest?.PValue ?? c.ImageLevel?.PValue),
-                P(c.HolmP)
+                P(c.MetricTest?.PValue ?? c.ImageLevel?.PValue)
             );
         return table;
     }

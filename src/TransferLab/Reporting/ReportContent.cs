@@ -112,22 +112,26 @@ internal sealed record ReportContent(
 
     /// <summary>How to read the paired comparisons (docs/STATISTICS.md says more).</summary>
     public const string ComparisonsNote =
-        "A cell is a seed (with cross-validation, a seed's fold). The t-test takes the cell as the unit: the paired t "
-        + "over seeds, or with cross-validation the corrected resampled t over folds (Nadeau and Bengio 2003), whose "
-        + "variance allows for folds sharing training images; Wilcoxon is over seeds only. The image-level test "
-        + "takes an image as the unit (a sign-flip test on how often each image favours A over seeds). The verdict "
-        + "p is the larger of the t-test and image-level p, Holm-adjusted over all pairs: a real difference when it "
-        + "is below 0.05.";
+        "A cell is a seed (with cross-validation, a seed's fold). The verdict's test counts both what varies: "
+        + "which seed trained the models and which images were scored. Without cross-validation its variance comes "
+        + "from the seeds × images table of per-image differences (two-way variance components, Satterthwaite's "
+        + "degrees of freedom); with cross-validation from the cells, with Nadeau and Bengio's correction for "
+        + "folds that share training images. The difference's 95 % interval comes from the same variance, and the "
+        + "verdict p is Holm-adjusted over all pairs. The t-test over cells holds the images fixed and the "
+        + "image-level sign-flip test holds the trained models fixed: both are descriptive. A pair's cells are "
+        + "those both runs completed; the cells each did not complete are counted beside it, with Fisher's exact "
+        + "test of the two counts.";
 
     /// <summary>The note, with what changes when the comparison is decided by a class-balanced metric.</summary>
     public static string ComparisonsNoteFor(Metric metric) =>
         metric == Metric.Accuracy
             ? ComparisonsNote
             : ComparisonsNote
-                + $" This comparison is decided by {metric.Describe()}: the mean difference and the t-test are of "
-                + $"{metric.Describe()} per cell, and the image-level p is a paired permutation test of it "
-                + "(A's and B's predictions of an image swapped at random, 5,000 times); images A − B per cell "
-                + "and McNemar count correct images.";
+                + $" This comparison is decided by {metric.Describe()}: the difference and its test are of "
+                + $"{metric.Describe()} (without cross-validation the seeds × images table holds its jackknife "
+                + "pseudo-values), and the image-level p is a paired permutation test of it (A's and B's predictions "
+                + "of an image swapped at random, 5,000 times); images A − B per cell and McNemar count correct "
+                + "images.";
 
     private static List<string[]> ComparisonsTableOf(ComparisonResult result)
     {
@@ -137,37 +141,45 @@ internal sealed record ReportContent(
             {
                 "A",
                 "B",
-                "seeds",
+                "cells",
                 result.Spec.Metric == Metric.Accuracy
-                    ? "mean diff (points)"
-                    : $"mean diff of {result.Spec.Metric.Describe()} (points)",
+                    ? "difference (points)"
+                    : $"difference of {result.Spec.Metric.Describe()} (points)",
+                "95 % CI (points)",
+                "verdict p",
+                "verdict p (Holm)",
+                "not completed A / B (Fisher p)",
                 "images A − B per cell",
                 "McNemar p per cell",
-                "t-test p",
+                "t-test p (images fixed)",
                 "Wilcoxon p",
-                "image-level p",
-                "verdict p (Holm)",
+                "image-level p (models fixed)",
             },
         };
-        comparisons.AddRange(
-            result.Comparisons.Select(c =>
-                new[]
-                {
-                    c.A,
-                    c.B,
-                    I(c.Seeds),
-                    (c.MeanDifference * 100).ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture),
-                    string.Join(" ", c.ImageDifferences.Select(Signed)),
-                    string.Join(" ", c.McNemarPerSeed.Select(m => P(m.PValue))),
-                    c.PairedTUndefined is { } why ? $"undefined: {why}" : P(c.PairedTP),
-                    P(c.WilcoxonP),
-                    P(c.MetricTest?.PValue ?? c.ImageLevel?.PValue),
-                    P(c.HolmP),
-                }
-            )
-        );
+        comparisons.AddRange(result.Comparisons.Select(ComparisonRow));
         return comparisons;
     }
+
+    private static string[] ComparisonRow(PairComparison c) =>
+        [
+            c.A,
+            c.B,
+            I(c.Seeds),
+            Points(c.Difference?.Difference ?? c.MeanDifference),
+            c.Difference is { } d ? $"{Points(d.Low)} to {Points(d.High)}" : "–",
+            c.IdenticalPredictions ? "identical predictions" : P(c.VerdictP),
+            P(c.HolmP),
+            $"{I(c.FailedA)} of {I(c.CellsA)} / {I(c.FailedB)} of {I(c.CellsB)}"
+                + (c.FailureP is { } f ? $" ({P(f)})" : ""),
+            string.Join(" ", c.ImageDifferences.Select(Signed)),
+            string.Join(" ", c.McNemarPerSeed.Select(m => P(m.PValue))),
+            c.PairedTUndefined is { } why ? $"undefined: {why}" : P(c.PairedTP),
+            P(c.WilcoxonP),
+            P(c.MetricTest?.PValue ?? c.ImageLevel?.PValue),
+        ];
+
+    private static string Points(double fraction) =>
+        (fraction * 100).ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture);
 
     private static List<(string, ClassificationReport)> ConfusionsOf(ComparisonResult result)
     {

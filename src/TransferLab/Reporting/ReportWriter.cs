@@ -39,7 +39,9 @@ public static class ReportWriter
     private static string Markdown(ComparisonResult result, ReportContent content, IReadOnlyList<Chart> charts)
     {
         var md = new StringBuilder("# TransferLab comparison\n\n");
-        md.Append("## Conclusion\n\n").Append(MdText(result.Conclusion)).Append("\n\n");
+        md.Append("## Conclusion\n\n");
+        foreach (var line in result.Conclusion.Split('\n'))
+            md.Append(MdText(line)).Append("\n\n");
         md.Append("## Runs\n\n").Append(MdTable(content.RunsTable));
         md.Append("\n## Across seeds\n\n").Append(MdTable(content.SummaryTable));
         if (content.ComparisonsTable.Count > 1)
@@ -78,7 +80,10 @@ public static class ReportWriter
     private static string Html(ComparisonResult result, ReportContent content, IReadOnlyList<Chart> charts)
     {
         var html = new StringBuilder(HtmlHead);
-        html.Append("<h2>Conclusion</h2><p class=\"conclusion\">").Append(Enc(result.Conclusion)).Append("</p>\n");
+        html.Append("<h2>Conclusion</h2><div class=\"conclusion\">");
+        foreach (var line in result.Conclusion.Split('\n'))
+            html.Append("<p>").Append(Enc(line)).Append("</p>");
+        html.Append("</div>\n");
         html.Append("<h2>Runs</h2>").Append(HtmlTable(content.RunsTable));
         html.Append("<h2>Across seeds</h2>").Append(HtmlTable(content.SummaryTable));
         if (content.ComparisonsTable.Count > 1)

@@ -28,7 +28,7 @@ public sealed record ComparisonResult(
     UnfinishedRun? Unfinished = null
 )
 {
-    public const string CurrentSchema = "transferlab.results/4";
+    public const string CurrentSchema = "transferlab.results/5";
 
     [System.Text.Json.Serialization.JsonIgnore]
     public ExperimentSpec Spec => Config.Spec;

@@ -40,26 +40,27 @@ internal static class ResultStatistics
         var holdout = spec.Selection == SelectionMode.Holdout;
         var design = EvaluationDesign.Of(dataset);
         var summary = ComparisonStatistics.Summarise(runs, holdout, design);
-        var comparisons = ComparisonStatistics.Compare(runs, design, spec.Metric);
+        var margin = spec.EquivalencePoints > 0 ? spec.EquivalencePoints / 100 : (double?)null;
+        var comparisons = ComparisonStatistics.Compare(runs, design, spec.Metric, margin);
+        var facts = new Conclusion.Facts(
+            dataset.EvalImages,
+            spec.Selection,
+            resources.FeatureCache.ComputeSeconds,
+            ReplayedPasses(runs),
+            spec.CvFolds,
+            spec.Metric,
+            spec.EquivalencePoints
+        );
         var conclusion =
-            Conclusion.Write(
-                summary,
-                comparisons,
-                dataset.EvalImages,
-                spec.Selection,
-                resources.FeatureCache.ComputeSeconds,
-                ReplayedPasses(runs),
-                spec.CvFolds,
-                spec.Metric
-            )
+            Conclusion.Write(summary, comparisons, facts)
             + Conclusion.Imbalance(summary, design.Labels, spec.Metric)
-            + NotCompared(runs);
+            + NotCompleted(runs);
         return (summary, comparisons, conclusion);
     }
 
-    /// <summary>A sentence naming the runs left out of the statistics because they diverged or failed, with
-    /// why.</summary>
-    private static string NotCompared(IReadOnlyList<RunResult> runs)
+    /// <summary>A line naming the cells that diverged or failed, with why: each is out of the pairs' tests and
+    /// scores 0 in its run's ranking.</summary>
+    private static string NotCompleted(IReadOnlyList<RunResult> runs)
     {
         var left = runs.Where(r => r.Status != RunStatus.Completed)
             .Select(r =>
@@ -67,7 +68,8 @@ internal static class ResultStatistics
                 + $"{r.Status.ToString().ToLowerInvariant()}: {r.Failure ?? r.Divergence}"
             )
             .ToList();
-        return left.Count == 0 ? "" : $" Left out of the statistics: {string.Join("; ", left)}.";
+        return left.Count == 0 ? ""
+            : $"\nDid not complete (out of the pairs' tests, 0 in the ranking): {string.Join("; ", left)}.";
     }
 
     /// <summary>Which run replayed which run's backbone pass (each pair once, over seeds).</summary>

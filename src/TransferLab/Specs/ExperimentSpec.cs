@@ -203,6 +203,18 @@ public sealed record ExperimentSpec
     )]
     public Metric Metric { get; init; } = Metric.Accuracy;
 
+    /// <summary>A margin of practical equivalence, in points of the metric (0: none): a pair whose difference's
+    /// 90 % interval lies within ±margin is called equivalent (two one-sided tests at 5 %).</summary>
+    [Setting(
+        "--equivalence",
+        "Points within which two runs count as equivalent: a pair whose difference's 90 % interval lies inside "
+            + "±points is called equivalent (two one-sided tests at 5 %); 0: no equivalence test",
+        Commands = SettingCommands.Compare,
+        Min = 0,
+        Max = 100
+    )]
+    public double EquivalencePoints { get; init; }
+
     /// <summary>K-fold cross-validation (0: off): every run trains on K−1 folds and is scored on the K-th, for each
     /// fold; each seed draws its own stratified partition, so several seeds are repeated cross-validation.</summary>
     [Setting(

@@ -23,6 +23,39 @@ internal static class ClassBalancedScores
         return FromCounts(truePositive, support, predictedCount);
     }
 
+    /// <summary>
+    /// Per image, its jackknife pseudo-value of the score: n·score(all) − (n − 1)·score(all but that image). Their
+    /// mean is about the score and their spread is the score's spread over images, so a score that is not a sum
+    /// over images can be tested as one (<see cref="DifferenceTest"/>).
+    /// </summary>
+    public static double[] PseudoValues(Metric metric, IReadOnlyList<int> labels, IReadOnlyList<int> predicted)
+    {
+        var classes = labels.Concat(predicted).DefaultIfEmpty(0).Max() + 1;
+        var (truePositive, support, predictedCount) = (new int[classes], new int[classes], new int[classes]);
+        for (var i = 0; i < labels.Count; i++)
+            Count(labels[i], predicted[i], +1);
+        var n = labels.Count;
+        var all = Pick(FromCounts(truePositive, support, predictedCount));
+        var pseudo = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            Count(labels[i], predicted[i], -1);
+            pseudo[i] = n * all - (n - 1) * Pick(FromCounts(truePositive, support, predictedCount));
+            Count(labels[i], predicted[i], +1);
+        }
+        return pseudo;
+
+        void Count(int label, int guess, int by)
+        {
+            support[label] += by;
+            predictedCount[guess] += by;
+            if (label == guess)
+                truePositive[label] += by;
+        }
+        double Pick((double BalancedAccuracy, double MacroF1) scores) =>
+            metric == Metric.MacroF1 ? scores.MacroF1 : scores.BalancedAccuracy;
+    }
+
     /// <summary>Both scores from per-class counts: right predictions, images of the class, predictions of
     /// it.</summary>
     internal static (double BalancedAccuracy, double MacroF1) FromCounts(

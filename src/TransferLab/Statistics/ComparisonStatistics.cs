@@ -37,11 +37,12 @@ public sealed record RunSummary(
 /// <param name="MeanDifference">Mean over cells of A's headline accuracy minus B's (of <see cref="Metric"/>, when the
 /// comparison is decided by another metric).</param>
 /// <param name="ImageDifferences">Per paired cell: A's correct evaluation images minus B's.</param>
-/// <param name="PairedTP">The p-value of <see cref="PairedTest"/>.</param>
+/// <param name="PairedTP">The p-value of <see cref="PairedTest"/> (descriptive: it holds the images fixed).</param>
 /// <param name="PairedTUndefined">Why that test has no p-value (one seed, or zero variance).</param>
-/// <param name="VerdictP">The larger of the paired t and the image-level p (<see cref="MetricTest"/>'s for a metric
-/// other than accuracy): both tests must reject. Null when the paired t is undefined (no verdict).</param>
-/// <param name="HolmP"><see cref="VerdictP"/> Holm-adjusted over every pair of the comparison; the verdict.</param>
+/// <param name="VerdictP">The p-value of <see cref="Difference"/>, the test that counts seeds and images; null
+/// when it is undefined (one seed, or cells that all moved by the same non-zero amount).</param>
+/// <param name="HolmP"><see cref="VerdictP"/> Holm-adjusted over every pair of the comparison (an undefined one
+/// counts as p = 1); the verdict.</param>
 public sealed record PairComparison(
     string A,
     string B,
@@ -67,9 +68,32 @@ public sealed record PairComparison(
     /// <summary>The score the pair is compared on: <see cref="MeanDifference"/> and the paired t are of it.</summary>
     public Metric Metric { get; init; } = Metric.Accuracy;
 
-    /// <summary>For a metric other than accuracy, the image-level test of the verdict (accuracy's own <see
-    /// cref="ImageLevel"/> stays beside it).</summary>
+    /// <summary>For a metric other than accuracy, its image-level permutation test (descriptive; accuracy's own
+    /// <see cref="ImageLevel"/> stays beside it).</summary>
     public PermutationTest? MetricTest { get; init; }
+
+    /// <summary>The verdict's test and the 95 % interval of the difference A − B, counting seeds and images (null
+    /// with one seed).</summary>
+    public DifferenceTest? Difference { get; init; }
+
+    /// <summary>A and B predicted the same class for every image on every paired cell.</summary>
+    public bool IdenticalPredictions { get; init; }
+
+    /// <summary>Cells (seeds, or seed × fold) each run did not complete (diverged or failed), of <see
+    /// cref="CellsA"/> and <see cref="CellsB"/> tried.</summary>
+    public int FailedA { get; init; }
+
+    public int FailedB { get; init; }
+
+    public int CellsA { get; init; }
+
+    public int CellsB { get; init; }
+
+    /// <summary>Fisher's exact test of the two runs' failure counts (null when neither failed).</summary>
+    public double? FailureP { get; init; }
+
+    /// <summary>With an equivalence margin: whether the 90 % interval lies within it (TOST at 5 %).</summary>
+    public bool? Equivalent { get; init; }
 }
 
 /// <summary>
@@ -140,10 +164,13 @@ public static class ComparisonStatistics
 
     /// <summary>Every pair of runs, tested; the verdict p-values are Holm-adjusted over all pairs, because the
     /// best run is picked on the same data and compared with the others afterwards.</summary>
+    /// <param name="equivalenceMargin">With a margin (a fraction: 0.01 is a point), whether each difference's 90 %
+    /// interval lies within it.</param>
     public static IReadOnlyList<PairComparison> Compare(
         IReadOnlyList<RunResult> runs,
         EvaluationDesign design,
-        Metric metric = Metric.Accuracy
+        Metric metric = Metric.Accuracy,
+        double? equivalenceMargin = null
     )
     {
         var names = runs.Select(r => r.Name).Distinct().ToList();
@@ -151,9 +178,11 @@ public static class ComparisonStatistics
         for (var i = 0; i < names.Count; i++)
             for (var j = i + 1; j < names.Count; j++)
                 if (Pair(runs, names[i], names[j], design, metric) is { } pair)
-                    comparisons.Add(pair);
+                    comparisons.Add(
+                        pair with { Equivalent = equivalenceMargin is { } m ? pair.Difference?.Equivalent(m) : null }
+                    );
         var holm = PairedTests.Holm(comparisons.Select(c => c.VerdictP).ToList());
-        return comparisons.Select((c, k) => c with { HolmP = holm[k] }).ToList();
+        return comparisons.Select((c, k) => c with { HolmP = c.VerdictP is null ? null : holm[k] }).ToList();
     }
 
     private static PairComparison? Pair(
@@ -171,6 +200,8 @@ public static class ComparisonStatistics
             .ToList();
         if (cells.Count == 0 || !design.Scores(cells.SelectMany(p => new[] { p.A, p.B })))
             return null;
+        var (cellsA, failedA) = Attempts(runs, a);
+        var (cellsB, failedB) = Attempts(runs, b);
         // Per cell, which images each run got right: scored once, used by every test below.
         var correct = cells.Select(p => (A: design.Correct(p.A), B: design.Correct(p.B))).ToList();
         var imageDifferences = correct.Select(c => c.A.Count(r => r) - c.B.Count(r => r)).ToList();
@@ -180,7 +211,8 @@ public static class ComparisonStatistics
         var (test, p, undefined) = SeedOrFoldTest(imageDifferences, metricDifferences, design, metric);
         var imageLevel = ImageLevel(cells, design);
         var metricTest = metric == Metric.Accuracy ? null : MetricTest(cells, design, metric);
-        var imageP = metricTest is null ? imageLevel?.PValue : metricTest.PValue;
+        var identical = cells.All(c => c.A.ValPredictions.SequenceEqual(c.B.ValPredictions));
+        var difference = DifferenceOf(cells, metricDifferences, design, metric);
         return new PairComparison(
             a,
             b,
@@ -192,14 +224,65 @@ public static class ComparisonStatistics
             p,
             undefined,
             design.CrossValidated ? null : PairedTests.WilcoxonP(imageDifferences),
-            p is { } value && imageP is { } image ? Math.Max(value, image) : null,
+            difference?.PValue,
             HolmP: null
         )
         {
             PairedTest = test,
             Metric = metric,
             MetricTest = metricTest,
+            Difference = difference,
+            IdenticalPredictions = identical,
+            CellsA = cellsA,
+            CellsB = cellsB,
+            FailedA = failedA,
+            FailedB = failedB,
+            FailureP = failedA + failedB == 0 ? null : FisherExact.TwoSidedP(failedA, cellsA, failedB, cellsB),
         };
+    }
+
+    /// <summary>The verdict's test: seeds and images counted (<see cref="DifferenceTest"/>).</summary>
+    private static DifferenceTest? DifferenceOf(
+        IReadOnlyList<(RunResult A, RunResult B)> cells,
+        IReadOnlyList<double> metricDifferences,
+        EvaluationDesign design,
+        Metric metric
+    )
+    {
+        if (design.CrossValidated)
+            return DifferenceTest.Folds(metricDifferences, design.TestTrainRatio, design.Labels.Count);
+        if (metric == Metric.Accuracy)
+        {
+            var a = design.CorrectBySeed(cells.Select(p => p.A));
+            var b = design.CorrectBySeed(cells.Select(p => p.B));
+            var seeds = a.Keys.Intersect(b.Keys).Order().ToList();
+            return DifferenceTest.SeedsAndImages([.. seeds.Select(s => a[s])], [.. seeds.Select(s => b[s])]);
+        }
+        var predictedA = design.PredictedBySeed(cells.Select(p => p.A));
+        var predictedB = design.PredictedBySeed(cells.Select(p => p.B));
+        var both = predictedA.Keys.Intersect(predictedB.Keys).Order().ToList();
+        if (both.Count < 2)
+            return null;
+        // Per seed and image, the difference of the metric's jackknife pseudo-values: a table like correct images'.
+        var images = design.Labels.Count;
+        var d = new double[both.Count, images];
+        for (var s = 0; s < both.Count; s++)
+        {
+            var a = ClassBalancedScores.PseudoValues(metric, design.Labels, predictedA[both[s]]);
+            var b = ClassBalancedScores.PseudoValues(metric, design.Labels, predictedB[both[s]]);
+            for (var i = 0; i < images; i++)
+                d[s, i] = a[i] - b[i];
+        }
+        double Score(int[] predicted) => MetricScores.Of(metric, design.Labels, predicted);
+        var exact = both.Average(s => Score(predictedA[s]) - Score(predictedB[s]));
+        return DifferenceTest.SeedsAndImages(d, DifferenceTest.PseudoValuesMethod)?.At(exact);
+    }
+
+    /// <summary>Cells a run was tried on, and how many of them it did not complete.</summary>
+    private static (int Cells, int Failed) Attempts(IReadOnlyList<RunResult> runs, string name)
+    {
+        var all = runs.Where(r => r.Name == name).ToList();
+        return (all.Count, all.Count(r => r.Status != RunStatus.Completed));
     }
 
     private static double Score(RunResult cell, EvaluationDesign design, Metric metric) =>

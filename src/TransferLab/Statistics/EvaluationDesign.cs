@@ -12,16 +12,20 @@ public sealed class EvaluationDesign
 {
     private readonly Dictionary<(int Seed, int Fold), IReadOnlyList<int>> _folds;
     private readonly IReadOnlyList<int> _all;
+    private readonly int _trainImages;
 
-    public EvaluationDesign(IReadOnlyList<int> labels, IReadOnlyList<CvFold>? folds = null)
+    /// <param name="trainImages">Images a cell's runs trained on (after a holdout was cut); 0 if unknown.</param>
+    public EvaluationDesign(IReadOnlyList<int> labels, IReadOnlyList<CvFold>? folds = null, int trainImages = 0)
     {
+        _trainImages = trainImages;
         Labels = labels;
         _all = Enumerable.Range(0, labels.Count).ToArray();
         _folds = folds?.ToDictionary(f => (f.Seed, f.Fold), f => f.Images) ?? [];
         FoldsPerSeed = folds?.GroupBy(f => f.Seed).Max(g => g.Count()) ?? 0;
     }
 
-    public static EvaluationDesign Of(DatasetSummary dataset) => new(dataset.EvalLabels, dataset.Folds);
+    public static EvaluationDesign Of(DatasetSummary dataset) =>
+        new(dataset.EvalLabels, dataset.Folds, dataset.TrainImages);
 
     /// <summary>The labels of every evaluation image (with cross-validation, of the pool).</summary>
     public IReadOnlyList<int> Labels { get; }
@@ -31,8 +35,12 @@ public sealed class EvaluationDesign
     /// <summary>K of K-fold cross-validation; 0 without.</summary>
     public int FoldsPerSeed { get; }
 
-    /// <summary>Scored images over training images of a cell: 1/(K−1) for K folds.</summary>
-    public double TestTrainRatio => CrossValidated ? 1.0 / (FoldsPerSeed - 1) : 0;
+    /// <summary>Scored images over training images of a cell: 1/(K−1) for K folds when all of a fold's training
+    /// images train, more when a holdout for epoch selection was cut from them (1.25/(K−1) with a fifth).</summary>
+    public double TestTrainRatio =>
+        !CrossValidated ? 0
+        : _trainImages > 0 ? Labels.Count / (double)FoldsPerSeed / _trainImages
+        : 1.0 / (FoldsPerSeed - 1);
 
     /// <summary>The images a run's predictions are for, in their order.</summary>
     public IReadOnlyList<int> ImagesOf(RunResult run) =>

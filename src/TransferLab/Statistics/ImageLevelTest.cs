@@ -8,7 +8,8 @@ namespace TransferLab.Statistics;
 /// images are independent draws, so the sum T = Σx is compared with its exact sign-flip distribution (each image's
 /// sign flipped independently). With one seed this is the exact McNemar test. Seeds stay paired within an image,
 /// so an image counts once however many seeds saw it (summing McNemar counts over seeds counted it S times).
-/// It does not see seed-to-seed variation of the trained models: the verdict also asks the paired t over seeds.
+/// It does not see seed-to-seed variation of the trained models, so it is descriptive: the verdict is
+/// <see cref="DifferenceTest"/>'s, which counts both.
 /// </summary>
 /// <param name="ImagesFavouringA">Images A got right on more seeds than B.</param>
 /// <param name="Statistic">T = Σ over images of (A right − B right), summed over seeds.</param>
@@ -75,10 +76,11 @@ public sealed record ImageLevelTest(int ImagesFavouringA, int ImagesFavouringB, 
         return Math.Min(1, p);
     }
 
-    /// <summary>Normal approximation: Σ ±mᵢ has mean 0 and variance Σ mᵢ²; continuity-corrected.</summary>
+    /// <summary>Normal approximation: Σ ±mᵢ has mean 0 and variance Σ mᵢ²; flipping one sign moves the sum by an
+    /// even amount, so the continuity correction is half a step of 2.</summary>
     private static double NormalP(IReadOnlyList<int> magnitudes, int observed)
     {
         var sd = Math.Sqrt(magnitudes.Sum(m => (double)m * m));
-        return Math.Min(1, 2 * (1 - Normal.CDF(0, 1, Math.Max(0, observed - 0.5) / sd)));
+        return Math.Min(1, 2 * (1 - Normal.CDF(0, 1, Math.Max(0, observed - 1.0) / sd)));
     }
 }

@@ -112,16 +112,18 @@ internal static class PairedTests
     /// <summary>
     /// Holm's step-down adjustment: the i-th smallest of m p-values is multiplied by (m − i + 1), made monotone and
     /// capped at 1. Rejecting where the adjusted p is below α keeps the chance of any false rejection in the family
-    /// at most α. Null entries (undefined tests) stay null and do not count towards m.
+    /// at most α. A null entry (an undefined test) is a pair that was tried: it counts towards m as p = 1 and
+    /// stays null.
     /// </summary>
     public static IReadOnlyList<double?> Holm(IReadOnlyList<double?> pValues)
     {
+        var m = pValues.Count;
         var defined = pValues.Select((p, i) => (p, i)).Where(x => x.p is not null).OrderBy(x => x.p).ToList();
-        var adjusted = new double?[pValues.Count];
+        var adjusted = new double?[m];
         var running = 0.0;
         for (var rank = 0; rank < defined.Count; rank++)
         {
-            running = Math.Max(running, Math.Min(1, (defined.Count - rank) * defined[rank].p!.Value));
+            running = Math.Max(running, Math.Min(1, (m - rank) * defined[rank].p!.Value));
             adjusted[defined[rank].i] = running;
         }
         return adjusted;

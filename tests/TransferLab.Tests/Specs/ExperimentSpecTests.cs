@@ -77,6 +77,8 @@ public class ExperimentSpecTests
     [InlineData("--threads", "100000", "--threads must be between 0 and 1024 (got 100000)")]
     [InlineData("--batch-size", "2147483647", "--batch-size must be between 1 and 65536 (got 2147483647)")]
     [InlineData("--selection", "best", "--selection 'best' is not one of best-val, holdout")]
+    [InlineData("--seeds", "0,1", "--seeds '0,1' is not a whole number")]
+    [InlineData("--equivalence", "-1", "--equivalence must be between 0 and 100 (got -1)")]
     public void An_option_out_of_its_range_is_refused_naming_the_option(string flag, string value, string message)
     {
         var (exit, _, error) = CliRun.Of("compare", "--data", "d", flag, value);
@@ -131,7 +133,7 @@ public class ExperimentSpecTests
             _ when inner == typeof(string) => (string?)value + "x",
             _ when inner == typeof(int) => value is int i ? i + 1 : 1,
             _ when inner == typeof(long) => value is long l ? l + 1 : 1L,
-            _ when inner == typeof(double) => value is double d ? d / 2 : 0.5,
+            _ when inner == typeof(double) => value is double d and not 0 ? d / 2 : 0.5,
             _ when inner == typeof(bool) => !(bool)value!,
             _ when inner.IsEnum => Enum.GetValues(inner).Cast<object>().First(v => !v.Equals(value)),
             _ when inner == typeof(IReadOnlyList<string>) => (IReadOnlyList<string>)["frozen", "finetune"],

@@ -68,7 +68,7 @@ public class CalibrationTests
         Console.WriteLine($"A/A: verdict {verdict:P1}, image-level {imageLevel:P1}, paired t {pairedT:P1}");
         Assert.True(verdict <= 0.05, $"verdict false-positive rate {verdict:P1}");
         // The image level alone sees the images but not the seeds: the seeds' spread makes it call noise "different"
-        // more often than 5 %, which is why the verdict also asks the paired t.
+        // more often than 5 %, which is why the verdict's variance counts the seeds too.
         Assert.True(imageLevel > 0.05, $"image-level false-positive rate {imageLevel:P1}");
     }
 

@@ -78,4 +78,37 @@ public class CrossValidationTests
         var summary = ComparisonStatistics.Summarise(runs, holdoutSelection: false, design);
         Assert.Equal(AccuracyInterval.Wilson(5, 6), summary.Single(s => s.Name == "A").Interval);
     }
+
+    [Fact]
+    public void With_no_seed_complete_on_every_fold_the_verdict_rests_on_the_cells()
+    {
+        // 3 folds of 10 images; both runs finished folds 0 and 1 of seeds 0 and 1 only (fold 2 failed): no seed
+        // puts together the whole pool, yet the four cells can be compared. It used to end in "undefined ()".
+        var labels = Enumerable.Range(0, 30).Select(i => i % 2).ToArray();
+        var folds = Enumerable
+            .Range(0, 2)
+            .SelectMany(seed =>
+                Enumerable.Range(0, 3).Select(f => new CvFold(seed, f, [.. Enumerable.Range(10 * f, 10)]))
+            )
+            .ToList();
+        var design = new EvaluationDesign(labels, folds, trainImages: 20);
+        RunResult Cell(string name, int seed, int fold, int right) =>
+            Run(name, seed, [.. Enumerable.Range(0, 10).Select(i => i < right)], labels[..10]) with { Fold = fold };
+        int[] rightA = [9, 8, 10, 9],
+            rightB = [6, 7, 5, 7];
+        var runs = Enumerable
+            .Range(0, 4)
+            .SelectMany(c => new[] { Cell("A", c / 2, c % 2, rightA[c]), Cell("B", c / 2, c % 2, rightB[c]) })
+            .ToList();
+        var pair = Assert.Single(ComparisonStatistics.Compare(runs, design));
+        Assert.Null(pair.ImageLevel);
+        Assert.Equal(DifferenceTest.FoldsMethod, pair.Difference!.Method);
+        var conclusion = Results.Conclusion.Write(
+            ComparisonStatistics.Summarise(runs, holdoutSelection: false, design),
+            [pair],
+            new Results.Conclusion.Facts(30, TransferLab.Specs.SelectionMode.BestVal, CvFolds: 3)
+        );
+        Assert.DoesNotContain("()", conclusion);
+        Assert.Contains("95% CI", conclusion.Split('\n')[1]);
+    }
 }

@@ -63,15 +63,24 @@ public class StatisticsTests
     }
 
     [Fact]
-    public void Holm_multiplies_the_ith_smallest_by_m_minus_i_plus_1_and_keeps_the_order()
+    public void Holm_multiplies_the_ith_smallest_by_m_minus_i_plus_1_and_an_undefined_pair_counts_in_m()
     {
-        // sorted 0.01·3 = 0.03, 0.03·2 = 0.06, 0.04·1 = 0.04 → raised to 0.06 so the order holds
+        // Four pairs were tried, one without a p: m = 4. Sorted 0.01·4 = 0.04, 0.03·3 = 0.09, 0.04·2 = 0.08 → raised
+        // to 0.09 so the order holds. Leaving the undefined pair out of m gave 0.03, 0.06, 0.06.
         var adjusted = PairedTests.Holm([0.01, 0.04, null, 0.03]);
-        Assert.Equal(0.03, adjusted[0]!.Value, 12);
-        Assert.Equal(0.06, adjusted[1]!.Value, 12);
+        Assert.Equal(0.04, adjusted[0]!.Value, 12);
+        Assert.Equal(0.09, adjusted[1]!.Value, 12);
         Assert.Null(adjusted[2]);
-        Assert.Equal(0.06, adjusted[3]!.Value, 12);
+        Assert.Equal(0.09, adjusted[3]!.Value, 12);
         Assert.Equal(1.0, PairedTests.Holm([0.6, 0.7])[0]);
+    }
+
+    [Fact]
+    public void A_t_interval_of_accuracies_near_1_stays_within_0_and_1()
+    {
+        var s = SampleSummary.Of([1.0, 0.98, 1.0]);
+        Assert.Equal(1.0, s.Ci95High!.Value); // the t-interval's upper end is 1.0229
+        Assert.InRange(s.Ci95Low!.Value, 0.96, 0.97);
     }
 
     [Fact]

@@ -16,32 +16,8 @@ internal static class SyntheticRuns
         Run(name, seed, correct, Labels(correct.Count));
 
     /// <summary>Two classes with the given labels: a wrong prediction is the other class.</summary>
-    public static RunResult Run(string name, int seed, IReadOnlyList<bool> correct, IReadOnlyList<int> labels)
-    {
-        var predictions = labels.Select((label, i) => correct[i] ? label : 1 - label).ToList();
-        var accuracy = (double)correct.Count(c => c) / correct.Count;
-        return new RunResult(
-            name,
-            seed,
-            RunStatus.Completed,
-            "frozen",
-            [],
-            "adam",
-            1e-3,
-            accuracy,
-            0,
-            accuracy,
-            accuracy,
-            1.0,
-            1026,
-            0,
-            null,
-            false,
-            Precision.Fp32,
-            [],
-            predictions
-        );
-    }
+    public static RunResult Run(string name, int seed, IReadOnlyList<bool> correct, IReadOnlyList<int> labels) =>
+        TransferLab.Calibration.SimulatedComparisons.Run(name, seed, correct, labels);
 
     /// <summary>A run right on the first <paramref name="correct"/> of <paramref name="images"/>, the rest
     /// wrong.</summary>
