@@ -175,6 +175,8 @@ internal sealed class EncodedImage : IDisposable
 
     private static SKManagedStream OpenRead(string path)
     {
+        if (Storage.FileKind.NotRegular(path) is { } kind)
+            throw new ImageDecodeException(path, NotAFile(kind));
         try
         {
             return new SKManagedStream(File.OpenRead(path), disposeManagedStream: true);
@@ -184,6 +186,9 @@ internal sealed class EncodedImage : IDisposable
             throw new ImageDecodeException(path, e.Message);
         }
     }
+
+    /// <summary>Why a path that is no regular file is not read (<see cref="Storage.FileKind"/>).</summary>
+    public static string NotAFile(string kind) => $"not an image file but {kind}: left unopened";
 
     private static unsafe void SetAlphaOpaque(SKBitmap bitmap)
     {

@@ -43,6 +43,11 @@ internal static class ImageCheck
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers), CancellationToken = cancel },
             i =>
             {
+                if (FileKind.NotRegular(samples[i].Path) is { } kind)
+                {
+                    bad[i] = new BadImage(samples[i].Path, EncodedImage.NotAFile(kind));
+                    return;
+                }
                 try
                 {
                     var hash = verified is null ? null : HashOrNull(samples[i].Path);

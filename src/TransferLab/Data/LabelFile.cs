@@ -14,6 +14,8 @@ internal static class LabelFile
 
     public static ImageFolder Read(string path)
     {
+        if (Storage.FileKind.NotRegular(path) is { } kind)
+            throw new DatasetException($"label file '{path}' is {kind}, not a regular file");
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var rows = Rows(path);
         if (rows.Count > 0 && !File.Exists(Path.Combine(folder, rows[0].Path)))

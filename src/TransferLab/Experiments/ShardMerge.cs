@@ -68,7 +68,13 @@ public static class ShardMerge
         var paths = Directory.Exists(root)
             ? Directory.GetDirectories(root).Select(d => Path.Combine(d, ResultStore.FileName)).Where(File.Exists)
             : [];
-        var shards = paths.Select(ResultStore.Load).Where(r => r.Shard is not null).ToList();
+        var loaded = paths.Select(path => (Path: path, Result: ResultStore.Load(path))).ToList();
+        if (loaded.FirstOrDefault(l => l.Result.Shard is null).Path is { } whole)
+            throw new InvalidInputException(
+                $"'{whole}' is the results of a whole comparison, not of a shard; move it out of "
+                    + $"{Shard.FolderName}/ (merge reads only what 'compare --shard I/N' wrote there)"
+            );
+        var shards = loaded.Select(l => l.Result).ToList();
         if (shards.Count == 0)
             throw new InvalidInputException(
                 $"'{root}' holds no shard results (shards/I/results.json); run 'compare' with a shard (I/N) and "

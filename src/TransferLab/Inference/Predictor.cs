@@ -28,25 +28,38 @@ public enum TestTimeAugmentation
 
 public static class Predictor
 {
-    /// <summary>Image files given directly, and every image below given folders (sorted), in argument order.</summary>
+    /// <summary>Image files given directly, and every image below given folders (sorted), in argument order. A
+    /// folder is read once however many links reach it, so a link loop (<c>sub/loop → ..</c>) ends.</summary>
     public static IReadOnlyList<string> CollectImages(IEnumerable<string> paths)
     {
         var files = new List<string>();
+        var visited = new HashSet<string>(StringComparer.Ordinal);
         foreach (var path in paths)
         {
             if (Directory.Exists(path))
-                files.AddRange(
-                    Directory
-                        .EnumerateFiles(path, "*", SearchOption.AllDirectories)
-                        .Where(f => ImageFolder.ImageExtensions.Contains(Path.GetExtension(f)))
-                        .Order(StringComparer.Ordinal)
-                );
+                files.AddRange(ImagesBelow(path, visited).Order(StringComparer.Ordinal));
             else if (File.Exists(path))
                 files.Add(path);
             else
                 throw new InvalidInputException($"'{path}' is neither an image file nor a folder");
         }
         return files;
+    }
+
+    private static IEnumerable<string> ImagesBelow(string folder, HashSet<string> visited)
+    {
+        var pending = new Stack<string>([folder]);
+        while (pending.Count > 0)
+        {
+            var current = pending.Pop();
+            if (RealPath.Of(current) is not { } real || !visited.Add(real))
+                continue;
+            foreach (var file in Directory.EnumerateFiles(current))
+                if (ImageFolder.ImageExtensions.Contains(Path.GetExtension(file)))
+                    yield return file;
+            foreach (var sub in Directory.EnumerateDirectories(current))
+                pending.Push(sub);
+        }
     }
 
     public static IReadOnlyList<Prediction> Predict(

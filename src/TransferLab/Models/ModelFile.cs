@@ -145,7 +145,7 @@ public static class ModelFile
     {
         if (!File.Exists(path))
             throw new InvalidInputException($"model file '{path}' does not exist");
-        return File.OpenRead(path);
+        return Storage.FileKind.OpenRead(path);
     }
 
     /// <summary>The checked header, and whether the file is of the first format (TorchSharp's tensor body).</summary>

@@ -59,6 +59,7 @@ internal static class ModelTensors
     /// shape must be the network's (and with <paramref name="requireAll"/>, every tensor of it stored).</summary>
     public static void Restore(ImageClassifier classifier, Stream body, bool requireAll)
     {
+        Storage.SafetensorsHeader.Check(body);
         var stored = Safetensors.LoadStateDict(body);
         try
         {

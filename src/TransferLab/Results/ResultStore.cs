@@ -27,7 +27,7 @@ public static class ResultStore
     {
         try
         {
-            var root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+            var root = JsonNode.Parse(Storage.FileKind.ReadAllText(path)) as JsonObject
                 ?? throw new InvalidInputException($"'{path}' is not a TransferLab results file: not a JSON object");
             if (root["config"] is JsonObject config && !config.ContainsKey("spec")) // before schema 4: one object
             {
@@ -37,6 +37,7 @@ public static class ResultStore
             var result =
                 root.Deserialize<ComparisonResult>(JsonFormat.Options)
                 ?? throw new InvalidInputException($"'{path}' is empty");
+            RefuseImpossible(result, path);
             // Earlier schemas recorded the same runs but other statistics: state them as this version does.
             return result.Schema == ComparisonResult.CurrentSchema ? result : ResultStatistics.Restate(result);
         }
@@ -44,6 +45,26 @@ public static class ResultStore
         {
             throw new InvalidInputException($"'{path}' is not a TransferLab results file: {e.Message}", e);
         }
+    }
+
+    /// <summary>What JSON's types allow but no comparison writes: a null in a list, an impossible shard.</summary>
+    private static void RefuseImpossible(ComparisonResult result, string path)
+    {
+        var lists = new (string Key, System.Collections.IEnumerable? Items)[]
+        {
+            ("runs", result.Runs),
+            ("resolved_runs", result.ResolvedRuns),
+            ("summary", result.Summary),
+            ("comparisons", result.Comparisons),
+            ("models", result.Models),
+        };
+        foreach (var (key, items) in lists)
+            if (items is not null && items.Cast<object?>().Any(item => item is null))
+                throw new InvalidInputException($"'{path}' is damaged: '{key}' holds a null entry");
+        if (result.Shard is { } shard && (shard.Count < 1 || shard.Index < 0 || shard.Index >= shard.Count))
+            throw new InvalidInputException(
+                $"'{path}' is damaged: it says it is shard {shard.Index} of {shard.Count}, which no comparison runs"
+            );
     }
 
     /// <summary>
@@ -57,7 +78,7 @@ public static class ResultStore
             throw new InvalidInputException($"spec file '{path}' does not exist");
         try
         {
-            var root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+            var root = JsonNode.Parse(Storage.FileKind.ReadAllText(path)) as JsonObject
                 ?? throw new InvalidInputException($"spec file '{path}' is not a JSON object");
             if (root.ContainsKey("schema"))
             {

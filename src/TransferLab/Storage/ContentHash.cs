@@ -17,7 +17,7 @@ internal static class ContentHash
             key,
             _ =>
             {
-                using var stream = File.OpenRead(path);
+                using var stream = FileKind.OpenRead(path);
                 return Convert.ToHexStringLower(SHA256.HashData(stream));
             }
         );

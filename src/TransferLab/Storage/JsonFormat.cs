@@ -21,5 +21,7 @@ public static class JsonFormat
             NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
             // Regularizers are polymorphic ("kind"); hand-written spec files need not put that key first.
             AllowOutOfOrderMetadataProperties = true,
+            // A null where the type has none ("runs": null) is refused as malformed JSON, not met later.
+            RespectNullableAnnotations = true,
         };
 }

@@ -172,7 +172,7 @@ internal sealed class RunCheckpoint(
     {
         try
         {
-            using var reader = new BinaryReader(File.OpenRead(path), Encoding.UTF8);
+            using var reader = new BinaryReader(Storage.FileKind.OpenRead(path), Encoding.UTF8);
             var header = ReadHeader(reader);
             CheckIdentity(header.Identity);
             var live = Subset(model.Network.state_dict(), changing);

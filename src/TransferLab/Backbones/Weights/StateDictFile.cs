@@ -21,7 +21,7 @@ internal static class StateDictFile
         {
             return Path.GetExtension(path).ToLowerInvariant() switch
             {
-                ".safetensors" => Safetensors.LoadStateDict(path),
+                ".safetensors" => ReadSafetensors(path),
                 _ => ReadPickled(path),
             };
         }
@@ -33,6 +33,13 @@ internal static class StateDictFile
                     + "torch.save(model.state_dict(), path) or safetensors.torch.save_file"
             );
         }
+    }
+
+    private static Dictionary<string, Tensor> ReadSafetensors(string path)
+    {
+        using (var file = Storage.FileKind.OpenRead(path))
+            Storage.SafetensorsHeader.Check(file);
+        return Safetensors.LoadStateDict(path);
     }
 
     private static Dictionary<string, Tensor> ReadPickled(string path)
@@ -51,7 +58,7 @@ internal static class StateDictFile
 
     private static void RefuseUnsafePickle(string path)
     {
-        using var file = File.OpenRead(path);
+        using var file = Storage.FileKind.OpenRead(path);
         var signature = new byte[4];
         if (file.Read(signature) < 4 || signature[0] != 'P' || signature[1] != 'K')
             throw new InvalidInputException(

@@ -76,7 +76,7 @@ internal static class WeightDownload
                 throw new InvalidInputException(
                     $"weights file {source} not found in the mirror folder (${MirrorVariable})"
                 );
-            using var input = File.OpenRead(source);
+            using var input = Storage.FileKind.OpenRead(source);
             input.CopyTo(output);
             return;
         }
@@ -113,7 +113,7 @@ internal static class WeightDownload
 
     public static string Sha256Of(string path)
     {
-        using var stream = File.OpenRead(path);
+        using var stream = Storage.FileKind.OpenRead(path);
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }
