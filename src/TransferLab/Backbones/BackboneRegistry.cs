@@ -187,6 +187,18 @@ internal sealed class PretrainedBackbone(
     /// <summary>The pretrained weights under torchvision names (read from the source on first use).</summary>
     public IReadOnlyDictionary<string, Tensor> Weights => _weights.Value;
 
+    /// <summary>With <c>@partial=true</c>: what of the weights fit the network and what did not (read from the
+    /// source on first use); null for a complete load, which is checked as it is made.</summary>
+    public ImportReport? PartialLoadReport => allowPartial ? _partialReport ??= MatchWeights() : null;
+
+    private ImportReport? _partialReport;
+
+    private ImportReport MatchWeights()
+    {
+        using var network = Architecture.Build(2);
+        return WeightLoader.Match(network, Weights, Architecture.HeadName);
+    }
+
     /// <summary>A fresh classifier: pretrained backbone, new head for <paramref name="classes"/> initialised from
     /// <paramref name="seed"/>.</summary>
     /// <param name="cacheDirectory">Where the converted weights are kept (null: <see

@@ -11,9 +11,13 @@ namespace TransferLab.Experiments;
 /// model. A write that fails ends the comparison with a <see cref="FileWriteException"/> whose message says
 /// what results.json still holds and how to continue.
 /// </summary>
-internal sealed class ComparisonOutput(string directory, IProgress<TrainingEvent>? progress)
+internal sealed class ComparisonOutput(string directory, IProgress<TrainingEvent>? progress) : IDisposable
 {
     public string Directory { get; } = directory;
+
+    /// <summary>The results folder's lock, from <see cref="Claim"/> on: one comparison writes there at a
+    /// time.</summary>
+    private FolderLock? _lock;
 
     /// <summary>Only a model is written, into a folder that is the user's (not a results folder).</summary>
     private bool _holdsOneModel;
@@ -36,8 +40,11 @@ internal sealed class ComparisonOutput(string directory, IProgress<TrainingEvent
             return;
         }
         ResultStore.EnsureWritable(Directory);
+        _lock ??= FolderLock.Take(Directory, "a comparison");
         RemoveLeftovers();
     }
+
+    public void Dispose() => _lock?.Dispose();
 
     public string ResultsPath => Path.Combine(Directory, ResultStore.FileName);
 

@@ -142,6 +142,9 @@ internal static class ComparisonPreparation
         var backbones = spec.BackboneList.ToDictionary(b => b, b => BackboneRegistry.Get(b, execution.CacheDir));
         foreach (var group in specs.GroupBy(s => s.Backbone ?? spec.BackboneList[0]))
             CheckStrategiesFit(group.ToList(), backbones[group.Key]);
+        foreach (var (name, backbone) in backbones)
+            if (backbone.PartialLoadReport is { } report)
+                PartialLoad(name, backbone, report, output);
         set_num_threads(execution.Threads > 0 ? execution.Threads : Compute.CpuBudget.Cores);
         var fingerprint = DatasetFingerprint(splits);
         if (resume is not null)
@@ -157,6 +160,24 @@ internal static class ComparisonPreparation
             RunEnvironment.Capture(),
             fingerprint
         );
+    }
+
+    /// <summary>With <c>@partial=true</c>: a load of which nothing fits is refused, and what did not fit is
+    /// said before training (and kept in results.json's backbones).</summary>
+    private static void PartialLoad(
+        string name,
+        PretrainedBackbone backbone,
+        Backbones.Weights.ImportReport report,
+        ComparisonOutput output
+    )
+    {
+        if (report.Loaded.Count == 0)
+            throw new InvalidInputException(
+                $"none of the weights of {name} fit {backbone.Architecture.Name} ({report.Describe()}): the backbone "
+                    + "would train from random initialisation; check the file is for this architecture"
+            );
+        if (!report.IsComplete)
+            output.Notice($"{name} with @partial=true: {report}; what is missing trains from its initialisation");
     }
 
     /// <summary>

@@ -70,7 +70,7 @@ public sealed class ComparisonRunner(
     private ComparisonResult Run(ComparisonRequest request, CancellationToken cancel)
     {
         var (spec, execution, resume) = (request.Spec, request.Execution, request.Resume);
-        var output = new ComparisonOutput(request.OutputDir, progress);
+        using var output = new ComparisonOutput(request.OutputDir, progress);
         using var images = execution.NewImageSource(spec);
         var comparison = ComparisonPreparation.Prepare(
             spec,

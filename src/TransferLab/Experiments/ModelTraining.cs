@@ -24,7 +24,7 @@ internal static class ModelTraining
         CancellationToken cancel
     )
     {
-        var output = ComparisonOutput.ForModel(modelPath, progress);
+        using var output = ComparisonOutput.ForModel(modelPath, progress);
         using var images = execution.NewImageSource(spec);
         var comparison = ComparisonPreparation.Prepare(spec, execution, output, images, null, false, cancel);
         var run = TheOneRun(comparison);

@@ -17,6 +17,7 @@ public static class ShardMerge
     /// <summary>Merges the shards under <paramref name="folder"/> into its results.json, report and models/.</summary>
     public static ComparisonResult Merge(string folder)
     {
+        using var writing = Storage.FolderLock.Take(folder, "a merge");
         var shards = LoadShards(folder);
         var first = shards[0];
         CheckSameComparison(shards);

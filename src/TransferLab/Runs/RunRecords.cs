@@ -12,6 +12,10 @@ public sealed record BackboneInfo(
     Backbones.Weights.Interpolation Interpolation
 )
 {
+    /// <summary>With <c>@partial=true</c>: how the weights matched the network ("61 loaded; 2 missing: …");
+    /// null for a complete load.</summary>
+    public string? LoadReport { get; init; }
+
     internal static BackboneInfo Of(Backbones.PretrainedBackbone backbone) =>
         new(
             backbone.Config.Name,
@@ -21,7 +25,10 @@ public sealed record BackboneInfo(
             backbone.Config.ResizeSize,
             backbone.Config.InputSize,
             backbone.Config.Interpolation
-        );
+        )
+        {
+            LoadReport = backbone.PartialLoadReport?.ToString(),
+        };
 }
 
 /// <summary>A run interrupted after <see cref="EpochsDone"/> epochs; <see cref="Checkpoint"/> is relative to the

@@ -69,6 +69,38 @@ public class WeightFileTests
         Assert.Contains("layer3.5.conv1.weight", report.Loaded);
     }
 
+    [SkippableFact]
+    public void A_partial_load_of_which_nothing_fits_is_refused()
+    {
+        var weights = StateDictFile.Read(BackboneFixtures.File("resnet18.pth"));
+        using var efficientnet = ArchitectureCatalog.Find("efficientnet_b0")!.Build(2);
+
+        var error = Assert.Throws<InvalidInputException>(() =>
+            WeightLoader.Load(efficientnet, weights, "classifier.1", allowPartial: true)
+        );
+
+        Assert.Contains("none of pretrained weights fit the model", error.Message);
+        Assert.Contains("would train from random initialisation", error.Message);
+    }
+
+    [SkippableFact]
+    public void A_partial_load_is_said_before_training_and_kept_in_results_json()
+    {
+        using var data = TestData.HymenopteraSubset(trainPerClass: 2, valPerClass: 1);
+        using var output = new TempFolder();
+        var backbone = $"resnet101@weights={BackboneFixtures.File("resnet50.pth")}@partial=true";
+
+        var (exit, stdout, error) = Cli.CliRun.Of("compare", "--data", data.Path, "--backbone", backbone, "--runs",
+            "frozen", "--epochs", "1", "--augment", "none", "--out", output.Path);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("with @partial=true: ", stdout + error);
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(output.Combine("results.json")));
+        var report = json.RootElement.GetProperty("backbones")[0].GetProperty("load_report").GetString()!;
+        Assert.Contains("loaded; ", report);
+        Assert.Contains("255 missing: layer3.10.", report); // resnet101 has 17 more blocks in layer3 than resnet50
+    }
+
     [Fact]
     public void A_file_that_is_not_a_state_dict_is_refused_with_what_to_do()
     {

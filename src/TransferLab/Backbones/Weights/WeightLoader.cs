@@ -25,6 +25,25 @@ internal static class WeightLoader
         string source = "pretrained weights"
     )
     {
+        var report = Match(module, weights, headName);
+        if (!report.IsComplete && !allowPartial)
+            throw new InvalidInputException($"{source} do not fit the model: {report.Describe()}");
+        if (report.Loaded.Count == 0)
+            throw new InvalidInputException(
+                $"none of {source} fit the model ({report.Describe()}): the backbone would train from random "
+                    + "initialisation; check the file is for this architecture"
+            );
+        var state = module.state_dict();
+        using var noGrad = no_grad();
+        foreach (var key in report.Loaded)
+            state[key].copy_(weights[key]);
+        return report;
+    }
+
+    /// <summary>Which of <paramref name="weights"/> fit <paramref name="module"/> by name and shape, and what is
+    /// missing, unexpected or of another shape (nothing is copied).</summary>
+    public static ImportReport Match(nn.Module module, IReadOnlyDictionary<string, Tensor> weights, string? headName)
+    {
         var state = module.state_dict();
         // A null head name loads the head too (the exactness tests compare logits).
         bool IsHead(string key) => headName is not null && key.StartsWith(headName + ".", StringComparison.Ordinal);
@@ -41,14 +60,7 @@ internal static class WeightLoader
             .Order(StringComparer.Ordinal)
             .ToList();
         var fits = usable.Where(w => state.TryGetValue(w.Key, out var t) && t.shape.SequenceEqual(w.Value.shape));
-        var report = new ImportReport(fits.Select(w => w.Key).ToList(), missing, unexpected, mismatched);
-        if (!report.IsComplete && !allowPartial)
-            throw new InvalidInputException($"{source} do not fit the model: {report.Describe()}");
-
-        using var noGrad = no_grad();
-        foreach (var (key, value) in fits)
-            state[key].copy_(value);
-        return report;
+        return new ImportReport(fits.Select(w => w.Key).ToList(), missing, unexpected, mismatched);
     }
 
     /// <summary>The ONNX importer's managed weights, as tensors (the caller disposes them).</summary>
