@@ -3,35 +3,45 @@ using System.Runtime.InteropServices;
 namespace TransferLab.Cli;
 
 /// <summary>
-/// Ctrl+C (SIGINT) for a long command: the first asks the work to stop after the current batch (it keeps
-/// results.json and the last epoch checkpoint, and the command exits 130); a second is left to the runtime,
-/// which ends the process at once.
+/// Ctrl+C (SIGINT) for a long command, or SIGTERM (a scheduler ending a job, <c>kill</c>): the first asks the work
+/// to stop after the current batch (it keeps results.json and the last epoch checkpoint, and the command exits
+/// 130), saying so; a second is left to the runtime, which ends the process at once.
 /// </summary>
 internal sealed class Interrupt : IDisposable
 {
     private readonly CancellationTokenSource _source = new();
-    private readonly PosixSignalRegistration _registration;
+    private readonly PosixSignalRegistration[] _registrations;
 
-    public Interrupt(TextWriter error)
-    {
-        _registration = PosixSignalRegistration.Create(
-            PosixSignal.SIGINT,
+    public Interrupt(TextWriter error) =>
+        _registrations =
+        [
+            Register(PosixSignal.SIGINT, "stopping after the current batch (Ctrl+C again quits at once)", error),
+            Register(
+                PosixSignal.SIGTERM,
+                "terminated: stopping after the current batch (a second signal quits at once)",
+                error
+            ),
+        ];
+
+    private PosixSignalRegistration Register(PosixSignal signal, string message, TextWriter error) =>
+        PosixSignalRegistration.Create(
+            signal,
             context =>
             {
                 if (_source.IsCancellationRequested)
                     return; // the second: default handling, the process ends now
                 context.Cancel = true;
-                error.WriteLine("stopping after the current batch (Ctrl+C again quits at once)");
+                error.WriteLine(message);
                 _source.Cancel();
             }
         );
-    }
 
     public CancellationToken Token => _source.Token;
 
     public void Dispose()
     {
-        _registration.Dispose();
+        foreach (var registration in _registrations)
+            registration.Dispose();
         _source.Dispose();
     }
 }

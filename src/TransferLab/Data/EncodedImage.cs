@@ -177,6 +177,8 @@ internal sealed class EncodedImage : IDisposable
     {
         if (Storage.FileKind.NotRegular(path) is { } kind)
             throw new ImageDecodeException(path, NotAFile(kind));
+        if (path.Contains('\uFFFD') && !File.Exists(path))
+            throw new ImageDecodeException(path, "its name is not valid UTF-8, so it cannot be opened; rename it");
         try
         {
             return new SKManagedStream(File.OpenRead(path), disposeManagedStream: true);

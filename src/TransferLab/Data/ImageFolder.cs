@@ -23,6 +23,19 @@ public sealed class ImageFolder
         ".webp",
     };
 
+    /// <summary>Image formats Skia does not decode, which torchvision or phones produce: their files are ignored
+    /// with a notice naming them rather than with the other non-image files.</summary>
+    public static readonly IReadOnlySet<string> UndecodedImageExtensions = new HashSet<string>(
+        StringComparer.OrdinalIgnoreCase
+    )
+    {
+        ".tif",
+        ".tiff",
+        ".heic",
+        ".heif",
+        ".avif",
+    };
+
     private ImageFolder(
         string root,
         IReadOnlyList<string> classes,

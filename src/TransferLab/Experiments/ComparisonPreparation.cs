@@ -130,6 +130,15 @@ internal static class ComparisonPreparation
                 $"no val/ or test/ folder: validation is a {opened.EvaluationSplitName} — "
                     + $"{opened.Evaluation.Count} images scored, {opened.Train.Count} for training"
             );
+        var undecoded = opened
+            .Train.IgnoredFiles.Concat(opened.Evaluation.IgnoredFiles)
+            .Where(f => ImageFolder.UndecodedImageExtensions.Contains(Path.GetExtension(f)))
+            .ToList();
+        if (undecoded.Count > 0)
+            output.Notice(
+                $"{undecoded.Count} image file(s) in a format TransferLab does not decode were ignored (e.g. "
+                    + $"{undecoded[0]}); it reads JPEG, PNG, GIF, BMP and WebP: convert them to include them"
+            );
         var specs = spec.ResolveRuns();
         output.Claim();
         var cacheDirectory = CacheDirectory.Resolve(execution.CacheDir);

@@ -68,9 +68,11 @@ public sealed record Shard(int Index, int Count)
     }
 
     private static Shard Of(int index, int count, string what) =>
-        count >= 1 && index >= 0 && index < count
-            ? new Shard(index, count)
-            : throw new InvalidInputException(
-                FormattableString.Invariant($"{what} is {index} of {count}: it must be from 0 to {count - 1}")
-            );
+        count < 1 ? throw new InvalidInputException(
+                FormattableString.Invariant($"{what} is {index} of {count}: a comparison runs in 1 shard or more")
+            )
+        : index >= 0 && index < count ? new Shard(index, count)
+        : throw new InvalidInputException(
+            FormattableString.Invariant($"{what} is {index} of {count}: it must be from 0 to {count - 1}")
+        );
 }

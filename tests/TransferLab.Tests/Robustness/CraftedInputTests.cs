@@ -128,4 +128,31 @@ public class CraftedInputTests
         Assert.Equal(2, exit);
         Assert.Contains($"model file '@{folder.Combine("model.tlmodel")}' does not exist", error);
     }
+
+    [Fact]
+    public void A_tiff_is_named_as_ignored_and_a_name_that_is_not_utf8_as_unreadable()
+    {
+        using var folder = new TempFolder();
+        foreach (var split in new[] { "train", "val" })
+            foreach (var c in new[] { "ants", "bees" })
+                for (var i = 0; i < 3; i++)
+                    TestData.WritePng(folder.Combine(split, c, $"{i}.png"), 8, 8, (x, _) =>
+                        new SKColor((byte)(x * i), 9, 9)
+                    );
+        File.WriteAllBytes(folder.Combine("train", "ants", "scan.tif"), [0x49, 0x49, 0x2A, 0x00]);
+        var bees = folder.Combine("train", "bees");
+        // A name .NET cannot write: byte 0xFF is no UTF-8.
+        var copy = $"cp '{bees}/0.png' \"{bees}/$(printf '\\xff')x.png\"";
+        using (var shell = System.Diagnostics.Process.Start("bash", ["-c", copy]))
+            shell!.WaitForExit();
+        using var output = new TempFolder();
+
+        var (exit, stdout, error) = Cli("compare", "--data", folder.Path, "--runs", "frozen", "--epochs", "1",
+            "--augment", "none", "--out", output.Path);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("1 image file(s) in a format TransferLab does not decode were ignored (e.g. ", stdout + error);
+        Assert.Contains("scan.tif", stdout + error);
+        Assert.Contains("its name is not valid UTF-8, so it cannot be opened; rename it", stdout + error);
+    }
 }

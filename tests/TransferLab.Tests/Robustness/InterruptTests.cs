@@ -5,7 +5,8 @@ using TransferLab.Tests.Cli;
 namespace TransferLab.Tests.Robustness;
 
 /// <summary>
-/// Ctrl+C (SIGINT) on a real process: the first stops the comparison after the current batch with exit code 130,
+/// Ctrl+C (SIGINT) or SIGTERM on a real process: the first stops the comparison after the current batch with exit
+/// code 130, saying so,
 /// keeps results.json and the last epoch checkpoint and says how to continue, and <c>--resume</c> finishes it
 /// (<c>train</c>: the same command); a second Ctrl+C ends the process at once.
 /// </summary>
@@ -13,7 +14,7 @@ namespace TransferLab.Tests.Robustness;
 public class InterruptTests
 {
     [SkippableFact]
-    public void The_first_ctrl_c_stops_after_the_batch_keeping_results_and_checkpoint_and_resume_finishes()
+    public void The_first_sigterm_stops_after_the_batch_keeping_results_and_checkpoint_and_resume_finishes()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);
         using var output = new TempFolder();
@@ -23,10 +24,11 @@ public class InterruptTests
         _ = process.StandardOutput.ReadToEndAsync();
 
         Assert.True(WaitFor(() => Checkpoints(output.Path) > 0, process), "no epoch checkpoint was written");
-        Signal(process, "INT");
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), "the first Ctrl+C did not stop the comparison");
+        Signal(process, "TERM"); // as Slurm or Kubernetes ends a job; Ctrl+C is the same below, on train
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), "SIGTERM did not stop the comparison");
 
         Assert.Equal(130, process.ExitCode);
+        Assert.Contains("terminated: stopping after the current batch", error.Result);
         Assert.Contains($"interrupted: finished runs are in {Path.Combine(output.Path, "results.json")}", error.Result);
         Assert.Contains($"'transferlab compare --resume {output.Path}' continues", error.Result);
         Assert.True(Checkpoints(output.Path) > 0, "the last epoch checkpoint was not kept");
