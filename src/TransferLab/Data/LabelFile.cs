@@ -22,6 +22,10 @@ internal static class LabelFile
             rows.RemoveAt(0); // a header such as "path,label" or "image,class"
         if (rows.Count == 0)
             throw new DatasetException($"label file '{path}' lists no images; write one 'path,label' row per image");
+        if (rows.FirstOrDefault(r => r.Path.Any(char.IsControl)) is { Path: not null } control)
+            throw new DatasetException(
+                $"label file '{path}' lists a path with a control character: '{control.Path}'"
+            );
         var entries = rows.Select(r => (Path.GetFullPath(Path.Combine(folder, r.Path)), r.Label)).ToList();
         var missing = entries.Where(e => !File.Exists(e.Item1)).ToList();
         if (missing.Count > 0)

@@ -196,7 +196,7 @@ public static class ModelFile
             throw new InvalidInputException(
                 $"model '{path}' has no backbone fingerprint; the file is damaged or crafted"
             );
-        if (!BackboneRegistry.IsKnown(metadata.Backbone))
+        if (string.IsNullOrEmpty(metadata.Backbone) || !BackboneRegistry.IsKnown(metadata.Backbone))
             throw new InvalidInputException(
                 $"model '{path}' uses backbone '{metadata.Backbone}', which this TransferLab does not know "
                     + $"({string.Join(", ", BackboneRegistry.Names)})"

@@ -41,7 +41,7 @@ public static class ResultStore
             // Earlier schemas recorded the same runs but other statistics: state them as this version does.
             return result.Schema == ComparisonResult.CurrentSchema ? result : ResultStatistics.Restate(result);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or ArgumentException) // ArgumentException: a key twice
         {
             throw new InvalidInputException($"'{path}' is not a TransferLab results file: {e.Message}", e);
         }
@@ -50,6 +50,18 @@ public static class ResultStore
     /// <summary>What JSON's types allow but no comparison writes: a null in a list, an impossible shard.</summary>
     private static void RefuseImpossible(ComparisonResult result, string path)
     {
+        var parts = new (string Key, object? Value)[]
+        {
+            ("schema", result.Schema),
+            ("config.spec", result.Config?.Spec),
+            ("config.execution", result.Config?.Execution),
+            ("dataset", result.Dataset),
+            ("environment", result.Environment),
+            ("runs", result.Runs),
+            ("resources", result.Resources),
+        };
+        if (parts.FirstOrDefault(p => p.Value is null).Key is { } missing)
+            throw new InvalidInputException($"'{path}' is not a TransferLab results file: it has no '{missing}'");
         var lists = new (string Key, System.Collections.IEnumerable? Items)[]
         {
             ("runs", result.Runs),
@@ -91,7 +103,7 @@ public static class ResultStore
                 execution.Deserialize<ExecutionOptions>(JsonFormat.Options)!
             );
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or ArgumentException) // ArgumentException: a key twice
         {
             throw new InvalidInputException($"spec file '{path}' is not valid: {e.Message}", e);
         }

@@ -45,6 +45,18 @@ internal static class SafetensorsHeader
 
     private static void CheckEntries(byte[] header, long dataBytes)
     {
+        try
+        {
+            CheckEntriesOf(header, dataBytes);
+        }
+        catch (InvalidOperationException) // a name or string that is not UTF-8
+        {
+            throw new InvalidDataException("the safetensors header holds text that is not UTF-8");
+        }
+    }
+
+    private static void CheckEntriesOf(byte[] header, long dataBytes)
+    {
         using var document = ParseObject(header);
         foreach (var entry in document.RootElement.EnumerateObject())
         {

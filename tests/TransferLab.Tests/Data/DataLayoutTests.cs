@@ -69,6 +69,8 @@ public class DataLayoutTests
     [InlineData("a.jpg,cat\nb.jpg,cat\n", "has only one label")]
     [InlineData("a.jpg\n", "line 1: expected 'path,label'")]
     [InlineData("a.jpg,cat\na.jpg,dog\n", "more than once")]
+    [InlineData("a.jpg,cat\nb\u0007.jpg,dog\n", "lists a path with a control character")]
+    [InlineData("a.jpg,cat\nb.jpg,d\u0001og\n", "line 2: the label contains control characters")]
     public void A_label_file_that_cannot_be_used_says_why(string content, string expected)
     {
         using var folder = new TempFolder();
@@ -80,6 +82,24 @@ public class DataLayoutTests
         var error = Assert.Throws<DatasetException>(() => DatasetSplits.Open(csv));
 
         Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void A_label_file_may_name_images_outside_its_folder_relative_to_it()
+    {
+        using var folder = new TempFolder();
+        foreach (var name in new[] { "a.jpg", "b.jpg", "c.jpg", "d.jpg" })
+            TestData.WritePng(folder.Combine(name), 4, 4, (_, _) => SkiaSharp.SKColors.Red);
+        var csv = Path.Combine(Directory.CreateDirectory(folder.Combine("lists")).FullName, "labels.csv");
+        File.WriteAllText(csv, $"../a.jpg,cat\n../b.jpg,cat\n../c.jpg,dog\n{folder.Combine("d.jpg")},dog\n");
+
+        var images = DatasetSplits.Open(csv, valSplit: 0.5);
+
+        Assert.Equal(["cat", "dog"], images.Classes);
+        Assert.Equal(
+            ["a.jpg", "b.jpg", "c.jpg", "d.jpg"],
+            images.Train.Samples.Concat(images.Evaluation.Samples).Select(s => Path.GetFileName(s.Path)).Order()
+        );
     }
 
     [SkippableFact]

@@ -25,8 +25,12 @@ internal static class StateDictFile
                 _ => ReadPickled(path),
             };
         }
+        // What the file's parsers (TorchSharp.PyBridge's unpickler and safetensors reader, the zip reader) throw on
+        // a damaged file; found by the fuzz pass (FuzzTests).
         catch (Exception e) when (e is InvalidDataException or NotImplementedException or InvalidCastException
-                                      or System.Text.Json.JsonException or EndOfStreamException or KeyNotFoundException)
+                                      or System.Text.Json.JsonException or EndOfStreamException or KeyNotFoundException
+                                      or InvalidOperationException or OverflowException or ArgumentException
+                                      or IndexOutOfRangeException or FormatException)
         {
             throw new InvalidInputException(
                 $"{path} is not a readable PyTorch state dict ({e.Message}); save one with "
