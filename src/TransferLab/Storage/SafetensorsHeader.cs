@@ -16,8 +16,20 @@ internal static class SafetensorsHeader
     /// <summary>Bytes per element of each safetensors dtype.</summary>
     private static readonly Dictionary<string, int> ElementBytes = new(StringComparer.Ordinal)
     {
-        ["F64"] = 8, ["F32"] = 4, ["F16"] = 2, ["BF16"] = 2, ["F8_E4M3"] = 1, ["F8_E5M2"] = 1,
-        ["I64"] = 8, ["I32"] = 4, ["I16"] = 2, ["I8"] = 1, ["U64"] = 8, ["U32"] = 4, ["U16"] = 2, ["U8"] = 1,
+        ["F64"] = 8,
+        ["F32"] = 4,
+        ["F16"] = 2,
+        ["BF16"] = 2,
+        ["F8_E4M3"] = 1,
+        ["F8_E5M2"] = 1,
+        ["I64"] = 8,
+        ["I32"] = 4,
+        ["I16"] = 2,
+        ["I8"] = 1,
+        ["U64"] = 8,
+        ["U32"] = 4,
+        ["U16"] = 2,
+        ["U8"] = 1,
         ["BOOL"] = 1,
     };
 

@@ -65,30 +65,30 @@ public class FuzzTests(FrozenResultsFixture fixture) : IClassFixture<FrozenResul
             case "model":
                 return (Path.Combine(models, "frozen.tlmodel"), p => ModelFile.Load(p).Dispose(), false);
             case "safetensors":
-            {
-                var path = _folder.Combine("small.safetensors");
-                using (var w = randn(8, 4))
-                using (var b = zeros(8, dtype: int64))
-                    Safetensors.SaveStateDict(path, new Dictionary<string, Tensor> { ["w"] = w, ["b"] = b });
-                return (path, p => DisposeAll(StateDictFile.Read(p)), false);
-            }
+                {
+                    var path = _folder.Combine("small.safetensors");
+                    using (var w = randn(8, 4))
+                    using (var b = zeros(8, dtype: int64))
+                        Safetensors.SaveStateDict(path, new Dictionary<string, Tensor> { ["w"] = w, ["b"] = b });
+                    return (path, p => DisposeAll(StateDictFile.Read(p)), false);
+                }
             case "pth":
-            {
-                var path = _folder.Combine("small.pth");
-                using (var linear = nn.Linear(4, 3))
-                    linear.save_py(path);
-                return (path, p => DisposeAll(StateDictFile.Read(p)), false);
-            }
+                {
+                    var path = _folder.Combine("small.pth");
+                    using (var linear = nn.Linear(4, 3))
+                        linear.save_py(path);
+                    return (path, p => DisposeAll(StateDictFile.Read(p)), false);
+                }
             case "results":
                 return (fixture.Results, p => ResultStore.Load(p), true);
             default:
-            {
-                var path = _folder.Combine("labels.csv");
-                for (var i = 0; i < 4; i++)
-                    TestData.WritePng(_folder.Combine($"{i}.png"), 4, 4, (_, _) => SkiaSharp.SKColors.Red);
-                File.WriteAllText(path, "path,label\n0.png,ants\n1.png,bees\n2.png,ants\n3.png,bees\n");
-                return (path, p => LabelFile.Read(p), false);
-            }
+                {
+                    var path = _folder.Combine("labels.csv");
+                    for (var i = 0; i < 4; i++)
+                        TestData.WritePng(_folder.Combine($"{i}.png"), 4, 4, (_, _) => SkiaSharp.SKColors.Red);
+                    File.WriteAllText(path, "path,label\n0.png,ants\n1.png,bees\n2.png,ants\n3.png,bees\n");
+                    return (path, p => LabelFile.Read(p), false);
+                }
         }
     }
 

@@ -64,7 +64,10 @@ public class RunFailureTests
         Assert.Equal("completed", runs[1].GetProperty("status").GetString());
         Assert.Equal(2, runs[1].GetProperty("history").GetArrayLength());
         Assert.Contains("FAILED: libtorch failed in epoch 0", output);
-        Assert.Contains("Left out of the statistics: frozen@lr=1e38 (seed 0) failed", output);
+        Assert.Contains(
+            "Did not complete (out of the pairs' tests, 0 in the ranking): frozen@lr=1e38 (seed 0) failed",
+            output
+        );
     }
 
     [SkippableFact]
