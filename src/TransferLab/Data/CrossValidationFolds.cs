@@ -10,8 +10,14 @@ internal static class CrossValidationFolds
 {
     public const ulong Purpose = 0x4356_464F; // "CVFO"
 
+    /// <param name="classes">The class names, for messages (without: the label's number).</param>
     /// <returns>Per fold, the pool indices of its evaluation images, ascending.</returns>
-    public static IReadOnlyList<int[]> Of(IReadOnlyList<ImageSample> pool, int folds, int seed)
+    public static IReadOnlyList<int[]> Of(
+        IReadOnlyList<ImageSample> pool,
+        int folds,
+        int seed,
+        IReadOnlyList<string>? classes = null
+    )
     {
         var members = new List<int>[folds];
         for (var k = 0; k < folds; k++)
@@ -22,8 +28,9 @@ internal static class CrossValidationFolds
             var indices = group.Select(x => x.Index).ToList();
             if (indices.Count < folds)
                 throw new DatasetException(
-                    $"class {group.Key} has {indices.Count} images; {folds}-fold cross-validation needs at least "
-                        + $"{folds} per class (use fewer folds)"
+                    $"class {ClassName(group.Key, classes)} has {indices.Count} images to cross-validate; "
+                        + $"{folds}-fold cross-validation needs at least {folds} per class (use --cv "
+                        + $"{Math.Max(2, indices.Count)} or fewer, or --cv-pool to fold train and val together)"
                 );
             var order = SeedSequence.Permutation(indices.Count, SeedSequence.Random(seed, Purpose, group.Key));
             // Classes continue where the previous one stopped, so fold sizes differ by at most one overall.
@@ -32,4 +39,9 @@ internal static class CrossValidationFolds
         }
         return members.Select(m => m.Order().ToArray()).ToList();
     }
+
+    /// <summary>A class as messages name it: its name in quotes, or its number when the names are not at
+    /// hand.</summary>
+    public static string ClassName(int label, IReadOnlyList<string>? classes) =>
+        classes is not null && label < classes.Count ? $"'{classes[label]}'" : label.ToString();
 }

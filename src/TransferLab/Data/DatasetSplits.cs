@@ -63,7 +63,7 @@ public sealed record DatasetSplits(string Root, ImageFolder Train, ImageFolder E
                 $"class '{all.Classes[small.Key]}' of {all.Root} has 1 image; a validation split needs at least 2 "
                     + "per class"
             );
-        var (train, evaluation) = HoldoutSplit.Split(all.Samples, fraction, ValSplitSeed);
+        var (train, evaluation) = HoldoutSplit.Split(all.Samples, fraction, ValSplitSeed, all.Classes);
         var name = FormattableString.Invariant(
             $"val-split {fraction:0.###} of {what} (stratified, seed {ValSplitSeed})"
         );

@@ -11,7 +11,8 @@ internal static class HoldoutSplit
     public static (IReadOnlyList<ImageSample> Train, IReadOnlyList<ImageSample> Holdout) Split(
         IReadOnlyList<ImageSample> samples,
         double fraction,
-        int seed
+        int seed,
+        IReadOnlyList<string>? classes = null
     )
     {
         var train = new List<ImageSample>();
@@ -21,8 +22,8 @@ internal static class HoldoutSplit
             var members = group.ToList();
             if (members.Count < 2)
                 throw new DatasetException(
-                    $"class {group.Key} has {members.Count} training image; holdout selection needs at least 2 "
-                        + $"per class"
+                    $"class {CrossValidationFolds.ClassName(group.Key, classes)} has {members.Count} training image; "
+                        + "holdout selection needs at least 2 per class"
                 );
             var take = Math.Clamp((int)Math.Round(fraction * members.Count), 1, members.Count - 1);
             var order = SeedSequence.Permutation(members.Count, SeedSequence.Random(seed, Purpose, group.Key));

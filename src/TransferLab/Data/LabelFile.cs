@@ -5,7 +5,9 @@ namespace TransferLab.Data;
 /// <summary>
 /// A label file as Kaggle-style datasets ship them: one row per image, <c>path,label</c> (<c>.csv</c>) or
 /// <c>path&lt;TAB&gt;label</c> (<c>.tsv</c>), paths relative to the file's folder, an optional header row
-/// (a first row whose path is not a file). Read with CsvHelper, so quoted fields with commas work.
+/// (a first row whose path is not a file). Read with CsvHelper, so quoted fields with commas work; a row with a
+/// third non-empty field is refused rather than read as its first two. Paths may leave the file's folder
+/// (<c>../</c>, absolute), as torchvision's lists do.
 /// </summary>
 internal static class LabelFile
 {
@@ -60,6 +62,12 @@ internal static class LabelFile
             if (csv.FieldCount < 2 || csv.IsEmpty(0) || csv.IsEmpty(1))
                 throw new DatasetException(
                     $"label file '{path}', line {csv.LineNumber}: expected 'path{separator}label'"
+                );
+            if (Enumerable.Range(2, Math.Max(0, csv.FieldCount - 2)).Any(i => !csv.IsEmpty(i)))
+                throw new DatasetException(
+                    $"label file '{path}', line {csv.LineNumber}: {csv.FieldCount} fields, expected "
+                        + $"'path{separator}label'; quote a path or label that contains '{separator}', and remove "
+                        + "other columns"
                 );
             var label = csv.GetString(1);
             if (label.Any(char.IsControl))

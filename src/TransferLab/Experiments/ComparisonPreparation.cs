@@ -61,16 +61,17 @@ internal sealed record PreparedComparison(
     {
         if (spec.CvFolds == 0)
         {
-            yield return Cell.Of(null, splits.Train.Samples, splits.Evaluation.Samples, seed, spec);
+            yield return Cell.Of(null, splits.Train.Samples, splits.Evaluation.Samples, seed, spec, splits.Classes);
             yield break;
         }
         var pool = PoolOf(spec, splits);
-        var folds = CrossValidationFolds.Of(pool, spec.CvFolds, spec.CvPartitionSeed ?? seed);
+        var folds = CrossValidationFolds.Of(pool, spec.CvFolds, spec.CvPartitionSeed ?? seed, splits.Classes);
         for (var fold = 0; fold < folds.Count; fold++)
         {
             var scored = folds[fold].ToHashSet();
             var train = pool.Where((_, i) => !scored.Contains(i)).ToList();
-            yield return Cell.Of(fold, train, folds[fold].Select(i => pool[i]).ToList(), seed, spec) with
+            var scoredImages = folds[fold].Select(i => pool[i]).ToList();
+            yield return Cell.Of(fold, train, scoredImages, seed, spec, splits.Classes) with
             {
                 EvaluationIndices = folds[fold],
             };
@@ -96,12 +97,13 @@ internal sealed record Cell(
         IReadOnlyList<ImageSample> train,
         IReadOnlyList<ImageSample> evaluation,
         int seed,
-        ExperimentSpec spec
+        ExperimentSpec spec,
+        IReadOnlyList<string> classes
     )
     {
         if (spec.Selection != SelectionMode.Holdout)
             return new Cell(seed, fold, train, null, evaluation);
-        var (rest, holdout) = HoldoutSplit.Split(train, spec.HoldoutFraction, seed);
+        var (rest, holdout) = HoldoutSplit.Split(train, spec.HoldoutFraction, seed, classes);
         return new Cell(seed, fold, rest, holdout, evaluation);
     }
 }

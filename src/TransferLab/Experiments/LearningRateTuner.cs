@@ -28,7 +28,8 @@ internal sealed class LearningRateTuner(
     )
     {
         var seed = experiment.Seeds[0];
-        var (trainSamples, holdoutSamples) = HoldoutSplit.Split(splits.Train.Samples, experiment.HoldoutFraction, seed);
+        var (trainSamples, holdoutSamples) =
+            HoldoutSplit.Split(splits.Train.Samples, experiment.HoldoutFraction, seed, splits.Classes);
         var tuned = new List<RunSpec>();
         var report = new List<TuningResult>();
         foreach (var spec in specs)

@@ -69,6 +69,7 @@ public class DataLayoutTests
     [InlineData("a.jpg,cat\nb.jpg,cat\n", "has only one label")]
     [InlineData("a.jpg\n", "line 1: expected 'path,label'")]
     [InlineData("a.jpg,cat\na.jpg,dog\n", "more than once")]
+    [InlineData("a.jpg,cat\nb.jpg,apis, bee\n", "line 2: 3 fields, expected 'path,label'; quote")]
     [InlineData("a.jpg,cat\nb\u0007.jpg,dog\n", "lists a path with a control character")]
     [InlineData("a.jpg,cat\nb.jpg,d\u0001og\n", "line 2: the label contains control characters")]
     public void A_label_file_that_cannot_be_used_says_why(string content, string expected)

@@ -40,5 +40,7 @@ public class HoldoutSplitTests
     {
         var error = Assert.Throws<DatasetException>(() => HoldoutSplit.Split(Samples(5, 1), 0.2, seed: 0));
         Assert.Contains("class 1 has 1 training image", error.Message);
+        var named = Assert.Throws<DatasetException>(() => HoldoutSplit.Split(Samples(5, 1), 0.2, 0, ["ants", "bees"]));
+        Assert.Contains("class 'bees' has 1 training image", named.Message);
     }
 }

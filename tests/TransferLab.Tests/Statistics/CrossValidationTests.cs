@@ -32,7 +32,13 @@ public class CrossValidationTests
         Assert.Equal(folds, CrossValidationFolds.Of(pool, 5, seed: 0));
         Assert.NotEqual(folds, CrossValidationFolds.Of(pool, 5, seed: 1));
         var tooFew = Assert.Throws<DatasetException>(() => CrossValidationFolds.Of(Pool(23, 3), 5, seed: 0));
-        Assert.Contains("class 1 has 3 images; 5-fold cross-validation needs at least 5 per class", tooFew.Message);
+        Assert.Contains(
+            "class 1 has 3 images to cross-validate; 5-fold cross-validation needs at least 5",
+            tooFew.Message
+        );
+        var named = Assert.Throws<DatasetException>(() => CrossValidationFolds.Of(Pool(23, 3), 5, 0, ["ants", "bees"]));
+        Assert.Contains("class 'bees' has 3 images", named.Message);
+        Assert.Contains("use --cv 3 or fewer", named.Message);
     }
 
     [Fact]
