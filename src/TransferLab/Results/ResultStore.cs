@@ -43,7 +43,7 @@ public static class ResultStore
         }
         catch (Exception e) when (e is JsonException or ArgumentException) // ArgumentException: a key twice
         {
-            throw new InvalidInputException($"'{path}' is not a TransferLab results file: {e.Message}", e);
+            throw new InvalidInputException($"'{path}' is not a TransferLab results file: {Explain(e)}", e);
         }
     }
 
@@ -105,9 +105,11 @@ public static class ResultStore
         }
         catch (Exception e) when (e is JsonException or ArgumentException) // ArgumentException: a key twice
         {
-            throw new InvalidInputException($"spec file '{path}' is not valid: {e.Message}", e);
+            throw new InvalidInputException($"spec file '{path}' is not valid: {Explain(e)}", e);
         }
     }
+
+    private static string Explain(Exception e) => e is JsonException json ? JsonFormat.Explain(json) : e.Message;
 
     /// <summary>One JSON object of settings (a spec file, or the <c>config</c> of an earlier results.json) as
     /// the spec's and the execution options' objects; null values stand for the defaults.</summary>

@@ -24,4 +24,21 @@ public static class JsonFormat
             // A null where the type has none ("runs": null) is refused as malformed JSON, not met later.
             RespectNullableAnnotations = true,
         };
+
+    /// <summary>What is wrong with a JSON document, in its own keys: the serializer's message names .NET types
+    /// ("the constructor parameter 'Runs' on type …"), which mean nothing to the file's author.</summary>
+    public static string Explain(JsonException e)
+    {
+        var key = e.Path is null or "$" ? null
+            : e.Path.StartsWith("$.", StringComparison.Ordinal) ? e.Path[2..]
+            : e.Path;
+        var line = e.LineNumber is { } n ? $" (line {n + 1})" : "";
+        if (key is null)
+            return e.Message;
+        if (e.Message.Contains("null", StringComparison.OrdinalIgnoreCase) && e.Message.Contains("allow"))
+            return $"'{key}' is null where a value belongs{line}";
+        if (e.Message.Contains("could not be converted", StringComparison.Ordinal))
+            return $"'{key}' holds a value of the wrong kind{line}";
+        return $"'{key}' cannot be read{line}: {e.Message.Split(" Path:")[0]}";
+    }
 }

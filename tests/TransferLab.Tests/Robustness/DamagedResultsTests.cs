@@ -55,7 +55,9 @@ public class DamagedResultsTests(FrozenResultsFixture fixture) : IClassFixture<F
     public void A_null_where_the_file_needs_a_value_is_refused_by_report_and_resume(string key)
     {
         Edited(json => json[key] = null);
-        AssertRefused(CliRun.Of("report", _folder.Path), "is not a TransferLab results file");
+        var report = CliRun.Of("report", _folder.Path);
+        AssertRefused(report, $"is not a TransferLab results file: '{key}' is null where a value belongs");
+        Assert.DoesNotContain("on type", report.Error); // the file's keys, not .NET's types
         AssertRefused(CliRun.Of("compare", "--resume", _folder.Path), "is not a TransferLab results file");
     }
 
