@@ -54,8 +54,56 @@ internal static class ResultStatistics
         var conclusion =
             Conclusion.Write(summary, comparisons, facts)
             + Conclusion.Imbalance(summary, design.Labels, spec.Metric)
-            + NotCompleted(runs);
+            + NotCompleted(runs)
+            + FineTuningRate(runs);
         return (summary, comparisons, conclusion);
+    }
+
+    /// <summary>Adam at this rate or above, the notebook's, usually wrecks pretrained features when the backbone
+    /// trains (docs/GUIDE.md).</summary>
+    public const double HighFineTuningRate = 1e-3;
+
+    /// <summary>A line for runs that train the backbone with Adam at <see cref="HighFineTuningRate"/> or more and
+    /// show it: a cell did not complete, or they trail the best frozen run by 5 points or more. It names the
+    /// likely cause and the commands that check it, so a low fine-tuning score is not read as the
+    /// strategy's.</summary>
+    internal static string FineTuningRate(IReadOnlyList<RunResult> runs)
+    {
+        var frozen = runs.Where(r => r.Strategy == "frozen" && r.Status == RunStatus.Completed)
+            .GroupBy(r => r.Name)
+            .Select(g => (Name: g.Key, Accuracy: g.Average(r => r.BestValAcc)))
+            .OrderByDescending(f => f.Accuracy)
+            .FirstOrDefault();
+        var flagged = runs.Where(r =>
+                r.Strategy != "frozen"
+                && r.Optimizer.StartsWith("adam", StringComparison.Ordinal)
+                && r.LearningRate >= HighFineTuningRate
+            )
+            .GroupBy(r => r.Name)
+            .Select(g => (Name: g.Key, Runs: g.ToList()))
+            .Where(g =>
+                g.Runs.Any(r => r.Status != RunStatus.Completed)
+                || (frozen.Name is not null && frozen.Accuracy - g.Runs.Average(r => r.BestValAcc) >= 0.05)
+            )
+            .ToList();
+        if (flagged.Count == 0)
+            return "";
+        var evidence = flagged.Select(g =>
+        {
+            var gap = frozen.Name is null ? ""
+                : FormattableString.Invariant(
+                    $", {(frozen.Accuracy - g.Runs.Average(r => r.BestValAcc)) * 100:0.#} points below {frozen.Name}"
+                );
+            var peak = g.Runs.SelectMany(r => r.History).Select(h => h.ValLoss).Where(double.IsFinite)
+                .DefaultIfEmpty(0).Max();
+            var loss = peak > 2 ? FormattableString.Invariant($", validation loss up to {peak:0.#}") : "";
+            return FormattableString.Invariant($"{g.Name} (Adam at lr {g.Runs[0].LearningRate:0.####}{gap}{loss})");
+        });
+        return FormattableString.Invariant($"\nFine-tuning at Adam's {HighFineTuningRate:0.###} usually destroys ")
+            + "pretrained features: "
+            + string.Join("; ", evidence)
+            + ". Compare rates with --tune lr, or run --preset fair (fine-tuning at 1e-4), before concluding that "
+            + "fine-tuning is worse.";
     }
 
     /// <summary>A line naming the cells that diverged or failed, with why: each is out of the pairs' tests and
