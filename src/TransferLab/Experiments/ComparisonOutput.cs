@@ -22,6 +22,10 @@ internal sealed class ComparisonOutput(string directory, IProgress<TrainingEvent
     /// <summary>Only a model is written, into a folder that is the user's (not a results folder).</summary>
     private bool _holdsOneModel;
 
+    /// <summary><see cref="Claim"/> made the folder: if the comparison is refused before it writes anything, the
+    /// folder goes with it.</summary>
+    private bool _made;
+
     /// <summary>The output of training one model: the model's folder, where nothing else of ours is written but
     /// the model and the run's epoch checkpoint.</summary>
     public static ComparisonOutput ForModel(string modelPath, IProgress<TrainingEvent>? progress) =>
@@ -39,12 +43,28 @@ internal sealed class ComparisonOutput(string directory, IProgress<TrainingEvent
                 Notice($"removed {removed} partly written file(s) left in {Directory} by an interrupted process");
             return;
         }
+        _made = !System.IO.Directory.Exists(Directory);
         ResultStore.EnsureWritable(Directory);
         _lock ??= FolderLock.Take(Directory, "a comparison");
         RemoveLeftovers();
     }
 
-    public void Dispose() => _lock?.Dispose();
+    public void Dispose()
+    {
+        _lock?.Dispose();
+        if (!_made || !System.IO.Directory.Exists(Directory))
+            return;
+        var entries = System.IO.Directory.GetFileSystemEntries(Directory);
+        if (entries.Any(e => Path.GetFileName(e) != FolderLock.FileName))
+            return;
+        try
+        {
+            foreach (var entry in entries)
+                File.Delete(entry);
+            System.IO.Directory.Delete(Directory);
+        }
+        catch (IOException) { } // another process claimed it meanwhile: it is theirs now
+    }
 
     public string ResultsPath => Path.Combine(Directory, ResultStore.FileName);
 

@@ -75,7 +75,7 @@ public class FaultInjectionTests : IDisposable
     {
         var (writes, runsAfter, _) = Trace();
         Assert.InRange(writes.Count, 10, 60);
-        for (var n = 1; n <= writes.Count; n++)
+        foreach (var n in WritesToFail(writes))
         {
             using var output = new TempFolder();
             var error = new StringWriter();
@@ -102,9 +102,8 @@ public class FaultInjectionTests : IDisposable
         var (writes, runsAfter, numbers) = Trace();
         // Two processes at a time, one libtorch thread each (the comparison asks for --threads 1): the machine's cores.
         var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
-        Parallel.For(
-            1,
-            writes.Count + 1,
+        Parallel.ForEach(
+            WritesToFail(writes),
             new ParallelOptions { MaxDegreeOfParallelism = 2 },
             n =>
             {
@@ -113,6 +112,20 @@ public class FaultInjectionTests : IDisposable
             }
         );
         Assert.True(failures.IsEmpty, string.Join("\n", failures));
+    }
+
+    /// <summary>The writes (1-based) to fail or kill at: every one, except that of the report's charts — written
+    /// one after another by the same code once results.json is final — only the first and last of each format
+    /// (SVG, PNG).</summary>
+    private static IEnumerable<int> WritesToFail(IReadOnlyList<string> writes)
+    {
+        var middleCharts = Enumerable.Range(1, writes.Count)
+            .Where(n => writes[n - 1].Contains($"{Path.DirectorySeparatorChar}plots{Path.DirectorySeparatorChar}"))
+            .GroupBy(n => Path.GetExtension(writes[n - 1]))
+            .SelectMany(chart => chart.Skip(1).SkipLast(1))
+            .ToHashSet();
+        Assert.NotEmpty(middleCharts); // the report still draws several charts per format
+        return Enumerable.Range(1, writes.Count).Where(n => !middleCharts.Contains(n)).ToList();
     }
 
     /// <returns>What went wrong when the comparison is killed at write <paramref name="n"/>, or null.</returns>

@@ -32,6 +32,20 @@ public class FolderLockTests
     }
 
     [Fact]
+    public void A_comparison_refused_before_it_writes_leaves_no_folder_it_made()
+    {
+        using var data = TestData.HymenopteraSubset(trainPerClass: 2, valPerClass: 1);
+        using var parent = new TempFolder();
+        var output = parent.Combine("new");
+
+        var (exit, _, error) = CliRun.Of("compare", "--data", data.Path, "--backbone", "resnet51", "--out", output);
+
+        Assert.True(exit == 2, error);
+        Assert.Contains("unknown backbone 'resnet51'", error);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
     public void A_lock_held_by_a_killed_process_is_gone_with_it()
     {
         using var folder = new TempFolder();
