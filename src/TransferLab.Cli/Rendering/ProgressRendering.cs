@@ -111,7 +111,8 @@ internal sealed class LiveRenderer(ProgressContext context) : IProgress<Training
                 break;
             case EpochCompleted { Metrics: var m } when _tasks.TryGetValue(key, out var epochTask):
                 epochTask.Value = m.Epoch + 1;
-                _last[key] = I($" · last epoch: train acc {m.TrainAcc:F3}, val acc {m.ValAcc:F3}, val loss {m.ValLoss:F3}");
+                _last[key] = I($" · last epoch: train acc {m.TrainAcc:F3}, val acc {m.ValAcc:F3}, ")
+                    + I($"val loss {m.ValLoss:F3}");
                 break;
             case RunCompleted { Outcome: var o } when _tasks.TryGetValue(key, out var doneTask):
                 var end =
