@@ -129,7 +129,8 @@ internal static class Conclusion
             yield return $"Verdicts: a {tested.Method}"
                 + (reading.Comparisons.Count == 1 ? ""
                     : F($", Holm-adjusted over all {reading.Comparisons.Count} pairs")
-                        + " (the best was picked on these data)")
+                        + " (the best was picked on these data); each interval is for its pair alone, so it can "
+                        + "exclude 0 where the adjusted verdict does not reject")
                 + "; a run scores 0 in the ranking on a seed it did not complete (docs/STATISTICS.md).";
     }
 
