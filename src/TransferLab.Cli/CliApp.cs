@@ -122,43 +122,46 @@ public static class CliApp
         );
 
     /// <summary>Runs a command body, turning TransferLab's exceptions into one-paragraph messages and exit
-    /// codes.</summary>
-    public static int Guard(TextWriter error, Func<int> body)
+    /// codes. With <paramref name="events"/> (<c>--log-format jsonl</c>) an ending other than success is also an
+    /// event there, <c>failed</c> or <c>interrupted</c>, so a machine reading the stream sees how it ended.</summary>
+    public static int Guard(TextWriter error, Func<int> body, TextWriter? events = null)
     {
         try
         {
             return body();
         }
-        catch (InvalidInputException e)
+        catch (Exception e) when (Ending(e) is { } ending)
         {
-            error.WriteLine($"error: {Rendering.TerminalText.Safe(Rendering.CliTerms.Of(e))}");
-            return BadInput;
-        }
-        catch (TransferLabException e)
-        {
-            error.WriteLine($"error: {Rendering.TerminalText.Safe(Rendering.CliTerms.Of(e))}");
-            return Failure;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // A file-system failure no TransferLab code anticipated: still one line, not a stack trace.
-            error.WriteLine($"error: {Rendering.TerminalText.Safe(Rendering.CliTerms.Of(e))}");
-            return Failure;
-        }
-        catch (InterruptedException e)
-        {
-            error.WriteLine($"interrupted: {Rendering.TerminalText.Safe(e.Message)}");
-            return Interrupted;
-        }
-        catch (OperationCanceledException) when (Interruption.IsCancellationRequested)
-        {
-            error.WriteLine("interrupted");
-            return Interrupted;
-        }
-        catch (OperationCanceledException)
-        {
-            error.WriteLine("cancelled; finished runs are in results.json");
-            return Failure;
+            error.WriteLine(ending.Line);
+            if (events is not null)
+                Rendering.JsonLinesRenderer.Write(
+                    events,
+                    ending.Exit == Interrupted ? "interrupted" : "failed",
+                    new { ending.Message, ExitCode = ending.Exit }
+                );
+            return ending.Exit;
         }
     }
+
+    /// <summary>How an exception ends a command: its exit code, the line for standard error and the message
+    /// alone; null for an exception no user input or fault explains (a bug: let it show).</summary>
+    private static (int Exit, string Line, string Message)? Ending(Exception e)
+    {
+        static string Text(Exception e) => Rendering.TerminalText.Safe(Rendering.CliTerms.Of(e));
+        return e switch
+        {
+            InvalidInputException => (BadInput, $"error: {Text(e)}", Text(e)),
+            TransferLabException => (Failure, $"error: {Text(e)}", Text(e)),
+            // A file-system failure no TransferLab code anticipated: still one line, not a stack trace.
+            IOException or UnauthorizedAccessException => (Failure, $"error: {Text(e)}", Text(e)),
+            InterruptedException => (Interrupted, $"interrupted: {Rendering.TerminalText.Safe(e.Message)}",
+                Rendering.TerminalText.Safe(e.Message)),
+            OperationCanceledException when Interruption.IsCancellationRequested => (Interrupted, "interrupted",
+                "interrupted"),
+            OperationCanceledException => (Failure, "cancelled; finished runs are in results.json",
+                "cancelled; finished runs are in results.json"),
+            _ => null,
+        };
+    }
+
 }

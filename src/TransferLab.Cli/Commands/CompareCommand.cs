@@ -107,7 +107,7 @@ public static class CompareCommand
         );
         foreach (var option in All)
             command.Options.Add(option);
-        command.SetAction(parse => CliApp.Guard(error, () => Execute(parse, output)));
+        command.SetAction(parse => CliApp.Guard(error, () => Execute(parse, output), Display.EventsOf(parse, output)));
         return command;
     }
 

@@ -21,4 +21,18 @@ internal sealed class DisplayOptions
 
     public (bool Quiet, LogFormat Format) Of(ParseResult parse) =>
         (parse.GetValue(Quiet), parse.GetChoice<LogFormat>(Format));
+
+    /// <summary>Where the command's ending goes as a JSON event: <paramref name="output"/> under
+    /// <c>--log-format jsonl</c>, else nowhere (also when the format itself is not valid: that is the error).</summary>
+    public TextWriter? EventsOf(ParseResult parse, TextWriter output)
+    {
+        try
+        {
+            return Of(parse).Format == LogFormat.Jsonl ? output : null;
+        }
+        catch (InvalidInputException)
+        {
+            return null;
+        }
+    }
 }

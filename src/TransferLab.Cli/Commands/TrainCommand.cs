@@ -44,7 +44,7 @@ public static class TrainCommand
             .. Display.All];
         foreach (var option in all)
             command.Options.Add(option);
-        command.SetAction(parse => CliApp.Guard(error, () => Execute(parse, output)));
+        command.SetAction(parse => CliApp.Guard(error, () => Execute(parse, output), Display.EventsOf(parse, output)));
         return command;
     }
 

@@ -4,7 +4,8 @@ using System.Text.Json;
 namespace TransferLab.Tests.Cli;
 
 /// <summary><c>--log-format jsonl</c>: one timestamped JSON event per line, feature extraction included, ending with
-/// an event that holds the results folder and the conclusion; epochs count from 1 in history.csv.</summary>
+/// an event that holds the results folder and the conclusion — or, when the command fails, a <c>failed</c> event
+/// (an interruption: <c>interrupted</c>, <c>InterruptTests</c>); epochs count from 1 in history.csv.</summary>
 [Tier(TierAttribute.Data)]
 public class JsonLinesTests
 {
@@ -54,6 +55,20 @@ public class JsonLinesTests
         Assert.All(perRow, value => Assert.Equal(seconds, value));
         foreach (var e in events)
             e.Dispose();
+    }
+
+    [Fact]
+    public void A_refused_comparison_ends_the_stream_with_a_failed_event()
+    {
+        var (exit, stdout, error) = CliRun.Of("compare", "--data", "/nonexistent", "--log-format", "jsonl");
+
+        Assert.Equal(2, exit);
+        Assert.StartsWith("error: data folder '/nonexistent' does not exist", error);
+        using var last = JsonDocument.Parse(Assert.Single(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.Equal("failed", last.RootElement.GetProperty("event").GetString());
+        Assert.Equal(2, last.RootElement.GetProperty("exit_code").GetInt32());
+        var message = last.RootElement.GetProperty("message").GetString();
+        Assert.StartsWith("data folder '/nonexistent' does not exist", message);
     }
 
     private static DateTime Time(JsonDocument e) =>

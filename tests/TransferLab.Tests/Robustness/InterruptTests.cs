@@ -47,15 +47,20 @@ public class InterruptTests
         var model = output.Combine("m.tlmodel");
         var checkpoint = model + ".ckpt";
         string[] args = ["train", "--data", data.Path, "--run", "frozen@bn=train", "--epochs", "8", "--save", model];
-        using var process = CliProcess.Start([.. args, "--augment", "none", "--quiet"]);
+        using var process = CliProcess.Start([.. args, "--augment", "none", "--log-format", "jsonl"]);
         var error = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEndAsync();
+        var events = process.StandardOutput.ReadToEndAsync();
 
         Assert.True(WaitFor(() => File.Exists(checkpoint), process), "no epoch checkpoint was written");
         Signal(process, "INT");
         Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), "Ctrl+C did not stop the training");
 
         Assert.Equal(130, process.ExitCode);
+        using (var last = JsonDocument.Parse(events.Result.TrimEnd().Split('\n')[^1])) // the stream says how it ended
+        {
+            Assert.Equal("interrupted", last.RootElement.GetProperty("event").GetString());
+            Assert.Equal(130, last.RootElement.GetProperty("exit_code").GetInt32());
+        }
         Assert.Contains($"no model saved; the finished epochs are in {checkpoint}", error.Result);
         Assert.False(File.Exists(model));
         var again = CliRun.Of([.. args, "--augment", "none"]);
