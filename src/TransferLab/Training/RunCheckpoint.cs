@@ -236,7 +236,9 @@ internal sealed class RunCheckpoint(
         if (File.Exists(path))
             File.Delete(path);
         var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        if (System.IO.Path.GetFileName(folder) == "checkpoints" && !Directory.EnumerateFileSystemEntries(folder).Any())
+        if (System.IO.Path.GetFileName(folder) == "checkpoints"
+            && Directory.Exists(folder)
+            && !Directory.EnumerateFileSystemEntries(folder).Any())
             Directory.Delete(folder);
     }
 
