@@ -42,4 +42,8 @@ public sealed record ComparisonResult(
 
     /// <summary>The shard whose cells these are (absent in a whole comparison and in merged results).</summary>
     public Shard? Shard { get; init; }
+
+    /// <summary>The best run, its model file and the verdict on its lead, from the summaries, pairs and models
+    /// above (written to results.json; computed again when read).</summary>
+    public Recommendation? Recommendation => Results.Recommendation.Of(this);
 }

@@ -59,19 +59,43 @@ internal static class Conclusion
     {
         if (summary.Count == 0)
             return "No run finished.";
-        // Class-balanced scores need each run's predictions, which results from before they were kept lack.
-        if (facts.Metric != Metric.Accuracy && summary.Any(s => ScoreOf(s, facts.Metric) is null))
-            facts = facts with { Metric = Metric.Accuracy };
-        var reading = new Reading(summary, comparisons, facts);
+        var reading = new Reading(summary, comparisons, Usable(facts, summary));
         var best = reading.Ranked[0];
         var lines = new List<string>
         {
-            F($"Best: {best.Name}, {reading.Measure} {reading.Describe(best)}, {best.MeanTrainSeconds:F1} s per run."),
+            F($"Best: {best.Name}, {reading.Measure} {reading.Describe(best)}, {best.MeanTrainSeconds:F1} s per run.")
+                + (reading.Ranked.Count > 1 ? $" Over the runner-up {reading.Ranked[1].Name}: {reading.Lead()}." : ""),
         };
         lines.AddRange(reading.Ranked.Skip(1).Select(other => reading.VersusLine(best, other)));
         lines.AddRange(Notes(reading, best));
         return string.Join("\n", lines);
     }
+
+    /// <summary>The best run, the runner-up and the verdict on the lead, as the conclusion's first line has them
+    /// (null when no run finished).</summary>
+    public static (RunSummary Best, RunSummary? RunnerUp, string Verdict, DifferenceTest? Lead)? Leader(
+        IReadOnlyList<RunSummary> summary,
+        IReadOnlyList<PairComparison> comparisons,
+        Facts facts
+    )
+    {
+        if (summary.Count == 0)
+            return null;
+        var reading = new Reading(summary, comparisons, Usable(facts, summary));
+        if (reading.Ranked.Count == 1)
+            return (reading.Ranked[0], null, "the only run", null);
+        var (pair, sign) = reading.PairOf(reading.Ranked[0], reading.Ranked[1]);
+        var lead = pair?.Difference is { } d && sign < 0 ? d with { Difference = -d.Difference, Low = -d.High, High = -d.Low }
+            : pair?.Difference;
+        return (reading.Ranked[0], reading.Ranked[1], reading.Lead(), lead);
+    }
+
+    /// <summary>Class-balanced scores need each run's predictions, which results from before they were kept lack:
+    /// those are read by accuracy.</summary>
+    private static Facts Usable(Facts facts, IReadOnlyList<RunSummary> summary) =>
+        facts.Metric != Metric.Accuracy && summary.Any(s => ScoreOf(s, facts.Metric) is null)
+            ? facts with { Metric = Metric.Accuracy }
+            : facts;
 
     /// <summary>Above this ratio of the largest scored class to the smallest, the conclusion warns that accuracy
     /// mostly measures the large classes.</summary>
@@ -186,14 +210,27 @@ internal static class Conclusion
             return missed == 0 ? text : text + F($"; did not complete {missed} of {Attempted(run)} {cells}");
         }
 
+        /// <summary>The pair of two runs, and +1 when the first is its A (−1 when its B).</summary>
+        public (PairComparison? Pair, int Sign) PairOf(RunSummary first, RunSummary second)
+        {
+            var pair = Comparisons.FirstOrDefault(c =>
+                (c.A == first.Name && c.B == second.Name) || (c.A == second.Name && c.B == first.Name)
+            );
+            return (pair, pair is not null && pair.A == first.Name ? 1 : -1);
+        }
+
+        /// <summary>The verdict on the best run's lead over the runner-up, in one phrase.</summary>
+        public string Lead()
+        {
+            var (pair, sign) = PairOf(Ranked[0], Ranked[1]);
+            return Verdict(pair, sign).Split("; the interval rules out")[0];
+        }
+
         /// <summary>How the best run compares with another: the gap and its interval, the verdict, the
         /// cost.</summary>
         public string VersusLine(RunSummary best, RunSummary other)
         {
-            var pair = Comparisons.FirstOrDefault(c =>
-                (c.A == best.Name && c.B == other.Name) || (c.A == other.Name && c.B == best.Name)
-            );
-            var sign = pair is not null && pair.A == best.Name ? 1 : -1;
+            var (pair, sign) = PairOf(best, other);
             var test = pair?.Difference;
             var gap = test is not null ? sign * test.Difference
                 : Headline(best, Facts).Mean - Headline(other, Facts).Mean;

@@ -42,7 +42,23 @@ internal static class ResultStatistics
         var summary = ComparisonStatistics.Summarise(runs, holdout, design);
         var margin = spec.EquivalencePoints > 0 ? spec.EquivalencePoints / 100 : (double?)null;
         var comparisons = ComparisonStatistics.Compare(runs, design, spec.Metric, margin);
-        var facts = new Conclusion.Facts(
+        var facts = FactsOf(spec, dataset, runs, resources);
+        var conclusion =
+            Conclusion.Write(summary, comparisons, facts)
+            + Conclusion.Imbalance(summary, design.Labels, spec.Metric)
+            + NotCompleted(runs)
+            + FineTuningRate(runs);
+        return (summary, comparisons, conclusion);
+    }
+
+    /// <summary>What the conclusion is written from besides the summaries and pairs.</summary>
+    public static Conclusion.Facts FactsOf(
+        ExperimentSpec spec,
+        DatasetSummary dataset,
+        IReadOnlyList<RunResult> runs,
+        ResourceUsage resources
+    ) =>
+        new(
             dataset.EvalImages,
             spec.Selection,
             resources.FeatureCache.ComputeSeconds,
@@ -51,13 +67,6 @@ internal static class ResultStatistics
             spec.Metric,
             spec.EquivalencePoints
         );
-        var conclusion =
-            Conclusion.Write(summary, comparisons, facts)
-            + Conclusion.Imbalance(summary, design.Labels, spec.Metric)
-            + NotCompleted(runs)
-            + FineTuningRate(runs);
-        return (summary, comparisons, conclusion);
-    }
 
     /// <summary>Adam at this rate or above, the notebook's, usually wrecks pretrained features when the backbone
     /// trains (docs/GUIDE.md).</summary>

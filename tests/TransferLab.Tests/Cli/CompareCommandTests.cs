@@ -204,6 +204,17 @@ public class CompareCommandTests
         Assert.Contains("Best:", text);
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "results.json")));
         var root = json.RootElement;
+        // What to act on: the best run, a model file that exists, the verdict on its lead — also the conclusion's
+        // first line.
+        var recommendation = root.GetProperty("recommendation");
+        var best = recommendation.GetProperty("run").GetString()!;
+        var runnerUp = recommendation.GetProperty("runner_up").GetString()!;
+        Assert.Equal(["frozen-l1", "frozen-l2"], new[] { best, runnerUp }.Order());
+        Assert.True(File.Exists(Path.Combine(output.Path, recommendation.GetProperty("model").GetString()!)));
+        var verdict = recommendation.GetProperty("verdict").GetString()!;
+        var firstLine = root.GetProperty("conclusion").GetString()!.Split('\n')[0];
+        Assert.StartsWith($"Best: {best},", firstLine);
+        Assert.EndsWith($"Over the runner-up {runnerUp}: {verdict}.", firstLine);
         foreach (var key in new[] { "schema", "config", "environment", "runs" })
             Assert.True(root.TryGetProperty(key, out _), key);
         var runs = root.GetProperty("runs").EnumerateArray().ToList();
