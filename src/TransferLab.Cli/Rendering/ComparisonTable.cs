@@ -22,6 +22,14 @@ public static class ComparisonTable
         output.WriteLine();
         var (results, report) = (Path.Combine(folder, ResultStore.FileName), Path.Combine(folder, "report.html"));
         output.WriteLine($"{lead}Results: {results}; report: {report}");
+        if (result.Recommendation is { Model: { } model } recommended)
+        {
+            var path = TerminalText.Safe(Path.Combine(folder, model));
+            output.WriteLine(
+                $"Next, with {TerminalText.Safe(recommended.Run)}'s model: "
+                    + $"transferlab predict --model {path} IMAGE...; transferlab export --model {path} --with-preprocessing (ONNX)"
+            );
+        }
     }
 
     public static void Write(TextWriter output, ComparisonResult result)

@@ -85,7 +85,8 @@ internal static class Conclusion
         if (reading.Ranked.Count == 1)
             return (reading.Ranked[0], null, "the only run", null);
         var (pair, sign) = reading.PairOf(reading.Ranked[0], reading.Ranked[1]);
-        var lead = pair?.Difference is { } d && sign < 0 ? d with { Difference = -d.Difference, Low = -d.High, High = -d.Low }
+        var lead = pair?.Difference is { } d && sign < 0
+            ? d with { Difference = -d.Difference, Low = -d.High, High = -d.Low }
             : pair?.Difference;
         return (reading.Ranked[0], reading.Ranked[1], reading.Lead(), lead);
     }

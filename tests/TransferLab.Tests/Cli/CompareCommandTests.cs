@@ -215,6 +215,8 @@ public class CompareCommandTests
         var firstLine = root.GetProperty("conclusion").GetString()!.Split('\n')[0];
         Assert.StartsWith($"Best: {best},", firstLine);
         Assert.EndsWith($"Over the runner-up {runnerUp}: {verdict}.", firstLine);
+        var model = Path.Combine(output.Path, recommendation.GetProperty("model").GetString()!);
+        Assert.Contains($"Next, with {best}'s model: transferlab predict --model {model} IMAGE...", text);
         foreach (var key in new[] { "schema", "config", "environment", "runs" })
             Assert.True(root.TryGetProperty(key, out _), key);
         var runs = root.GetProperty("runs").EnumerateArray().ToList();
