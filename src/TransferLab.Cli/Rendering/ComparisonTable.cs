@@ -27,7 +27,8 @@ public static class ComparisonTable
             var path = TerminalText.Safe(Path.Combine(folder, model));
             output.WriteLine(
                 $"Next, with {TerminalText.Safe(recommended.Run)}'s model: "
-                    + $"transferlab predict --model {path} IMAGE...; transferlab export --model {path} --with-preprocessing (ONNX)"
+                    + $"transferlab predict --model {path} IMAGE...; "
+                    + $"transferlab export --model {path} --with-preprocessing (ONNX)"
             );
         }
     }
