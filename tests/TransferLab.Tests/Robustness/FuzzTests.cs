@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Text;
 using System.Text.Json.Nodes;
 using TorchSharp.PyBridge;
@@ -54,6 +55,37 @@ public class FuzzTests(FrozenResultsFixture fixture) : IClassFixture<FrozenResul
         Console.WriteLine($"fuzz {reader}: {tried} inputs, {findings.Count} unhandled");
         Assert.True(findings.Count == 0, string.Join("\n", findings.Distinct().Take(10)));
         Assert.True(tried >= 20, $"only {tried} inputs in {PerReader.TotalSeconds} s");
+    }
+
+    /// <summary>What a pass found once, replayed every time: a <c>.pth</c> whose pickle claims protocol 6 (one bit of
+    /// its protocol byte flipped) made PyBridge's unpickler throw its own <c>PickleException</c>.</summary>
+    [Fact]
+    public void A_pickle_of_an_unknown_protocol_is_refused_in_one_line()
+    {
+        var (original, read, _) = Reader("pth");
+        var path = _folder.Combine("protocol6.pth");
+        File.Copy(original, path);
+        using (var zip = new ZipArchive(File.Open(path, FileMode.Open), ZipArchiveMode.Update))
+        {
+            var entry = zip.Entries.Single(e => e.FullName.EndsWith("data.pkl", StringComparison.Ordinal));
+            byte[] pickle;
+            using (var stream = entry.Open())
+            using (var copy = new MemoryStream())
+            {
+                stream.CopyTo(copy);
+                pickle = copy.ToArray();
+            }
+            Assert.Equal(0x80, pickle[0]); // PROTO, the pickle's first op, then its protocol
+            pickle[1] = 6;
+            entry.Delete();
+            using var rewritten = zip.CreateEntry(entry.FullName).Open();
+            rewritten.Write(pickle);
+        }
+
+        var refused = Assert.Throws<InvalidInputException>(() => read(path));
+
+        Assert.Contains("is not a readable PyTorch state dict", refused.Message);
+        Assert.Contains("protocol", refused.Message);
     }
 
     /// <summary>The original file of a reader, how the command line reads it, and whether it is JSON.</summary>

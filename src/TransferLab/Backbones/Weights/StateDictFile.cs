@@ -30,7 +30,8 @@ internal static class StateDictFile
         catch (Exception e) when (e is InvalidDataException or NotImplementedException or InvalidCastException
                                       or System.Text.Json.JsonException or EndOfStreamException or KeyNotFoundException
                                       or InvalidOperationException or OverflowException or ArgumentException
-                                      or IndexOutOfRangeException or FormatException)
+                                      or IndexOutOfRangeException or FormatException
+                                      or Razorvine.Pickle.PickleException)
         {
             throw new InvalidInputException(
                 $"{path} is not a readable PyTorch state dict ({e.Message}); save one with "
