@@ -17,15 +17,24 @@ namespace TransferLab.Tests.Robustness;
 /// a list) of real files, each read as the command line reads it. Every outcome must be a result or one of the
 /// exceptions the command line turns into one line (<see cref="TransferLabException"/>, <see cref="IOException"/>);
 /// anything else is a finding, listed with the mutation that made it. A native crash ends the test host, which
-/// scripts/run-tests.sh names. Seeded, and bounded in time per reader (docs/RELIABILITY.md has the numbers).
+/// scripts/run-tests.sh names. Seeded, with a fixed number of mutants per reader (docs/RELIABILITY.md has the numbers).
 /// </summary>
 [Tier(TierAttribute.System)]
 public class FuzzTests(FrozenResultsFixture fixture) : IClassFixture<FrozenResultsFixture>, IDisposable
 {
-    private static readonly TimeSpan PerReader = TimeSpan.FromSeconds(8);
+    /// <summary>Mutants per reader: a fixed, seeded sequence, so every run tries the same inputs and a finding
+    /// reproduces (about 8 s per reader on the 2-core machines here; a model load is the slow one).</summary>
+    private static readonly Dictionary<string, int> Mutants = new()
+    {
+        ["model"] = 100,
+        ["safetensors"] = 25_000,
+        ["pth"] = 2_000,
+        ["results"] = 15_000,
+        ["labels"] = 25_000,
+    };
     private readonly TempFolder _folder = new();
 
-    public static TheoryData<string> Readers => new(["model", "safetensors", "pth", "results", "labels"]);
+    public static TheoryData<string> Readers => new(Mutants.Keys);
 
     [Theory]
     [MemberData(nameof(Readers))]
@@ -34,8 +43,7 @@ public class FuzzTests(FrozenResultsFixture fixture) : IClassFixture<FrozenResul
         var (original, read, json) = Reader(reader);
         var random = new Random(reader.Length * 7919);
         var (tried, findings) = (0, new List<string>());
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (clock.Elapsed < PerReader)
+        while (tried < Mutants[reader])
         {
             var (mutant, how) = json && random.Next(2) == 0 ? MutateJson(original, random) : Mutate(original, random);
             var path = _folder.Combine($"mutant{Path.GetExtension(original)}");
@@ -54,7 +62,6 @@ public class FuzzTests(FrozenResultsFixture fixture) : IClassFixture<FrozenResul
         }
         Console.WriteLine($"fuzz {reader}: {tried} inputs, {findings.Count} unhandled");
         Assert.True(findings.Count == 0, string.Join("\n", findings.Distinct().Take(10)));
-        Assert.True(tried >= 20, $"only {tried} inputs in {PerReader.TotalSeconds} s");
     }
 
     /// <summary>What a pass found once, replayed every time: a <c>.pth</c> whose pickle claims protocol 6 (one bit of
