@@ -52,7 +52,8 @@ ensure_jemalloc() {
     # Optional, so a failure here only warns.
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjemalloc2 >/dev/null \
       || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjemalloc2 >/dev/null; } \
-      || echo "native runtime: could not install libjemalloc2; the CLI will use glibc's malloc (higher peak memory)." >&2
+      || echo "native runtime: could not install libjemalloc2; the CLI will use glibc's malloc" \
+           "(higher peak memory)." >&2
   else
     echo "native runtime: jemalloc is not installed; the CLI will use glibc's malloc (higher peak memory)." >&2
   fi

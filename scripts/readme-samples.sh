@@ -56,6 +56,7 @@ replace docs/EXPORT.md sample:inference "$inference"
 rm -f "$sample" "$inference"
 if command -v chromium >/dev/null; then
   chromium --headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run \
-    --window-size=1100,2100 --virtual-time-budget=3000 --screenshot=docs/images/report.png "file://$PWD/$out/report.html" 2>/dev/null
+    --window-size=1100,2100 --virtual-time-budget=3000 --screenshot=docs/images/report.png \
+    "file://$PWD/$out/report.html" 2>/dev/null
 fi
 echo "README.md and docs/EXPORT.md samples and docs/images/report.png regenerated from $out"
