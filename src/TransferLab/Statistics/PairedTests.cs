@@ -38,25 +38,15 @@ internal static class PairedTests
     }
 
     /// <summary>
-    /// The corrected resampled t-test (Nadeau and Bengio 2003; for repeated K-fold cross-validation as in Bouckaert
-    /// and Frank 2004) on per-cell accuracy differences: the cells share training images, so the variance of their
-    /// mean is (1/n + n_test/n_train)·σ², not σ²/n; t has n − 1 degrees of freedom. Null when fewer than two
-    /// cells or when every cell differs by the same amount.
+    /// The p-value of the corrected resampled t-test over cells (<see cref="DifferenceTest.Folds"/>, which the
+    /// verdict under cross-validation is): null when fewer than two cells or when every cell differs by the same
+    /// amount, zero included (no variance, so no t statistic).
     /// </summary>
     /// <param name="testTrainRatio">Scored images over training images of a cell (1/(K−1) for K folds).</param>
-    public static double? CorrectedResampledTP(IReadOnlyList<double> differences, double testTrainRatio)
-    {
-        var n = differences.Count;
-        if (n < 2)
-            return null;
-        var mean = differences.Average();
-        var variance = differences.Sum(d => (d - mean) * (d - mean)) / (n - 1);
-        // Differences are ratios of small counts: a spread this small is rounding, not variance.
-        if (variance < 1e-18)
-            return null;
-        var t = mean / Math.Sqrt((1.0 / n + testTrainRatio) * variance);
-        return 2 * (1 - StudentT.CDF(0, 1, n - 1, Math.Abs(t)));
-    }
+    public static double? CorrectedResampledTP(IReadOnlyList<double> differences, double testTrainRatio) =>
+        DifferenceTest.Folds(differences, testTrainRatio, images: 1) is { StandardError: > 0 } test
+            ? test.PValue
+            : null;
 
     /// <summary>
     /// Wilcoxon signed-rank test, exact: zero differences are dropped, ties get average ranks, and the p-value
