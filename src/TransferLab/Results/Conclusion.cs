@@ -85,10 +85,7 @@ internal static class Conclusion
         if (reading.Ranked.Count == 1)
             return (reading.Ranked[0], null, "the only run", null);
         var (pair, sign) = reading.PairOf(reading.Ranked[0], reading.Ranked[1]);
-        var lead = pair?.Difference is { } d && sign < 0
-            ? d with { Difference = -d.Difference, Low = -d.High, High = -d.Low }
-            : pair?.Difference;
-        return (reading.Ranked[0], reading.Ranked[1], reading.Lead(), lead);
+        return (reading.Ranked[0], reading.Ranked[1], reading.Lead(), Oriented(pair?.Difference, sign));
     }
 
     /// <summary>Class-balanced scores need each run's predictions, which results from before they were kept lack:
@@ -224,7 +221,7 @@ internal static class Conclusion
         public string Lead()
         {
             var (pair, sign) = PairOf(Ranked[0], Ranked[1]);
-            return Verdict(pair, sign).Split("; the interval rules out")[0];
+            return Verdict(pair, sign).Phrase;
         }
 
         /// <summary>How the best run compares with another: the gap and its interval, the verdict, the
@@ -232,42 +229,43 @@ internal static class Conclusion
         public string VersusLine(RunSummary best, RunSummary other)
         {
             var (pair, sign) = PairOf(best, other);
-            var test = pair?.Difference;
-            var gap = test is not null ? sign * test.Difference
-                : Headline(best, Facts).Mean - Headline(other, Facts).Mean;
-            var (low, high) = test is null ? (0, 0) : sign > 0 ? (test.Low, test.High) : (-test.High, -test.Low);
-            var interval = test is null ? "" : F($" (95% CI {Points(low)} to {Points(high)})");
+            var test = Oriented(pair?.Difference, sign);
+            var gap = test?.Difference ?? Headline(best, Facts).Mean - Headline(other, Facts).Mean;
+            var interval = test is null ? "" : F($" (95% CI {Points(test.Low)} to {Points(test.High)})");
             // Images only for accuracy without folds: a class-balanced score is not a count of images.
             var images = Facts.Metric == Metric.Accuracy && Facts.CvFolds == 0 && Facts.EvalImages > 0
                 ? F($", ≈{gap * Facts.EvalImages:F0} of {Facts.EvalImages} images")
                 : "";
+            var (verdict, bounds) = Verdict(pair, sign);
             return F($"vs {other.Name} ({Describe(other)}): {Points(gap)} points{interval}{images} — ")
-                + F($"{Verdict(pair, sign)}{Failures(pair)}; {other.MeanTrainSeconds:F1} s per run.");
+                + F($"{verdict}{RulesOut(bounds)}{Failures(pair)}; {other.MeanTrainSeconds:F1} s per run.");
         }
 
-        /// <summary>The verdict of the test that counts seeds and images, in the words of what it tested.</summary>
-        private string Verdict(PairComparison? pair, int sign)
+        /// <summary>The verdict of the test that counts seeds and images, in the words of what it tested; with the
+        /// interval whose bounds it should be followed by when it found no difference.</summary>
+        private (string Phrase, DifferenceTest? Bounds) Verdict(PairComparison? pair, int sign)
         {
             if (pair is null)
-                return "no verdict: no seed finished for both runs";
+                return ("no verdict: no seed finished for both runs", null);
             if (pair.IdenticalPredictions)
-                return "identical predictions on every image and seed: no difference observed"
-                    + RulesOut(pair.Difference);
+                return ("identical predictions on every image and seed: no difference observed", pair.Difference);
             if (pair.Difference is not { } test || pair.HolmP is not { } holm)
-                return pair.Seeds == 1 && Facts.CvFolds == 0
+                return (pair.Seeds == 1 && Facts.CvFolds == 0
                     ? "no verdict: with one seed a difference between strategies cannot be told from seed-to-seed "
                         + $"noise (McNemar p{P(pair.McNemarPerSeed[0].PValue)} on these images)"
-                    : $"no verdict: {pair.PairedTUndefined ?? "the difference has no variance to test it with"}";
+                    : $"no verdict: {pair.PairedTUndefined ?? "the difference has no variance to test it with"}", null);
             if (test.StandardError == 0 && test.Difference == 0)
-                return "the same images right on every seed: no difference observed" + RulesOut(test);
+                return ("the same images right on every seed: no difference observed", test);
             var holmText = Comparisons.Count == 1 ? $"p{P(holm)}"
                 : F($"Holm over {Comparisons.Count} pairs, p{P(holm)}");
             if (holm < Alpha)
-                return (sign * test.Difference > 0 ? "significantly better" : "significantly worse")
-                    + $" at 5 % ({holmText}{(Facts.Holdout ? "" : "; optimistic: epochs picked on these images")})";
+                return ((sign * test.Difference > 0 ? "significantly better" : "significantly worse")
+                    + $" at 5 % ({holmText}{(Facts.Holdout ? "" : "; optimistic: epochs picked on these images")})",
+                    null);
             if (pair.Equivalent == true)
-                return F($"equivalent within ±{Facts.EquivalencePoints:0.##} points (two one-sided tests at 5 %)");
-            return $"not significant at 5 % ({holmText})" + RulesOut(test);
+                return (F($"equivalent within ±{Facts.EquivalencePoints:0.##} points (two one-sided tests at 5 %)"),
+                    null);
+            return ($"not significant at 5 % ({holmText})", test);
         }
 
         /// <summary>What a difference's interval rules out, for a verdict that found none.</summary>
@@ -281,6 +279,12 @@ internal static class Conclusion
                     + F($"Fisher p{P(p)})")
                 : "";
     }
+
+    /// <summary>A pair's difference as first minus second (<paramref name="sign"/> −1: the pair is the other way
+    /// round).</summary>
+    private static DifferenceTest? Oriented(DifferenceTest? test, int sign) =>
+        test is null || sign > 0 ? test
+        : test with { Difference = -test.Difference, Low = -test.High, High = -test.Low };
 
     private static int Attempted(RunSummary run) => run.N + run.Diverged + run.Failed;
 
