@@ -15,6 +15,9 @@ internal sealed class ComparisonOutput(string directory, IProgress<TrainingEvent
 {
     public string Directory { get; } = directory;
 
+    /// <summary>The sub-folder of the runs' epoch checkpoints, removed once a comparison leaves it empty.</summary>
+    public const string CheckpointsFolder = "checkpoints";
+
     /// <summary>The results folder's lock, from <see cref="Claim"/> on: one comparison writes there at a
     /// time.</summary>
     private FolderLock? _lock;
@@ -51,6 +54,7 @@ internal sealed class ComparisonOutput(string directory, IProgress<TrainingEvent
 
     public void Dispose()
     {
+        RemoveIfEmpty(Path.Combine(Directory, CheckpointsFolder));
         _lock?.Dispose();
         if (!_made || !System.IO.Directory.Exists(Directory))
             return;
@@ -64,6 +68,18 @@ internal sealed class ComparisonOutput(string directory, IProgress<TrainingEvent
             System.IO.Directory.Delete(Directory);
         }
         catch (IOException) { } // another process claimed it meanwhile: it is theirs now
+    }
+
+    private void RemoveIfEmpty(string folder)
+    {
+        if (_holdsOneModel || !System.IO.Directory.Exists(folder))
+            return;
+        try
+        {
+            if (!System.IO.Directory.EnumerateFileSystemEntries(folder).Any())
+                System.IO.Directory.Delete(folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // tidying only
     }
 
     public string ResultsPath => Path.Combine(Directory, ResultStore.FileName);

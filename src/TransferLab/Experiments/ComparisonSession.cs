@@ -143,7 +143,7 @@ internal sealed class ComparisonSession
         if (RunPlan.For(spec, _comparison.Spec).UseFeatureCache)
             return null;
         var relative = Path.Combine(
-            "checkpoints",
+            ComparisonOutput.CheckpointsFolder,
             Path.ChangeExtension(ModelFile.FileNameFor(spec.Name), null)
                 + $".seed{cell.Seed}{(cell.Fold is { } fold ? $".fold{fold}" : "")}.ckpt"
         );

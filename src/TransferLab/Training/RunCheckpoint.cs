@@ -230,16 +230,10 @@ internal sealed class RunCheckpoint(
         run.EarlierSeconds = header.TrainSeconds;
     }
 
-    /// <summary>Deletes the checkpoint, and a <c>checkpoints</c> folder it leaves empty.</summary>
     public void Delete()
     {
         if (File.Exists(path))
             File.Delete(path);
-        var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        if (System.IO.Path.GetFileName(folder) == "checkpoints"
-            && Directory.Exists(folder)
-            && !Directory.EnumerateFileSystemEntries(folder).Any())
-            Directory.Delete(folder);
     }
 
     private Header ReadHeader(BinaryReader reader)
