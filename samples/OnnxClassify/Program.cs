@@ -15,7 +15,8 @@ if (args.Length < 2)
 using var session = new InferenceSession(args[0]);
 var metadata = session.ModelMetadata.CustomMetadataMap;
 var classes = JsonSerializer.Deserialize<string[]>(metadata["transferlab.classes"])!;
-// A graph exported without --with-preprocessing takes a fixed square: resize and crop here, as TransferLab does.
+// A graph exported without --with-preprocessing takes a fixed square: resize and crop here (Skia's trilinear filter,
+// close to TransferLab's antialiased one, not equal). A --with-preprocessing graph resizes as TransferLab does.
 var fixedSize = session.InputMetadata["rgb"].Dimensions[2];
 var resizeTo = int.Parse(metadata["transferlab.resize_shorter_side"], CultureInfo.InvariantCulture);
 

@@ -110,7 +110,7 @@ internal sealed class ImageSource(
         using var file = EncodedImage.Open(path, maxPixels);
         var plan = transform.Plan(file.Width, file.Height, random);
         Interlocked.Increment(ref _decodeCount);
-        if (plan.Source.WholePixels() is not { } crop)
+        if (plan.Antialiased || plan.Source.WholePixels() is not { } crop)
         {
             using var image = file.Decode();
             ViewRenderer.Render(image, plan, transform.OutputSize, target);

@@ -33,8 +33,9 @@ internal static class OnnxPreprocessing
     /// <summary>
     /// torchvision's evaluation transform on an image of any size: the shorter side resized to
     /// <paramref name="resizeTo"/> (the longer one in proportion, rounded down; linear, antialiased), then the
-    /// centre <paramref name="crop"/>×<paramref name="crop"/> square (offsets rounded half to even, as there).
-    /// Needs opset 18 (antialiased Resize).
+    /// centre <paramref name="crop"/>×<paramref name="crop"/> square (offsets rounded half to even, as there),
+    /// rounded to whole levels: TransferLab's own evaluation view (TriangleResampler) to float rounding. Needs
+    /// opset 18 (antialiased Resize).
     /// </summary>
     public static string ResizeAndCrop(OnnxGraph graph, string rgb, int resizeTo, int crop)
     {
@@ -56,7 +57,9 @@ internal static class OnnxPreprocessing
         var margin = graph.Node("Div", [graph.Node("Sub", [resized, graph.Scalar(crop)]), graph.Scalar(2f)]);
         var start = graph.Node("Cast", [graph.Node("Round", [margin])], Attribute("to", Int64));
         var end = graph.Node("Add", [start, graph.Int64s(crop, crop)]);
-        return graph.Node("Slice", [image, start, end, graph.Int64s(2, 3)]);
+        var cropped = graph.Node("Slice", [image, start, end, graph.Int64s(2, 3)]);
+        // TransferLab keeps a view as bytes: rounded half to even (ONNX's Round) and clamped.
+        return graph.Node("Clip", [graph.Node("Round", [cropped]), graph.Scalar(0f), graph.Scalar(255f)]);
     }
 
     private static string Slice(OnnxGraph graph, string x, long start, long end) =>

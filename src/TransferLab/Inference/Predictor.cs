@@ -79,9 +79,11 @@ public static class Predictor
         // The same file may be given twice (directly and through its folder): one prediction per path.
         var predictions = bad.DistinctBy(b => b.Path)
             .ToDictionary(b => b.Path, b => new Prediction(b.Path, [], b.Reason));
+        // Every photo decoded at full size: the view is then what an exported graph that resizes computes
+        // (docs/EXPORT.md); a JPEG decoded at a fraction of its size would move probabilities by up to 0.015.
         var loader = new BatchLoader(
             good,
-            ViewTransforms.ForEvaluation(config.InputSize, config.ResizeSize, scaledDecoding: true),
+            ViewTransforms.ForEvaluation(config.InputSize, config.ResizeSize, scaledDecoding: false),
             images,
             batchSize,
             workers: 1

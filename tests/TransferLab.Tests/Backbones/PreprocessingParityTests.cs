@@ -8,14 +8,14 @@ namespace TransferLab.Tests.Backbones;
 
 /// <summary>
 /// TransferLab's evaluation preprocessing next to torchvision's (PIL resize 256 with antialiasing, centre crop 224,
-/// ImageNet mean/std) on the fixture's four real images. The resamplers differ (Skia's mipmapped linear against
-/// PIL's antialiased bilinear), so this measures the gap rather than demanding equality.
+/// ImageNet mean/std) on the fixture's four real images. Both resample with the antialiased bilinear filter; PIL
+/// rounds to whole levels after each of its two passes and TransferLab once, so a pixel may differ by a level.
 /// </summary>
 [Tier(TierAttribute.Data)]
 public class PreprocessingParityTests(ITestOutputHelper output)
 {
     [SkippableFact]
-    public void The_evaluation_input_is_within_a_few_hundredths_of_torchvision_s()
+    public void The_evaluation_input_is_within_a_level_of_torchvision_s()
     {
         var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(BackboneFixtures.File("manifest.json")));
         var images = manifest.RootElement.GetProperty("images").EnumerateArray().Select(e => e.GetString()!).ToList();
@@ -33,6 +33,8 @@ public class PreprocessingParityTests(ITestOutputHelper output)
         var mean = (ours - theirs).abs().mean().item<float>();
         var largest = (ours - theirs).abs().max().item<float>();
         output.WriteLine($"mean |difference| {mean:F4}, largest {largest:F3}");
-        Assert.InRange(mean, 0, 0.035); // measured 0.023 (about 1.4 pixel levels)
+        // Measured 0.0028 (a sixth of a level); Skia's trilinear filter, used before, was 0.023 away.
+        Assert.InRange(mean, 0, 0.006);
+        Assert.InRange(largest, 0, 0.04); // measured 0.018: one level
     }
 }

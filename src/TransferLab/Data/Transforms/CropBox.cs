@@ -20,7 +20,10 @@ internal readonly record struct CropBox(double Left, double Top, double Width, d
 }
 
 /// <summary>What to cut from a source image and whether to mirror it; the output is always square.</summary>
-internal readonly record struct ViewPlan(CropBox Source, bool FlipHorizontal);
+/// <param name="Antialiased">Resampled as the whole image would be resized, then cut (<see
+/// cref="TriangleResampler"/>: PIL's, torchvision's and ONNX's antialiased bilinear), pixels around the box
+/// contributing; otherwise the box is cut first and then drawn with Skia's trilinear filter.</param>
+internal readonly record struct ViewPlan(CropBox Source, bool FlipHorizontal, bool Antialiased = false);
 
 /// <summary>
 /// Decides, from the source image size and a random generator, which view of the image a model sees.

@@ -2,7 +2,8 @@ namespace TransferLab.Data.Transforms;
 
 /// <summary>
 /// torchvision's <c>Resize(resize)</c> (shorter side to <c>resize</c>, longer side truncated in proportion)
-/// then <c>CenterCrop(crop)</c>, expressed as the box of the source image that ends up in the crop.
+/// then <c>CenterCrop(crop)</c>, expressed as the box of the source image that ends up in the crop, resampled as
+/// PIL and ONNX's antialiased <c>Resize</c> do (so an exported graph that resizes sees the same pixels).
 /// </summary>
 /// <param name="scaledDecoding">Let a large JPEG be decoded at 1/2, 1/4 or 1/8 of its size (its shorter side still
 /// at least <paramref name="resize"/>): a fraction of the decoding time, pixels within a level or two of a full
@@ -22,10 +23,10 @@ internal sealed class ResizeThenCenterCrop(int resize = 256, int crop = 224, boo
     public int CropDecodeShorterSide => 0;
 
     public string Key =>
-        FormattableString.Invariant($"resize-center-crop:{resize}:{crop}:{ViewRenderer.Version}")
+        FormattableString.Invariant($"resize-center-crop:{resize}:{crop}:{TriangleResampler.Version}")
         + (scaledDecoding ? ":jpeg-scaled" : "");
 
-    public ViewPlan Plan(int width, int height, Random random) => new(SourceBox(width, height), false);
+    public ViewPlan Plan(int width, int height, Random random) => new(SourceBox(width, height), false, true);
 
     public CropBox SourceBox(int width, int height)
     {

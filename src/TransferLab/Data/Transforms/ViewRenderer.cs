@@ -4,7 +4,8 @@ namespace TransferLab.Data.Transforms;
 
 /// <summary>
 /// Turns a <see cref="ViewPlan"/> into square RGBA pixels in one pass: crop, resize and mirror are a single
-/// Skia draw with trilinear filtering (mipmaps stand in for PIL's antialiased downscaling).
+/// Skia draw with trilinear filtering (mipmaps stand in for PIL's antialiased downscaling), or, for a plan that
+/// asks for it, <see cref="TriangleResampler"/>.
 /// </summary>
 internal static class ViewRenderer
 {
@@ -26,6 +27,11 @@ internal static class ViewRenderer
                 nameof(rgba)
             );
 
+        if (plan.Antialiased)
+        {
+            TriangleResampler.Render(image, plan.Source, plan.FlipHorizontal, size, rgba);
+            return;
+        }
         var info = new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Premul);
         fixed (byte* pixels = rgba)
         {
