@@ -37,10 +37,10 @@ public static class ComparisonTable
     {
         var console = ConsoleFor.Writer(output);
         var holdout = result.Spec.Selection == TransferLab.Specs.SelectionMode.Holdout;
-        console.Write(Runs(result.Runs, holdout));
+        console.Write(Runs(result.RunsInRankOrder(), holdout));
         if (result.Spec.Seeds.Count > 1 || holdout || result.Spec.CvFolds > 0)
         {
-            console.Write(Summary(result.Summary, holdout, result.Spec.Metric));
+            console.Write(Summary(result.SummaryInRankOrder(), holdout, result.Spec.Metric));
             if (result.Comparisons.Count > 0)
                 console.Write(Comparisons(result.Comparisons, result.Spec.Metric));
         }
@@ -64,7 +64,7 @@ public static class ComparisonTable
             columns.Insert(2, "fold");
         columns.AddRange(["seconds", "params"]);
         var table = NewTable("Runs", columns);
-        foreach (var run in runs.OrderByDescending(r => r.SelectedValAcc).ThenBy(r => r.Seed))
+        foreach (var run in runs)
         {
             var name =
                 run.Status == RunStatus.Completed
@@ -103,7 +103,7 @@ public static class ComparisonTable
         );
         SampleSummary Accuracy(RunSummary s) => holdout ? s.SelectedValAcc! : s.BestValAcc;
         double? Score(RunSummary s) => metric == Metric.BalancedAccuracy ? s.BalancedAccuracy?.Mean : s.MacroF1?.Mean;
-        foreach (var s in summary.OrderByDescending(s => metric == Metric.Accuracy ? Accuracy(s).Mean : Score(s)))
+        foreach (var s in summary)
         {
             var h = Accuracy(s);
             var leftOut = s.Diverged + s.Failed > 0 ? F($" (+{s.Diverged} diverged, {s.Failed} failed)") : "";

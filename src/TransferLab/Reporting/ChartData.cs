@@ -85,6 +85,18 @@ internal static class ChartData
             ? "val accuracy at holdout-selected epoch"
             : "best val accuracy";
 
+    /// <summary>Whether a loss chart needs a log scale: one value is more than <see cref="SpikeRatio"/> times the
+    /// median, so on a linear axis that spike would flatten every other curve.</summary>
+    public static bool Spiky(IReadOnlyList<Series> series)
+    {
+        var values = series.SelectMany(s => s.Y).Where(v => v > 0 && double.IsFinite(v)).Order().ToList();
+        return values.Count > 0 && values[^1] > SpikeRatio * values[values.Count / 2];
+    }
+
+    public const double SpikeRatio = 10;
+
+    public const string LogScaleNote = "Log scale: one value is more than 10 times the median.";
+
     /// <summary>Said under the validation-loss chart: the number includes the regularizers' penalty.</summary>
     public const string ValidationLossNote =
         "Validation loss includes the regularizers' penalty (L1, L2-SP, coupled L2), as the training loss does: "

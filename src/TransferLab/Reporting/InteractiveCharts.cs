@@ -26,10 +26,19 @@ internal static class InteractiveCharts
     // that every chart was drawn (see ReportInBrowserTests).
     private const string Glue =
         "Chart.defaults.font.family=getComputedStyle(document.body).fontFamily;"
+        + Whiskers
         + "var drawn=0;document.querySelectorAll('canvas[data-chart]').forEach(function(c){"
         + "new Chart(c,JSON.parse(document.getElementById(c.getAttribute('data-chart')).textContent));drawn++;});"
         + "document.body.setAttribute('data-charts-total',document.querySelectorAll('canvas[data-chart]').length);"
         + "document.body.setAttribute('data-charts-drawn',drawn);";
+
+    // A plugin that draws options.plugins.whiskers.ranges ([low, high] per bar, or null) as error bars.
+    private const string Whiskers =
+        "Chart.register({id:'whiskers',afterDatasetsDraw:function(chart,args,o){if(!o||!o.ranges)return;"
+        + "var y=chart.scales.y,m=chart.getDatasetMeta(0),c=chart.ctx;c.save();c.strokeStyle='#222';c.lineWidth=2;"
+        + "o.ranges.forEach(function(r,i){if(!r||!m.data[i])return;var x=m.data[i].x,"
+        + "a=y.getPixelForValue(r[0]),b=y.getPixelForValue(r[1]);c.beginPath();c.moveTo(x,a);c.lineTo(x,b);"
+        + "c.moveTo(x-8,a);c.lineTo(x+8,a);c.moveTo(x-8,b);c.lineTo(x+8,b);c.stroke();});c.restore();}});";
 
     /// <summary>The charts as figures, then Chart.js and the script that draws them.</summary>
     public static string Html(ComparisonResult result)
@@ -53,10 +62,12 @@ internal static class InteractiveCharts
         for (var i = 0; i < charts.Count; i++)
         {
             var (title, note, config) = charts[i];
-            var caption = WebUtility.HtmlEncode(title) + (note is null ? "" : " — " + WebUtility.HtmlEncode(note));
-            html.Append($"<figure><div class=\"chart\"><canvas data-chart=\"chart-{i}\" role=\"img\" ")
-                .Append($"aria-label=\"{WebUtility.HtmlEncode(title)}\"></canvas></div>")
-                .Append($"<figcaption>{caption}</figcaption></figure>\n")
+            var caption = $"<b>{WebUtility.HtmlEncode(title)}</b>"
+                + (note is null ? "" : $"<span>{WebUtility.HtmlEncode(note)}</span>");
+            // The title above its chart: below it, it reads as the next chart's.
+            html.Append($"<figure><figcaption>{caption}</figcaption>")
+                .Append($"<div class=\"chart\"><canvas data-chart=\"chart-{i}\" role=\"img\" ")
+                .Append($"aria-label=\"{WebUtility.HtmlEncode(title)}\"></canvas></div></figure>\n")
                 // System.Text.Json escapes '<' and '>', so no configuration can close its script element.
                 .Append($"<script type=\"application/json\" id=\"chart-{i}\">{config.ToJsonString()}</script>\n");
         }
@@ -84,7 +95,13 @@ internal static class InteractiveCharts
                 .ToArray()
         );
         var labels = new JsonArray(Enumerable.Range(1, epochs).Select(e => (JsonNode)e).ToArray());
-        return (title, note, Config("line", title, labels, datasets, "epoch", yTitle));
+        var config = Config("line", title, labels, datasets, "epoch", yTitle);
+        if (ChartData.Spiky(series))
+        {
+            config["options"]!["scales"]!["y"]!["type"] = "logarithmic";
+            note = (note is null ? "" : note + " ") + ChartData.LogScaleNote;
+        }
+        return (title, note, config);
     }
 
     private static JsonObject Dataset(string label, double[] values, string color, bool dashed)
@@ -113,7 +130,7 @@ internal static class InteractiveCharts
     private static (string, string?, JsonObject) Accuracy(ComparisonResult result)
     {
         var bars = ChartData.Accuracy(result);
-        var title = "Accuracy by run (bars: mean over seeds; thin bars: 95% CI)";
+        var title = "Accuracy by run (bars: mean over seeds; whiskers: 95% CI, images counted)";
         var datasets = new JsonArray
         {
             new JsonObject
@@ -121,22 +138,14 @@ internal static class InteractiveCharts
                 ["label"] = "mean over seeds",
                 ["data"] = new JsonArray(bars.Select(b => (JsonNode)b.Mean).ToArray()),
                 ["backgroundColor"] = new JsonArray(bars.Select(b => (JsonNode)b.Color).ToArray()),
-                ["order"] = 1,
-            },
-            new JsonObject
-            {
-                ["label"] = "95% CI",
-                ["data"] = new JsonArray(
-                    bars.Select(b => b.Low is { } low ? (JsonNode)new JsonArray(low, b.High!.Value) : null).ToArray()
-                ),
-                ["backgroundColor"] = "rgba(0,0,0,0.55)",
-                ["barPercentage"] = 0.08,
-                ["grouped"] = false,
-                ["order"] = 0, // drawn over the mean's bar
             },
         };
         var labels = new JsonArray(bars.Select(b => (JsonNode)b.Run).ToArray());
-        return (title, null, Config("bar", title, labels, datasets, "run", ChartData.AccuracyLabel(result)));
+        var config = Config("bar", title, labels, datasets, "run", ChartData.AccuracyLabel(result));
+        var ranges = bars.Select(b => b.Low is { } low ? (JsonNode)new JsonArray(low, b.High!.Value) : null);
+        config["options"]!["plugins"]!["whiskers"] = new JsonObject { ["ranges"] = new JsonArray([.. ranges]) };
+        config["options"]!["scales"]!["y"]!["max"] = 1; // an accuracy and its interval end at 1
+        return (title, null, config);
     }
 
     private static (string, string?, JsonObject) TimeVersusAccuracy(ComparisonResult result)

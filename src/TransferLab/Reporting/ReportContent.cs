@@ -10,23 +10,53 @@ namespace TransferLab.Reporting;
 
 /// <summary>The tables both reports show, computed once from results.json (cells are plain text; each writer escapes
 /// them).</summary>
+/// <param name="SummaryTable">Per run across cells: the columns a reader compares runs by.</param>
+/// <param name="SummaryDetails">The same runs' secondary columns (shown folded in the HTML report).</param>
+/// <param name="SummaryNote">How the "images counted" interval was computed (said once, not in every cell).</param>
+/// <param name="ComparisonsTable">Per pair: the difference, its interval and the verdict.</param>
+/// <param name="ComparisonsDetails">The same pairs' descriptive tests and per-cell counts.</param>
 internal sealed record ReportContent(
     IReadOnlyList<string[]> RunsTable,
     IReadOnlyList<string[]> SummaryTable,
+    IReadOnlyList<string[]> SummaryDetails,
+    string? SummaryNote,
     IReadOnlyList<string[]> ComparisonsTable,
+    IReadOnlyList<string[]> ComparisonsDetails,
     IReadOnlyList<(string Run, ClassificationReport Report)> Confusions,
     IReadOnlyList<(string Key, string Value)> Setup,
     TopLossGallery Gallery
 )
 {
-    public static ReportContent From(ComparisonResult result) =>
-        new(
+    public static ReportContent From(ComparisonResult result)
+    {
+        var (summary, summaryDetails) = Split(SummaryTableOf(result), SummaryMainColumns);
+        var (comparisons, comparisonDetails) = Split(ComparisonsTableOf(result), ComparisonMainColumns, keys: 2);
+        var method = result.Summary.Select(s => s.Interval?.Method).FirstOrDefault(m => m is not null);
+        return new(
             RunsTableOf(result),
-            SummaryTableOf(result),
-            ComparisonsTableOf(result),
+            summary,
+            summaryDetails,
+            method is null ? null : $"95% CI, images counted: {method}.",
+            comparisons,
+            comparisonDetails,
             ConfusionsOf(result),
             SetupOf(result),
             TopLosses.Of(result)
+        );
+    }
+
+    /// <summary>The summary's columns shown in full; the others go to its details (the run name in both).</summary>
+    private const int SummaryMainColumns = 7;
+
+    /// <summary>The pairs' columns shown in full: A, B, cells, difference, interval, verdict p (Holm).</summary>
+    private const int ComparisonMainColumns = 6;
+
+    /// <summary>A table's first <paramref name="main"/> columns, and its first <paramref name="keys"/> columns
+    /// with the others: wide tables fit a 1200-pixel window with their secondary columns folded.</summary>
+    private static (List<string[]> Main, List<string[]> Details) Split(List<string[]> table, int main, int keys = 1) =>
+        (
+            [.. table.Select(row => row[..main])],
+            [.. table.Select(row => (string[])[.. row[..keys], .. row[main..]])]
         );
 
     private static List<string[]> RunsTableOf(ComparisonResult result)
@@ -48,7 +78,7 @@ internal sealed record ReportContent(
             },
         };
         runs.AddRange(
-            result.Runs.Select(r =>
+            result.RunsInRankOrder().Select(r =>
                 new[]
                 {
                     r.Name,
@@ -76,34 +106,34 @@ internal sealed record ReportContent(
             {
                 "run",
                 "n",
-                "left out (diverged/failed)",
                 holdout ? "val acc @ holdout-selected" : "best val acc",
                 "95% CI, images counted",
-                "95% CI, images fixed (spread over seeds/folds)",
-                "std over seeds/folds",
-                "final val acc (95% CI, images fixed)",
                 "balanced acc",
                 "macro-F1",
                 "mean seconds",
+                "left out (diverged/failed)",
+                "95% CI, images fixed (spread over seeds/folds)",
+                "std over seeds/folds",
+                "final val acc (95% CI, images fixed)",
             },
         };
         summary.AddRange(
-            result.Summary.Select(s =>
+            result.SummaryInRankOrder().Select(s =>
             {
                 var h = holdout ? s.SelectedValAcc! : s.BestValAcc;
                 return new[]
                 {
                     s.Name,
                     I(s.N),
-                    $"{I(s.Diverged)}/{I(s.Failed)}",
                     F(h.Mean),
-                    s.Interval is { } ci ? $"{F(ci.Low)}–{F(ci.High)} ({ci.Method})" : "–",
-                    SeedOnly(h),
-                    F(h.Std),
-                    Ci(s.FinalValAcc),
+                    s.Interval is { } ci ? $"{F(ci.Low)}–{F(ci.High)}" : "–",
                     s.BalancedAccuracy is { } b ? F(b.Mean) : "–",
                     s.MacroF1 is { } m ? F(m.Mean) : "–",
                     s.MeanTrainSeconds.ToString("F1", CultureInfo.InvariantCulture),
+                    $"{I(s.Diverged)}/{I(s.Failed)}",
+                    SeedOnly(h),
+                    F(h.Std),
+                    Ci(s.FinalValAcc),
                 };
             })
         );
@@ -146,8 +176,8 @@ internal sealed record ReportContent(
                     ? "difference (points)"
                     : $"difference of {result.Spec.Metric.Describe()} (points)",
                 "95 % CI (points)",
-                "verdict p",
                 "verdict p (Holm)",
+                "verdict p",
                 "not completed A / B (Fisher p)",
                 "images A − B per cell",
                 "McNemar p per cell",
@@ -167,8 +197,8 @@ internal sealed record ReportContent(
             I(c.Seeds),
             Points(c.Difference?.Difference ?? c.MeanDifference),
             c.Difference is { } d ? $"{Points(d.Low)} to {Points(d.High)}" : "–",
-            c.IdenticalPredictions ? "identical predictions" : P(c.VerdictP),
-            P(c.HolmP),
+            c.IdenticalPredictions ? "identical predictions" : P(c.HolmP),
+            P(c.VerdictP),
             $"{I(c.FailedA)} of {I(c.CellsA)} / {I(c.FailedB)} of {I(c.CellsB)}"
                 + (c.FailureP is { } f ? $" ({P(f)})" : ""),
             string.Join(" ", c.ImageDifferences.Select(Signed)),
@@ -220,14 +250,11 @@ internal sealed record ReportContent(
                     ? "none"
                     : string.Join("; ", result.Dataset.BadImages.Select(b => $"{b.Path}: {b.Reason}"))
             ),
+            ("options (those not at their defaults)", string.Join(" ", SettingCatalog.FlagsOf(result.Spec))),
             ("backbone", result.Spec.Backbone),
             ("runs", string.Join(", ", result.ResolvedRuns.Select(r => r.Name))),
-            (
-                "epochs / batch / eval batch",
-                $"{result.Spec.Epochs} / {result.Spec.BatchSize} / {result.Execution.EvalBatchSize}"
-            ),
+            ("epochs, batch size", $"{result.Spec.Epochs}, {result.Spec.BatchSize}"),
             ("seeds", string.Join(", ", result.Spec.Seeds)),
-            ("augmentation / selection", $"{result.Spec.Augmentation} / {result.Spec.Selection}"),
             (
                 "versions",
                 $"TransferLab {env.TransferLabVersion}, TorchSharp {env.TorchSharpVersion}, libtorch "

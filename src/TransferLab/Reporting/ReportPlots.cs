@@ -40,7 +40,8 @@ internal static class ReportPlots
     )
     {
         var plot = new ScottPlot.Plot();
-        foreach (var series in ChartData.Curves(result, value))
+        var curves = ChartData.Curves(result, value);
+        foreach (var series in curves)
         {
             var line = plot.Add.Scatter(series.X, series.Y);
             line.LegendText = series.Legend;
@@ -57,8 +58,65 @@ internal static class ReportPlots
         plot.XLabel("epoch");
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1); // whole epochs
         plot.YLabel(yLabel);
+        if (ChartData.Spiky(curves))
+            LogScale(plot, curves, yLabel);
         plot.ShowLegend(ScottPlot.Edge.Right); // beside the data, never over it
         return Render(plot, name, title);
+    }
+
+    /// <summary>Redraws the curves as log10 of their values on an axis labelled in the values themselves.</summary>
+    private static void LogScale(ScottPlot.Plot plot, IReadOnlyList<Series> curves, string yLabel)
+    {
+        var lines = plot.GetPlottables().OfType<ScottPlot.Plottables.Scatter>().ToList();
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var logged = curves[i].Y.Select(v => v > 0 ? Math.Log10(v) : double.NaN).ToArray();
+            var redrawn = plot.Add.Scatter(curves[i].X, logged);
+            (redrawn.LegendText, redrawn.Color) = (lines[i].LegendText, lines[i].Color);
+            (redrawn.LineWidth, redrawn.MarkerShape, redrawn.MarkerSize) =
+                (lines[i].LineWidth, lines[i].MarkerShape, lines[i].MarkerSize);
+            plot.Remove(lines[i]);
+        }
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            LabelFormatter = y => Math.Pow(10, y).ToString("G3", System.Globalization.CultureInfo.InvariantCulture),
+            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+        };
+        plot.YLabel($"{yLabel} (log scale)");
+    }
+
+    /// <summary>A run's confusion matrix (validation, summed over seeds) as a heatmap of row shares, with the
+    /// counts written in the cells.</summary>
+    public static Chart Confusion(string run, Inference.ClassificationReport report, string name)
+    {
+        var plot = new ScottPlot.Plot();
+        var k = report.Classes.Count;
+        var shares = new double[k, k];
+        for (var r = 0; r < k; r++)
+        {
+            var total = Math.Max(1, report.Confusion[r].Sum());
+            for (var c = 0; c < k; c++)
+                shares[r, c] = (double)report.Confusion[r][c] / total;
+        }
+        var heatmap = plot.Add.Heatmap(shares);
+        // White for none of the row to the report's blue for all of it, as report.html shades its table.
+        ScottPlot.Color[] shades = [ScottPlot.Colors.White, ScottPlot.Color.FromHex("#4e79a7")];
+        heatmap.Colormap = new ScottPlot.Colormaps.Custom(shades, true);
+        heatmap.ManualRange = new ScottPlot.Range(0, 1);
+        for (var r = 0; r < k; r++)
+            for (var c = 0; c < k; c++)
+            {
+                var label = plot.Add.Text($"{report.Confusion[r][c]}", c, k - 1 - r);
+                label.LabelAlignment = ScottPlot.Alignment.MiddleCenter;
+                label.LabelFontColor = shares[r, c] > 0.6 ? ScottPlot.Colors.White : ScottPlot.Colors.Black;
+            }
+        var positions = Enumerable.Range(0, k).Select(i => (double)i).ToArray();
+        plot.Axes.Bottom.SetTicks(positions, [.. report.Classes]);
+        plot.Axes.Left.SetTicks(positions, [.. report.Classes.Reverse()]);
+        plot.XLabel("predicted");
+        plot.YLabel("true class");
+        plot.Add.ColorBar(heatmap).Label = "share of the true class";
+        return Render(plot, name, $"{run}: confusion matrix (validation, summed over seeds)");
     }
 
     private static Chart BestAccuracy(ComparisonResult result)

@@ -16,8 +16,9 @@ public static class ReportWriter
 {
     public static IReadOnlyList<string> Write(ComparisonResult result, string directory)
     {
-        var charts = ReportPlots.Draw(result);
         var content = ReportContent.From(result);
+        var charts = ReportPlots.Draw(result);
+        var confusions = ConfusionNames(content).Select(c => ReportPlots.Confusion(c.Run, c.Report, c.Name));
         var written = new List<string>();
         void Save(string relative, byte[] bytes)
         {
@@ -26,7 +27,7 @@ public static class ReportWriter
             written.Add(path);
         }
         Save("history.csv", Encoding.UTF8.GetBytes(HistoryCsv.Write(result)));
-        foreach (var chart in charts)
+        foreach (var chart in charts.Concat(confusions))
         {
             Save(Path.Combine("plots", chart.Name + ".png"), chart.Png);
             Save(Path.Combine("plots", chart.Name + ".svg"), Encoding.UTF8.GetBytes(chart.Svg));
@@ -34,6 +35,22 @@ public static class ReportWriter
         Save("report.md", Encoding.UTF8.GetBytes(Markdown(result, content, charts)));
         Save("report.html", Encoding.UTF8.GetBytes(Html(result, content, charts)));
         return written;
+    }
+
+    /// <summary>Each run's confusion matrix with its file name, <c>confusion-RUN</c> (characters a file name
+    /// should not hold become '_'; a name taken already gets the run's position).</summary>
+    private static IEnumerable<(string Run, Inference.ClassificationReport Report, string Name)> ConfusionNames(
+        ReportContent content
+    )
+    {
+        var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var ((run, report), i) in content.Confusions.Select((c, i) => (c, i)))
+        {
+            var safe = new string([.. run.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_')]);
+            var name = taken.Add($"confusion-{safe}") ? $"confusion-{safe}" : $"confusion-{safe}-{i + 1}";
+            taken.Add(name);
+            yield return (run, report, name);
+        }
     }
 
     private static string Markdown(ComparisonResult result, ReportContent content, IReadOnlyList<Chart> charts)
@@ -44,9 +61,14 @@ public static class ReportWriter
             md.Append(MdText(line)).Append("\n\n");
         md.Append("## Runs\n\n").Append(MdTable(content.RunsTable));
         md.Append("\n## Across seeds\n\n").Append(MdTable(content.SummaryTable));
+        if (content.SummaryNote is { } note)
+            md.Append('\n').Append(MdText(note)).Append('\n');
+        md.Append('\n').Append(MdTable(content.SummaryDetails));
         if (content.ComparisonsTable.Count > 1)
             md.Append("\n## Paired comparisons (A − B)\n\n")
                 .Append(MdTable(content.ComparisonsTable))
+                .Append('\n')
+                .Append(MdTable(content.ComparisonsDetails))
                 .Append('\n')
                 .Append(MdText(ReportContent.ComparisonsNoteFor(result.Spec.Metric)))
                 .Append('\n');
@@ -55,9 +77,9 @@ public static class ReportWriter
             md.Append($"![{MdCell(chart.Title)}](plots/{chart.Name}.png)\n\n");
         md.Append(MdText(ChartData.ValidationLossNote)).Append("\n\n");
         md.Append("## Confusion matrices (validation, summed over seeds; rows: true class, columns: predicted)\n\n");
-        foreach (var (run, report) in content.Confusions)
+        foreach (var (run, report, name) in ConfusionNames(content))
         {
-            md.Append($"### {MdCell(run)}\n\n");
+            md.Append($"### {MdCell(run)}\n\n![{MdCell(run)}: confusion matrix](plots/{name}.png)\n\n");
             md.Append(
                 MdTable([
                     ["", .. report.Classes],
@@ -70,7 +92,7 @@ public static class ReportWriter
         md.Append("## Configuration and environment\n\n")
             .Append(
                 MdTable([
-                    ["", ""],
+                    ["setting", "value"],
                     .. content.Setup.Select(s => new[] { s.Key, s.Value }),
                 ])
             );
@@ -86,9 +108,14 @@ public static class ReportWriter
         html.Append("</div>\n");
         html.Append("<h2>Runs</h2>").Append(HtmlTable(content.RunsTable));
         html.Append("<h2>Across seeds</h2>").Append(HtmlTable(content.SummaryTable));
+        if (content.SummaryNote is { } note)
+            html.Append("<p>").Append(Enc(note)).Append("</p>");
+        html.Append(Folded("More columns: left out, spread over seeds, final epoch", content.SummaryDetails));
         if (content.ComparisonsTable.Count > 1)
             html.Append("<h2>Paired comparisons (A − B)</h2>")
                 .Append(HtmlTable(content.ComparisonsTable))
+                .Append(Folded("More columns: unadjusted p, cells not completed, per-cell and descriptive tests",
+                    content.ComparisonsDetails))
                 .Append("<p>")
                 .Append(Enc(ReportContent.ComparisonsNoteFor(result.Spec.Metric)))
                 .Append("</p>\n");
@@ -99,7 +126,7 @@ public static class ReportWriter
         html.Append("<h2>Configuration and environment</h2>")
             .Append(
                 HtmlTable([
-                    ["", ""],
+                    ["setting", "value"],
                     .. content.Setup.Select(s => new[] { s.Key, s.Value }),
                 ])
             );
@@ -110,10 +137,12 @@ public static class ReportWriter
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>TransferLab "
         + "comparison</title>\n<style>"
         + "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
-        + "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.25em "
-        + ".6em;text-align:right}"
+        + "table{border-collapse:collapse;margin:.5em 0 1.5em;max-width:100%}td,th{border:1px solid #ccc;"
+        + "padding:.25em .6em;text-align:right}th{font-size:.9em}td:first-child{overflow-wrap:anywhere}"
+        + "details{margin:-1em 0 1.5em}summary{cursor:pointer;color:#555}"
         + "td:first-child,th:first-child{text-align:left}th{background:#f3f3f3}"
-        + "figure{margin:1em 0}.chart{position:relative;height:340px}figcaption{color:#555;font-size:.9em}"
+        + "figure{margin:1.5em 0}.chart{position:relative;height:340px}figcaption{margin-bottom:.4em}"
+        + "figcaption b{display:block}figcaption span{color:#555;font-size:.9em}"
         + "td.heat{text-align:center;min-width:3em}"
         + ".gallery{display:flex;flex-wrap:wrap;gap:.8em}.gallery figure{margin:0;width:160px}"
         + ".gallery img{max-width:150px;max-height:150px;display:block}"
@@ -190,6 +219,10 @@ public static class ReportWriter
     }
 
     private static string Enc(string text) => WebUtility.HtmlEncode(text);
+
+    /// <summary>A table of secondary columns, folded under a line that says what it holds.</summary>
+    private static string Folded(string title, IReadOnlyList<string[]> rows) =>
+        $"<details><summary>{Enc(title)}</summary>{HtmlTable(rows)}</details>\n";
 
     private static string HtmlTable(IReadOnlyList<string[]> rows)
     {

@@ -46,4 +46,33 @@ public sealed record ComparisonResult(
     /// <summary>The best run, its model file and the verdict on its lead, from the summaries, pairs and models
     /// above (written to results.json; computed again when read).</summary>
     public Recommendation? Recommendation => Results.Recommendation.Of(this);
+
+    /// <summary>The runs' names best first, as the conclusion ranks them (runs that never finished a cell
+    /// last): the one order in which every table lists runs.</summary>
+    public IReadOnlyList<string> RankedRunNames()
+    {
+        var ranked = Summary is null || Dataset is null
+            ? []
+            : Results.Conclusion.Ranking(Summary, ResultStatistics.FactsOf(Spec, Dataset, Runs ?? [], Resources));
+        return [.. ranked, .. (Runs ?? []).Select(r => r.Name).Distinct().Except(ranked)];
+    }
+
+    /// <summary>The runs in the one order: by <see cref="RankedRunNames"/>, then seed, then fold.</summary>
+    public IReadOnlyList<RunResult> RunsInRankOrder()
+    {
+        var ranked = RankedRunNames();
+        return [.. Runs.OrderBy(r => IndexOf(ranked, r.Name)).ThenBy(r => r.Seed).ThenBy(r => r.Fold ?? -1)];
+    }
+
+    /// <summary>The runs' summaries in the one order.</summary>
+    public IReadOnlyList<RunSummary> SummaryInRankOrder() =>
+        [.. RankedRunNames().SelectMany(name => Summary.Where(s => s.Name == name))];
+
+    private static int IndexOf(IReadOnlyList<string> names, string name)
+    {
+        for (var i = 0; i < names.Count; i++)
+            if (names[i] == name)
+                return i;
+        return names.Count;
+    }
 }

@@ -88,6 +88,11 @@ internal static class Conclusion
         return (reading.Ranked[0], reading.Ranked[1], reading.Lead(), Oriented(pair?.Difference, sign));
     }
 
+    /// <summary>The runs' names best first, as the conclusion ranks them: every table of a comparison lists runs
+    /// in this order.</summary>
+    public static IReadOnlyList<string> Ranking(IReadOnlyList<RunSummary> summary, Facts facts) =>
+        [.. new Reading(summary, [], Usable(facts, summary)).Ranked.Select(s => s.Name)];
+
     /// <summary>Class-balanced scores need each run's predictions, which results from before they were kept lack:
     /// those are read by accuracy.</summary>
     private static Facts Usable(Facts facts, IReadOnlyList<RunSummary> summary) =>

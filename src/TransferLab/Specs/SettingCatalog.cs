@@ -58,6 +58,31 @@ internal sealed class SettingDescriptor
             var other => other.ToString(),
         };
 
+    /// <summary>The flag and value that set <paramref name="value"/>, or null when it is the default.</summary>
+    public string? FlagFor(object? value)
+    {
+        if (Same(value, Default) || value is null)
+            return null;
+        if (value is bool on)
+            return on ? Flag : null;
+        var text = value is System.Collections.IEnumerable list and not string
+            ? string.Join(",", list.Cast<object?>().Select(ValueText))
+            : ValueText(value);
+        return text.Length == 0 || text.Any(char.IsWhiteSpace) ? $"{Flag} '{text}'" : $"{Flag} {text}";
+    }
+
+    private static string ValueText(object? value) =>
+        value switch
+        {
+            Enum choice => ChoiceNames.Of(choice),
+            IFormattable number => number.ToString(null, CultureInfo.InvariantCulture),
+            _ => value?.ToString() ?? "",
+        };
+
+    private static bool Same(object? a, object? b) =>
+        System.Text.Json.JsonSerializer.Serialize(a, Storage.JsonFormat.Compact)
+        == System.Text.Json.JsonSerializer.Serialize(b, Storage.JsonFormat.Compact);
+
     /// <summary>Why <paramref name="value"/> is out of range, or null when it is not.</summary>
     public string? RangeError(object? value)
     {
@@ -151,6 +176,11 @@ internal static class SettingCatalog
             if (descriptor.RangeError(descriptor.Property.GetValue(record)) is { } error)
                 throw new InvalidInputException($"{descriptor.Name} {error}");
     }
+
+    /// <summary>The flags that give <paramref name="spec"/> from the defaults, as a user would type them
+    /// (<c>--epochs 10</c>, <c>--augment none</c>, <c>--strict</c>), in declaration order.</summary>
+    public static IReadOnlyList<string> FlagsOf(ExperimentSpec spec) =>
+        [.. Spec.Select(d => d.FlagFor(d.Property.GetValue(spec))).OfType<string>()];
 
     private static List<SettingDescriptor> Describe(Type type, object defaults) =>
         type.GetProperties()

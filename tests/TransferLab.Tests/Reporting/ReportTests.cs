@@ -148,41 +148,29 @@ public class ReportInBrowserTests
         return (stdout.Result, stderr.Result);
     }
 
+    /// <summary>A 6-run, 3-seed report in Chromium at 1200 pixels: every chart drawn without a console error,
+    /// no table wider than the window (also with the folded columns opened), every interval within [0, 1], and a
+    /// confusion-matrix picture per run.</summary>
     [SkippableFact]
-    public void The_html_report_renders_without_console_errors_and_every_chart_loads()
+    public void The_html_report_renders_every_chart_and_fits_a_1200_pixel_window()
     {
         TestData.Require(
             File.Exists(Chromium),
             $"{Chromium} is not installed (apt-get install chromium); the browser check of report.html was not run"
         );
-        using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 2);
+        using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 3);
         using var output = new TempFolder();
         using var profile = new TempFolder();
+        const string runs = "frozen,frozen+l1,frozen+l2,frozen@lr=1e-2,frozen@lr=1e-4+l2:1e-2,frozen@epochs=1";
         var error = new StringWriter();
-        Assert.True(
-            0
-                == CliApp.Run(
-                    [
-                        "compare",
-                        "--data",
-                        data.Path,
-                        "--runs",
-                        "frozen",
-                        "--epochs",
-                        "2",
-                        "--augment",
-                        "none",
-                        "--out",
-                        output.Path,
-                    ],
-                    TextWriter.Null,
-                    error
-                ),
-            error.ToString()
-        );
-        var url = new Uri(Path.Combine(output.Path, "report.html")).AbsoluteUri;
+        string[] args =
+        [
+            "compare", "--data", data.Path, "--runs", runs, "--seeds", "3", "--epochs", "2", "--augment", "none",
+            "--out", output.Path,
+        ];
+        Assert.True(0 == CliApp.Run(args, TextWriter.Null, error), error.ToString());
 
-        var (dom, log) = RunChromium(profile.Path, "--dump-dom", url);
+        var (dom, log) = RunChromium(profile.Path, "--window-size=1200,1600", "--dump-dom", Measured(output.Path));
         var total = System.Text.RegularExpressions.Regex.Match(dom, "data-charts-total=\"(\\d+)\"");
         var loaded = System.Text.RegularExpressions.Regex.Match(dom, "data-charts-drawn=\"(\\d+)\"");
         Assert.True(total.Success && loaded.Success, "the report's chart script did not run");
@@ -197,9 +185,45 @@ public class ReportInBrowserTests
                     || line.Contains("Uncaught", StringComparison.Ordinal)
                 )
         );
+        var widths = System.Text.RegularExpressions.Regex.Match(dom, "data-widths=\"(\\d+),(\\d+)\"");
+        Assert.True(widths.Success, "the width check did not run");
+        var (scroll, client) = (int.Parse(widths.Groups[1].Value), int.Parse(widths.Groups[2].Value));
+        Assert.True(client >= 1150 && scroll <= client, $"the page is {scroll} px wide in a {client} px window");
+
+        AssertIntervalsWithinZeroAndOne(File.ReadAllText(Path.Combine(output.Path, "report.md")));
+        var results = TransferLab.Results.ResultStore.Load(Path.Combine(output.Path, "results.json"));
+        foreach (var name in results.RankedRunNames())
+        {
+            var safe = string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_'));
+            Assert.True(File.Exists(Path.Combine(output.Path, "plots", $"confusion-{safe}.png")), name);
+        }
 
         var screenshot = Path.Combine(output.Path, "report-screenshot.png");
-        RunChromium(profile.Path, $"--screenshot={screenshot}", "--window-size=1200,1600", url);
+        RunChromium(profile.Path, $"--screenshot={screenshot}", "--window-size=1200,1600", Measured(output.Path));
         Assert.True(new FileInfo(screenshot).Length > 20_000, "the screenshot is (nearly) empty");
+    }
+
+    /// <summary>A copy of the report that opens every folded table and then records the page's scroll width and
+    /// the window's width on the body.</summary>
+    private static string Measured(string folder)
+    {
+        var html = File.ReadAllText(Path.Combine(folder, "report.html"));
+        const string measure =
+            "<script>document.querySelectorAll('details').forEach(function(d){d.open=true;});"
+            + "document.body.setAttribute('data-widths',document.documentElement.scrollWidth+','"
+            + "+document.documentElement.clientWidth);</script>";
+        var path = Path.Combine(folder, "report-measured.html");
+        File.WriteAllText(path, html.Replace("</body>", measure + "</body>", StringComparison.Ordinal));
+        return new Uri(path).AbsoluteUri;
+    }
+
+    /// <summary>Every "low–high" range of 0–1 numbers written with four decimals lies within [0, 1].</summary>
+    private static void AssertIntervalsWithinZeroAndOne(string report)
+    {
+        var ranges = System.Text.RegularExpressions.Regex.Matches(report, @"(-?\d+\.\d{4})–(-?\d+\.\d{4})");
+        Assert.NotEmpty(ranges);
+        foreach (System.Text.RegularExpressions.Match range in ranges)
+            foreach (var end in new[] { range.Groups[1].Value, range.Groups[2].Value })
+                Assert.InRange(double.Parse(end, System.Globalization.CultureInfo.InvariantCulture), 0, 1);
     }
 }
