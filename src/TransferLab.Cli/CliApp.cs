@@ -48,7 +48,10 @@ public static class CliApp
     {
         InterruptToken.Value = interrupt;
         // No response files: a path that starts with '@' is a path.
-        var parse = BuildRoot(output, error).Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        var root = BuildRoot(output, error);
+        var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (parse.Action is System.CommandLine.Help.HelpAction && parse.CommandResult.Command == root)
+            return ShortRootHelp.Write(root, output);
         var errors = parse.Errors.Select(Describe).Concat(EmptyValues(parse)).ToList();
         if (errors.Count > 0)
         {

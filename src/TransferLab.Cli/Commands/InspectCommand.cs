@@ -3,6 +3,7 @@ using System.Globalization;
 using Spectre.Console;
 using TransferLab.Cli.Rendering;
 using TransferLab.Data;
+using TransferLab.Specs;
 
 namespace TransferLab.Cli.Commands;
 
@@ -10,12 +11,6 @@ namespace TransferLab.Cli.Commands;
 /// image sizes.</summary>
 public static class InspectCommand
 {
-    private static readonly Option<string> Data = new("--data")
-    {
-        Description = "Data folder holding train/ and val/ (or test/)",
-        Required = true,
-    };
-
     public static Command Create(TextWriter output, TextWriter error)
     {
         var command = new Command(
@@ -23,13 +18,18 @@ public static class InspectCommand
             "Describe a data folder before training on it.\n\nExample:\n  transferlab inspect --data "
                 + "../shared/datasets/hymenoptera_data"
         );
-        command.Options.Add(Data);
+        // The settings compare and train take for the data, declared once (ExperimentSpec).
+        var settings = new SettingOptions(nameof(ExperimentSpec.DataDir), nameof(ExperimentSpec.ValSplit));
+        settings[nameof(ExperimentSpec.DataDir)].Required = true;
+        foreach (var option in settings.All)
+            command.Options.Add(option);
         command.SetAction(parse =>
             CliApp.Guard(
                 error,
                 () =>
                 {
-                    Write(output, DatasetInspection.Of(parse.GetValue(Data)!));
+                    var (spec, _) = settings.Apply(parse, new ExperimentSpec { DataDir = "" }, new());
+                    Write(output, DatasetInspection.Of(spec.DataDir, spec.ValSplit));
                     return CliApp.Success;
                 }
             )

@@ -21,6 +21,16 @@ internal sealed class SettingOptions
             _options.Add((setting, Create(setting)));
     }
 
+    /// <summary>The options of the settings named (a command that takes a few of them, e.g. inspect).</summary>
+    public SettingOptions(params string[] properties)
+    {
+        foreach (var property in properties)
+        {
+            var setting = SettingCatalog.All.Single(s => s.Property.Name == property);
+            _options.Add((setting, Create(setting)));
+        }
+    }
+
     public IEnumerable<Option> All => _options.Select(o => o.Option);
 
     /// <summary>The option of the setting named <paramref name="property"/>.</summary>

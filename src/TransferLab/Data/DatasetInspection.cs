@@ -32,9 +32,10 @@ public sealed record DatasetInspection(
 )
 {
     /// <summary>Reads <paramref name="dataDir"/> and decodes every image's header and pixels once.</summary>
-    public static DatasetInspection Of(string dataDir)
+    /// <param name="valSplit">The share a folder without val/ or test/ holds out (null: the default).</param>
+    public static DatasetInspection Of(string dataDir, double? valSplit = null)
     {
-        var splits = DatasetSplits.Open(Path.GetFullPath(dataDir));
+        var splits = DatasetSplits.Open(Path.GetFullPath(dataDir), valSplit);
         int[] Counts(ImageFolder split) =>
             [.. splits.Classes.Select((_, label) => split.Samples.Count(s => s.Label == label))];
         var train = Counts(splits.Train);

@@ -49,4 +49,20 @@ public class SuggestionTests
         Assert.Contains("[default: fp32]", output);
         Assert.DoesNotMatch(@"\[default: [A-Z]", output);
     }
+
+    /// <summary>The root's help is one screen: a line per command; the recipe grammar stays in compare's.</summary>
+    [Fact]
+    public void Root_help_is_one_line_per_command_and_the_grammar_stays_with_compare()
+    {
+        var (exit, output, _) = CliRun.Of("--help");
+
+        Assert.Equal(0, exit);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.InRange(lines.Length, 10, 20);
+        foreach (var command in (string[])["compare", "train", "predict", "evaluate", "export", "inspect", "merge"])
+            Assert.Contains(lines, l => l.StartsWith($"  {command} ", StringComparison.Ordinal));
+        Assert.DoesNotContain("Run recipes", output);
+        Assert.Contains("Run recipes", CliRun.Of("compare", "--help").Output);
+        Assert.Equal(0, CliRun.Of("inspect", "--help").Exit); // --data is required, but not to ask for help
+    }
 }

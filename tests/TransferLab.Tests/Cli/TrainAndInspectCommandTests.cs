@@ -104,4 +104,29 @@ public class TrainAndInspectCommandTests
         Assert.Contains($"unreadable: {Path.Combine(ants, "truncated.jpg")}", text);
         Assert.Matches(@"7 readable images; width min/median/max \d+/\d+/2400,", text);
     }
+
+    /// <summary>inspect takes --val-split as compare does, with the same check, and shows the split it makes.</summary>
+    [SkippableFact]
+    public void Inspect_of_one_class_folder_tree_splits_it_as_val_split_says()
+    {
+        using var data = TestData.HymenopteraSubset(trainPerClass: 5, valPerClass: 5);
+        using var flat = new TempFolder();
+        foreach (var label in (string[])["ants", "bees"])
+        {
+            Directory.CreateDirectory(flat.Combine(label));
+            foreach (var file in Directory.GetFiles(data.Combine("train", label)))
+                File.Copy(file, flat.Combine(label, Path.GetFileName(file)));
+            foreach (var file in Directory.GetFiles(data.Combine("val", label)))
+                File.Copy(file, flat.Combine(label, Path.GetFileName(file)));
+        }
+        var stdout = new StringWriter();
+
+        Assert.Equal(0, CliApp.Run(["inspect", "--data", flat.Path, "--val-split", "0.4"], stdout, TextWriter.Null));
+        Assert.Contains("val-split 0.4", stdout.ToString());
+        Assert.Matches(@"ants\s+│\s+6\s+│\s+4", stdout.ToString());
+
+        var error = new StringWriter();
+        Assert.Equal(2, CliApp.Run(["inspect", "--data", flat.Path, "--val-split", "1.5"], TextWriter.Null, error));
+        Assert.Contains("--val-split must be more than 0 and less than 1 (got 1.5)", error.ToString());
+    }
 }
