@@ -31,7 +31,7 @@ internal sealed class Interrupt : IDisposable
                 if (_source.IsCancellationRequested)
                     return; // the second: default handling, the process ends now
                 context.Cancel = true;
-                error.WriteLine(message);
+                Rendering.ProgressRendering.Notice(error, message);
                 _source.Cancel();
             }
         );

@@ -19,6 +19,22 @@ public enum LogFormat
 /// </summary>
 public static class ProgressRendering
 {
+    private static volatile bool _live;
+
+    /// <summary>A line said while work runs (Ctrl+C's "stopping after the current batch"): above the live display
+    /// when one is drawn, which would otherwise draw over it; else to <paramref name="fallback"/>.</summary>
+    public static void Notice(TextWriter fallback, string message)
+    {
+        // Padded to the width: the live display's rows below are redrawn, but the row the line lands on is not
+        // cleared first, and what was drawn there would show after a shorter line.
+        if (_live)
+            AnsiConsole.MarkupLine(
+                "[yellow]" + TerminalText.Escape(message.PadRight(AnsiConsole.Profile.Width - 1)) + "[/]"
+            );
+        else
+            fallback.WriteLine(message);
+    }
+
     public static T Run<T>(TextWriter output, bool quiet, LogFormat format, Func<IProgress<TrainingEvent>?, T> work)
     {
         if (format == LogFormat.Jsonl)
@@ -42,7 +58,18 @@ public static class ProgressRendering
                 new RemainingTimeColumn(),
                 new SpinnerColumn()
             )
-            .Start(context => result = work(new LiveRenderer(context)));
+            .Start(context =>
+            {
+                _live = true;
+                try
+                {
+                    result = work(new LiveRenderer(context));
+                }
+                finally
+                {
+                    _live = false;
+                }
+            });
         return result;
     }
 }
