@@ -17,7 +17,8 @@ bash bench/run.sh MODE [options]
   data-scale        [--sizes "1000 8000 32000"] [--finetune-sizes "1000 8000"]  time and memory as data grows
   scaled-decoding   [--images 400]        phone-sized photos decoded at reduced scale against full resolution
   backbones         [--batch 8] [--steps 5]  every backbone's forward against PyTorch's on the fixtures
-  calibration       [--part all|simulate|pool|hymenoptera|finetune] [--comparisons N]
+  estimate                                the cost estimate against the measured time, hymenoptera and 1k photos
+  calibration       [--part all|simulate|pool|hymenoptera|finetune|race] [--comparisons N]
                                           the verdict's error rates: simulated, Fashion-MNIST coverage, trained
 EOF
 }
@@ -60,6 +61,9 @@ case $mode in
   backbones)
     value batch --batch 8; value steps --steps 5; check_taken
     exec bash bench/backbones.sh "$batch" "$steps" ;;
+  estimate)
+    check_taken
+    exec bash bench/estimate.sh ;;
   calibration)
     value part --part all; value comparisons --comparisons ""; check_taken
     exec bash bench/calibration.sh "$part" "$comparisons" ;;

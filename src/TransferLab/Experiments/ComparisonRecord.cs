@@ -94,8 +94,14 @@ internal sealed class ComparisonRecord
 
     private void Save() => _output.SaveResults(_last = Summarise(unfinished: null));
 
+    /// <summary>The cost estimate's seconds, recorded beside the measured wall time.</summary>
+    public double? EstimatedSeconds { get; set; }
+
     private ResourceUsage Resources() =>
-        new(_wall.Elapsed.TotalSeconds, ProcessMemory.PeakResidentMiB(), _features.Stats);
+        new(_wall.Elapsed.TotalSeconds, ProcessMemory.PeakResidentMiB(), _features.Stats)
+        {
+            EstimatedSeconds = EstimatedSeconds,
+        };
 
     private ComparisonResult Summarise(UnfinishedRun? unfinished)
     {

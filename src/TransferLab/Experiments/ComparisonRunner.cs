@@ -4,6 +4,7 @@ using TransferLab.Backbones;
 using TransferLab.Caching;
 using TransferLab.Compute;
 using TransferLab.Data;
+using TransferLab.Data.Transforms;
 using TransferLab.Results;
 using TransferLab.Runs;
 using TransferLab.Specs;
@@ -92,9 +93,11 @@ public sealed class ComparisonRunner(
         if (resume is not null)
             output.Notice(ResumeNotice(request.OutputDir, resume, request.RestartUnfinished));
         // Timing a backbone forward costs about a second: only for someone who will see the estimate.
-        if (progress is not null)
-            progress.Report(new ComparisonPlanned(Estimate(comparison)));
+        var estimate = progress is null ? null : Estimate(comparison);
+        if (estimate is not null)
+            progress!.Report(new ComparisonPlanned(estimate));
         var session = new ComparisonSession(comparison, request, output, images, progress, cancel);
+        session.Record.EstimatedSeconds = resume is null ? estimate?.Seconds : null;
         if (request.Shard is { } shard)
             output.Notice(
                 $"shard {shard}: this process trains the cells (run × seed × fold) numbered {shard.Index} modulo "
@@ -105,24 +108,33 @@ public sealed class ComparisonRunner(
         return session.Record.Complete();
     }
 
-    /// <summary>The comparison's cost, from one backbone forward per backbone and precision timed now (about a
-    /// second each).</summary>
+    /// <summary>The comparison's cost, from a backbone forward, a training step (when a run trains the backbone)
+    /// and a few decodes timed now (about a second each).</summary>
     internal static CostEstimate Estimate(PreparedComparison comparison)
     {
         var (spec, execution) = (comparison.Spec, comparison.Execution);
-        var timed = new Dictionary<(PretrainedBackbone, Precision), double>();
+        var input = comparison.Backbone.Config;
+        var training = ViewTransforms.ForTraining(Augmentation.Notebook, input.InputSize, input.ResizeSize,
+            spec.ScaledDecoding);
+        var (decode, render) = CostEstimate.TimeDecode(comparison.Splits.Train.Samples, training);
+        var forwards = new Dictionary<(PretrainedBackbone, Precision), ImageSeconds>();
+        var steps = new Dictionary<(PretrainedBackbone, Precision, int), double>();
         return CostEstimate.Of(
             comparison,
             (backbone, precision) =>
-                timed.TryGetValue((backbone, precision), out var seconds)
+                forwards.TryGetValue((backbone, precision), out var seconds)
                     ? seconds
-                    : timed[(backbone, precision)] = CostEstimate.TimeForward(
-                        backbone,
-                        precision,
-                        spec.BatchSize,
-                        execution.Device,
-                        execution.CacheDir
-                    )
+                    : forwards[(backbone, precision)] = new(
+                        CostEstimate.TimeForward(backbone, precision, execution.EvalBatchSize, execution.Device,
+                            execution.CacheDir),
+                        decode,
+                        render
+                    ),
+            (backbone, precision, stages) =>
+                steps.TryGetValue((backbone, precision, stages), out var seconds)
+                    ? seconds
+                    : steps[(backbone, precision, stages)] = CostEstimate.TimeTrainStep(backbone, precision, stages,
+                        spec.BatchSize, execution.Device, execution.CacheDir)
         );
     }
 

@@ -5,6 +5,7 @@ using TransferLab.Caching;
 using TransferLab.Compute;
 using TransferLab.Data.Transforms;
 using TransferLab.Specs;
+using TransferLab.Strategies;
 using TransferLab.Training;
 using static TorchSharp.torch;
 
@@ -17,11 +18,19 @@ namespace TransferLab.Experiments;
 /// backbone trains (forward + backward), 1 when it is frozen; every evaluated image counts 1.</param>
 public sealed record RunCost(string Run, string Source, long ImageForwards);
 
+/// <summary>What one image costs on this machine now, timed just before the comparison starts.</summary>
+/// <param name="Forward">Seconds per image of an inference forward at the evaluation batch size.</param>
+/// <param name="Decode">Seconds to decode a real image (once per comparison: decoded images and fixed views are
+/// kept in memory).</param>
+/// <param name="Render">Seconds to render a random training view from a decoded image (every epoch).</param>
+public sealed record ImageSeconds(double Forward, double Decode, double Render);
+
 /// <summary>
 /// What a comparison will cost, told before it starts: images, how each run gets its backbone outputs, the feature
-/// cache's disk, and a time estimate from one backbone forward timed on this machine just before. The time is an
-/// estimate, not a promise: it leaves out the optimizer, data loading and learning-rate tuning, and the disk is
-/// for a cold cache (images already in it are not computed or stored again).
+/// cache's disk, and a time estimate from a backbone forward, a training step and a decode timed on this machine
+/// just before. The time is an estimate, not a promise: it leaves out learning-rate tuning, a run that trains only
+/// part of the backbone counts as one that trains all of it, and the disk is for a cold cache (images already in
+/// it are not computed or stored again). docs/BENCHMARKS.md measures its error.
 /// </summary>
 public sealed record CostEstimate(
     int Cells,
@@ -36,9 +45,12 @@ public sealed record CostEstimate(
 {
     /// <summary>Counts the work of every cell; <paramref name="secondsPerImage"/> times one forward of a backbone in
     /// a precision (see <see cref="TimeForward"/>).</summary>
+    /// <param name="trainStep">Seconds per image of a training step (forward, backward, Adam) of a backbone in a
+    /// precision with its last K stages and the head training (see <see cref="TimeTrainStep"/>).</param>
     internal static CostEstimate Of(
         PreparedComparison comparison,
-        Func<PretrainedBackbone, Precision, double> secondsPerImage
+        Func<PretrainedBackbone, Precision, ImageSeconds> secondsPerImage,
+        Func<PretrainedBackbone, Precision, int, double> trainStep
     )
     {
         var spec = comparison.Spec;
@@ -59,7 +71,10 @@ public sealed record CostEstimate(
                     ? new RunCost(run.Name, $"replayed pass of {from}", 0)
                 : new RunCost(run.Name, SourceOf(run), cells.Sum(c => Forwards(run, c)) * spec.Seeds.Count);
             runs.Add(cost);
-            seconds += cost.ImageForwards * secondsPerImage(backbone, plan.Precision);
+            var timed = secondsPerImage(backbone, plan.Precision);
+            double Step(int stages) => stages > 0 ? trainStep(backbone, plan.Precision, stages) : timed.Forward;
+            if (cost.ImageForwards > 0)
+                seconds += cells.Sum(c => CellSeconds(run, c, timed, Step, spec.Augmentation)) * spec.Seeds.Count;
             if (!plan.UseFeatureCache || !extracted.Add($"{run.Backbone}|{plan.Precision}|{plan.CacheViews}"))
                 continue;
             // Each seed draws its own augmented views (CachedFeatureSource); without augmentation, training
@@ -69,10 +84,12 @@ public sealed record CostEstimate(
                 : (long)train * plan.CacheViews * spec.Seeds.Count + evaluation;
             extractionImages += images;
             cacheBytes += images * (long)FeatureStore.EntryBytes(backbone.Config.FeatureCount);
-            seconds += images * secondsPerImage(backbone, plan.Precision);
+            seconds += images * timed.Forward + (images - train - evaluation) * timed.Render;
         }
         var reference = secondsPerImage(comparison.Backbone, Precision.Fp32);
-        return new CostEstimate(cellCount, train, evaluation, runs, extractionImages, cacheBytes, reference, seconds);
+        seconds += (train + evaluation) * reference.Decode;
+        return new CostEstimate(
+            cellCount, train, evaluation, runs, extractionImages, cacheBytes, reference.Forward, seconds);
     }
 
     /// <summary>The run whose recorded backbone pass this run will replay (as <see cref="BackbonePasses"/>
@@ -103,6 +120,92 @@ public sealed record CostEstimate(
         for (var epoch = 0; epoch < spec.Epochs; epoch++)
             total += (spec.Strategy.PhaseAt(epoch).TrainedStages > 0 ? 3 : 1) * (long)cell.Train.Count + scored;
         return total;
+    }
+
+    /// <summary>A cell's seconds: per epoch, each training image rendered (when augmented) and trained on (a
+    /// step of the stages the epoch trains; while the backbone is frozen, a forward), each scored image passed
+    /// forward.</summary>
+    private static double CellSeconds(
+        RunSpec spec,
+        Cell cell,
+        ImageSeconds timed,
+        Func<int, double> step,
+        Augmentation augmentation
+    )
+    {
+        var scored = cell.Evaluation.Count + (cell.Holdout?.Count ?? 0);
+        var render = augmentation == Augmentation.None ? 0 : timed.Render;
+        double total = 0;
+        for (var epoch = 0; epoch < spec.Epochs; epoch++)
+            total += cell.Train.Count * (step(spec.Strategy.PhaseAt(epoch).TrainedStages) + render)
+                + scored * timed.Forward;
+        return total;
+    }
+
+    /// <summary>Seconds per image of a training step at <paramref name="batchSize"/> (forward, backward and Adam)
+    /// with the last <paramref name="stages"/> stages and the head training, on this machine now: the best of two
+    /// timed steps after a warm-up.</summary>
+    internal static double TimeTrainStep(
+        PretrainedBackbone backbone,
+        Precision precision,
+        int stages,
+        int batchSize,
+        string device,
+        string? cacheDirectory
+    )
+    {
+        using var model = backbone.CreateClassifier(["a", "b"], seed: 0, cacheDirectory);
+        model.SetBackbonePrecision(precision == Precision.Bf16Mixed ? Precision.Bf16 : Precision.Fp32);
+        model.MoveTo(ComputeDevice.Resolve(device));
+        model.Network.train();
+        var phase = new StrategyPhase(0, stages);
+        var parameters = new List<TorchSharp.Modules.Parameter>();
+        foreach (var (name, parameter) in model.Network.named_parameters())
+            if (parameter.requires_grad = Strategy.Trains(phase, model.DepthOf(name), model.StageCount))
+                parameters.Add(parameter);
+        using var optimizer = optim.Adam(parameters, lr: 1e-6);
+        var timedBatch = Math.Clamp(batchSize, 2, 16); // BatchNorm trains on 2 or more
+        var size = backbone.Config.InputSize;
+        using var images = rand(timedBatch, 3, size, size);
+        using var labels = zeros(timedBatch, dtype: ScalarType.Int64);
+        var best = double.MaxValue;
+        for (var i = 0; i < 3; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            using (var scope = NewDisposeScope())
+            {
+                optimizer.zero_grad();
+                nn.functional.cross_entropy(model.Forward(images), labels).backward();
+                optimizer.step();
+            }
+            if (i > 0)
+                best = Math.Min(best, watch.Elapsed.TotalSeconds);
+        }
+        return best / timedBatch;
+    }
+
+    /// <summary>Seconds to decode one of <paramref name="images"/> and to render a random view of it once
+    /// decoded (up to 4 of them, decoded and kept, then rendered again from what was kept).</summary>
+    internal static (double Decode, double Render) TimeDecode(
+        IReadOnlyList<Data.ImageSample> images,
+        IViewTransform transform
+    )
+    {
+        var sample = images.Take(4).ToList();
+        if (sample.Count == 0)
+            return (0, 0);
+        var view = new byte[transform.OutputSize * transform.OutputSize * Data.Transforms.ViewRenderer.BytesPerPixel];
+        using var source = new Data.ImageSource();
+        double Pass()
+        {
+            var watch = Stopwatch.StartNew();
+            foreach (var image in sample)
+                source.RenderView(image.Path, transform, new Random(0), view, keep: true);
+            return watch.Elapsed.TotalSeconds / sample.Count;
+        }
+        var first = Pass();
+        var again = Pass();
+        return (Math.Max(0, first - again), again);
     }
 
     /// <summary>Seconds per image of one inference forward of <paramref name="backbone"/> at
@@ -159,7 +262,8 @@ public sealed record CostEstimate(
                         + $"{FeatureCacheBytes / 1048576.0:F1} MiB of disk"
                 )
             );
-        lines.Add(string.Create(inv, $"  estimated time: {Format(Seconds)} (backbone arithmetic only)"));
+        var estimate = string.Create(inv, $"  estimated time: {Format(Seconds)}");
+        lines.Add(estimate + " (decoding, training and evaluation as timed here just now; not learning-rate tuning)");
         return string.Join(Environment.NewLine, lines);
     }
 

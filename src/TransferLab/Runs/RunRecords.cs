@@ -39,7 +39,12 @@ public sealed record UnfinishedRun(string Run, int Seed, int EpochsDone, string 
 public sealed record SavedModel(string Run, int Seed, string Path, double ValAcc);
 
 /// <summary>Time and memory the comparison took, and what the feature cache served.</summary>
-public sealed record ResourceUsage(double WallSeconds, double PeakRssMib, Caching.FeatureCacheStats FeatureCache);
+public sealed record ResourceUsage(double WallSeconds, double PeakRssMib, Caching.FeatureCacheStats FeatureCache)
+{
+    /// <summary>The time the comparison's cost estimate gave before its first run, to set beside
+    /// <see cref="WallSeconds"/> (null when no estimate was made: without a progress display, or resumed).</summary>
+    public double? EstimatedSeconds { get; init; }
+}
 
 /// <summary>One run's learning-rate search: holdout accuracy per candidate, and the winner.</summary>
 public sealed record TuningResult(
