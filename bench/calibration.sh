@@ -6,7 +6,8 @@
 #   hymenoptera  trained frozen runs: A/A, power, six copies, holdout selection, 5-fold CV × 3 seeds
 #                (200 comparisons, 66 with CV; ~90 min; 100: ~40 min)
 #   finetune     a fine-tuning A/A, 2 + 2 seeds at 2 epochs (3 comparisons; ~40 min)
-#   all          the first three
+#   race         compare --race on simulated races of 4 runs over 5 seeds (1,000 per row; a few minutes)
+#   all          simulate, pool and hymenoptera
 # Run it alone. Trained runs are kept in $CALIBRATION_WORK (default /tmp/transferlab-calibration), so a stopped
 # run continues and a second run only recomputes the statistics.
 set -euo pipefail
@@ -35,5 +36,8 @@ if [ "$part" = hymenoptera ] || [ "$part" = all ]; then
 fi
 if [ "$part" = finetune ]; then
   calibrate finetune "$data" "$work" ${comparisons:-3}
+fi
+if [ "$part" = race ]; then
+  calibrate race ${comparisons:-1000}
 fi
 echo "($(( $(date +%s) - started )) s on $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'); runs already in $work are read back, not trained again)"

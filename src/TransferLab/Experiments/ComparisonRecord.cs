@@ -48,6 +48,9 @@ internal sealed class ComparisonRecord
 
     public IReadOnlyList<TuningResult>? Tuning { get; private set; }
 
+    /// <summary>The runs finished so far (kept from an earlier process or run by this one).</summary>
+    public IReadOnlyList<RunResult> Runs => _runs;
+
     public void Tuned(IReadOnlyList<RunSpec> specs, IReadOnlyList<TuningResult> tuning)
     {
         (Specs, Tuning) = (specs, tuning);

@@ -71,6 +71,11 @@ public sealed class ComparisonRunner(
     private ComparisonResult Run(ComparisonRequest request, CancellationToken cancel)
     {
         var (spec, execution, resume) = (request.Spec, request.Execution, request.Resume);
+        if (spec.Race && request.Shard is not null)
+            throw new InvalidInputException(
+                "--race cannot be sharded: which runs a round trains depends on the rounds before, which other "
+                    + "shards train; run the race in one process, or shard without --race"
+            );
         using var output = new ComparisonOutput(request.OutputDir, progress);
         using var images = execution.NewImageSource(spec);
         var comparison = ComparisonPreparation.Prepare(

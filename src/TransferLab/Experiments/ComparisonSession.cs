@@ -46,9 +46,21 @@ internal sealed class ComparisonSession
     /// <summary>The number of the next cell (run × seed × fold) in the single-process order.</summary>
     private int _cellNumber;
 
-    /// <summary>Every run of every cell of one seed (one cell, or one per fold).</summary>
+    /// <summary>The runs a race (<c>--race</c>) has stopped: not run for the seeds after.</summary>
+    private IReadOnlySet<string> _stopped = new HashSet<string>();
+
+    /// <summary>Every run of every cell of one seed (one cell, or one per fold), but the runs the race stopped
+    /// after the seeds before.</summary>
     public void RunSeed(int seed)
     {
+        var stops = Results.Race.Of(_comparison.Spec, _comparison.Dataset, Record.Runs);
+        foreach (var stop in stops.Where(s => !_stopped.Contains(s.Run)))
+        {
+            var behind = FormattableString.Invariant($"{-100 * stop.Difference:F1} points behind {stop.Behind}");
+            var test = FormattableString.Invariant($"one-sided p={stop.PValue:0.####} < {stop.Boundary:0.####}");
+            _output.Notice($"race: {stop.Run} stops after round {stop.Round}, {behind} ({test})");
+        }
+        _stopped = stops.Select(s => s.Run).ToHashSet(StringComparer.Ordinal);
         foreach (var cell in _comparison.CellsOf(seed))
             RunCell(cell);
     }
@@ -63,6 +75,8 @@ internal sealed class ComparisonSession
         {
             _cancel.ThrowIfCancellationRequested();
             if (_request.Shard is { } shard && !shard.Owns(_cellNumber++))
+                continue;
+            if (_stopped.Contains(spec.Name))
                 continue;
             var finished = _request.Resume?.Runs.FirstOrDefault(r =>
                 r.Name == spec.Name && r.Seed == cell.Seed && r.Fold == cell.Fold

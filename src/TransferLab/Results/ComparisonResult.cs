@@ -47,6 +47,14 @@ public sealed record ComparisonResult(
     /// above (written to results.json; computed again when read).</summary>
     public Recommendation? Recommendation => Results.Recommendation.Of(this);
 
+    /// <summary>With <c>--race</c>: the runs the race stopped, when and why (computed from the runs; absent
+    /// without a race).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(
+        Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull
+    )]
+    public IReadOnlyList<RaceStop>? Race =>
+        Config?.Spec is { Race: true } spec && Dataset is not null ? Results.Race.Of(spec, Dataset, Runs ?? []) : null;
+
     /// <summary>The runs' names best first, as the conclusion ranks them (runs that never finished a cell
     /// last): the one order in which every table lists runs.</summary>
     public IReadOnlyList<string> RankedRunNames()

@@ -47,7 +47,8 @@ internal static class ResultStatistics
             Conclusion.Write(summary, comparisons, facts)
             + Conclusion.Imbalance(summary, design.Labels, spec.Metric)
             + NotCompleted(runs)
-            + FineTuningRate(runs);
+            + FineTuningRate(runs)
+            + Race.Line(Race.Of(spec, dataset, runs), spec.Seeds.Count);
         return (summary, comparisons, conclusion);
     }
 

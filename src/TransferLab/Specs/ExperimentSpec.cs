@@ -215,6 +215,17 @@ public sealed record ExperimentSpec
     )]
     public double EquivalencePoints { get; init; }
 
+    /// <summary>Seeds (or repeats of cross-validation) run in rounds; after each round a run significantly behind
+    /// the best so far stops (<see cref="Results.Race"/>).</summary>
+    [Setting(
+        "--race",
+        "Run the seeds in rounds and stop a run once it is significantly behind the best: at most 5 % chance, "
+            + "spent over the rounds, of stopping a run that is not worse; needs 3 or more seeds",
+        Commands = SettingCommands.Compare
+    )]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Race { get; init; }
+
     /// <summary>K-fold cross-validation (0: off): every run trains on K−1 folds and is scored on the K-th, for each
     /// fold; each seed draws its own stratified partition, so several seeds are repeated cross-validation.</summary>
     [Setting(
@@ -315,6 +326,11 @@ public sealed record ExperimentSpec
             throw new InvalidInputException($"{Named(nameof(CvFolds))} must be 0 (off) or at least 2 (got 1)");
         if (CvPool && CvFolds == 0)
             throw new InvalidInputException($"{Named(nameof(CvPool))} needs {Named(nameof(CvFolds))}");
+        if (Race && Seeds.Count < 3)
+            throw new InvalidInputException(
+                $"{Named(nameof(Race))} needs 3 or more seeds: a run can stop after round 2 only if a round is left "
+                    + $"({Named(nameof(Seeds))} has {Seeds.Count})"
+            );
         if (Tune != TuneMode.None && (TuneEpochs < 1 || TuneLearningRateFactors.Count == 0
             || TuneLearningRateFactors.Any(f => !(f > 0) || !double.IsFinite(f))))
             throw new InvalidInputException("tuning needs at least one epoch and positive learning-rate factors");

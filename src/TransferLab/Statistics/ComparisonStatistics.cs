@@ -185,6 +185,32 @@ public static class ComparisonStatistics
         return comparisons.Select((c, k) => c with { HolmP = c.VerdictP is null ? null : holm[k] }).ToList();
     }
 
+    /// <summary>The verdict's test of <paramref name="a"/> against <paramref name="b"/> alone (A − B) on the
+    /// cells both completed, without the pair's descriptive tests; null where it is undefined.</summary>
+    public static DifferenceTest? Difference(
+        IReadOnlyList<RunResult> runs,
+        string a,
+        string b,
+        EvaluationDesign design,
+        Metric metric
+    )
+    {
+        var cells = PairedCells(runs, a, b);
+        if (cells.Count == 0 || !design.Scores(cells.SelectMany(p => new[] { p.A, p.B })))
+            return null;
+        var metricDifferences = metric == Metric.Accuracy
+            ? cells.Select(p => p.A.SelectedValAcc - p.B.SelectedValAcc).ToList()
+            : cells.Select(p => Score(p.A, design, metric) - Score(p.B, design, metric)).ToList();
+        return DifferenceOf(cells, metricDifferences, design, metric);
+    }
+
+    private static List<(RunResult A, RunResult B)> PairedCells(IReadOnlyList<RunResult> runs, string a, string b) =>
+        Completed(runs, a)
+            .Join(Completed(runs, b), x => (x.Seed, x.Fold), y => (y.Seed, y.Fold), (x, y) => (A: x, B: y))
+            .OrderBy(p => p.A.Seed)
+            .ThenBy(p => p.A.Fold)
+            .ToList();
+
     private static PairComparison? Pair(
         IReadOnlyList<RunResult> runs,
         string a,
@@ -193,11 +219,7 @@ public static class ComparisonStatistics
         Metric metric
     )
     {
-        var cells = Completed(runs, a)
-            .Join(Completed(runs, b), x => (x.Seed, x.Fold), y => (y.Seed, y.Fold), (x, y) => (A: x, B: y))
-            .OrderBy(p => p.A.Seed)
-            .ThenBy(p => p.A.Fold)
-            .ToList();
+        var cells = PairedCells(runs, a, b);
         if (cells.Count == 0 || !design.Scores(cells.SelectMany(p => new[] { p.A, p.B })))
             return null;
         var (cellsA, failedA) = Attempts(runs, a);
@@ -285,7 +307,8 @@ public static class ComparisonStatistics
         return (all.Count, all.Count(r => r.Status != RunStatus.Completed));
     }
 
-    private static double Score(RunResult cell, EvaluationDesign design, Metric metric) =>
+    /// <summary>A cell's score by a class-balanced metric.</summary>
+    internal static double Score(RunResult cell, EvaluationDesign design, Metric metric) =>
         MetricScores.Of(metric, [.. design.ImagesOf(cell).Select(i => design.Labels[i])], cell.ValPredictions);
 
     /// <summary>The paired t over seeds (on correct images for accuracy, on the metric's differences otherwise),
