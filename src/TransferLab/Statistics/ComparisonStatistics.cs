@@ -195,21 +195,36 @@ public static class ComparisonStatistics
         Metric metric
     )
     {
-        var cells = PairedCells(runs, a, b);
-        if (cells.Count == 0 || !design.Scores(cells.SelectMany(p => new[] { p.A, p.B })))
-            return null;
-        var metricDifferences = metric == Metric.Accuracy
-            ? cells.Select(p => p.A.SelectedValAcc - p.B.SelectedValAcc).ToList()
-            : cells.Select(p => Score(p.A, design, metric) - Score(p.B, design, metric)).ToList();
-        return DifferenceOf(cells, metricDifferences, design, metric);
+        var cells = PairedCells(runs, a, b, design);
+        return cells.Count == 0 ? null : DifferenceOf(cells, MetricDifferences(cells, design, metric), design, metric);
     }
 
-    private static List<(RunResult A, RunResult B)> PairedCells(IReadOnlyList<RunResult> runs, string a, string b) =>
-        Completed(runs, a)
+    /// <summary>The cells both runs completed, in seed and fold order; none when the design cannot score
+    /// them.</summary>
+    private static List<(RunResult A, RunResult B)> PairedCells(
+        IReadOnlyList<RunResult> runs,
+        string a,
+        string b,
+        EvaluationDesign design
+    )
+    {
+        var cells = Completed(runs, a)
             .Join(Completed(runs, b), x => (x.Seed, x.Fold), y => (y.Seed, y.Fold), (x, y) => (A: x, B: y))
             .OrderBy(p => p.A.Seed)
             .ThenBy(p => p.A.Fold)
             .ToList();
+        return design.Scores(cells.SelectMany(p => new[] { p.A, p.B })) ? cells : [];
+    }
+
+    /// <summary>Per cell, A's score minus B's by the comparison's metric.</summary>
+    private static List<double> MetricDifferences(
+        List<(RunResult A, RunResult B)> cells,
+        EvaluationDesign design,
+        Metric metric
+    ) =>
+        metric == Metric.Accuracy
+            ? cells.Select(p => p.A.SelectedValAcc - p.B.SelectedValAcc).ToList()
+            : cells.Select(p => Score(p.A, design, metric) - Score(p.B, design, metric)).ToList();
 
     private static PairComparison? Pair(
         IReadOnlyList<RunResult> runs,
@@ -219,17 +234,15 @@ public static class ComparisonStatistics
         Metric metric
     )
     {
-        var cells = PairedCells(runs, a, b);
-        if (cells.Count == 0 || !design.Scores(cells.SelectMany(p => new[] { p.A, p.B })))
+        var cells = PairedCells(runs, a, b, design);
+        if (cells.Count == 0)
             return null;
         var (cellsA, failedA) = Attempts(runs, a);
         var (cellsB, failedB) = Attempts(runs, b);
         // Per cell, which images each run got right: scored once, used by every test below.
         var correct = cells.Select(p => (A: design.Correct(p.A), B: design.Correct(p.B))).ToList();
         var imageDifferences = correct.Select(c => c.A.Count(r => r) - c.B.Count(r => r)).ToList();
-        var metricDifferences = metric == Metric.Accuracy
-            ? cells.Select(p => p.A.SelectedValAcc - p.B.SelectedValAcc).ToList()
-            : cells.Select(p => Score(p.A, design, metric) - Score(p.B, design, metric)).ToList();
+        var metricDifferences = MetricDifferences(cells, design, metric);
         var (test, p, undefined) = SeedOrFoldTest(imageDifferences, metricDifferences, design, metric);
         var imageLevel = ImageLevel(cells, design);
         var metricTest = metric == Metric.Accuracy ? null : MetricTest(cells, design, metric);
