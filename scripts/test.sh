@@ -6,9 +6,18 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+started=$(date +%s)
 bash scripts/ensure-native-runtime.sh || { echo "0 passed, 1 failed, 0 skipped (native runtime step)"; exit 1; }
-bash scripts/ensure-backbone-fixtures.sh
-
-dotnet build TransferLab.slnx -c Release -v quiet -nologo \
-  || { echo "0 passed, 1 failed, 0 skipped (the build failed, see above)"; exit 1; }
+# The fixtures (Python, mostly writing files) and the build (MSBuild) at once: each waits on what the other
+# does not.
+fixtures_log=$(mktemp)
+bash scripts/ensure-backbone-fixtures.sh >"$fixtures_log" 2>&1 &
+fixtures=$!
+dotnet build TransferLab.slnx -c Release -v quiet -nologo
+built=$?
+wait "$fixtures"
+cat "$fixtures_log"
+rm -f "$fixtures_log"
+[ "$built" -eq 0 ] || { echo "0 passed, 1 failed, 0 skipped (the build failed, see above)"; exit 1; }
+echo "== set-up took $(($(date +%s) - started)) s"
 exec bash scripts/run-tests.sh tests/TransferLab.Tests/TransferLab.Tests.csproj "$@"

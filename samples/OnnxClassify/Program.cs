@@ -4,6 +4,12 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using SkiaSharp;
 
+// Classifies photos with a graph written by 'transferlab export' (which writes this file next to the graph).
+// To build it on its own:
+//   dotnet new console -o classify && cp THIS_FILE classify/Program.cs && cd classify
+//   dotnet add package Microsoft.ML.OnnxRuntime && dotnet add package SkiaSharp
+//   dotnet add package SkiaSharp.NativeAssets.Linux.NoDependencies    # on Linux
+//   dotnet run -- MODEL.onnx IMAGE...
 // usage: OnnxClassify MODEL.onnx IMAGE...
 // Prints "IMAGE: CLASS PROBABILITY" per image, the most probable class first.
 if (args.Length < 2)

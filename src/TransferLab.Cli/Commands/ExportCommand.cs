@@ -60,8 +60,19 @@ public static class ExportCommand
             WithPreprocessing = parse.GetValue(WithPreprocessing),
         };
         Write(output, OnnxExport.Write(model.Classifier, path, options), options.WithPreprocessing);
+        var program = Path.ChangeExtension(path, ".classify.cs");
+        Storage.AtomicFile.Write(program, stream => SampleProgram().CopyTo(stream));
+        output.WriteLine(
+            $"wrote {TerminalText.Safe(program)}: a C# program that classifies photos with it (ONNX Runtime and "
+                + "SkiaSharp only; its first lines say how to build it)"
+        );
         return CliApp.Success;
     }
+
+    /// <summary>samples/OnnxClassify/Program.cs, as built into the tool.</summary>
+    private static Stream SampleProgram() =>
+        typeof(ExportCommand).Assembly.GetManifestResourceStream("TransferLab.OnnxClassify.cs")
+        ?? throw new InvalidOperationException("the ONNX Runtime sample is missing from the tool");
 
     private static void Write(TextWriter output, OnnxExportSummary summary, bool withPreprocessing)
     {

@@ -114,34 +114,44 @@ public sealed class ComparisonRunner(
     }
 
     /// <summary>The comparison's cost, from a backbone forward, a training step (when a run trains the backbone)
-    /// and a few decodes timed now (about a second each).</summary>
+    /// and a few decodes timed now (about a second each; once per process for the same architecture, precision,
+    /// batch size, device and threads).</summary>
     internal static CostEstimate Estimate(PreparedComparison comparison)
     {
         var (spec, execution) = (comparison.Spec, comparison.Execution);
         var input = comparison.Backbone.Config;
         var training = ViewTransforms.ForTraining(Augmentation.Notebook, input.InputSize, input.ResizeSize,
             spec.ScaledDecoding);
-        var (decode, render) = CostEstimate.TimeDecode(comparison.Splits.Train.Samples, training);
-        var forwards = new Dictionary<(PretrainedBackbone, Precision), ImageSeconds>();
-        var steps = new Dictionary<(PretrainedBackbone, Precision, int), double>();
+        var samples = comparison.Splits.Train.Samples;
+        var (decode, render) = Timings.GetOrAdd(
+            $"decode|{training.Key}|{samples.FirstOrDefault()?.Path}",
+            _ => CostEstimate.TimeDecode(samples, training)
+        );
+        var machine = $"{execution.Device}|{execution.Threads}";
         return CostEstimate.Of(
             comparison,
             (backbone, precision) =>
-                forwards.TryGetValue((backbone, precision), out var seconds)
-                    ? seconds
-                    : forwards[(backbone, precision)] = new(
-                        CostEstimate.TimeForward(backbone, precision, execution.EvalBatchSize, execution.Device,
-                            execution.CacheDir),
-                        decode,
-                        render
-                    ),
+                new(
+                    Timings.GetOrAdd(
+                        $"forward|{backbone.Config.Architecture}|{precision}|{execution.EvalBatchSize}|{machine}",
+                        _ => (CostEstimate.TimeForward(backbone, precision, execution.EvalBatchSize, execution.Device,
+                            execution.CacheDir), 0)
+                    ).Item1,
+                    decode,
+                    render
+                ),
             (backbone, precision, stages) =>
-                steps.TryGetValue((backbone, precision, stages), out var seconds)
-                    ? seconds
-                    : steps[(backbone, precision, stages)] = CostEstimate.TimeTrainStep(backbone, precision, stages,
-                        spec.BatchSize, execution.Device, execution.CacheDir)
+                Timings.GetOrAdd(
+                    $"step|{backbone.Config.Architecture}|{precision}|{stages}|{spec.BatchSize}|{machine}",
+                    _ => (CostEstimate.TimeTrainStep(backbone, precision, stages, spec.BatchSize, execution.Device,
+                        execution.CacheDir), 0)
+                ).Item1
         );
     }
+
+    /// <summary>What the cost estimate timed in this process: a second process times again.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (double, double)> Timings =
+        new(StringComparer.Ordinal);
 
     private static string ResumeNotice(string outputDir, ComparisonResult resume, bool restartUnfinished) =>
         $"Resuming {outputDir}: {resume.Runs.Count} finished run(s) kept"

@@ -36,6 +36,7 @@ public class FaultInjectionTests : IDisposable
             $"{threads}",
             "--cache-dir",
             _cache.Path,
+            "--quiet", // no progress, so no cost estimate: it times a forward in every process, and writes nothing
             "--out",
             output,
         ];

@@ -26,6 +26,11 @@ public class ExportSampleTests(ITestOutputHelper output)
         Assert.True(export.Exit == 0, export.Error);
         Assert.Contains("outputs 'logits' and 'probabilities': N×2, classes in order: ants, bees", export.Output);
         Assert.Equal(0, CliRun.Of("export", "--model", model, "--out", anySize, "--with-preprocessing").Exit);
+        // Next to each graph, the program below that runs it: the sample itself, byte for byte.
+        var program = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "samples", "OnnxClassify", "Program.cs"));
+        Assert.Equal(program, File.ReadAllText(folder.Combine("any-size.classify.cs")));
+        Assert.Contains($"wrote {folder.Combine("fixed.classify.cs")}: a C# program", export.Output);
+        Assert.Equal(program, File.ReadAllText(folder.Combine("fixed.classify.cs")));
 
         var images = Directory
             .GetFiles(Path.Combine(data.Path, "val"), "*.jpg", SearchOption.AllDirectories)
