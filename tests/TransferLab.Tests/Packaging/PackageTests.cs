@@ -69,7 +69,8 @@ public class PackageTests
         var root = TestData.RepositoryRoot;
         foreach (var file in new[] { "Directory.Build.props", "Directory.Packages.props", "README.md", "LICENSE" })
             File.Copy(Path.Combine(root, file), Path.Combine(target, file));
-        foreach (var folder in new[] { "src", "scripts" })
+        // The tool carries samples/OnnxClassify/Program.cs, which export writes next to a graph.
+        foreach (var folder in new[] { "src", "scripts", Path.Combine("samples", "OnnxClassify") })
         {
             foreach (var file in Directory.EnumerateFiles(Path.Combine(root, folder), "*", SearchOption.AllDirectories))
             {
