@@ -123,8 +123,8 @@ public sealed class ComparisonRunner(
         var training = ViewTransforms.ForTraining(Augmentation.Notebook, input.InputSize, input.ResizeSize,
             spec.ScaledDecoding);
         var samples = comparison.Splits.Train.Samples;
-        var (decode, render) = Timings.GetOrAdd(
-            $"decode|{training.Key}|{samples.FirstOrDefault()?.Path}",
+        var (decode, render) = DecodeTimings.GetOrAdd(
+            $"{training.Key}|{samples.FirstOrDefault()?.Path}",
             _ => CostEstimate.TimeDecode(samples, training)
         );
         var machine = $"{execution.Device}|{execution.Threads}";
@@ -134,24 +134,28 @@ public sealed class ComparisonRunner(
                 new(
                     Timings.GetOrAdd(
                         $"forward|{backbone.Config.Architecture}|{precision}|{execution.EvalBatchSize}|{machine}",
-                        _ => (CostEstimate.TimeForward(backbone, precision, execution.EvalBatchSize, execution.Device,
-                            execution.CacheDir), 0)
-                    ).Item1,
+                        _ => CostEstimate.TimeForward(backbone, precision, execution.EvalBatchSize, execution.Device,
+                            execution.CacheDir)
+                    ),
                     decode,
                     render
                 ),
             (backbone, precision, stages) =>
                 Timings.GetOrAdd(
                     $"step|{backbone.Config.Architecture}|{precision}|{stages}|{spec.BatchSize}|{machine}",
-                    _ => (CostEstimate.TimeTrainStep(backbone, precision, stages, spec.BatchSize, execution.Device,
-                        execution.CacheDir), 0)
-                ).Item1
+                    _ => CostEstimate.TimeTrainStep(backbone, precision, stages, spec.BatchSize, execution.Device,
+                        execution.CacheDir)
+                )
         );
     }
 
-    /// <summary>What the cost estimate timed in this process: a second process times again.</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (double, double)> Timings =
+    /// <summary>Seconds per image the cost estimate timed in this process (a second process times again).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, double> Timings =
         new(StringComparer.Ordinal);
+
+    /// <summary>Decoding and rendering seconds the cost estimate timed in this process.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (double, double)>
+        DecodeTimings = new(StringComparer.Ordinal);
 
     private static string ResumeNotice(string outputDir, ComparisonResult resume, bool restartUnfinished) =>
         $"Resuming {outputDir}: {resume.Runs.Count} finished run(s) kept"

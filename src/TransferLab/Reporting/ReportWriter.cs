@@ -18,7 +18,8 @@ public static class ReportWriter
     {
         var content = ReportContent.From(result);
         var charts = ReportPlots.Draw(result);
-        var confusions = ConfusionNames(content).Select(c => ReportPlots.Confusion(c.Run, c.Report, c.Name));
+        var named = ConfusionNames(content).ToList();
+        var confusions = named.Select(c => ReportPlots.Confusion(c.Run, c.Report, c.Name));
         var written = new List<string>();
         void Save(string relative, byte[] bytes)
         {
@@ -32,7 +33,7 @@ public static class ReportWriter
             Save(Path.Combine("plots", chart.Name + ".png"), chart.Png);
             Save(Path.Combine("plots", chart.Name + ".svg"), Encoding.UTF8.GetBytes(chart.Svg));
         }
-        Save("report.md", Encoding.UTF8.GetBytes(Markdown(result, content, charts)));
+        Save("report.md", Encoding.UTF8.GetBytes(Markdown(result, content, charts, named)));
         Save("report.html", Encoding.UTF8.GetBytes(Html(result, content, charts)));
         return written;
     }
@@ -53,7 +54,12 @@ public static class ReportWriter
         }
     }
 
-    private static string Markdown(ComparisonResult result, ReportContent content, IReadOnlyList<Chart> charts)
+    private static string Markdown(
+        ComparisonResult result,
+        ReportContent content,
+        IReadOnlyList<Chart> charts,
+        IReadOnlyList<(string Run, Inference.ClassificationReport Report, string Name)> confusions
+    )
     {
         var md = new StringBuilder("# TransferLab comparison\n\n");
         md.Append("## Conclusion\n\n");
@@ -77,7 +83,7 @@ public static class ReportWriter
             md.Append($"![{MdCell(chart.Title)}](plots/{chart.Name}.png)\n\n");
         md.Append(MdText(ChartData.ValidationLossNote)).Append("\n\n");
         md.Append("## Confusion matrices (validation, summed over seeds; rows: true class, columns: predicted)\n\n");
-        foreach (var (run, report, name) in ConfusionNames(content))
+        foreach (var (run, report, name) in confusions)
         {
             md.Append($"### {MdCell(run)}\n\n![{MdCell(run)}: confusion matrix](plots/{name}.png)\n\n");
             md.Append(
