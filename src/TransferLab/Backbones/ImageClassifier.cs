@@ -41,7 +41,51 @@ public sealed class ImageClassifier : Training.ITrainableClassifier, IDisposable
 
     public int StageCount => Architecture.StageCount;
 
-    public int DepthOf(string parameterName) => Architecture.DepthOf(parameterName);
+    public int DepthOf(string parameterName) => Architecture.DepthOf(AdaptedLayerOf(parameterName) ?? parameterName);
+
+    /// <summary>A bias, a normalisation layer's parameter, or an adapter's.</summary>
+    public Strategies.ParameterRole RoleOf(string parameterName)
+    {
+        if (parameterName.StartsWith(LowRankLayers.Prefix, StringComparison.Ordinal))
+            return Strategies.ParameterRole.Adapter;
+        var role = parameterName.EndsWith(".bias", StringComparison.Ordinal)
+            ? Strategies.ParameterRole.Bias
+            : Strategies.ParameterRole.Weight;
+        return NormPrefixes().Any(n => parameterName.StartsWith(n, StringComparison.Ordinal))
+            ? role | Strategies.ParameterRole.Norm
+            : role;
+    }
+
+    /// <summary>The layers adapted by <see cref="AttachAdapters"/>, by their adapter's parameter prefix.</summary>
+    private IReadOnlyDictionary<string, string> _adaptedLayers = new Dictionary<string, string>();
+
+    /// <summary>The adapted layer's weight for an adapter's parameter (whose stage it shares), else null.</summary>
+    private string? AdaptedLayerOf(string parameterName)
+    {
+        if (!parameterName.StartsWith(LowRankLayers.Prefix, StringComparison.Ordinal))
+            return null;
+        var prefix = parameterName[..(parameterName.LastIndexOf('.') + 1)];
+        return _adaptedLayers.TryGetValue(prefix, out var layer) ? layer + ".weight" : null;
+    }
+
+    /// <summary>
+    /// Adds low-rank adapters (<see cref="LowRankAdapter"/>) to the backbone's layers of the kinds
+    /// <paramref name="spec"/> targets, outside the stem and the head, A drawn from <paramref name="seed"/>.
+    /// </summary>
+    public void AttachAdapters(Strategies.LowRankAdapters spec, int seed)
+    {
+        if (_adaptedLayers.Count > 0)
+            throw new InvalidOperationException("the classifier already has adapters");
+        _adaptedLayers = LowRankLayers.Attach(
+            Network,
+            spec,
+            (name, layer) =>
+                Architecture.DepthOf(name + ".weight") is var depth && depth >= 1 && depth <= StageCount
+                    ? LowRankLayers.KindOf(name, layer)
+                    : null,
+            seed
+        );
+    }
 
     Module Training.ITrainableClassifier.Network => Network;
 
@@ -133,11 +177,7 @@ public sealed class ImageClassifier : Training.ITrainableClassifier, IDisposable
     /// <summary>Every parameter with its state-dict name and what regularizers need to know about it.</summary>
     public IReadOnlyList<NamedParameter> NamedParameters()
     {
-        var norms = Network
-            .named_modules()
-            .Where(m => m.module is TorchSharp.Modules.BatchNorm2d or TorchSharp.Modules.LayerNorm or LayerNorm2d)
-            .Select(m => m.name + ".")
-            .ToList();
+        var norms = NormPrefixes();
         return Network
             .named_parameters()
             .Select(p => new NamedParameter(
@@ -149,8 +189,18 @@ public sealed class ImageClassifier : Training.ITrainableClassifier, IDisposable
             .ToList();
     }
 
+    /// <summary>The key prefixes (<c>layer1.0.bn1.</c>) of the normalisation layers.</summary>
+    private IReadOnlyList<string> NormPrefixes() =>
+        _normPrefixes ??= Network
+            .named_modules()
+            .Where(m => m.module is TorchSharp.Modules.BatchNorm2d or TorchSharp.Modules.LayerNorm or LayerNorm2d)
+            .Select(m => m.name + ".")
+            .ToList();
+
+    private IReadOnlyList<string>? _normPrefixes;
+
     /// <summary>Biases, normalisation parameters and ViT's token embeddings: not decayed (timm's rule).</summary>
-    private static bool IsExemptFromDecay(string name, List<string> norms) =>
+    private static bool IsExemptFromDecay(string name, IReadOnlyList<string> norms) =>
         name.EndsWith(".bias", StringComparison.Ordinal)
         || name is "class_token" or "encoder.pos_embedding"
         || norms.Any(n => name.StartsWith(n, StringComparison.Ordinal));

@@ -28,26 +28,17 @@ internal static class LayerCalls
             case Conv2d conv when PointwiseConvolution.MustAvoidOneDnn(conv, x):
                 return PointwiseConvolution.Apply(conv, x);
             case Conv2d conv when x.dtype == ScalarType.BFloat16 && conv.weight!.dtype != ScalarType.BFloat16:
-                if (conv.padding_type is not null || conv.padding_mode != TorchSharp.PaddingModes.Zeros)
-                    throw new NotSupportedException("bf16-mixed supports convolutions with explicit zero padding only");
-                // One copy that is both bf16 and channels-last (the cast keeps the permuted strides), like the
-                // activations.
-                var weight = conv.weight.permute(0, 2, 3, 1).to_type(ScalarType.BFloat16).permute(0, 3, 1, 2);
-                return functional.conv2d(
-                    x,
-                    weight,
-                    conv.bias?.to_type(ScalarType.BFloat16),
-                    conv.stride,
-                    conv.padding,
-                    conv.dilation,
-                    conv.groups
-                );
+                return Convolve(conv, x, BFloat16ChannelsLast(LowRankLayers.WeightOf(conv, conv.weight)));
+            case Conv2d conv when LowRankLayers.Of(conv) is { } adapter:
+                return Convolve(conv, x, adapter.Adapt(conv.weight!));
             case Linear linear when x.dtype == ScalarType.BFloat16 && linear.weight!.dtype != ScalarType.BFloat16:
                 return functional.linear(
                     x,
-                    linear.weight.to_type(ScalarType.BFloat16),
+                    LowRankLayers.WeightOf(linear, linear.weight).to_type(ScalarType.BFloat16),
                     linear.bias?.to_type(ScalarType.BFloat16)
                 );
+            case Linear linear when LowRankLayers.Of(linear) is { } adapter:
+                return functional.linear(x, adapter.Adapt(linear.weight!), linear.bias);
             case BatchNorm2d norm when BatchNormGroups.For(norm, x) is { } groups:
                 return groups.Apply(norm, x);
             case Sequential sequence: // conv-norm-activation stacks, stages, torchvision's downsample
@@ -58,6 +49,21 @@ internal static class LayerCalls
                 return module.call(x);
         }
     }
+
+    /// <summary>The convolution <paramref name="conv"/> computes, with <paramref name="weight"/> (a bf16 copy or an
+    /// adapted weight) and the bias in the weight's type.</summary>
+    private static Tensor Convolve(Conv2d conv, Tensor x, Tensor weight)
+    {
+        if (conv.padding_type is not null || conv.padding_mode != TorchSharp.PaddingModes.Zeros)
+            throw new NotSupportedException("bf16-mixed and lora support convolutions with explicit zero padding only");
+        var bias = conv.bias is null ? null : As(conv.bias, weight);
+        return functional.conv2d(x, weight, bias, conv.stride, conv.padding, conv.dilation, conv.groups);
+    }
+
+    /// <summary>One copy that is both bf16 and channels-last (the cast keeps the permuted strides), like the
+    /// activations.</summary>
+    private static Tensor BFloat16ChannelsLast(Tensor weight) =>
+        weight.permute(0, 2, 3, 1).to_type(ScalarType.BFloat16).permute(0, 3, 1, 2);
 
     /// <summary>A parameter (a scale, a token) in the activations' number format.</summary>
     public static Tensor As(Tensor parameter, Tensor x) =>

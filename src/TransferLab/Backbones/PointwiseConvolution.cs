@@ -54,7 +54,7 @@ internal static class PointwiseConvolution
             : x[.., .., TensorIndex.Slice(null, null, strideH), TensorIndex.Slice(null, null, strideW)];
         var nhwc = sampled.permute(0, 2, 3, 1);
         var shape = nhwc.shape;
-        var weight = LayerCalls.As(conv.weight!, x).flatten(1);
+        var weight = LayerCalls.As(LowRankLayers.WeightOf(conv, conv.weight!), x).flatten(1);
         var bias = conv.bias is null ? null : LayerCalls.As(conv.bias, x);
         var product = functional.linear(nhwc.reshape(-1, shape[3]), weight, bias);
         return product.view(shape[0], shape[1], shape[2], -1).permute(0, 3, 1, 2);

@@ -11,6 +11,7 @@ internal static class SeedSequence
     public const ulong Augment = 0x4155_4755; // "AUGU"
     public const ulong HeadInit = 0x4845_4144; // "HEAD"
     public const ulong BalancedDraw = 0x4241_4C44; // "BALD"
+    public const ulong AdapterInit = 0x4C4F_5241; // "LORA"
 
     public static int Derive(int seed, ulong purpose, long a = 0, long b = 0)
     {

@@ -131,7 +131,7 @@ internal sealed class ComparisonSession
         foreach (var group in runs.GroupBy(comparison.BackboneFor))
         {
             var classes = comparison.Splits.Classes;
-            using var probe = RunExecutor.CreateModel(group.Key, classes, spec.Seeds[0], execution.CacheDir);
+            using var probe = group.Key.CreateClassifier(classes, seed: 0, execution.CacheDir);
             var parameters = probe.NamedParameters();
             var networkBytes = parameters.Sum(p => p.Parameter.numel()) * sizeof(float);
             checkpointBytes = group

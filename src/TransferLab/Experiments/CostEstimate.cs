@@ -161,7 +161,7 @@ public sealed record CostEstimate(
         var phase = new StrategyPhase(0, stages);
         var parameters = new List<TorchSharp.Modules.Parameter>();
         foreach (var (name, parameter) in model.Network.named_parameters())
-            if (parameter.requires_grad = Strategy.Trains(phase, model.DepthOf(name), model.StageCount))
+            if (parameter.requires_grad = model.Trains(phase, name))
                 parameters.Add(parameter);
         using var optimizer = optim.Adam(parameters, lr: 1e-6);
         var timedBatch = Math.Clamp(batchSize, 2, 16); // BatchNorm trains on 2 or more

@@ -69,7 +69,7 @@ internal sealed class RunExecutor(
         var (recordTo, replayFrom) = work.Passes.For(spec, plan, comparison.Spec);
         var extractionBefore = features.Stats.ComputeSeconds;
         var backbone = comparison.BackboneFor(spec);
-        using var model = CreateModel(backbone, comparison.Splits.Classes, seed, execution.CacheDir);
+        using var model = CreateModel(backbone, comparison.Splits.Classes, seed, execution.CacheDir, spec.Strategy);
         model.SetBackbonePrecision(plan.Precision);
         model.MoveTo(ComputeDevice.Resolve(execution.Device));
         var options = Options(spec, work, plan, model, backbone) with
@@ -114,16 +114,21 @@ internal sealed class RunExecutor(
         );
     }
 
-    /// <summary>A fresh model whose head depends only on the seed (the same for every run of that seed).</summary>
+    /// <summary>A fresh model whose head depends only on the seed (the same for every run of that seed), with the
+    /// adapters <paramref name="strategy"/> adds (drawn from the seed too).</summary>
     public static ImageClassifier CreateModel(
         PretrainedBackbone backbone,
         IReadOnlyList<string> classes,
         int seed,
-        string? cacheDirectory = null
+        string? cacheDirectory,
+        Strategies.Strategy strategy
     )
     {
         manual_seed(seed);
-        return backbone.CreateClassifier(classes, SeedSequence.Derive(seed, SeedSequence.HeadInit), cacheDirectory);
+        var model = backbone.CreateClassifier(classes, SeedSequence.Derive(seed, SeedSequence.HeadInit), cacheDirectory);
+        if (strategy.Adapters is { } adapters)
+            model.AttachAdapters(adapters, SeedSequence.Derive(seed, SeedSequence.AdapterInit));
+        return model;
     }
 
     private TrainingOptions Options(

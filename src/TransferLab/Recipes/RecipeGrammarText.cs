@@ -11,17 +11,19 @@ internal static class RecipeGrammarText
     public static string Of(
         IReadOnlyList<(string Name, string Help)> strategies,
         IReadOnlyList<RecipeKey> strategyKeys,
-        IReadOnlyList<RecipeKey> probeKeys,
+        IReadOnlyList<(string Strategy, IReadOnlyList<RecipeKey> Keys)> ownKeys,
         IReadOnlyList<(string Name, string Help, IReadOnlyList<RecipeKey> Keys)> regularizers
     )
     {
         var text = new StringBuilder("STRATEGY[:ARG][@KEY=VALUE...][+REGULARIZER[:ARG][@KEY=VALUE...]...]\n");
         Wrapped(text, "  strategies: ", strategies.Select(s => $"{s.Name} ({s.Help})"));
         Wrapped(text, "  keys of every strategy: ", strategyKeys.Select(Describe));
-        Wrapped(text, "  keys of lp-ft: ", probeKeys.Select(Describe));
+        foreach (var (strategy, keys) in ownKeys)
+            Wrapped(text, $"  keys of {strategy}: ", keys.Select(Describe));
         Wrapped(text, "  regularizers: ", regularizers.Select(r =>
             $"{r.Name} ({r.Help}{string.Concat(r.Keys.Select(k => $"; @{Describe(k)}"))})"));
-        text.Append("  e.g. frozen+l1, finetune@lr=1e-4+l2sp, partial:1, lp-ft@probe=2, finetune@opt=sgd@sched=cosine");
+        text.Append("  e.g. frozen+l1, finetune@lr=1e-4+l2sp, partial:1, lp-ft@probe=2, finetune@opt=sgd@sched=cosine, "
+            + "lora@r=4@targets=conv");
         return text.ToString();
     }
 

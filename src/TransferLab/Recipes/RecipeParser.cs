@@ -46,7 +46,7 @@ internal static class RecipeParser
 
     /// <summary>The grammar with every strategy, regularizer and key, as <c>compare --help</c> shows it.</summary>
     public static string Grammar => RecipeGrammarText.Of(
-        StrategyCatalog.Strategies, [.. RunKeys, .. StrategyCatalog.Keys], StrategyCatalog.ProbeKeys,
+        StrategyCatalog.Strategies, [.. RunKeys, .. StrategyCatalog.Keys], StrategyCatalog.OwnKeys,
         RegularizerCatalog.Regularizers);
 
     public static RunSpec Parse(string recipe, RecipeDefaults defaults, string? name = null)

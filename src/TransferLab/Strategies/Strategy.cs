@@ -22,7 +22,56 @@ public enum FrozenBatchNorm
 /// <see cref="Strategy.AllStages"/> trains everything including the stem.
 /// </param>
 /// <param name="LearningRate">The phase's base learning rate; null uses the run's optimizer learning rate.</param>
-public sealed record StrategyPhase(int FromEpoch, int TrainedStages, double? LearningRate = null);
+/// <param name="Subset">Which parameters of the trained stages train (the head's always do).</param>
+public sealed record StrategyPhase(
+    int FromEpoch,
+    int TrainedStages,
+    double? LearningRate = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+        ParameterSubset Subset = ParameterSubset.All
+);
+
+/// <summary>Which parameters of the trained stages a phase trains: all of them, or one kind (parameter-efficient
+/// fine-tuning).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ParameterSubset>))]
+public enum ParameterSubset
+{
+    All,
+
+    /// <summary>Bias terms, normalisation layers' shifts among them (BitFit, Ben Zaken et al. 2022).</summary>
+    Biases,
+
+    /// <summary>Normalisation layers' scales and shifts.</summary>
+    Norms,
+
+    /// <summary>Low-rank adapters only; the weights they adapt stay frozen (LoRA, Hu et al. 2021).</summary>
+    Adapters,
+}
+
+/// <summary>What a parameter is, for the subsets a phase can train.</summary>
+[Flags]
+public enum ParameterRole
+{
+    Weight = 0,
+    Bias = 1,
+    Norm = 2,
+    Adapter = 4,
+}
+
+/// <summary>
+/// Low-rank adapters (LoRA) as HF PEFT defines them: a target layer's weight W computes as W + (α/r)·B·A, with A
+/// [r, fan-in] Kaiming-uniform and B [fan-out, r] zero at the start; on a convolution A is a convolution with the
+/// layer's kernel to r channels and B a 1×1 convolution back (the same low-rank product, reshaped).
+/// </summary>
+/// <param name="Rank">r.</param>
+/// <param name="Alpha">α; the update is scaled by α / r.</param>
+/// <param name="Targets">Which layers get adapters: <c>attn</c>, <c>mlp</c>, <c>conv</c>.</param>
+public sealed record LowRankAdapters(int Rank, double Alpha, IReadOnlyList<string> Targets)
+{
+    public static readonly IReadOnlyList<string> TargetKinds = ["attn", "mlp", "conv"];
+
+    public double Scaling => Alpha / Rank;
+}
 
 /// <summary>
 /// A transfer-learning strategy as data: which parameters train in which epochs, how frozen BatchNorm
@@ -35,11 +84,13 @@ public sealed record StrategyPhase(int FromEpoch, int TrainedStages, double? Lea
 /// Discriminative learning rates: the head gets the base rate, each stage below it the rate of the stage
 /// above times this factor (the stem last). 1 gives every layer the same rate.
 /// </param>
+/// <param name="Adapters">Low-rank adapters the run adds to the backbone before training, or null.</param>
 public sealed record Strategy(
     string Name,
     IReadOnlyList<StrategyPhase> Phases,
     FrozenBatchNorm BatchNorm = FrozenBatchNorm.Eval,
-    double LayerDecay = 1.0
+    double LayerDecay = 1.0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LowRankAdapters? Adapters = null
 )
 {
     public const int AllStages = int.MaxValue;
@@ -48,12 +99,21 @@ public sealed record Strategy(
 
     /// <summary>Whether a parameter at <paramref name="depth"/> trains in a phase (depth: 0 for the stem,
     /// 1 to <paramref name="stageCount"/> for the stages, stageCount + 1 for the head, as the classifier
-    /// says).</summary>
-    public static bool Trains(StrategyPhase phase, int depth, int stageCount)
+    /// says), given what it is.</summary>
+    public static bool Trains(StrategyPhase phase, int depth, int stageCount, ParameterRole role)
     {
-        if (depth == stageCount + 1 || phase.TrainedStages == AllStages)
+        if (depth == stageCount + 1)
             return true;
-        return depth >= 1 && depth > stageCount - phase.TrainedStages;
+        var inTrainedStages =
+            phase.TrainedStages == AllStages || depth >= 1 && depth > stageCount - phase.TrainedStages;
+        return inTrainedStages
+            && phase.Subset switch
+            {
+                ParameterSubset.Biases => role.HasFlag(ParameterRole.Bias),
+                ParameterSubset.Norms => role.HasFlag(ParameterRole.Norm),
+                ParameterSubset.Adapters => role.HasFlag(ParameterRole.Adapter),
+                _ => true,
+            };
     }
 
     /// <summary>
@@ -64,7 +124,8 @@ public sealed record Strategy(
     public bool KeepsBackboneFrozen() => Phases.All(p => p.TrainedStages == 0);
 
     /// <summary>Whether any phase of this strategy trains a parameter (what a run can change).</summary>
-    public bool TrainsInSomePhase(int depth, int stageCount) => Phases.Any(phase => Trains(phase, depth, stageCount));
+    public bool TrainsInSomePhase(int depth, int stageCount, ParameterRole role) =>
+        Phases.Any(phase => Trains(phase, depth, stageCount, role));
 
     /// <summary>Learning-rate multiplier of a parameter under <see cref="LayerDecay"/>.</summary>
     public double LearningRateScale(int depth, int stageCount) =>

@@ -16,6 +16,9 @@ internal static class StrategyCatalog
         ("finetune", "everything"),
         ("partial:K", "the last K stages and the head"),
         ("lp-ft", "a linear probe, then fine-tuning"),
+        ("lora", "low-rank adapters on the backbone's layers and the head; the backbone's weights frozen"),
+        ("bitfit", "the backbone's biases and the head"),
+        ("norm", "the backbone's normalisation layers and the head"),
     ];
 
     public static IEnumerable<string> Names => Strategies.Select(s => s.Name);
@@ -27,18 +30,26 @@ internal static class StrategyCatalog
         new("lrdecay", "F", "layer-wise learning-rate factor per stage below the head, in (0, 1]"),
     ];
 
-    /// <summary>The keys only lp-ft takes.</summary>
-    public static IReadOnlyList<RecipeKey> ProbeKeys { get; } =
+    /// <summary>The keys only one strategy takes, by strategy.</summary>
+    public static IReadOnlyList<(string Strategy, IReadOnlyList<RecipeKey> Keys)> OwnKeys { get; } =
     [
-        new("probe", "EPOCHS", "linear-probe epochs before fine-tuning"),
-        new("probe-lr", "X", "the probe's learning rate"),
+        ("lp-ft", [
+            new("probe", "EPOCHS", "linear-probe epochs before fine-tuning"),
+            new("probe-lr", "X", "the probe's learning rate"),
+        ]),
+        ("lora", [
+            new("r", "N", "the adapters' rank"),
+            new("alpha", "X", "the adapters' scale numerator: updates are scaled by alpha/r"),
+            new("targets", string.Join("|", LowRankAdapters.TargetKinds), "the layers that get adapters "
+                + "(several joined by |; default every kind the backbone has)"),
+        ]),
     ];
 
     public static IReadOnlyList<RecipeKey> KeysOf(string strategy) =>
-        strategy == "lp-ft" ? [.. Keys, .. ProbeKeys] : Keys;
+        [.. Keys, .. OwnKeys.Where(o => o.Strategy == strategy).SelectMany(o => o.Keys)];
 
-    /// <summary>Builds a strategy from its recipe name, optional argument and keys (<c>bn</c>, <c>lrdecay</c>,
-    /// <c>probe</c>, <c>probe-lr</c>).</summary>
+    /// <summary>Builds a strategy from its recipe name, optional argument and keys (<see cref="KeysOf"/>).
+    /// </summary>
     internal static Strategy Create(
         string name,
         string? argument,
@@ -80,11 +91,37 @@ internal static class StrategyCatalog
                     new StrategyPhase(0, 0, probeRate),
                     new StrategyPhase(probeEpochs, Strategy.AllStages)
                 );
+            case "lora":
+                keys.RejectArgument(argument, name);
+                return Make("lora", new StrategyPhase(0, Strategy.AllStages, Subset: ParameterSubset.Adapters)) with
+                {
+                    Adapters = LowRankOf(keys),
+                };
+            case "bitfit" or "norm":
+                keys.RejectArgument(argument, name);
+                var subset = name == "bitfit" ? ParameterSubset.Biases : ParameterSubset.Norms;
+                return Make(name, new StrategyPhase(0, Strategy.AllStages, Subset: subset));
             default:
                 throw new InvalidInputException(
                     $"unknown strategy '{name}'{Settings.Suggestions.Hint(name, Names)}; "
                         + $"known: {string.Join(", ", Names)}"
                 );
         }
+    }
+
+    private static LowRankAdapters LowRankOf(RecipeArguments keys)
+    {
+        var rank = keys.Int("r", 8);
+        if (rank is < 1 or > 1024)
+            throw new InvalidInputException($"lora: r must be from 1 to 1024 (got {rank})");
+        var alpha = keys.Double("alpha", 2.0 * rank);
+        if (alpha <= 0)
+            throw new InvalidInputException($"lora: alpha must be positive (got {alpha})");
+        var targets = keys.String("targets")?.Split('|') ?? [.. LowRankAdapters.TargetKinds];
+        if (targets.FirstOrDefault(t => !LowRankAdapters.TargetKinds.Contains(t)) is { } unknown)
+            throw new InvalidInputException(
+                $"lora: unknown target '{unknown}'; targets are {string.Join(", ", LowRankAdapters.TargetKinds)}"
+            );
+        return new LowRankAdapters(rank, alpha, targets.Distinct().Order(StringComparer.Ordinal).ToList());
     }
 }

@@ -15,14 +15,13 @@ internal sealed class FrozenBatchNormWatch : IDisposable
 
     public FrozenBatchNormWatch(ITrainableClassifier model, Strategy strategy, IReadOnlyList<NamedParameter> parameters)
     {
-        var stageCount = model.StageCount;
         using var noGrad = no_grad();
         foreach (var (name, layer) in model.BatchNormLayers())
         {
             var prefix = name + ".";
             var trainsSometime = parameters
                 .Where(p => p.Name.StartsWith(prefix, StringComparison.Ordinal))
-                .Any(p => strategy.TrainsInSomePhase(model.DepthOf(p.Name), stageCount));
+                .Any(p => model.TrainsInSomePhase(strategy, p.Name));
             if (!trainsSometime && layer.running_mean is { } mean)
                 // clone: detach() and a same-dtype to_type() both alias the live buffer, which would hide every change.
                 _watched.Add((name, layer, mean.detach().to_type(ScalarType.Float32).clone().DetachFromDisposeScope()));

@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using TransferLab.Regularization;
+using TransferLab.Strategies;
 using static TorchSharp.torch;
 
 namespace TransferLab.Training;
@@ -31,6 +32,11 @@ internal interface ITrainableClassifier
     /// for the head.</summary>
     int DepthOf(string parameterName);
 
+    /// <summary>What a parameter is (a bias, a normalisation layer's, an adapter's), for the strategies that train
+    /// one kind; by default a bias is what its name says.</summary>
+    ParameterRole RoleOf(string parameterName) =>
+        parameterName.EndsWith(".bias", StringComparison.Ordinal) ? ParameterRole.Bias : ParameterRole.Weight;
+
     IReadOnlyList<NamedParameter> NamedParameters();
 
     IEnumerable<(string Name, BatchNorm2d Layer)> BatchNormLayers();
@@ -49,4 +55,18 @@ internal interface ITrainableClassifier
 
     /// <summary>Logits: the head applied to <see cref="Features"/>.</summary>
     Tensor Forward(Tensor images);
+}
+
+/// <summary>What a strategy trains of a classifier, parameter by parameter.</summary>
+internal static class ClassifierTraining
+{
+    /// <summary>Whether the parameter named <paramref name="parameterName"/> trains in <paramref name="phase"/>.
+    /// </summary>
+    public static bool Trains(this ITrainableClassifier model, StrategyPhase phase, string parameterName) =>
+        Strategy.Trains(phase, model.DepthOf(parameterName), model.StageCount, model.RoleOf(parameterName));
+
+    /// <summary>Whether any phase of <paramref name="strategy"/> trains the parameter (what a run can change).
+    /// </summary>
+    public static bool TrainsInSomePhase(this ITrainableClassifier model, Strategy strategy, string parameterName) =>
+        strategy.Phases.Any(phase => model.Trains(phase, parameterName));
 }

@@ -84,7 +84,7 @@ internal sealed class PhaseState : IDisposable
         var frozen = new List<NamedParameter>();
         foreach (var p in all)
         {
-            var trains = Strategy.Trains(phase, model.DepthOf(p.Name), stageCount);
+            var trains = model.Trains(phase, p.Name);
             p.Parameter.requires_grad = trains;
             (trains ? trainable : frozen).Add(p);
         }

@@ -83,9 +83,8 @@ internal sealed class RunCheckpoint(
         IReadOnlyList<Regularization.NamedParameter> parameters
     )
     {
-        var stageCount = model.StageCount;
         var frozen = parameters
-            .Where(p => !strategy.TrainsInSomePhase(model.DepthOf(p.Name), stageCount))
+            .Where(p => !model.TrainsInSomePhase(strategy, p.Name))
             .Select(p => p.Name)
             .ToHashSet(StringComparer.Ordinal);
         return model.Network.state_dict().Keys.Where(name => !frozen.Contains(name)).ToHashSet(StringComparer.Ordinal);

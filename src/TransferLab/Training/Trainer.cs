@@ -84,7 +84,7 @@ internal sealed class Trainer(IProgress<TrainingEvent>? progress = null)
     ) =>
         strategy.Phases.Max(phase =>
             parameters
-                .Where(p => Strategy.Trains(phase, model.DepthOf(p.Name), model.StageCount))
+                .Where(p => model.Trains(phase, p.Name))
                 .Sum(p => p.Parameter.numel())
         );
 

@@ -126,7 +126,7 @@ public class DocumentedPresetTests
             .ToHashSet();
         var declared = TransferLab.Recipes.RecipeParser.RunKeys
             .Concat(TransferLab.Strategies.StrategyCatalog.Keys)
-            .Concat(TransferLab.Strategies.StrategyCatalog.ProbeKeys)
+            .Concat(TransferLab.Strategies.StrategyCatalog.OwnKeys.SelectMany(o => o.Keys))
             .Concat(TransferLab.Regularization.RegularizerCatalog.Regularizers.SelectMany(r => r.Keys))
             .Select(k => (k.Name, k.Value))
             .ToHashSet();

@@ -47,12 +47,14 @@ public class CheckpointTests
             int epochs = 4
         )
         {
+            var spec = RecipeParser.Parse(recipe, TestData.RecipeDefaults(Epochs: epochs, LearningRate: 1e-3));
             using var model = RunExecutor.CreateModel(
                 BackboneRegistry.Get(BackboneRegistry.ResNet18Cntk),
                 Splits.Classes,
-                Seed
+                Seed,
+                cacheDirectory: null,
+                spec.Strategy
             );
-            var spec = RecipeParser.Parse(recipe, TestData.RecipeDefaults(Epochs: epochs, LearningRate: 1e-3));
             using var stop = new CancellationTokenSource();
             var progress = new SynchronousProgress(e =>
             {

@@ -1,5 +1,6 @@
 using TransferLab.Backbones;
 using TransferLab.Backbones.Architectures;
+using TransferLab.Recipes;
 using TransferLab.Strategies;
 using TransferLab.Training;
 
@@ -65,6 +66,53 @@ public class StrategyTests
     public void Trained_stages_count_from_the_last(string name, int stages, bool trains)
     {
         var resnet = ArchitectureCatalog.Find("resnet18")!;
-        Assert.Equal(trains, Strategy.Trains(new StrategyPhase(0, stages), resnet.DepthOf(name), stageCount: 4));
+        var phase = new StrategyPhase(0, stages);
+        Assert.Equal(trains, Strategy.Trains(phase, resnet.DepthOf(name), stageCount: 4, ParameterRole.Weight));
+    }
+
+    [Theory]
+    [InlineData(ParameterSubset.Biases, ParameterRole.Bias, true)]
+    [InlineData(ParameterSubset.Biases, ParameterRole.Bias | ParameterRole.Norm, true)]
+    [InlineData(ParameterSubset.Biases, ParameterRole.Norm, false)]
+    [InlineData(ParameterSubset.Biases, ParameterRole.Weight, false)]
+    [InlineData(ParameterSubset.Norms, ParameterRole.Norm, true)]
+    [InlineData(ParameterSubset.Norms, ParameterRole.Bias, false)]
+    [InlineData(ParameterSubset.Adapters, ParameterRole.Adapter, true)]
+    [InlineData(ParameterSubset.Adapters, ParameterRole.Weight, false)]
+    [InlineData(ParameterSubset.All, ParameterRole.Weight, true)]
+    public void A_subset_phase_trains_its_kind_of_parameter_and_the_head(
+        ParameterSubset subset,
+        ParameterRole role,
+        bool trains
+    )
+    {
+        var phase = new StrategyPhase(0, Strategy.AllStages, Subset: subset);
+        Assert.Equal(trains, Strategy.Trains(phase, depth: 2, stageCount: 4, role));
+        Assert.True(Strategy.Trains(phase, depth: 5, stageCount: 4, ParameterRole.Weight)); // the head
+        Assert.False(Strategy.Trains(phase with { TrainedStages = 0 }, depth: 2, stageCount: 4, role));
+    }
+
+    [Theory]
+    [InlineData("lora", 8, 16.0, "attn,conv,mlp")]
+    [InlineData("lora@r=4", 4, 8.0, "attn,conv,mlp")]
+    [InlineData("lora@r=4@alpha=4@targets=mlp|attn", 4, 4.0, "attn,mlp")]
+    public void Lora_reads_rank_alpha_and_targets(string recipe, int rank, double alpha, string targets)
+    {
+        var strategy = RecipeParser.Parse(recipe, TestData.RecipeDefaults()).Strategy;
+        Assert.Equal((rank, alpha), (strategy.Adapters!.Rank, strategy.Adapters.Alpha));
+        Assert.Equal(targets.Split(','), strategy.Adapters.Targets);
+        Assert.Equal(ParameterSubset.Adapters, strategy.Phases.Single().Subset);
+    }
+
+    [Theory]
+    [InlineData("lora@r=0", "r must be from 1")]
+    [InlineData("lora@targets=qkv", "unknown target 'qkv'")]
+    [InlineData("lora@alpha=-1", "alpha must be positive")]
+    [InlineData("bitfit@r=2", "unknown setting @r")]
+    [InlineData("norm:2", "takes no ':' argument")]
+    public void Peft_recipes_refuse_bad_settings_with_a_reason(string recipe, string message)
+    {
+        var error = Assert.Throws<InvalidInputException>(() => RecipeParser.Parse(recipe, TestData.RecipeDefaults()));
+        Assert.Contains(message, error.Message);
     }
 }

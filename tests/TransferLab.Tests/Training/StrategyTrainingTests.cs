@@ -26,12 +26,14 @@ public class StrategyTrainingTests
         using var images = new ImageSource();
         var train = new BatchLoader(splits.Train.Samples, new RandomResizedCropAndFlip(224), images, 4, 1);
         var val = new BatchLoader(splits.Evaluation.Samples, new ResizeThenCenterCrop(256, 224), images, 8, 1);
+        var spec = RecipeParser.Parse(recipe, TestData.RecipeDefaults(Epochs: 1, LearningRate: 1e-2));
         using var model = RunExecutor.CreateModel(
             BackboneRegistry.Get(BackboneRegistry.ResNet18Cntk),
             splits.Classes,
-            seed
+            seed,
+            cacheDirectory: null,
+            spec.Strategy
         );
-        var spec = RecipeParser.Parse(recipe, TestData.RecipeDefaults(Epochs: 1, LearningRate: 1e-2));
         var before = State(model);
         var batches = new List<int[]>();
         var progress = new SynchronousProgress(e =>
@@ -80,6 +82,51 @@ public class StrategyTrainingTests
         Assert.All(changed, k => Assert.True(k.StartsWith("layer4.") || k.StartsWith("fc."), k));
         Assert.Contains("layer4.0.conv1.weight", changed);
         Assert.Contains("layer4.2.bn2.running_var", changed);
+    }
+
+    /// <summary>BitFit trains the biases (a ResNet's convolutions have none: its BatchNorm shifts) and the head;
+    /// the BatchNorm layers whose shift trains are in train mode, so their statistics move too.</summary>
+    [SkippableFact]
+    public void Bitfit_changes_only_biases_batch_norm_statistics_and_the_head()
+    {
+        var trained = TrainOnce("bitfit@lr=1e-3");
+        var changed = Changed(trained);
+        Assert.All(changed, k => Assert.True(k.StartsWith("fc.") || k.EndsWith(".bias") || k.Contains("running_"), k));
+        Assert.Contains("layer1.0.bn1.bias", changed);
+        Assert.Contains("bn1.bias", changed); // the stem's too: bitfit is not partial
+        Assert.DoesNotContain("layer1.0.bn1.weight", changed);
+        Assert.Equal(
+            trained.Before.Keys.Where(k => k.EndsWith(".bias")).Sum(k => (long)trained.Before[k].Length)
+                + trained.Before["fc.weight"].Length,
+            trained.Outcome.TrainableParameters
+        );
+    }
+
+    [SkippableFact]
+    public void Norm_changes_only_normalisation_layers_and_the_head()
+    {
+        var changed = Changed(TrainOnce("norm@lr=1e-3"));
+        Assert.All(changed, k => Assert.True(k.StartsWith("fc.") || k.Contains("bn") || k.Contains("downsample.1"), k));
+        Assert.Contains("layer3.1.bn2.weight", changed);
+        Assert.Contains("layer2.0.downsample.1.bias", changed);
+    }
+
+    /// <summary>LoRA trains its adapters and the head; every adapted convolution's weight stays as loaded, and the
+    /// BatchNorm layers (none of whose parameters train) keep their statistics.</summary>
+    [SkippableFact]
+    public void Lora_changes_only_its_adapters_and_the_head()
+    {
+        var trained = TrainOnce("lora@r=2@lr=1e-3");
+        var changed = Changed(trained);
+        Assert.All(changed, k => Assert.True(k.StartsWith("fc.") || k.StartsWith("lora."), k));
+        var adapters = trained.Before.Keys.Where(k => k.StartsWith("lora.")).ToList();
+        Assert.Contains("lora.layer1_0_conv1.lora_B", adapters);
+        Assert.DoesNotContain(adapters, k => k.Contains("downsample") || k.StartsWith("lora.conv1"));
+        Assert.All(adapters.Where(k => k.EndsWith("lora_B")), k => Assert.Contains(k, changed));
+        Assert.All(adapters.Where(k => k.EndsWith("lora_B")), k => Assert.All(trained.Before[k], v => Assert.Equal(0, v)));
+        Assert.Equal(0, trained.Outcome.FrozenBatchNormDrift);
+        // 16 block convolutions of r·(fan-in + fan-out) parameters each, and the head.
+        Assert.Equal(adapters.Sum(k => (long)trained.Before[k].Length) + 2 * 512 + 2, trained.Outcome.TrainableParameters);
     }
 
     [SkippableFact]

@@ -133,7 +133,7 @@ internal sealed class VisionTransformer : Module<Tensor, Tensor>, IOnnxExportabl
     /// <c>in_proj_bias</c>, <c>out_proj</c>), batch-first, written out so that bf16-mixed can cast its weights
     /// (TorchSharp's module would need fp32 inputs).
     /// </summary>
-    private sealed class SelfAttention : Module<Tensor, Tensor>, IOnnxExportable
+    private sealed class SelfAttention : Module<Tensor, Tensor>, IOnnxExportable, LowRankLayers.IFusedProjection
     {
         private readonly Parameter in_proj_weight;
         private readonly Parameter in_proj_bias;
@@ -153,7 +153,8 @@ internal sealed class VisionTransformer : Module<Tensor, Tensor>, IOnnxExportabl
         {
             using var scope = NewDisposeScope();
             var (batch, length) = (input.shape[0], input.shape[1]);
-            var (weight, bias) = (LayerCalls.As(in_proj_weight, input), LayerCalls.As(in_proj_bias, input));
+            var weight = LayerCalls.As(LowRankLayers.WeightOf(this, in_proj_weight), input);
+            var bias = LayerCalls.As(in_proj_bias, input);
             var qkv = functional.linear(input, weight, bias);
             var heads = qkv.view(batch, length, 3, Heads, Hidden / Heads).permute(2, 0, 3, 1, 4); // [3, N, H, L, d]
             var attended = functional.scaled_dot_product_attention(heads[0], heads[1], heads[2]);
