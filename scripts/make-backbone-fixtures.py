@@ -12,12 +12,14 @@ exactly the same input.
 
 Also written: five steps of PyTorch's Adam (L2 decay) and AdamW on seeded tensors and gradients, in two
 parameter groups with their own learning rates (optimizer.adam/adamw.safetensors), which the optimizer tests
-replay; a timm-named copy of vit_b_16 (keys renamed by timm's conversion rules), and a .pth whose
+replay; two Adam steps of each parameter-efficient recipe (BitFit, norm, LoRA) on resnet18 with a new head
+(peft.<recipe>.safetensors), which the PEFT exactness tests replay; a timm-named copy of vit_b_16 (keys renamed by timm's conversion rules), and a .pth whose
 pickle would run a shell command when unpickled by Python (the loader must refuse it without running it).
 
 Usage: scripts/make-backbone-fixtures.py OUT_DIR [DATASET_DIR]
 """
 import json
+import math
 import os
 import struct
 import sys
@@ -147,6 +149,88 @@ def optimizer_steps(out):
         save_safetensors(tensors, os.path.join(out, f"optimizer.{kind}.safetensors"))
 
 
+class LoraConv2d(torch.nn.Module):
+    """HF PEFT's LoRA on a convolution (peft/tuners/lora/layer.py, _ConvNd.update_layer and forward): lora_A is a
+    convolution with the layer's kernel, stride and padding to r channels (kaiming_uniform_, a=sqrt(5)), lora_B a 1x1
+    convolution back (zeros); the layer computes base(x) + lora_B(lora_A(x)) * alpha / r, the base frozen."""
+
+    def __init__(self, base, r, alpha):
+        super().__init__()
+        self.base = base
+        self.lora_A = torch.nn.Conv2d(base.in_channels, r, base.kernel_size, base.stride, base.padding, bias=False)
+        self.lora_B = torch.nn.Conv2d(r, base.out_channels, 1, 1, bias=False)
+        torch.nn.init.kaiming_uniform_(self.lora_A.weight, a=math.sqrt(5))
+        torch.nn.init.zeros_(self.lora_B.weight)
+        self.scaling = alpha / r
+
+    def forward(self, x):
+        return self.base(x) + self.lora_B(self.lora_A(x)) * self.scaling
+
+
+def add_lora(model, r, alpha):
+    """LoRA on every ungrouped convolution of the residual blocks (not the stem, not the shortcuts); returns the
+    adapters by TransferLab's key prefix (lora.layer1_0_conv1)."""
+    adapters = {}
+    for name, module in list(model.named_modules()):
+        if isinstance(module, torch.nn.Conv2d) and name.startswith("layer") and "downsample" not in name:
+            parent, child = name.rsplit(".", 1)
+            wrapped = LoraConv2d(module, r, alpha)
+            setattr(model.get_submodule(parent), child, wrapped)
+            adapters["lora." + name.replace(".", "_")] = wrapped
+    return adapters
+
+
+def peft_steps(out, inputs):
+    """Two Adam steps (lr 1e-3) of BitFit, norm and LoRA (r 2, alpha 4) on resnet18's fixture weights with a new
+    two-class head, on the four fixture images labelled 0, 0, 1, 1, in float64: Adam's early steps divide a gradient by
+    its own magnitude, so where a gradient is near zero float32's rounding (which differs between PEFT's unmerged
+    convolution pair and a merged weight) decides the step. BatchNorm layers with a trained parameter are in train
+    mode, the others in inference mode (TransferLab's bn=eval). Saved: the starting head and LoRA factors (init.*)
+    and every trained parameter after the steps (after.*), under TransferLab's names."""
+    labels = torch.tensor([0, 0, 1, 1])
+    for recipe in ["bitfit", "norm", "lora"]:
+        torch.manual_seed(3000)
+        model = torchvision.models.resnet18()
+        model.load_state_dict(torch.load(os.path.join(out, "resnet18.pth")))
+        model.fc = torch.nn.Linear(512, 2)
+        adapters = add_lora(model, 2, 4.0) if recipe == "lora" else {}
+        norms = {n for n, m in model.named_modules() if isinstance(m, torch.nn.BatchNorm2d)}
+        trained = {}
+        for name, p in model.named_parameters():
+            owner = name.rsplit(".", 1)[0]
+            is_trained = (name.startswith("fc.") or "lora_" in name
+                          or recipe == "bitfit" and name.endswith(".bias")
+                          or recipe == "norm" and owner in norms)
+            p.requires_grad_(is_trained)
+            if is_trained:
+                trained[transferlab_name(name, adapters)] = p
+        model.train()
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm2d) and not any(p.requires_grad for p in module.parameters()):
+                module.eval()
+        tensors = {"init.fc.weight": model.fc.weight.detach().clone(), "init.fc.bias": model.fc.bias.detach().clone()}
+        for prefix, adapter in adapters.items():
+            tensors[f"init.{prefix}.lora_A"] = adapter.lora_A.weight.detach().clone()
+        model.double()
+        optimizer = torch.optim.Adam(list(trained.values()), lr=1e-3)
+        for _ in range(2):
+            optimizer.zero_grad()
+            torch.nn.functional.cross_entropy(model(inputs.double()), labels).backward()
+            optimizer.step()
+        for name, p in trained.items():
+            tensors[f"after.{name}"] = p.detach().clone()
+        save_safetensors(tensors, os.path.join(out, f"peft.{recipe}.safetensors"))
+
+
+def transferlab_name(name, adapters):
+    """layer1.0.conv1.lora_A.weight (the wrapper's) is lora.layer1_0_conv1.lora_A in TransferLab; base weights keep
+    torchvision's names."""
+    if "lora_" in name:
+        module, factor = name.rsplit(".", 2)[0], name.rsplit(".", 2)[1]
+        return f"lora.{module.replace('.', '_')}.{factor}"
+    return name.replace(".base.", ".")
+
+
 class RunsAShellCommand:
     """Unpickled by Python, this would run a command (pickle's __reduce__ names os.system)."""
 
@@ -182,6 +266,7 @@ def main():
             torch.save(timm_vit_names(state), os.path.join(out, "vit_b_16.timm.pth"))
         print(f"{name}: {sum(p.numel() for p in model.parameters()):,} parameters", flush=True)
     optimizer_steps(out)
+    peft_steps(out, inputs)
     torch.save({"conv1.weight": torch.zeros(1), "payload": RunsAShellCommand()}, os.path.join(out, "runs-code.pth"))
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump({"format": FORMAT, "torch": torch.__version__, "torchvision": torchvision.__version__,

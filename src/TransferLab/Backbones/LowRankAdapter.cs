@@ -107,7 +107,7 @@ internal static class LowRankLayers
     )
     {
         var generator = new Generator((ulong)seed);
-        var container = new ModuleDict<LowRankAdapter>();
+        var container = new AdapterSet();
         var layers = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, layer) in network.named_modules().ToList())
         {
@@ -116,7 +116,7 @@ internal static class LowRankLayers
             var weight = layer.named_parameters(recurse: false).First(p => p.name.EndsWith("weight")).parameter;
             var adapter = new LowRankAdapter(weight.shape, spec.Rank, spec.Scaling, generator);
             var key = name.Replace('.', '_');
-            container.Add(key, adapter);
+            container.register_module(key, adapter);
             ByLayer.AddOrUpdate(layer, adapter);
             layers[Prefix + key + "."] = name;
         }
@@ -128,4 +128,8 @@ internal static class LowRankLayers
         network.register_module("lora", container);
         return layers;
     }
+
+    /// <summary>The network's <c>lora</c> submodule: the adapters by layer, nothing else (TorchSharp's ModuleDict
+    /// breaks <c>Module.to(dtype)</c>: its indexer is taken for a second field named Item).</summary>
+    private sealed class AdapterSet() : Module(nameof(AdapterSet));
 }

@@ -263,7 +263,7 @@ internal sealed class Trainer(IProgress<TrainingEvent>? progress = null)
 
     /// <summary>model.train(); with BatchNorm mode Eval, BatchNorm layers whose parameters are all frozen stay in
     /// inference mode.</summary>
-    private static void SetTrainMode(ITrainableClassifier model, Strategy strategy)
+    internal static void SetTrainMode(ITrainableClassifier model, Strategy strategy)
     {
         model.Network.train();
         if (strategy.BatchNorm != FrozenBatchNorm.Eval)
