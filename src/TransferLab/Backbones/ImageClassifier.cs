@@ -56,6 +56,13 @@ public sealed class ImageClassifier : Training.ITrainableClassifier, IDisposable
             : role;
     }
 
+    /// <summary>The adapters <see cref="AttachAdapters"/> added, or null.</summary>
+    public Strategies.LowRankAdapters? Adapters { get; private set; }
+
+    /// <summary>Merges the adapters into the weights they adapt (a model file's loading does, so that prediction
+    /// and export compute a plain network).</summary>
+    public void MergeAdapters() => LowRankLayers.Merge(Network);
+
     /// <summary>The layers adapted by <see cref="AttachAdapters"/>, by their adapter's parameter prefix.</summary>
     private IReadOnlyDictionary<string, string> _adaptedLayers = new Dictionary<string, string>();
 
@@ -74,8 +81,9 @@ public sealed class ImageClassifier : Training.ITrainableClassifier, IDisposable
     /// </summary>
     public void AttachAdapters(Strategies.LowRankAdapters spec, int seed)
     {
-        if (_adaptedLayers.Count > 0)
+        if (Adapters is not null)
             throw new InvalidOperationException("the classifier already has adapters");
+        Adapters = spec;
         _adaptedLayers = LowRankLayers.Attach(
             Network,
             spec,

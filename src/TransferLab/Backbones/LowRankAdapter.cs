@@ -43,19 +43,18 @@ internal sealed class LowRankAdapter : Module
         return product.view(_weightShape).mul(Scaling);
     }
 
+    /// <summary>Adds the update to <paramref name="weight"/> and zeroes B, so the layer computes the same from its own
+    /// weight and the adapter adds nothing more (a second merge is a no-op).</summary>
+    public void MergeInto(Tensor weight)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        weight.add_(Delta().to_type(weight.dtype));
+        lora_B.zero_();
+    }
+
     /// <summary>The weight the layer computes with.</summary>
     public Tensor Adapt(Tensor weight) => weight + Delta().to_type(weight.dtype);
-
-    /// <summary>W + s·B·A from stored factors (a model file's), in W's type.</summary>
-    public static Tensor Merge(Tensor weight, Tensor a, Tensor b, double scaling)
-    {
-        using var scope = NewDisposeScope();
-        var rank = a.shape[0];
-        var product = b.view(weight.shape[0], rank).to_type(ScalarType.Float32).matmul(
-            a.view(rank, -1).to_type(ScalarType.Float32));
-        var merged = weight.to_type(ScalarType.Float32) + product.view(weight.shape).mul(scaling);
-        return scope.MoveToOuter(merged.to_type(weight.dtype));
-    }
 }
 
 /// <summary>
@@ -91,6 +90,22 @@ internal static class LowRankLayers
 
     public static LowRankAdapter? Of(Module layer) => ByLayer.TryGetValue(layer, out var adapter) ? adapter : null;
 
+    /// <summary>Merges every adapter of <paramref name="network"/> into its layer's weight (see
+    /// <see cref="LowRankAdapter.MergeInto"/>) and stops applying it: the network then computes as a plain one, which
+    /// is what prediction and ONNX export use.</summary>
+    public static void Merge(Module network)
+    {
+        foreach (var (_, layer) in network.named_modules())
+            if (Of(layer) is { } adapter)
+            {
+                adapter.MergeInto(WeightParameter(layer));
+                ByLayer.Remove(layer);
+            }
+    }
+
+    private static Parameter WeightParameter(Module layer) =>
+        layer.named_parameters(recurse: false).First(p => p.name.EndsWith("weight", StringComparison.Ordinal)).parameter;
+
     /// <summary>The weight <paramref name="layer"/> computes with: its own, or its adapted one.</summary>
     public static Tensor WeightOf(Module layer, Tensor weight) => Of(layer) is { } adapter ? adapter.Adapt(weight) : weight;
 
@@ -113,8 +128,7 @@ internal static class LowRankLayers
         {
             if (targetsOf(name, layer) is not { } kind || !spec.Targets.Contains(kind))
                 continue;
-            var weight = layer.named_parameters(recurse: false).First(p => p.name.EndsWith("weight")).parameter;
-            var adapter = new LowRankAdapter(weight.shape, spec.Rank, spec.Scaling, generator);
+            var adapter = new LowRankAdapter(WeightParameter(layer).shape, spec.Rank, spec.Scaling, generator);
             var key = name.Replace('.', '_');
             container.register_module(key, adapter);
             ByLayer.AddOrUpdate(layer, adapter);

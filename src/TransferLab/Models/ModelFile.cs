@@ -34,6 +34,13 @@ public sealed record ModelMetadata(
 
     /// <summary>True when the file holds every backbone tensor, not only those training changed.</summary>
     public bool BackboneEmbedded { get; init; }
+
+    /// <summary>The low-rank adapters the model trained (their factors are in the body, under <c>lora.</c>; loading
+    /// merges them into the weights), or null.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(
+        Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull
+    )]
+    public Strategies.LowRankAdapters? Adapters { get; init; }
 }
 
 /// <summary>Where a saved model came from: its run, the seed and epoch selected, and the data.</summary>
@@ -97,6 +104,7 @@ public static class ModelFile
             TrainedOn = provenance.TrainedOn?.DataDir,
             ValSplit = provenance.TrainedOn?.ValSplit,
             BackboneEmbedded = embedBackbone,
+            Adapters = model.Adapters,
         };
         AtomicFile.Write(
             path,
@@ -123,10 +131,13 @@ public static class ModelFile
         try
         {
             classifier.SetBackbonePrecision(metadata.BackbonePrecision);
+            if (metadata.Adapters is { } adapters)
+                classifier.AttachAdapters(adapters, seed: 0);
             if (firstFormat)
                 classifier.Network.load(stream, strict: true);
             else
                 ModelTensors.Restore(classifier, stream, requireAll: metadata.BackboneEmbedded);
+            classifier.MergeAdapters();
             classifier.Network.eval();
             return new LoadedModel(classifier, metadata);
         }
