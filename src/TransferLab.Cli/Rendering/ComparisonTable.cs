@@ -62,7 +62,7 @@ public static class ComparisonTable
             columns.Insert(3, "holdout-selected val");
         if (crossValidated)
             columns.Insert(2, "fold");
-        columns.AddRange(["seconds", "params"]);
+        columns.AddRange(["seconds", "params", "peak MiB"]);
         var table = NewTable("Runs", columns);
         foreach (var run in runs)
         {
@@ -85,6 +85,7 @@ public static class ComparisonTable
             row.AddRange([
                 F($"{run.TrainSeconds:F1}"),
                 run.TrainableParams.ToString("N0", CultureInfo.InvariantCulture),
+                run.PeakRssMib is { } peak ? peak.ToString("N0", CultureInfo.InvariantCulture) : "–",
             ]);
             table.AddRow(row.ToArray());
         }

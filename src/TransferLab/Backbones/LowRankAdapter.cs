@@ -104,10 +104,14 @@ internal static class LowRankLayers
     }
 
     private static Parameter WeightParameter(Module layer) =>
-        layer.named_parameters(recurse: false).First(p => p.name.EndsWith("weight", StringComparison.Ordinal)).parameter;
+        layer
+            .named_parameters(recurse: false)
+            .First(p => p.name.EndsWith("weight", StringComparison.Ordinal))
+            .parameter;
 
     /// <summary>The weight <paramref name="layer"/> computes with: its own, or its adapted one.</summary>
-    public static Tensor WeightOf(Module layer, Tensor weight) => Of(layer) is { } adapter ? adapter.Adapt(weight) : weight;
+    public static Tensor WeightOf(Module layer, Tensor weight) =>
+        Of(layer) is { } adapter ? adapter.Adapt(weight) : weight;
 
     /// <summary>
     /// Adds adapters to the layers of <paramref name="network"/> that <paramref name="targetsOf"/> names and the

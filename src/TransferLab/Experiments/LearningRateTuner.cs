@@ -46,7 +46,8 @@ internal sealed class LearningRateTuner(
                     Name = $"{spec.Name} (tuning lr={rate:g3})",
                     Optimizer = spec.Optimizer with { LearningRate = rate },
                 };
-                using var model = RunExecutor.CreateModel(backbone, splits.Classes, seed, execution.CacheDir, spec.Strategy);
+                using var model = RunExecutor.CreateModel(
+                    backbone, splits.Classes, seed, execution.CacheDir, spec.Strategy);
                 model.MoveTo(ComputeDevice.Resolve(execution.Device));
                 // The holdout is both the selection and the scored split: validation stays unseen.
                 var training = loaders.Training(trainSamples, spec.BatchSize, spec.Balance == ClassBalance.Sampler);

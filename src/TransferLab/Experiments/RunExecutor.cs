@@ -125,7 +125,8 @@ internal sealed class RunExecutor(
     )
     {
         manual_seed(seed);
-        var model = backbone.CreateClassifier(classes, SeedSequence.Derive(seed, SeedSequence.HeadInit), cacheDirectory);
+        var headSeed = SeedSequence.Derive(seed, SeedSequence.HeadInit);
+        var model = backbone.CreateClassifier(classes, headSeed, cacheDirectory);
         if (strategy.Adapters is { } adapters)
             model.AttachAdapters(adapters, SeedSequence.Derive(seed, SeedSequence.AdapterInit));
         return model;

@@ -75,6 +75,8 @@ internal sealed record ReportContent(
                 "final val acc",
                 "seconds",
                 "trainable params",
+                "optimizer state",
+                "peak RSS",
             },
         };
         runs.AddRange(
@@ -91,11 +93,17 @@ internal sealed record ReportContent(
                     F(r.FinalValAcc),
                     r.TrainSeconds.ToString("F1", CultureInfo.InvariantCulture),
                     r.TrainableParams.ToString("N0", CultureInfo.InvariantCulture),
+                    r.OptimizerStateBytes > 0 ? Megabytes(r.OptimizerStateBytes) : "–",
+                    r.PeakRssMib is { } peak ? $"{peak.ToString("N0", CultureInfo.InvariantCulture)} MiB" : "–",
                 }
             )
         );
         return runs;
     }
+
+    /// <summary>Bytes as MB with two significant decimals below 10 MB (a head's Adam state is kilobytes).</summary>
+    private static string Megabytes(long bytes) =>
+        (bytes / 1e6).ToString(bytes < 10_000_000 ? "0.00" : "N0", CultureInfo.InvariantCulture) + " MB";
 
     private static List<string[]> SummaryTableOf(ComparisonResult result)
     {

@@ -66,6 +66,16 @@ public sealed record RunResult(
     /// wrong images.</summary>
     public IReadOnlyList<float> ValConfidences { get; init; } = [];
 
+    /// <summary>Bytes of optimizer state for the trained parameters (0 in results written before it was
+    /// recorded).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public long OptimizerStateBytes { get; init; }
+
+    /// <summary>The process's peak resident size during this run in MiB (it includes what the process held
+    /// before the run: the backbone, the feature cache); null where it cannot be measured per run.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? PeakRssMib { get; init; }
+
     [JsonIgnore]
     public double SelectionAcc => History.FirstOrDefault(h => h.Epoch == BestEpoch)?.HoldoutAcc ?? SelectedValAcc;
 
@@ -105,5 +115,7 @@ public sealed record RunResult(
         )
         {
             ValConfidences = outcome.SelectedValConfidences,
+            OptimizerStateBytes = outcome.OptimizerStateBytes,
+            PeakRssMib = outcome.PeakRssMib,
         };
 }

@@ -70,6 +70,7 @@ public sealed record LowRankAdapters(int Rank, double Alpha, IReadOnlyList<strin
 {
     public static readonly IReadOnlyList<string> TargetKinds = ["attn", "mlp", "conv"];
 
+    [JsonIgnore]
     public double Scaling => Alpha / Rank;
 }
 

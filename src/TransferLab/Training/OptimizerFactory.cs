@@ -8,6 +8,11 @@ internal sealed record ParameterGroup(IReadOnlyList<Parameter> Parameters, doubl
 
 internal static class OptimizerFactory
 {
+    /// <summary>Tensors of state the optimizer keeps per trained parameter tensor, each its size: Adam's two
+    /// moments, SGD's momentum buffer (none without momentum).</summary>
+    public static int StateTensorsPerParameter(OptimizerSpec spec) =>
+        spec.Kind == OptimizerKind.Sgd ? (spec.Momentum > 0 ? 1 : 0) : 2;
+
     /// <summary>
     /// Builds the optimizer over the parameters that train, one group per learning-rate multiplier. Coupled
     /// decay goes to torch's weight_decay (added to the gradient); decoupled decay needs AdamW, and asking for

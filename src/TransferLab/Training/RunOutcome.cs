@@ -30,6 +30,14 @@ public sealed record RunOutcome(
     /// <summary>The predicted class's probability per validation image at the selected epoch.</summary>
     public IReadOnlyList<float> SelectedValConfidences { get; init; } = [];
 
+    /// <summary>Bytes of optimizer state for the most parameters a phase trains (Adam's two moments, SGD's
+    /// momentum).</summary>
+    public long OptimizerStateBytes { get; init; }
+
+    /// <summary>The process's peak resident size during the run, in MiB (null where it cannot be measured per
+    /// run).</summary>
+    public double? PeakRssMib { get; init; }
+
     /// <summary>True when the loss became NaN or infinite and the run was stopped (see <see
     /// cref="Divergence"/>).</summary>
     public bool Diverged => Divergence is not null;

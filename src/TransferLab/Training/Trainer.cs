@@ -33,6 +33,7 @@ internal sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         var spec = options.Spec;
         var parameters = model.NamedParameters();
         var trainable = TrainableParameterCount(model, spec.Strategy, parameters);
+        var peakPerRun = Compute.ProcessMemory.StartPeak();
         using var frozenNorms = new FrozenBatchNormWatch(model, spec.Strategy, parameters);
         using var run = new RunProgress(model.Network);
         var changing = RunCheckpoint.ChangingEntries(model, spec.Strategy, parameters);
@@ -60,6 +61,8 @@ internal sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         )
         {
             SelectedValConfidences = run.SelectedConfidences,
+            OptimizerStateBytes = trainable * sizeof(float) * OptimizerFactory.StateTensorsPerParameter(spec.Optimizer),
+            PeakRssMib = peakPerRun ? Compute.ProcessMemory.PeakSinceStart() : null,
         };
         progress?.Report(new RunCompleted(spec.Name, options.Seed, outcome));
         return outcome;

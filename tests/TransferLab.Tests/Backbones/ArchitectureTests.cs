@@ -35,8 +35,9 @@ public class ArchitectureTests
         var architecture = ArchitectureCatalog.Find(name)!;
         var phase = new StrategyPhase(0, 1);
 
-        Assert.True(Strategy.Trains(phase, architecture.DepthOf(last), architecture.StageCount, ParameterRole.Weight));
-        Assert.False(Strategy.Trains(phase, architecture.DepthOf(before), architecture.StageCount, ParameterRole.Weight));
+        var stages = architecture.StageCount;
+        Assert.True(Strategy.Trains(phase, architecture.DepthOf(last), stages, ParameterRole.Weight));
+        Assert.False(Strategy.Trains(phase, architecture.DepthOf(before), stages, ParameterRole.Weight));
         var head = architecture.DepthOf(architecture.HeadName + ".bias");
         Assert.True(Strategy.Trains(phase, head, architecture.StageCount, ParameterRole.Bias));
     }

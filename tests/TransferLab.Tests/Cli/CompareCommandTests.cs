@@ -181,6 +181,43 @@ public class CompareCommandTests
         );
     }
 
+    /// <summary>Parameter-efficient strategies beside frozen, end to end: results.json gives each run's trainable
+    /// parameters, optimizer state (Adam: two fp32 moments per trained parameter) and peak memory, the report shows
+    /// them, and the LoRA run's kept model (its factors and head only) predicts.</summary>
+    [SkippableFact]
+    public void Peft_strategies_compare_end_to_end_and_their_models_predict()
+    {
+        using var data = TestData.HymenopteraSubset(trainPerClass: 8, valPerClass: 4);
+        using var output = new TempFolder();
+        var stderr = new StringWriter();
+        string[] args = ["compare", "--data", data.Path, "--runs", "frozen,lora@r=2,bitfit", "--epochs", "1"];
+
+        var exit = CliApp.Run([.. args, "--out", output.Path, "--augment", "none"], TextWriter.Null, stderr);
+
+        Assert.True(exit == 0, stderr.ToString());
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "results.json")));
+        var runs = json
+            .RootElement.GetProperty("runs")
+            .EnumerateArray()
+            .ToDictionary(r => r.GetProperty("name").GetString()!);
+        var trainable = runs.ToDictionary(r => r.Key, r => r.Value.GetProperty("trainable_params").GetInt64());
+        Assert.Equal(2 * 512 + 2, trainable["frozen"]);
+        Assert.InRange(trainable["bitfit"], trainable["frozen"] + 1, trainable["lora@r=2"] - 1);
+        foreach (var (name, run) in runs)
+        {
+            Assert.Equal(8 * trainable[name], run.GetProperty("optimizer_state_bytes").GetInt64());
+            Assert.InRange(run.GetProperty("peak_rss_mib").GetDouble(), 100, 24_000);
+        }
+        var report = File.ReadAllText(Path.Combine(output.Path, "report.md"));
+        Assert.Contains("| trainable params | optimizer state | peak RSS |", report);
+        var model = Path.Combine(output.Path, "models", "lora_r_2.tlmodel");
+        Assert.InRange(new FileInfo(model).Length, 1, 1_000_000); // factors and head, not the network's 45 MB
+        var photo = TestData.AllImageFiles(Path.Combine(data.Path, "val")).First();
+        var predicted = new StringWriter();
+        Assert.Equal(0, CliApp.Run(["predict", "--model", model, photo], predicted, stderr));
+        Assert.Matches(@"(ants|bees) \d+\.\d %", predicted.ToString());
+    }
+
     [SkippableFact]
     public void Compare_runs_end_to_end_on_a_small_real_subset()
     {

@@ -51,7 +51,9 @@ public class PeftExactnessTests(ITestOutputHelper output)
             phase.Optimizer.step();
         }
 
-        var expected = reference.Where(e => e.Key.StartsWith("after.")).ToDictionary(e => e.Key["after.".Length..], e => e.Value);
+        var expected = reference
+            .Where(e => e.Key.StartsWith("after."))
+            .ToDictionary(e => e.Key["after.".Length..], e => e.Value);
         Assert.Equal(expected.Keys.Order(), phase.Parameters.Trainable.Select(p => p.Name).Order());
         var worst = expected.Max(e => (state[e.Key] - e.Value).abs().max().item<double>());
         output.WriteLine($"{recipe}: {expected.Count} trained tensors, largest difference {worst:e2}");
