@@ -222,6 +222,60 @@ def peft_steps(out, inputs):
         save_safetensors(tensors, os.path.join(out, f"peft.{recipe}.safetensors"))
 
 
+class LoraDelta(torch.nn.Module):
+    """W + (alpha / r) * B @ A as a parametrization of a linear weight: HF PEFT's LoRA Linear (lora_A Linear(in, r),
+    kaiming_uniform_ a=sqrt(5); lora_B Linear(r, out), zeros) computes x W^T + (x A^T B^T) * s, the same function. Also
+    how a LoRA on nn.MultiheadAttention's fused in_proj_weight reads."""
+
+    def __init__(self, weight, r, alpha):
+        super().__init__()
+        self.lora_A = torch.nn.Parameter(torch.empty(r, weight.shape[1]))
+        self.lora_B = torch.nn.Parameter(torch.zeros(weight.shape[0], r))
+        torch.nn.init.kaiming_uniform_(self.lora_A, a=math.sqrt(5))
+        self.scaling = alpha / r
+
+    def forward(self, weight):
+        return weight + self.lora_B @ self.lora_A * self.scaling
+
+
+def vit_lora_steps(out, inputs):
+    """Two SGD steps (lr 0.01, no momentum) of LoRA r 2, alpha 4 on vit_b_16's attention (the fused query-key-value
+    projection and the output projection) and MLP layers, with a new two-class head, on two fixture images labelled 0
+    and 1. SGD in float32, not Adam in float64 as peft_steps: a float64 ViT-B takes minutes here, and an SGD step is
+    linear in the gradient, so float32's rounding stays at its size. Saved as peft.vit-lora.safetensors, with
+    TransferLab's names."""
+    from torch.nn.utils import parametrize
+    torch.manual_seed(3001)
+    model = torchvision.models.vit_b_16()
+    model.load_state_dict(torch.load(os.path.join(out, "vit_b_16.pth")))
+    model.heads.head = torch.nn.Linear(768, 2)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    trained = {"heads.head.weight": model.heads.head.weight, "heads.head.bias": model.heads.head.bias}
+    tensors = {f"init.{k}": v.detach().clone() for k, v in trained.items()}
+    for name, module in list(model.named_modules()):
+        weight = ("in_proj_weight" if isinstance(module, torch.nn.MultiheadAttention)
+                  else "weight" if isinstance(module, torch.nn.Linear) and name.startswith("encoder.") else None)
+        if weight is None:
+            continue
+        delta = LoraDelta(getattr(module, weight), 2, 4.0)
+        parametrize.register_parametrization(module, weight, delta)
+        prefix = "lora." + name.replace(".", "_")
+        tensors[f"init.{prefix}.lora_A"] = delta.lora_A.detach().clone()
+        trained[f"{prefix}.lora_A"], trained[f"{prefix}.lora_B"] = delta.lora_A, delta.lora_B
+    for p in trained.values():
+        p.requires_grad_(True)
+    model.train()
+    optimizer = torch.optim.SGD(list(trained.values()), lr=1e-2)
+    for _ in range(2):
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(inputs[:2]), torch.tensor([0, 1])).backward()
+        optimizer.step()
+    for name, p in trained.items():
+        tensors[f"after.{name}"] = p.detach().clone()
+    save_safetensors(tensors, os.path.join(out, "peft.vit-lora.safetensors"))
+
+
 def transferlab_name(name, adapters):
     """layer1.0.conv1.lora_A.weight (the wrapper's) is lora.layer1_0_conv1.lora_A in TransferLab; base weights keep
     torchvision's names."""
@@ -267,6 +321,7 @@ def main():
         print(f"{name}: {sum(p.numel() for p in model.parameters()):,} parameters", flush=True)
     optimizer_steps(out)
     peft_steps(out, inputs)
+    vit_lora_steps(out, inputs)
     torch.save({"conv1.weight": torch.zeros(1), "payload": RunsAShellCommand()}, os.path.join(out, "runs-code.pth"))
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump({"format": FORMAT, "torch": torch.__version__, "torchvision": torchvision.__version__,
