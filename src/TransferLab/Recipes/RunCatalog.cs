@@ -32,6 +32,9 @@ internal static class RunCatalog
                 "frozen+l1",
                 "finetune@lr=1e-4+l2sp",
             ],
+            // What is compared today: the two ends, LP-FT, and two parameter-efficient strategies at the rates their
+            // papers train with (LoRA and BitFit train few, freshly initialised or small parameters: 1e-3).
+            ["modern"] = ["frozen", "lp-ft@lr=1e-4", "finetune@lr=1e-4", "lora@r=8", "bitfit"],
         };
 
     public static IReadOnlyList<string> NotebookPreset => Presets["notebook"];
