@@ -39,6 +39,9 @@ ARCHITECTURES = [
     "efficientnet_b0",
     "convnext_tiny",
     "vit_b_16",
+    "dinov2_vits14",
+    "dinov2_vitb14",
+    "dinov2_vits14_reg",
 ]
 HEAD = {
     "resnet18": "fc",
@@ -49,7 +52,12 @@ HEAD = {
     "efficientnet_b0": "classifier.1",
     "convnext_tiny": "classifier.2",
     "vit_b_16": "heads.head",
+    "dinov2_vits14": "head",
+    "dinov2_vitb14": "head",
+    "dinov2_vits14_reg": "head",
 }
+# DINOv2 (no torchvision model): width, heads, register tokens.
+DINOV2 = {"dinov2_vits14": (384, 6, 0), "dinov2_vitb14": (768, 12, 0), "dinov2_vits14_reg": (384, 6, 4)}
 IMAGES = [
     "val/ants/10308379_1b6c72e180.jpg",
     "val/ants/1053149811_f62a3410d3.jpg",
@@ -147,6 +155,109 @@ def optimizer_steps(out):
             tensors[f"exp_avg.{n}"] = optimizer.state[p]["exp_avg"]
             tensors[f"exp_avg_sq.{n}"] = optimizer.state[p]["exp_avg_sq"]
         save_safetensors(tensors, os.path.join(out, f"optimizer.{kind}.safetensors"))
+
+
+class Dinov2Block(torch.nn.Module):
+    """dinov2/layers/block.py's Block (Attention, LayerScale, Mlp), without drop path: x + ls1(attn(norm1(x))), then
+    x + ls2(mlp(norm2(x)))."""
+
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads = heads
+        self.norm1 = torch.nn.LayerNorm(dim, eps=1e-6)
+        self.attn = torch.nn.Module()
+        self.attn.qkv = torch.nn.Linear(dim, 3 * dim)
+        self.attn.proj = torch.nn.Linear(dim, dim)
+        self.ls1 = torch.nn.Module()
+        self.ls1.gamma = torch.nn.Parameter(torch.ones(dim))
+        self.norm2 = torch.nn.LayerNorm(dim, eps=1e-6)
+        self.mlp = torch.nn.Module()
+        self.mlp.fc1 = torch.nn.Linear(dim, 4 * dim)
+        self.mlp.fc2 = torch.nn.Linear(4 * dim, dim)
+        self.ls2 = torch.nn.Module()
+        self.ls2.gamma = torch.nn.Parameter(torch.ones(dim))
+
+    def attention(self, x):
+        """dinov2/layers/attention.py's Attention.forward."""
+        B, N, C = x.shape
+        qkv = self.attn.qkv(x).reshape(B, N, 3, self.heads, C // self.heads).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv[0] * (C // self.heads) ** -0.5, qkv[1], qkv[2]
+        attn = (q @ k.transpose(-2, -1)).softmax(dim=-1)
+        return self.attn.proj((attn @ v).transpose(1, 2).reshape(B, N, C))
+
+    def forward(self, x):
+        x = x + self.attention(self.norm1(x)) * self.ls1.gamma
+        mlp = self.mlp.fc2(torch.nn.functional.gelu(self.mlp.fc1(self.norm2(x))))
+        return x + mlp * self.ls2.gamma
+
+
+class Dinov2(torch.nn.Module):
+    """DINOv2's DinoVisionTransformer as facebookresearch/dinov2 writes it (models/vision_transformer.py: the torch hub
+    models' patch 14, img_size 518, block_chunks 0, LayerScale, interpolate_offset 0.1 without antialiasing, register
+    tokens after the class token), written out because Debian's PyTorch has no dinov2 package; state-dict keys are the
+    hub checkpoints'. Its head takes the class token and the mean patch token side by side (DINOv2's linear
+    classifiers, Hugging Face's Dinov2ForImageClassification)."""
+
+    def __init__(self, dim, heads, registers, classes=1000):
+        super().__init__()
+        self.dim, self.registers, grid = dim, registers, 37
+        self.patch_embed = torch.nn.Module()
+        self.patch_embed.proj = torch.nn.Conv2d(3, dim, 14, stride=14)
+        self.cls_token = torch.nn.Parameter(torch.randn(1, 1, dim))
+        self.pos_embed = torch.nn.Parameter(torch.randn(1, grid * grid + 1, dim) * 0.02)
+        self.mask_token = torch.nn.Parameter(torch.randn(1, dim))
+        if registers:
+            self.register_tokens = torch.nn.Parameter(torch.randn(1, registers, dim))
+        self.blocks = torch.nn.ModuleList([Dinov2Block(dim, heads) for _ in range(12)])
+        self.norm = torch.nn.LayerNorm(dim, eps=1e-6)
+        self.head = torch.nn.Linear(2 * dim, classes)
+
+    def interpolate_pos_encoding(self, x, w, h):
+        N = self.pos_embed.shape[1] - 1
+        M = int(math.sqrt(N))
+        w0, h0 = w // 14 + 0.1, h // 14 + 0.1
+        patch = torch.nn.functional.interpolate(
+            self.pos_embed[:, 1:].float().reshape(1, M, M, self.dim).permute(0, 3, 1, 2),
+            scale_factor=(float(w0 / M), float(h0 / M)), mode="bicubic")
+        patch = patch.permute(0, 2, 3, 1).view(1, -1, self.dim)
+        return torch.cat((self.pos_embed[:, :1], patch), dim=1)
+
+    def features(self, x):
+        B, _, w, h = x.shape
+        tokens = self.patch_embed.proj(x).flatten(2).transpose(1, 2)
+        tokens = torch.cat((self.cls_token.expand(B, -1, -1), tokens), dim=1)
+        tokens = tokens + self.interpolate_pos_encoding(tokens, w, h)
+        if self.registers:
+            tokens = torch.cat((tokens[:, :1], self.register_tokens.expand(B, -1, -1), tokens[:, 1:]), dim=1)
+        for block in self.blocks:
+            tokens = block(tokens)
+        tokens = self.norm(tokens)
+        return torch.cat((tokens[:, 0], tokens[:, 1 + self.registers:].mean(dim=1)), dim=1)
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+def dinov2_hf_names(state):
+    """The hub names under Hugging Face's (Dinov2Model): embeddings.*, encoder.layer.N.* with attn.qkv split into
+    attention.attention.query/key/value, layernorm."""
+    hf = {}
+    for key, value in state.items():
+        k = {"cls_token": "embeddings.cls_token", "mask_token": "embeddings.mask_token",
+             "pos_embed": "embeddings.position_embeddings", "register_tokens": "embeddings.register_tokens"}.get(key, key)
+        k = k.replace("patch_embed.proj.", "embeddings.patch_embeddings.projection.")
+        if k.startswith("norm."):
+            k = "layernorm." + k[len("norm."):]
+        if k.startswith("blocks."):
+            k = "encoder.layer." + k[len("blocks."):]
+            k = k.replace(".attn.proj.", ".attention.output.dense.")
+            k = k.replace(".ls1.gamma", ".layer_scale1.lambda1").replace(".ls2.gamma", ".layer_scale2.lambda1")
+            if ".attn.qkv." in k:
+                for part, chunk in zip(["query", "key", "value"], value.chunk(3, dim=0)):
+                    hf[k.replace(".attn.qkv.", f".attention.attention.{part}.")] = chunk.clone()
+                continue
+        hf[k] = value
+    return hf
 
 
 class LoraConv2d(torch.nn.Module):
@@ -307,12 +418,13 @@ def main():
     save_safetensors({"input": inputs}, os.path.join(out, "inputs.safetensors"))
     for index, name in enumerate(ARCHITECTURES):
         torch.manual_seed(1000 + index)
-        model = getattr(torchvision.models, name)()
+        model = Dinov2(*DINOV2[name]) if name in DINOV2 else getattr(torchvision.models, name)()
         randomise_constants(model, torch.Generator().manual_seed(2000 + index))
         model.eval()
         state = model.state_dict()
         torch.save(state, os.path.join(out, f"{name}.pth"))
-        save_safetensors({k: v for k, v in state.items() if v.is_floating_point()}, os.path.join(out, f"{name}.safetensors"))
+        named = dinov2_hf_names(state) if name in DINOV2 else state
+        save_safetensors({k: v for k, v in named.items() if v.is_floating_point()}, os.path.join(out, f"{name}.safetensors"))
         with torch.no_grad():
             features, logits = features_and_logits(name, model, inputs)
         save_safetensors({"features": features, "logits": logits}, os.path.join(out, f"{name}.reference.safetensors"))

@@ -207,10 +207,12 @@ public sealed class ImageClassifier : Training.ITrainableClassifier, IDisposable
 
     private IReadOnlyList<string>? _normPrefixes;
 
-    /// <summary>Biases, normalisation parameters and ViT's token embeddings: not decayed (timm's rule).</summary>
+    /// <summary>Biases, normalisation parameters, LayerScale and the token and position embeddings: not decayed
+    /// (timm's rule).</summary>
     private static bool IsExemptFromDecay(string name, IReadOnlyList<string> norms) =>
         name.EndsWith(".bias", StringComparison.Ordinal)
-        || name is "class_token" or "encoder.pos_embedding"
+        || name is "class_token" or "encoder.pos_embedding" or "cls_token" or "pos_embed" or "register_tokens"
+        || name.EndsWith(".gamma", StringComparison.Ordinal)
         || norms.Any(n => name.StartsWith(n, StringComparison.Ordinal));
 
     /// <summary>BatchNorm layers with their names.</summary>

@@ -75,14 +75,16 @@ internal static class LowRankLayers
 
     /// <summary>
     /// Which kind of target a layer is: <c>attn</c> (the attention's fused query-key-value projection and its output
-    /// projection), <c>mlp</c> (any other linear layer: ViT's MLP, ConvNeXt's pointwise layers), <c>conv</c> (an
-    /// ungrouped convolution outside a residual shortcut); null for everything else (depthwise convolutions, norms).
+    /// projection: ViT's <c>in_proj_weight</c> and <c>out_proj</c>, DINOv2's <c>attn.qkv</c> and <c>attn.proj</c>),
+    /// <c>mlp</c> (any other linear layer: ViT's MLP, ConvNeXt's pointwise layers), <c>conv</c> (an ungrouped
+    /// convolution outside a residual shortcut); null for everything else (depthwise convolutions, norms).
     /// </summary>
     public static string? KindOf(string name, Module layer) =>
         layer switch
         {
             IFusedProjection => "attn",
-            TorchSharp.Modules.Linear when name.EndsWith(".out_proj", StringComparison.Ordinal) => "attn",
+            TorchSharp.Modules.Linear when name.EndsWith(".out_proj", StringComparison.Ordinal)
+                    || name.Contains(".attn.", StringComparison.Ordinal) => "attn",
             TorchSharp.Modules.Linear => "mlp",
             Conv2d { groups: 1 } when !name.Contains("downsample", StringComparison.Ordinal) => "conv",
             _ => null,

@@ -84,8 +84,10 @@ internal static class ResultStatistics
             .Select(g => (Name: g.Key, Accuracy: g.Average(r => r.BestValAcc)))
             .OrderByDescending(f => f.Accuracy)
             .FirstOrDefault();
+        // Parameter-efficient strategies train few parameters, commonly at 1e-3, and keep the pretrained weights.
         var flagged = runs.Where(r =>
                 r.Strategy != "frozen"
+                && !Strategies.StrategyCatalog.ParameterEfficient.Contains(r.Strategy)
                 && r.Optimizer.StartsWith("adam", StringComparison.Ordinal)
                 && r.LearningRate >= HighFineTuningRate
             )

@@ -23,6 +23,10 @@ internal static class StrategyCatalog
 
     public static IEnumerable<string> Names => Strategies.Select(s => s.Name);
 
+    /// <summary>The strategies that keep the pretrained weights and train a small set of parameters beside the
+    /// head.</summary>
+    public static IReadOnlySet<string> ParameterEfficient { get; } = new HashSet<string>(["lora", "bitfit", "norm"]);
+
     /// <summary>The keys every strategy takes (besides the run's, <c>Recipes.RecipeParser.RunKeys</c>).</summary>
     public static IReadOnlyList<RecipeKey> Keys { get; } =
     [

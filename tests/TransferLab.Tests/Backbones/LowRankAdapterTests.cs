@@ -19,6 +19,7 @@ public class LowRankAdapterTests
             { "efficientnet_b0", "conv" },
             { "convnext_tiny", "conv,mlp" },
             { "vit_b_16", "attn,mlp" },
+            { "dinov2_vits14_reg", "attn,mlp" },
         };
 
     [Theory]

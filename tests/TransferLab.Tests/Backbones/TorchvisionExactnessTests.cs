@@ -87,7 +87,8 @@ public class TorchvisionExactnessTests(ITestOutputHelper output)
     {
         var architecture = ArchitectureCatalog.Find(name)!;
         var network = architecture.Build(1000);
-        WeightLoader.Load(network, StateDictFile.Read(BackboneFixtures.File(name + ".safetensors")), headName: null);
+        var weights = TimmNames.ToTorchvision(name, StateDictFile.Read(BackboneFixtures.File(name + ".safetensors")));
+        WeightLoader.Load(network, weights, headName: null);
         network.eval();
         return (architecture, network);
     }

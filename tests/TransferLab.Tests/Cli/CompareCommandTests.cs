@@ -4,6 +4,7 @@ using TransferLab.Cli;
 using TransferLab.Cli.Commands;
 using TransferLab.Compute;
 using TransferLab.Regularization;
+using TransferLab.Tests.Backbones;
 
 namespace TransferLab.Tests.Cli;
 
@@ -181,18 +182,24 @@ public class CompareCommandTests
         );
     }
 
-    /// <summary>Parameter-efficient strategies beside frozen, end to end: results.json gives each run's trainable
-    /// parameters, optimizer state (Adam: two fp32 moments per trained parameter) and peak memory, the report shows
-    /// them, and the LoRA run's kept model (its factors and head only) predicts.</summary>
+    /// <summary>Parameter-efficient strategies beside frozen on a CNN and on DINOv2 (the PyTorch-written fixture's
+    /// random weights: the test is the plumbing), end to end: results.json gives each run's trainable parameters,
+    /// optimizer state (Adam: two fp32 moments per trained parameter) and peak memory, the report shows them, and
+    /// the LoRA runs' kept models (factors and head only) predict.</summary>
     [SkippableFact]
-    public void Peft_strategies_compare_end_to_end_and_their_models_predict()
+    public void Peft_strategies_compare_end_to_end_on_two_backbones_and_their_models_predict()
     {
-        using var data = TestData.HymenopteraSubset(trainPerClass: 8, valPerClass: 4);
+        using var data = TestData.HymenopteraSubset(trainPerClass: 4, valPerClass: 3);
         using var output = new TempFolder();
         var stderr = new StringWriter();
-        string[] args = ["compare", "--data", data.Path, "--runs", "frozen,lora@r=2,bitfit", "--epochs", "1"];
+        var dinov2 = $"dinov2_vits14@weights={BackboneFixtures.File("dinov2_vits14.safetensors")}";
+        string[] args = ["compare", "--data", data.Path, "--backbones", $"resnet18-cntk,{dinov2}"];
 
-        var exit = CliApp.Run([.. args, "--out", output.Path, "--augment", "none"], TextWriter.Null, stderr);
+        var exit = CliApp.Run(
+            [.. args, "--runs", "frozen,lora@r=2,bitfit", "--epochs", "1", "--augment", "none", "--out", output.Path],
+            TextWriter.Null,
+            stderr
+        );
 
         Assert.True(exit == 0, stderr.ToString());
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "results.json")));
@@ -201,8 +208,11 @@ public class CompareCommandTests
             .EnumerateArray()
             .ToDictionary(r => r.GetProperty("name").GetString()!);
         var trainable = runs.ToDictionary(r => r.Key, r => r.Value.GetProperty("trainable_params").GetInt64());
-        Assert.Equal(2 * 512 + 2, trainable["frozen"]);
-        Assert.InRange(trainable["bitfit"], trainable["frozen"] + 1, trainable["lora@r=2"] - 1);
+        Assert.Equal(2 * 512 + 2, trainable["resnet18-cntk/frozen"]);
+        Assert.Equal(2 * 768 + 2, trainable["dinov2_vits14/frozen"]); // class token and mean patch token
+        foreach (var backbone in new[] { "resnet18-cntk", "dinov2_vits14" })
+            Assert.InRange(trainable[$"{backbone}/bitfit"], trainable[$"{backbone}/frozen"] + 1,
+                trainable[$"{backbone}/lora@r=2"] - 1);
         foreach (var (name, run) in runs)
         {
             Assert.Equal(8 * trainable[name], run.GetProperty("optimizer_state_bytes").GetInt64());
@@ -210,12 +220,15 @@ public class CompareCommandTests
         }
         var report = File.ReadAllText(Path.Combine(output.Path, "report.md"));
         Assert.Contains("| trainable params | optimizer state | peak RSS |", report);
-        var model = Path.Combine(output.Path, "models", "lora_r_2.tlmodel");
-        Assert.InRange(new FileInfo(model).Length, 1, 1_000_000); // factors and head, not the network's 45 MB
         var photo = TestData.AllImageFiles(Path.Combine(data.Path, "val")).First();
-        var predicted = new StringWriter();
-        Assert.Equal(0, CliApp.Run(["predict", "--model", model, photo], predicted, stderr));
-        Assert.Matches(@"(ants|bees) \d+\.\d %", predicted.ToString());
+        foreach (var model in new[] { "resnet18-cntk_lora_r_2", "dinov2_vits14_lora_r_2" })
+        {
+            var path = Path.Combine(output.Path, "models", model + ".tlmodel");
+            Assert.InRange(new FileInfo(path).Length, 1, 2_000_000); // factors and head, not the network
+            var predicted = new StringWriter();
+            Assert.Equal(0, CliApp.Run(["predict", "--model", path, photo], predicted, stderr));
+            Assert.Matches(@"(ants|bees) \d+\.\d %", predicted.ToString());
+        }
     }
 
     [SkippableFact]

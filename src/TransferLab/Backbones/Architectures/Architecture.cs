@@ -93,7 +93,33 @@ internal static class ArchitectureCatalog
             Features = (m, x) => ((VisionTransformer)m).Features(x),
             StageOf = StageOfVitParameter,
         },
+        Dinov2Architecture(new Dinov2Size("dinov2_vits14", 384, 6, Registers: 0)),
+        Dinov2Architecture(new Dinov2Size("dinov2_vitb14", 768, 12, Registers: 0)),
+        Dinov2Architecture(new Dinov2Size("dinov2_vits14_reg", 384, 6, Registers: 4)),
     }.ToDictionary(a => a.Name);
+
+    /// <summary>A DINOv2 model: one stage per block (as for vit_b_16), the final norm with the last.</summary>
+    private static Architecture Dinov2Architecture(Dinov2Size size) =>
+        new()
+        {
+            Name = size.Name,
+            HeadName = "head",
+            FeatureCount = 2 * size.Dim,
+            StageCount = Dinov2Size.Depth,
+            HasBatchNorm = false,
+            Build = c => new Dinov2(size, c),
+            Features = (m, x) => ((Dinov2)m).Features(x),
+            StageOf = StageOfDinov2Parameter,
+        };
+
+    private static int StageOfDinov2Parameter(string name)
+    {
+        if (name.StartsWith("norm.", StringComparison.Ordinal))
+            return Dinov2Size.Depth;
+        var parts = name.Split('.');
+        // blocks.N.…; patch_embed, cls_token, pos_embed, register_tokens, mask_token: the stem
+        return parts is ["blocks", var index, ..] && int.TryParse(index, out var block) ? block + 1 : 0;
+    }
 
     public static IReadOnlyList<string> Names { get; } = ByName.Keys.ToList();
 

@@ -21,10 +21,13 @@ internal static class TimmNames
         (".mlp.fc2.", ".mlp.3."),
     ];
 
+    /// <summary>The state under the network's names: timm's vit_b_16 under torchvision's, Hugging Face's DINOv2 under
+    /// the torch hub's (<see cref="Dinov2Names"/>); anything else as it is.</summary>
     public static Dictionary<string, Tensor> ToTorchvision(string architecture, Dictionary<string, Tensor> state) =>
         architecture == "vit_b_16" && state.ContainsKey("cls_token")
             ? state.ToDictionary(kv => VitKey(kv.Key), kv => kv.Value, StringComparer.Ordinal)
-            : state;
+        : architecture.StartsWith("dinov2_", StringComparison.Ordinal) ? Dinov2Names.ToHub(state)
+        : state;
 
     private static string VitKey(string key)
     {

@@ -65,7 +65,16 @@ internal static class TorchvisionWeightSets
             Set("vit_b_16", "IMAGENET1K_V1", "vit_b_16-c867db91.pth", 256),
             Set("vit_b_16", "IMAGENET1K_SWAG_LINEAR_V1", "vit_b_16_lc_swag-4e70ced5.pth", 224, Interpolation.Bicubic),
         ],
+        // Not torchvision's: the publisher's torch hub checkpoints, with DINOv2's evaluation transform (bicubic
+        // resize to 256, centre crop 224, ImageNet statistics; dinov2/data/transforms.py).
+        ["dinov2_vits14"] = [Dinov2("dinov2_vits14", "dinov2_vits14_pretrain.pth")],
+        ["dinov2_vitb14"] = [Dinov2("dinov2_vitb14", "dinov2_vitb14_pretrain.pth")],
+        ["dinov2_vits14_reg"] = [Dinov2("dinov2_vits14", "dinov2_vits14_reg4_pretrain.pth", "_reg")],
     };
+
+    private static TorchvisionWeightSet Dinov2(string model, string file, string suffix = "") =>
+        new(model + suffix, "LVD142M", $"https://dl.fbaipublicfiles.com/dinov2/{model}/{file}", 256, 224,
+            Interpolation.Bicubic);
 
     public static TorchvisionWeightSet Default(string architecture) => ByArchitecture[architecture][0];
 
