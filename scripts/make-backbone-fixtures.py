@@ -42,6 +42,7 @@ ARCHITECTURES = [
     "dinov2_vits14",
     "dinov2_vitb14",
     "dinov2_vits14_reg",
+    "clip_vitb16",
 ]
 HEAD = {
     "resnet18": "fc",
@@ -55,6 +56,7 @@ HEAD = {
     "dinov2_vits14": "head",
     "dinov2_vitb14": "head",
     "dinov2_vits14_reg": "head",
+    "clip_vitb16": "head",
 }
 # DINOv2 (no torchvision model): width, heads, register tokens.
 DINOV2 = {"dinov2_vits14": (384, 6, 0), "dinov2_vitb14": (768, 12, 0), "dinov2_vits14_reg": (384, 6, 4)}
@@ -238,6 +240,90 @@ class Dinov2(torch.nn.Module):
         return self.head(self.features(x))
 
 
+class ClipResidualAttentionBlock(torch.nn.Module):
+    """openai/CLIP clip/model.py's ResidualAttentionBlock: nn.MultiheadAttention on [L, N, D], LayerNorm, an MLP of
+    c_fc, QuickGELU (x * sigmoid(1.702 x)) and c_proj."""
+
+    def __init__(self, width, heads):
+        super().__init__()
+        self.attn = torch.nn.MultiheadAttention(width, heads)
+        self.ln_1 = torch.nn.LayerNorm(width)
+        self.mlp = torch.nn.Sequential()
+        self.mlp.add_module("c_fc", torch.nn.Linear(width, 4 * width))
+        self.mlp.add_module("c_proj", torch.nn.Linear(4 * width, width))
+        self.ln_2 = torch.nn.LayerNorm(width)
+
+    def forward(self, x):
+        y = self.ln_1(x)
+        x = x + self.attn(y, y, y, need_weights=False)[0]
+        h = self.mlp.c_fc(self.ln_2(x))
+        return x + self.mlp.c_proj(h * torch.sigmoid(1.702 * h))
+
+
+class ClipVision(torch.nn.Module):
+    """openai/CLIP clip/model.py's VisionTransformer for ViT-B/16 (input 224, patch 16, width 768, 12 layers, 12 heads,
+    output 512), written out because Debian's PyTorch has no CLIP package; keys are the checkpoint's visual.* part.
+    A classifier head on the 512-dimensional image embedding is added as head.*."""
+
+    def __init__(self, classes=1000):
+        super().__init__()
+        width, scale = 768, 768 ** -0.5
+        self.conv1 = torch.nn.Conv2d(3, width, 16, stride=16, bias=False)
+        self.class_embedding = torch.nn.Parameter(scale * torch.randn(width))
+        self.positional_embedding = torch.nn.Parameter(scale * torch.randn(14 * 14 + 1, width))
+        self.ln_pre = torch.nn.LayerNorm(width)
+        self.transformer = torch.nn.Module()
+        self.transformer.resblocks = torch.nn.Sequential(*[ClipResidualAttentionBlock(width, 12) for _ in range(12)])
+        self.ln_post = torch.nn.LayerNorm(width)
+        self.proj = torch.nn.Parameter(scale * torch.randn(width, 512))
+        self.head = torch.nn.Linear(512, classes)
+
+    def forward(self, x):
+        x = self.conv1(x)
+        x = x.reshape(x.shape[0], x.shape[1], -1).permute(0, 2, 1)
+        zeros = torch.zeros(x.shape[0], 1, x.shape[-1], dtype=x.dtype)
+        x = torch.cat([self.class_embedding.to(x.dtype) + zeros, x], dim=1)
+        x = self.ln_pre(x + self.positional_embedding.to(x.dtype))
+        x = self.transformer.resblocks(x.permute(1, 0, 2)).permute(1, 0, 2)
+        return self.head(self.ln_post(x[:, 0, :]) @ self.proj)
+
+
+def clip_names(state):
+    """OpenAI's names with the visual. prefix, as in CLIP's whole state dict (the head stays head.*), and one text
+    tower key, which loading must drop."""
+    named = {(k if k.startswith("head.") else "visual." + k): v for k, v in state.items()}
+    named["token_embedding.weight"] = torch.zeros(4, 8)
+    return named
+
+
+def clip_hf_names(state):
+    """OpenAI's names under Hugging Face's CLIPVisionModelWithProjection (vision_model.*, in_proj split into q/k/v_proj,
+    the projection as visual_projection.weight, transposed)."""
+    renames = [("conv1.weight", "embeddings.patch_embedding.weight"), ("class_embedding", "embeddings.class_embedding"),
+               ("positional_embedding", "embeddings.position_embedding.weight"), ("ln_pre.", "pre_layrnorm."),
+               ("ln_post.", "post_layernorm."), ("transformer.resblocks.", "encoder.layers."),
+               (".attn.out_proj.", ".self_attn.out_proj."), (".ln_1.", ".layer_norm1."), (".ln_2.", ".layer_norm2."),
+               (".mlp.c_fc.", ".mlp.fc1."), (".mlp.c_proj.", ".mlp.fc2.")]
+    hf = {}
+    for key, value in state.items():
+        if key.startswith("head."):
+            hf[key] = value
+            continue
+        if key == "proj":
+            hf["visual_projection.weight"] = value.t().contiguous()
+            continue
+        k = key
+        for old, new in renames:
+            k = k.replace(old, new)
+        if ".attn.in_proj_" in k:
+            part = k.rsplit("_", 1)[1]
+            for name, chunk in zip(["q", "k", "v"], value.chunk(3, dim=0)):
+                hf["vision_model." + k.replace(f".attn.in_proj_{part}", f".self_attn.{name}_proj.{part}")] = chunk.clone()
+            continue
+        hf["vision_model." + k] = value
+    return hf
+
+
 def dinov2_hf_names(state):
     """The hub names under Hugging Face's (Dinov2Model): embeddings.*, encoder.layer.N.* with attn.qkv split into
     attention.attention.query/key/value, layernorm."""
@@ -418,12 +504,13 @@ def main():
     save_safetensors({"input": inputs}, os.path.join(out, "inputs.safetensors"))
     for index, name in enumerate(ARCHITECTURES):
         torch.manual_seed(1000 + index)
-        model = Dinov2(*DINOV2[name]) if name in DINOV2 else getattr(torchvision.models, name)()
+        model = (Dinov2(*DINOV2[name]) if name in DINOV2 else ClipVision() if name == "clip_vitb16"
+                 else getattr(torchvision.models, name)())
         randomise_constants(model, torch.Generator().manual_seed(2000 + index))
         model.eval()
         state = model.state_dict()
-        torch.save(state, os.path.join(out, f"{name}.pth"))
-        named = dinov2_hf_names(state) if name in DINOV2 else state
+        torch.save(clip_names(state) if name == "clip_vitb16" else state, os.path.join(out, f"{name}.pth"))
+        named = dinov2_hf_names(state) if name in DINOV2 else clip_hf_names(state) if name == "clip_vitb16" else state
         save_safetensors({k: v for k, v in named.items() if v.is_floating_point()}, os.path.join(out, f"{name}.safetensors"))
         with torch.no_grad():
             features, logits = features_and_logits(name, model, inputs)

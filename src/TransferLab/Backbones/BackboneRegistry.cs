@@ -76,14 +76,17 @@ internal static class BackboneRegistry
             Interpolation = weightSet.Interpolation,
             FeatureCount = architecture.FeatureCount,
             ClassifierName = architecture.HeadName,
-            Mean = ImageNetMean,
-            Std = ImageNetStd,
+            Mean = weightSet.Statistics?.Mean ?? ImageNetMean,
+            Std = weightSet.Statistics?.Std ?? ImageNetStd,
         };
+        var statistics = weightSet.Statistics is { } own
+            ? $"/{string.Join(",", own.Mean)}/{string.Join(",", own.Std)}"
+            : "";
         var fingerprint = ContentHash.Combine(
             "torchvision-state-dict/1",
             architecture.Name,
             sha256,
-            $"{config.ResizeSize}/{config.InputSize}/{config.Interpolation}"
+            $"{config.ResizeSize}/{config.InputSize}/{config.Interpolation}{statistics}"
         );
         return new PretrainedBackbone(
             config,

@@ -20,6 +20,7 @@ public class LowRankAdapterTests
             { "convnext_tiny", "conv,mlp" },
             { "vit_b_16", "attn,mlp" },
             { "dinov2_vits14_reg", "attn,mlp" },
+            { "clip_vitb16", "attn,mlp" },
         };
 
     [Theory]

@@ -1,3 +1,4 @@
+using TransferLab.Backbones;
 using TransferLab.Backbones.Architectures;
 using TransferLab.Backbones.Weights;
 
@@ -36,6 +37,21 @@ public class WeightFileTests
         Assert.Contains("torch._utils._rebuild_tensor_v2", globals);
         pickle.Position = 0;
         Assert.Empty(PickleGlobals.Disallowed(pickle));
+    }
+
+    /// <summary>Each publisher's weights bring their own preprocessing: CLIP's mean and standard deviation and
+    /// bicubic 224 → 224, DINOv2's ImageNet statistics with bicubic 256 → 224 (a local file gets the
+    /// architecture's published set's), and they enter the fingerprint.</summary>
+    [SkippableTheory]
+    [InlineData("clip_vitb16", 0.48145466f, 0.26862954f, 224)]
+    [InlineData("dinov2_vits14", 0.485f, 0.229f, 256)]
+    public void A_publisher_s_weights_get_its_preprocessing(string name, float mean, float std, int resize)
+    {
+        var backbone = BackboneRegistry.Get($"{name}@weights={BackboneFixtures.File(name + ".safetensors")}");
+
+        var config = backbone.Config;
+        Assert.Equal((mean, std), (config.Mean![0], config.Std![0]));
+        Assert.Equal((resize, 224, Interpolation.Bicubic), (config.ResizeSize, config.InputSize, config.Interpolation));
     }
 
     [SkippableFact]

@@ -96,6 +96,17 @@ internal static class ArchitectureCatalog
         Dinov2Architecture(new Dinov2Size("dinov2_vits14", 384, 6, Registers: 0)),
         Dinov2Architecture(new Dinov2Size("dinov2_vitb14", 768, 12, Registers: 0)),
         Dinov2Architecture(new Dinov2Size("dinov2_vits14_reg", 384, 6, Registers: 4)),
+        new Architecture
+        {
+            Name = "clip_vitb16",
+            HeadName = "head",
+            FeatureCount = ClipVision.EmbeddingSize,
+            StageCount = 12, // one per residual attention block; ln_post and the projection with the 12th
+            HasBatchNorm = false,
+            Build = c => new ClipVision(c),
+            Features = (m, x) => ((ClipVision)m).Features(x),
+            StageOf = StageOfClipParameter,
+        },
     }.ToDictionary(a => a.Name);
 
     /// <summary>A DINOv2 model: one stage per block (as for vit_b_16), the final norm with the last.</summary>
@@ -111,6 +122,17 @@ internal static class ArchitectureCatalog
             Features = (m, x) => ((Dinov2)m).Features(x),
             StageOf = StageOfDinov2Parameter,
         };
+
+    private static int StageOfClipParameter(string name)
+    {
+        if (name.StartsWith("ln_post.", StringComparison.Ordinal) || name == "proj")
+            return 12;
+        var parts = name.Split('.');
+        // transformer.resblocks.N.…; conv1, class_embedding, positional_embedding, ln_pre: the stem
+        return parts is ["transformer", "resblocks", var index, ..] && int.TryParse(index, out var block)
+            ? block + 1
+            : 0;
+    }
 
     private static int StageOfDinov2Parameter(string name)
     {

@@ -100,7 +100,7 @@ internal sealed class VisionTransformer : Module<Tensor, Tensor>, IOnnxExportabl
     private sealed class EncoderBlock : Module<Tensor, Tensor>, IOnnxExportable
     {
         private readonly LayerNorm ln_1;
-        private readonly SelfAttention self_attention;
+        private readonly FusedSelfAttention self_attention;
         private readonly LayerNorm ln_2;
         private readonly Sequential mlp;
 
@@ -108,7 +108,7 @@ internal sealed class VisionTransformer : Module<Tensor, Tensor>, IOnnxExportabl
             : base(nameof(EncoderBlock))
         {
             ln_1 = LayerNorm(Hidden, eps: 1e-6);
-            self_attention = new SelfAttention();
+            self_attention = new FusedSelfAttention(Hidden, Heads);
             ln_2 = LayerNorm(Hidden, eps: 1e-6);
             mlp = Sequential(Linear(Hidden, MlpDim), GELU(), Dropout(0.0), Linear(MlpDim, Hidden), Dropout(0.0));
             RegisterComponents();
@@ -125,55 +125,6 @@ internal sealed class VisionTransformer : Module<Tensor, Tensor>, IOnnxExportabl
         {
             var residual = graph.Node("Add", [graph.Module(self_attention, graph.Module(ln_1, input)), input]);
             return graph.Node("Add", [residual, graph.Module(mlp, graph.Module(ln_2, residual))]);
-        }
-    }
-
-    /// <summary>
-    /// Multi-head self-attention with <c>nn.MultiheadAttention</c>'s parameters (<c>in_proj_weight</c>,
-    /// <c>in_proj_bias</c>, <c>out_proj</c>), batch-first, written out so that bf16-mixed can cast its weights
-    /// (TorchSharp's module would need fp32 inputs).
-    /// </summary>
-    private sealed class SelfAttention : Module<Tensor, Tensor>, IOnnxExportable, LowRankLayers.IFusedProjection
-    {
-        private readonly Parameter in_proj_weight;
-        private readonly Parameter in_proj_bias;
-        private readonly Linear out_proj;
-
-        public SelfAttention()
-            : base(nameof(SelfAttention))
-        {
-            var bound = Math.Sqrt(6.0 / (Hidden + 3 * Hidden)); // xavier_uniform, as nn.MultiheadAttention
-            in_proj_weight = Parameter(empty(3 * Hidden, Hidden).uniform_(-bound, bound));
-            in_proj_bias = Parameter(zeros(3 * Hidden));
-            out_proj = Linear(Hidden, Hidden);
-            RegisterComponents();
-        }
-
-        public override Tensor forward(Tensor input)
-        {
-            using var scope = NewDisposeScope();
-            var (batch, length) = (input.shape[0], input.shape[1]);
-            var weight = LayerCalls.As(LowRankLayers.WeightOf(this, in_proj_weight), input);
-            var bias = LayerCalls.As(in_proj_bias, input);
-            var qkv = functional.linear(input, weight, bias);
-            var heads = qkv.view(batch, length, 3, Heads, Hidden / Heads).permute(2, 0, 3, 1, 4); // [3, N, H, L, d]
-            var attended = functional.scaled_dot_product_attention(heads[0], heads[1], heads[2]);
-            var merged = attended.transpose(1, 2).reshape(batch, length, Hidden);
-            return scope.MoveToOuter(LayerCalls.Call(out_proj, merged));
-        }
-
-        /// <summary>The same computation as <see cref="forward"/>, with the attention written out (softmax of
-        /// q·kᵀ/√d, times v), as scaled_dot_product_attention computes it.</summary>
-        public string ExportOnnx(OnnxGraph graph, string input)
-        {
-            var qkv = graph.Linear(input, in_proj_weight, in_proj_bias);
-            var heads = graph.Transpose(graph.Reshape(qkv, 0, 0, 3, Heads, Hidden / Heads), 2, 0, 3, 1, 4);
-            var (q, k, v) = (graph.Select(heads, 0, 0), graph.Select(heads, 0, 1), graph.Select(heads, 0, 2));
-            var scores = graph.Node("MatMul", [q, graph.Transpose(k, 0, 1, 3, 2)]);
-            var scaled = graph.Node("Mul", [scores, graph.Scalar(1f / MathF.Sqrt(Hidden / Heads))]);
-            var weights = graph.Node("Softmax", [scaled], OnnxGraph.Attribute("axis", -1L));
-            var attended = graph.Transpose(graph.Node("MatMul", [weights, v]), 0, 2, 1, 3);
-            return graph.Module(out_proj, graph.Reshape(attended, 0, 0, Hidden));
         }
     }
 }

@@ -22,11 +22,13 @@ internal static class TimmNames
     ];
 
     /// <summary>The state under the network's names: timm's vit_b_16 under torchvision's, Hugging Face's DINOv2 under
-    /// the torch hub's (<see cref="Dinov2Names"/>); anything else as it is.</summary>
+    /// the torch hub's (<see cref="Dinov2Names"/>), a CLIP checkpoint's image tower under OpenAI's (<see
+    /// cref="ClipNames"/>); anything else as it is.</summary>
     public static Dictionary<string, Tensor> ToTorchvision(string architecture, Dictionary<string, Tensor> state) =>
         architecture == "vit_b_16" && state.ContainsKey("cls_token")
             ? state.ToDictionary(kv => VitKey(kv.Key), kv => kv.Value, StringComparer.Ordinal)
         : architecture.StartsWith("dinov2_", StringComparison.Ordinal) ? Dinov2Names.ToHub(state)
+        : architecture == "clip_vitb16" ? ClipNames.ToOpenAi(state)
         : state;
 
     private static string VitKey(string key)

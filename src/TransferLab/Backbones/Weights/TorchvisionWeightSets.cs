@@ -19,6 +19,9 @@ internal sealed record TorchvisionWeightSet(
     Interpolation Interpolation
 )
 {
+    /// <summary>The normalisation's mean and standard deviation per RGB channel, when not ImageNet's.</summary>
+    public (float[] Mean, float[] Std)? Statistics { get; init; }
+
     /// <summary>The file name, e.g. <c>resnet50-11ad3fa6.pth</c>.</summary>
     public string FileName => Url[(Url.LastIndexOf('/') + 1)..];
 }
@@ -70,6 +73,22 @@ internal static class TorchvisionWeightSets
         ["dinov2_vits14"] = [Dinov2("dinov2_vits14", "dinov2_vits14_pretrain.pth")],
         ["dinov2_vitb14"] = [Dinov2("dinov2_vitb14", "dinov2_vitb14_pretrain.pth")],
         ["dinov2_vits14_reg"] = [Dinov2("dinov2_vits14", "dinov2_vits14_reg4_pretrain.pth", "_reg")],
+        // OpenAI's CLIP ViT-B/16 image tower as Hugging Face publishes it, with CLIP's transform (clip/clip.py: bicubic
+        // resize to 224, centre crop 224, CLIP's mean and standard deviation).
+        ["clip_vitb16"] =
+        [
+            new(
+                "clip_vitb16",
+                "OPENAI",
+                "https://huggingface.co/openai/clip-vit-base-patch16/resolve/main/model.safetensors",
+                224,
+                224,
+                Interpolation.Bicubic
+            )
+            {
+                Statistics = ([0.48145466f, 0.4578275f, 0.40821073f], [0.26862954f, 0.26130258f, 0.27577711f]),
+            },
+        ],
     };
 
     private static TorchvisionWeightSet Dinov2(string model, string file, string suffix = "") =>

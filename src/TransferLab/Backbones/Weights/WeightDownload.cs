@@ -21,7 +21,9 @@ internal static class WeightDownload
     {
         var fileName = Path.GetFileName(new Uri(url).AbsolutePath);
         var expectedPrefix = HashPrefixOf(fileName);
-        var cached = Path.Combine(cacheDirectory, "weights", "downloads", fileName);
+        // A name without a hash (Hugging Face's model.safetensors) is not unique: the URL's hash goes in front.
+        var cachedName = expectedPrefix is null ? $"{Storage.ContentHash.OfText(url)[..12]}-{fileName}" : fileName;
+        var cached = Path.Combine(cacheDirectory, "weights", "downloads", cachedName);
         if (File.Exists(cached))
             return VerifiedCached(cached);
         var source = MirroredSource(url, fileName);
