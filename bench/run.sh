@@ -18,6 +18,7 @@ bash bench/run.sh MODE [options]
   scaled-decoding   [--images 400]        phone-sized photos decoded at reduced scale against full resolution
   backbones         [--batch 8] [--steps 5]  every backbone's forward against PyTorch's on the fixtures
   estimate                                the cost estimate against the measured time, hymenoptera and 1k photos
+  warm              [--repeats 5]         a comparison on a warm feature cache: wall time and where it goes
   calibration       [--part all|simulate|pool|hymenoptera|finetune|race] [--comparisons N]
                                           the verdict's error rates: simulated, Fashion-MNIST coverage, trained
 EOF
@@ -64,6 +65,9 @@ case $mode in
   estimate)
     check_taken
     exec bash bench/estimate.sh ;;
+  warm)
+    value repeats --repeats 5; check_taken
+    exec bash bench/warm.sh "$repeats" ;;
   calibration)
     value part --part all; value comparisons --comparisons ""; check_taken
     exec bash bench/calibration.sh "$part" "$comparisons" ;;

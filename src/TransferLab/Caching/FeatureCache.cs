@@ -79,6 +79,24 @@ internal sealed class FeatureCache(
         return result;
     }
 
+    /// <summary>How many of <paramref name="samples"/> have no features in the cache in <paramref name="directory"/>
+    /// yet for this backbone, precision and view (what <see cref="Get"/> would compute); reads the store and hashes
+    /// the files (remembered: Get then hashes from memory).</summary>
+    public static int Missing(
+        string directory,
+        string backboneFingerprint,
+        Precision precision,
+        int featureCount,
+        IReadOnlyList<ImageSample> samples,
+        IViewTransform transform,
+        int view
+    )
+    {
+        var key = Key(backboneFingerprint, precision, transform, transform.IsRandom ? view : 0);
+        var store = FeatureStore.Open(StorePath(directory, key), featureCount);
+        return samples.Count(s => !store.TryGet(ContentHash.OfFile(s.Path), out _));
+    }
+
     private void TrySave(FeatureStore store)
     {
         if (_unwritable)
@@ -149,12 +167,12 @@ internal sealed class FeatureCache(
     private FeatureStore Store(string key, int featureCount)
     {
         if (!_stores.TryGetValue(key, out var store))
-            _stores[key] = store = FeatureStore.Open(
-                Path.Combine(Directory, "features", key[..32] + ".bin"),
-                featureCount
-            );
+            _stores[key] = store = FeatureStore.Open(StorePath(Directory, key), featureCount);
         return store;
     }
+
+    private static string StorePath(string directory, string key) =>
+        Path.Combine(directory, "features", key[..32] + ".bin");
 
     private static long ContentSeed(string hash) =>
         BinaryPrimitives.ReadInt64LittleEndian(Convert.FromHexString(hash.AsSpan(0, 16)));

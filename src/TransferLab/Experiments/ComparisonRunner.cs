@@ -8,6 +8,7 @@ using TransferLab.Data.Transforms;
 using TransferLab.Results;
 using TransferLab.Runs;
 using TransferLab.Specs;
+using TransferLab.Storage;
 using TransferLab.Training;
 
 namespace TransferLab.Experiments;
@@ -115,7 +116,7 @@ public sealed class ComparisonRunner(
 
     /// <summary>The comparison's cost, from a backbone forward, a training step (when a run trains the backbone)
     /// and a few decodes timed now (about a second each; once per process for the same architecture, precision,
-    /// batch size, device and threads).</summary>
+    /// batch size, device and threads; not at all when every run reads features the cache already holds).</summary>
     internal static CostEstimate Estimate(PreparedComparison comparison)
     {
         var (spec, execution) = (comparison.Spec, comparison.Execution);
@@ -145,7 +146,17 @@ public sealed class ComparisonRunner(
                     $"step|{backbone.Config.Architecture}|{precision}|{stages}|{spec.BatchSize}|{machine}",
                     _ => CostEstimate.TimeTrainStep(backbone, precision, stages, spec.BatchSize, execution.Device,
                         execution.CacheDir)
-                )
+                ),
+            (backbone, precision) => FeatureCache.Missing(
+                CacheDirectory.Resolve(execution.CacheDir),
+                backbone.Fingerprint,
+                precision,
+                backbone.Config.FeatureCount,
+                [.. comparison.Splits.Train.Samples, .. comparison.Splits.Evaluation.Samples],
+                ViewTransforms.ForEvaluation(
+                    backbone.Config.InputSize, backbone.Config.ResizeSize, spec.ScaledDecoding),
+                view: 0
+            )
         );
     }
 

@@ -39,7 +39,7 @@ public sealed record CostEstimate(
     IReadOnlyList<RunCost> Runs,
     long FeatureExtractionImages,
     long FeatureCacheBytes,
-    double SecondsPerForwardImage,
+    double? SecondsPerForwardImage,
     double Seconds
 )
 {
@@ -47,10 +47,13 @@ public sealed record CostEstimate(
     /// a precision (see <see cref="TimeForward"/>).</summary>
     /// <param name="trainStep">Seconds per image of a training step (forward, backward, Adam) of a backbone in a
     /// precision with its last K stages and the head training (see <see cref="TimeTrainStep"/>).</param>
+    /// <param name="uncached">How many of the images a cached run without augmentation needs are not in the feature
+    /// cache yet, for a backbone and precision (with augmentation every view counts as uncached); null: all.</param>
     internal static CostEstimate Of(
         PreparedComparison comparison,
         Func<PretrainedBackbone, Precision, ImageSeconds> secondsPerImage,
-        Func<PretrainedBackbone, Precision, int, double> trainStep
+        Func<PretrainedBackbone, Precision, int, double> trainStep,
+        Func<PretrainedBackbone, Precision, long>? uncached = null
     )
     {
         var spec = comparison.Spec;
@@ -71,25 +74,28 @@ public sealed record CostEstimate(
                     ? new RunCost(run.Name, $"replayed pass of {from}", 0)
                 : new RunCost(run.Name, SourceOf(run), cells.Sum(c => Forwards(run, c)) * spec.Seeds.Count);
             runs.Add(cost);
-            var timed = secondsPerImage(backbone, plan.Precision);
-            double Step(int stages) => stages > 0 ? trainStep(backbone, plan.Precision, stages) : timed.Forward;
+            // Timed only when something is computed from images: a comparison on a warm cache times nothing.
+            var timed = new Lazy<ImageSeconds>(() => secondsPerImage(backbone, plan.Precision));
+            double Step(int stages) => stages > 0 ? trainStep(backbone, plan.Precision, stages) : timed.Value.Forward;
             if (cost.ImageForwards > 0)
-                seconds += cells.Sum(c => CellSeconds(run, c, timed, Step, spec.Augmentation)) * spec.Seeds.Count;
+                seconds += cells.Sum(c => CellSeconds(run, c, timed.Value, Step, spec.Augmentation)) * spec.Seeds.Count;
             if (!plan.UseFeatureCache || !extracted.Add($"{run.Backbone}|{plan.Precision}|{plan.CacheViews}"))
                 continue;
             // Each seed draws its own augmented views (CachedFeatureSource); without augmentation, training
-            // images share the evaluation transform's one view.
+            // images share the evaluation transform's one view, and only those not cached yet are computed.
             var images = spec.Augmentation == Augmentation.None
-                ? train + evaluation
+                ? uncached?.Invoke(backbone, plan.Precision) ?? train + evaluation
                 : (long)train * plan.CacheViews * spec.Seeds.Count + evaluation;
             extractionImages += images;
             cacheBytes += images * (long)FeatureStore.EntryBytes(backbone.Config.FeatureCount);
-            seconds += images * timed.Forward + (images - train - evaluation) * timed.Render;
+            if (images > 0)
+                seconds += images * timed.Value.Forward + Math.Max(0, images - train - evaluation) * timed.Value.Render;
         }
-        var reference = secondsPerImage(comparison.Backbone, Precision.Fp32);
-        seconds += (train + evaluation) * reference.Decode;
+        var computes = seconds > 0;
+        var reference = computes ? secondsPerImage(comparison.Backbone, Precision.Fp32) : null;
+        seconds += (train + evaluation) * (reference?.Decode ?? 0);
         return new CostEstimate(
-            cellCount, train, evaluation, runs, extractionImages, cacheBytes, reference.Forward, seconds);
+            cellCount, train, evaluation, runs, extractionImages, cacheBytes, reference?.Forward, seconds);
     }
 
     /// <summary>The run whose recorded backbone pass this run will replay (as <see cref="BackbonePasses"/>
@@ -243,12 +249,14 @@ public sealed record CostEstimate(
     public string Describe()
     {
         var inv = CultureInfo.InvariantCulture;
+        var forward = SecondsPerForwardImage is { } perImage
+            ? string.Create(inv, $"a backbone forward takes {perImage * 1000:F0} ms an image here (timed just now)")
+            : "nothing to compute from images: every feature it needs is cached";
         var lines = new List<string>
         {
             string.Create(
                 inv,
-                $"Cost: {TrainImages} training and {EvaluationImages} evaluated images, {Cells} cell(s); a backbone "
-                    + $"forward takes {SecondsPerForwardImage * 1000:F0} ms an image here (timed just now)"
+                $"Cost: {TrainImages} training and {EvaluationImages} evaluated images, {Cells} cell(s); {forward}"
             ),
         };
         lines.AddRange(
@@ -258,12 +266,16 @@ public sealed record CostEstimate(
             lines.Add(
                 string.Create(
                     inv,
-                    $"  feature cache: {FeatureExtractionImages:N0} image views to compute (fewer if cached before), "
+                    $"  feature cache: {FeatureExtractionImages:N0} image views to compute, "
                         + $"{FeatureCacheBytes / 1048576.0:F1} MiB of disk"
                 )
             );
-        var estimate = string.Create(inv, $"  estimated time: {Format(Seconds)}");
-        lines.Add(estimate + " (decoding, training and evaluation as timed here just now; not learning-rate tuning)");
+        lines.Add(
+            SecondsPerForwardImage is null
+                ? "  estimated time: seconds (heads trained on cached features; not learning-rate tuning)"
+                : string.Create(inv, $"  estimated time: {Format(Seconds)}")
+                    + " (decoding, training and evaluation as timed here just now; not learning-rate tuning)"
+        );
         return string.Join(Environment.NewLine, lines);
     }
 

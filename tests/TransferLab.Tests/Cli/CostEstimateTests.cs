@@ -71,4 +71,36 @@ public class CostEstimateTests
         Assert.Equal((10 * 2 * 2 + 6) * (32 + 512 * 4), announced);
         Assert.InRange(onDisk - announced, 0, cacheFiles.Length * 256);
     }
+
+    /// <summary>Without augmentation the estimate looks in the feature cache: a cold cache announces every image's
+    /// view and times a forward; once the comparison has filled it, a second one announces none and times nothing
+    /// (the timing took most of a warm comparison's second).</summary>
+    [SkippableFact]
+    public void A_warm_cache_is_announced_as_nothing_to_compute_and_nothing_is_timed()
+    {
+        using var data = TestData.HymenopteraSubset(trainPerClass: 5, valPerClass: 3);
+        using var folder = new TempFolder();
+        JsonElement Estimate(string output)
+        {
+            var (exit, stdout, error) = CliRun.Of(
+                [
+                    "compare", "--data", data.Path, "--runs", "frozen", "--augment", "none", "--epochs", "1",
+                    "--out", folder.Combine(output), "--cache-dir", folder.Combine("cache"), "--log-format", "jsonl",
+                ]
+            );
+            Assert.True(exit == 0, error);
+            return Planned(stdout);
+        }
+
+        var cold = Estimate("cold");
+        var warm = Estimate("warm");
+
+        Assert.Equal(10 + 6, cold.GetProperty("feature_extraction_images").GetInt64());
+        Assert.True(cold.GetProperty("seconds_per_forward_image").GetDouble() > 0);
+        Assert.Equal(0, warm.GetProperty("feature_extraction_images").GetInt64());
+        Assert.False(
+            warm.TryGetProperty("seconds_per_forward_image", out var timed) && timed.ValueKind != JsonValueKind.Null
+        );
+        Assert.True(warm.GetProperty("seconds").GetDouble() < 1);
+    }
 }
