@@ -8,7 +8,8 @@ that torchvision initialises to constants (BatchNorm statistics and affine terms
 ViT's class token and zero head) are randomised too, so a wrong normalisation or a skipped layer cannot hide
 behind an identity. Reference outputs (pre-logit features and logits) are computed for a few real
 hymenoptera images, whose preprocessed input tensor is saved as well, so the tests compare the networks on
-exactly the same input.
+exactly the same input; so is torchvision's FiveCrop of the same images (five-crop.safetensors, [4, 5, 3, 224, 224]:
+top left, top right, bottom left, bottom right, centre).
 
 Also written: five steps of PyTorch's Adam (L2 decay) and AdamW on seeded tensors and gradients, in two
 parameter groups with their own learning rates (optimizer.adam/adamw.safetensors), which the optimizer tests
@@ -502,6 +503,11 @@ def main():
     ])
     inputs = torch.stack([preprocess(Image.open(os.path.join(dataset, p)).convert("RGB")) for p in IMAGES])
     save_safetensors({"input": inputs}, os.path.join(out, "inputs.safetensors"))
+    five_crop = transforms.Compose([transforms.Resize(256), transforms.FiveCrop(224)])
+    normalise = transforms.Compose([transforms.ToTensor(), preprocess.transforms[-1]])
+    crops = [torch.stack([normalise(c) for c in five_crop(Image.open(os.path.join(dataset, p)).convert("RGB"))])
+             for p in IMAGES]
+    save_safetensors({"input": torch.stack(crops)}, os.path.join(out, "five-crop.safetensors"))
     for index, name in enumerate(ARCHITECTURES):
         torch.manual_seed(1000 + index)
         model = (Dinov2(*DINOV2[name]) if name in DINOV2 else ClipVision() if name == "clip_vitb16"

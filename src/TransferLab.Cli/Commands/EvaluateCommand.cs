@@ -64,12 +64,23 @@ public static class EvaluateCommand
                     );
                 output.WriteLine($"scored: {TerminalText.Safe(evaluation.Scored)}");
                 if (evaluation.Tta != TestTimeAugmentation.None)
-                    output.WriteLine("test-time augmentation: flip (mean of each image's and its mirror's)");
+                    output.WriteLine(
+                        $"test-time augmentation: {Settings.ChoiceNames.Of(evaluation.Tta)} (the mean of each image's "
+                            + $"{TtaViews(evaluation.Tta)}' probabilities)"
+                    );
                 Write(output, evaluation.Report);
                 break;
         }
         return CliApp.Success;
     }
+
+    private static string TtaViews(TestTimeAugmentation tta) =>
+        tta switch
+        {
+            TestTimeAugmentation.Flip => "view and its mirror",
+            TestTimeAugmentation.FiveCrop => "five crops",
+            _ => "five crops and their mirrors",
+        };
 
     private static readonly JsonSerializerOptions JsonOptions = new(Storage.JsonFormat.Options)
     {
@@ -150,7 +161,7 @@ internal sealed record EvaluationJson(
         return new(
             model,
             evaluation.Scored,
-            evaluation.Tta.ToString().ToLowerInvariant(),
+            Settings.ChoiceNames.Of(evaluation.Tta),
             report.Count,
             report.Accuracy,
             report.BalancedAccuracy,

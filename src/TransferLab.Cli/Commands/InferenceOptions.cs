@@ -12,7 +12,9 @@ internal static class InferenceOptions
     public static Option<string> Tta { get; } =
         OptionRules.Choice(
             "--tta",
-            "Test-time augmentation: none, or flip (mean of the image's and its mirror's probabilities)",
+            "Test-time augmentation, the mean of the views' probabilities: none, flip (the image and its mirror), "
+                + "five-crop (the resized image's four corners and centre, as torchvision's FiveCrop), ten-crop (those "
+                + "and their mirrors)",
             TestTimeAugmentation.None
         );
 }

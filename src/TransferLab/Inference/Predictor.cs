@@ -15,7 +15,6 @@ public sealed record Prediction(string Path, IReadOnlyList<ClassProbability> Top
     public int PredictedIndex { get; init; } = -1;
 }
 
-/// <summary>Runs a saved model on image files with its own evaluation transform and preprocessing.</summary>
 /// <summary>Test-time augmentation: what views of each image are scored and averaged.</summary>
 public enum TestTimeAugmentation
 {
@@ -24,8 +23,15 @@ public enum TestTimeAugmentation
 
     /// <summary>The mean of the crop's and its mirror image's class probabilities.</summary>
     Flip,
+
+    /// <summary>torchvision's <c>FiveCrop</c> of the resized image: its four corners and its centre.</summary>
+    FiveCrop,
+
+    /// <summary>torchvision's <c>TenCrop</c>: the five crops and their mirror images.</summary>
+    TenCrop,
 }
 
+/// <summary>Runs a saved model on image files with its own evaluation transform and preprocessing.</summary>
 public static class Predictor
 {
     /// <summary>Image files given directly, and every image below given folders (sorted), in argument order. A
@@ -71,7 +77,6 @@ public static class Predictor
         TestTimeAugmentation tta = TestTimeAugmentation.None
     )
     {
-        var config = model.Classifier.Config;
         var classes = model.Metadata.Classes;
         using var images = new ImageSource();
         var samples = files.Select(f => new ImageSample(f, 0)).ToList();
@@ -79,46 +84,65 @@ public static class Predictor
         // The same file may be given twice (directly and through its folder): one prediction per path.
         var predictions = bad.DistinctBy(b => b.Path)
             .ToDictionary(b => b.Path, b => new Prediction(b.Path, [], b.Reason));
-        // Every photo decoded at full size: the view is then what an exported graph that resizes computes
-        // (docs/EXPORT.md); a JPEG decoded at a fraction of its size would move probabilities by up to 0.015.
-        var loader = new BatchLoader(
-            good,
-            ViewTransforms.ForEvaluation(config.InputSize, config.ResizeSize, scaledDecoding: false),
-            images,
-            batchSize,
-            workers: 1
-        );
-        model.Classifier.Network.eval();
-        using var noGrad = no_grad();
-        foreach (var batch in loader.Epoch(seed: 0, epoch: 0, shuffle: false, cancel).Cast<ImageBatch>())
+        var probabilities = MeanProbabilities(model.Classifier, good, images, batchSize, tta, cancel);
+        for (var i = 0; i < good.Count; i++)
         {
-            using var scope = NewDisposeScope();
-            var probabilities = Probabilities(model.Classifier, BatchTensors.Images(batch), tta);
-            for (var i = 0; i < batch.Count; i++)
+            var row = probabilities.AsSpan(i * classes.Count, classes.Count).ToArray();
+            var ranked = Enumerable.Range(0, classes.Count).OrderByDescending(c => row[c]).ToList();
+            var path = good[i].Path;
+            predictions[path] = new Prediction(
+                path,
+                ranked.Take(Math.Max(1, topK)).Select(c => new ClassProbability(classes[c], row[c])).ToList(),
+                null
+            )
             {
-                var row = probabilities.AsSpan(i * classes.Count, classes.Count).ToArray();
-                var ranked = Enumerable.Range(0, classes.Count).OrderByDescending(c => row[c]).ToList();
-                var path = good[batch.SampleIndices[i]].Path;
-                predictions[path] = new Prediction(
-                    path,
-                    ranked.Take(Math.Max(1, topK)).Select(c => new ClassProbability(classes[c], row[c])).ToList(),
-                    null
-                )
-                {
-                    PredictedIndex = ranked[0],
-                };
-            }
+                PredictedIndex = ranked[0],
+            };
         }
         return files.Select(f => predictions[f]).ToList();
     }
 
-    /// <summary>Class probabilities, one row per image, flattened; with <see cref="TestTimeAugmentation.Flip"/>
-    /// the mean of the image's and its mirror's.</summary>
-    private static float[] Probabilities(Backbones.ImageClassifier classifier, Tensor images, TestTimeAugmentation tta)
+    /// <summary>
+    /// Class probabilities of every sample, one row each, flattened: the mean over the views <paramref name="tta"/>
+    /// names. Every photo is decoded at full size: each view is then what an exported graph that resizes computes
+    /// (docs/EXPORT.md); a JPEG decoded at a fraction of its size would move probabilities by up to 0.015.
+    /// </summary>
+    private static float[] MeanProbabilities(
+        Backbones.ImageClassifier classifier,
+        IReadOnlyList<ImageSample> samples,
+        ImageSource images,
+        int batchSize,
+        TestTimeAugmentation tta,
+        CancellationToken cancel
+    )
     {
-        var probabilities = nn.functional.softmax(classifier.Forward(images), 1);
-        if (tta == TestTimeAugmentation.Flip)
-            probabilities = (probabilities + nn.functional.softmax(classifier.Forward(images.flip(3)), 1)) / 2;
-        return probabilities.OnHost().data<float>().ToArray();
+        var config = classifier.Config;
+        CropPosition[] positions = tta is TestTimeAugmentation.FiveCrop or TestTimeAugmentation.TenCrop
+            ? Enum.GetValues<CropPosition>()
+            : [CropPosition.Center];
+        var mirrored = tta is TestTimeAugmentation.Flip or TestTimeAugmentation.TenCrop;
+        var classes = classifier.Classes.Count;
+        var sum = new float[samples.Count * classes];
+        classifier.Network.eval();
+        using var noGrad = no_grad();
+        foreach (var position in positions)
+        {
+            var view = ViewTransforms.ForEvaluation(config.InputSize, config.ResizeSize, false, position);
+            var loader = new BatchLoader(samples, view, images, batchSize, workers: 1);
+            foreach (var batch in loader.Epoch(seed: 0, epoch: 0, shuffle: false, cancel).Cast<ImageBatch>())
+            {
+                using var scope = NewDisposeScope();
+                var pixels = BatchTensors.Images(batch);
+                var probabilities = nn.functional.softmax(classifier.Forward(pixels), 1);
+                if (mirrored)
+                    probabilities += nn.functional.softmax(classifier.Forward(pixels.flip(3)), 1);
+                var values = probabilities.OnHost().data<float>().ToArray();
+                for (var i = 0; i < batch.Count; i++)
+                    for (var c = 0; c < classes; c++)
+                        sum[batch.SampleIndices[i] * classes + c] += values[i * classes + c];
+            }
+        }
+        var views = positions.Length * (mirrored ? 2 : 1);
+        return [.. sum.Select(v => v / views)];
     }
 }

@@ -37,4 +37,37 @@ public class PreprocessingParityTests(ITestOutputHelper output)
         Assert.InRange(mean, 0, 0.006);
         Assert.InRange(largest, 0, 0.04); // measured 0.018: one level
     }
+
+    /// <summary>Test-time augmentation's five crops (<c>--tta five-crop</c>, <c>ten-crop</c>) are torchvision's
+    /// <c>FiveCrop</c> of the resized image, in its order, within a level as the centre crop is.</summary>
+    [SkippableFact]
+    public void The_five_crops_are_torchvision_s()
+    {
+        var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(BackboneFixtures.File("manifest.json")));
+        var images = manifest.RootElement.GetProperty("images").EnumerateArray().Select(e => e.GetString()!).ToList();
+        var root = TestData.RequireHymenoptera();
+        var samples = images.Select(p => new ImageSample(Path.Combine(root, p), 0)).ToList();
+        using var source = new ImageSource();
+        var config = BackboneRegistry.Get($"resnet18@weights={BackboneFixtures.File("resnet18.safetensors")}").Config;
+        using var preprocessing = new InputPreprocessing(config);
+        using var theirs = TorchSharp.PyBridge.Safetensors.LoadStateDict(BackboneFixtures.File("five-crop.safetensors"))
+            ["input"];
+        CropPosition[] order =
+        [
+            CropPosition.TopLeft, CropPosition.TopRight, CropPosition.BottomLeft, CropPosition.BottomRight,
+            CropPosition.Center,
+        ];
+        for (var k = 0; k < order.Length; k++)
+        {
+            var view = new ResizeThenCenterCrop(256, 224, position: order[k]);
+            var batch = new BatchLoader(samples, view, source, samples.Count, workers: 1)
+                .Assemble(Enumerable.Range(0, samples.Count).ToArray(), seed: 0, epoch: 0);
+            using var ours = preprocessing.Apply(BatchTensors.Images(batch));
+            var difference = (ours - theirs.select(1, k)).abs();
+            var (mean, largest) = (difference.mean().item<float>(), difference.max().item<float>());
+            output.WriteLine($"{order[k]}: mean |difference| {mean:F4}, largest {largest:F3}");
+            Assert.InRange(mean, 0, 0.006);
+            Assert.InRange(largest, 0, 0.04);
+        }
+    }
 }

@@ -37,12 +37,18 @@ public class EvaluateOutputTests
         var flipped = CliRun.Of("evaluate", "--model", model, "--data", data.Path, "--format", "json", "--tta", "flip");
         using var flippedDocument = JsonDocument.Parse(flipped.Output);
         Assert.Equal("flip", flippedDocument.RootElement.GetProperty("tta").GetString());
+        var tenCrop = CliRun.Of(
+            "evaluate", "--model", model, "--data", data.Path, "--format", "json", "--tta", "ten-crop");
+        using var tenCropDocument = JsonDocument.Parse(tenCrop.Output);
+        Assert.Equal("ten-crop", tenCropDocument.RootElement.GetProperty("tta").GetString());
 
         AssertFlipAveragesTheImageAndItsMirror(model, folder);
     }
 
     /// <summary>A square photo (its centre crop is symmetric): flip TTA's probability is the mean of the photo's
-    /// and of a mirrored copy's (a lossless PNG of the same pixels).</summary>
+    /// and of a mirrored copy's (a lossless PNG of the same pixels); ten-crop's is the mean of the five crops'
+    /// of the photo and of the mirror (the mirror's crops are the photo's crops mirrored, left and right
+    /// swapped).</summary>
     private static void AssertFlipAveragesTheImageAndItsMirror(string modelPath, TempFolder folder)
     {
         var photo = Path.Combine(TestData.HymenopteraDir, "val", "bees", "1181173278_23c36fac71.jpg");
@@ -67,5 +73,9 @@ public class EvaluateOutputTests
         var ofMirror = Bees(mirrored, TestTimeAugmentation.None);
         Assert.True(Math.Abs(plain - ofMirror) > 1e-4, "the mirror scores as the photo: the test would prove nothing");
         Assert.Equal((plain + ofMirror) / 2, Bees(photo, TestTimeAugmentation.Flip), 4);
+        var fiveCrops = Bees(photo, TestTimeAugmentation.FiveCrop);
+        Assert.True(Math.Abs(fiveCrops - plain) > 1e-4, "five crops score as the centre crop alone");
+        var tenCrops = (fiveCrops + Bees(mirrored, TestTimeAugmentation.FiveCrop)) / 2;
+        Assert.Equal(tenCrops, Bees(photo, TestTimeAugmentation.TenCrop), 4);
     }
 }

@@ -1,5 +1,16 @@
 namespace TransferLab.Data.Transforms;
 
+/// <summary>Where a crop is taken from the resized image: torchvision's <c>CenterCrop</c>, or a corner as its
+/// <c>FiveCrop</c> takes them.</summary>
+public enum CropPosition
+{
+    Center,
+    TopLeft,
+    TopRight,
+    BottomLeft,
+    BottomRight,
+}
+
 /// <summary>
 /// torchvision's <c>Resize(resize)</c> (shorter side to <c>resize</c>, longer side truncated in proportion)
 /// then <c>CenterCrop(crop)</c>, expressed as the box of the source image that ends up in the crop, resampled as
@@ -8,8 +19,14 @@ namespace TransferLab.Data.Transforms;
 /// <param name="scaledDecoding">Let a large JPEG be decoded at 1/2, 1/4 or 1/8 of its size (its shorter side still
 /// at least <paramref name="resize"/>): a fraction of the decoding time, pixels within a level or two of a full
 /// decode (ImageSourceTests).</param>
-internal sealed class ResizeThenCenterCrop(int resize = 256, int crop = 224, bool scaledDecoding = false)
-    : IViewTransform
+/// <param name="position">The centre (the evaluation view) or a corner of the resized image (test-time
+/// augmentation's five crops).</param>
+internal sealed class ResizeThenCenterCrop(
+    int resize = 256,
+    int crop = 224,
+    bool scaledDecoding = false,
+    CropPosition position = CropPosition.Center
+) : IViewTransform
 {
     public int OutputSize => crop;
     public bool IsRandom => false;
@@ -24,16 +41,23 @@ internal sealed class ResizeThenCenterCrop(int resize = 256, int crop = 224, boo
 
     public string Key =>
         FormattableString.Invariant($"resize-center-crop:{resize}:{crop}:{TriangleResampler.Version}")
-        + (scaledDecoding ? ":jpeg-scaled" : "");
+        + (scaledDecoding ? ":jpeg-scaled" : "")
+        + (position == CropPosition.Center ? "" : $":{position}");
 
     public ViewPlan Plan(int width, int height, Random random) => new(SourceBox(width, height), false, true);
 
     public CropBox SourceBox(int width, int height)
     {
         var (resizedW, resizedH) = ResizedSize(width, height);
-        // CenterCrop: offsets rounded half-to-even like Python's round().
-        var top = (int)Math.Round((resizedH - crop) / 2.0);
-        var left = (int)Math.Round((resizedW - crop) / 2.0);
+        // CenterCrop: offsets rounded half-to-even like Python's round(); FiveCrop's corners at 0 or size - crop.
+        var (top, left) = position switch
+        {
+            CropPosition.TopLeft => (0, 0),
+            CropPosition.TopRight => (0, resizedW - crop),
+            CropPosition.BottomLeft => (resizedH - crop, 0),
+            CropPosition.BottomRight => (resizedH - crop, resizedW - crop),
+            _ => ((int)Math.Round((resizedH - crop) / 2.0), (int)Math.Round((resizedW - crop) / 2.0)),
+        };
         double scaleX = (double)width / resizedW,
             scaleY = (double)height / resizedH;
         return new CropBox(left * scaleX, top * scaleY, crop * scaleX, crop * scaleY);

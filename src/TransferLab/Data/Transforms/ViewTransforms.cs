@@ -27,6 +27,10 @@ internal static class ViewTransforms
             _ => throw new ArgumentOutOfRangeException(nameof(augmentation), augmentation, null),
         };
 
-    public static IViewTransform ForEvaluation(int inputSize, int resizeSize, bool scaledDecoding = false) =>
-        new ResizeThenCenterCrop(resizeSize, inputSize, scaledDecoding);
+    public static IViewTransform ForEvaluation(
+        int inputSize,
+        int resizeSize,
+        bool scaledDecoding = false,
+        CropPosition position = CropPosition.Center
+    ) => new ResizeThenCenterCrop(resizeSize, inputSize, scaledDecoding, position);
 }
