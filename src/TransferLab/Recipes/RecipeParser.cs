@@ -42,6 +42,7 @@ internal static class RecipeParser
         new("patience", "N", "stop after N epochs without a better selection score"),
         RecipeKey.Choice<ClassBalance>("balance", "class-balanced loss weights or sampling"),
         RecipeKey.Choice<Precision>("precision", "this run's precision, instead of the experiment's"),
+        new("smoothing", "X", "label smoothing of the training loss, in [0, 1)"),
     ];
 
     /// <summary>The grammar with every strategy, regularizer and key, as <c>compare --help</c> shows it.</summary>
@@ -65,6 +66,9 @@ internal static class RecipeParser
         var batchSize = AtLeast(keys.Int("batch", defaults.BatchSize), 1, "batch", recipe);
         var patience = AtLeast(keys.Int("patience", 0), 0, "patience (epochs without improvement)", recipe);
         var balance = keys.Enum("balance", ClassBalance.None);
+        var smoothing = keys.Double("smoothing", 0);
+        if (smoothing is < 0 or >= 1)
+            throw new InvalidInputException($"'{recipe}': smoothing must be in [0, 1) (got {smoothing})");
         var precision = keys.String("precision") is { } text ? PrecisionOf(text, recipe) : (Precision?)null;
         var strategy = StrategyCatalog.Create(strategyName, strategyArgument, keys, epochs, defaults.BatchNorm);
         var optimizer = new OptimizerSpec(
@@ -87,6 +91,7 @@ internal static class RecipeParser
             Patience = patience > 0 ? patience : null,
             Balance = balance,
             Precision = precision,
+            LabelSmoothing = smoothing,
         };
     }
 

@@ -73,6 +73,11 @@ public sealed record RunSpec(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public ClassBalance Balance { get; init; }
 
+    /// <summary>Label smoothing ε of the training loss (PyTorch's <c>cross_entropy(label_smoothing=ε)</c>: the target
+    /// is 1 − ε on the label plus ε spread evenly over the classes); evaluation losses stay unsmoothed.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public double LabelSmoothing { get; init; }
+
     [JsonIgnore]
     public double CoupledWeightDecay => Regularizers.Sum(r => r.CoupledWeightDecay);
 

@@ -163,7 +163,8 @@ internal sealed class Trainer(IProgress<TrainingEvent>? progress = null)
             var logits = features is null
                 ? Logits(model, batch, onFeatures)
                 : HeadOf(model, batch, features, onFeatures);
-            var crossEntropy = functional.cross_entropy(logits, labels, classWeights);
+            var crossEntropy = functional.cross_entropy(
+                logits, labels, classWeights, label_smoothing: spec.LabelSmoothing);
             CheckNotExploded(crossEntropy, model.Classes.Count, epoch, batchIndex, loader.BatchCount);
             var loss = state.Penalty() is { } penalty ? crossEntropy + penalty : crossEntropy;
             var lossValue = loss.item<float>();

@@ -52,6 +52,20 @@ public class TrainingLoopTests
         Assert.Equal(8 * 2 + 2, outcome.TrainableParameters);
     }
 
+    /// <summary>Label smoothing changes the training loss (its target puts ε on every class) and not the
+    /// evaluation's, and a smoothed run still learns the task.</summary>
+    [Fact]
+    public void Label_smoothing_changes_the_training_loss_only_and_the_run_still_learns()
+    {
+        var (plain, _, _) = Train("frozen@lr=1e-12", epochs: 1);
+        var (smoothed, _, _) = Train("frozen@lr=1e-12@smoothing=0.5", epochs: 1);
+        var (learning, _, _) = Train("frozen@lr=0.1@smoothing=0.1", epochs: 10);
+
+        Assert.NotEqual(plain.History[0].TrainLoss, smoothed.History[0].TrainLoss, 4);
+        Assert.Equal(plain.History[0].ValLoss, smoothed.History[0].ValLoss, 6);
+        Assert.True(learning.BestValAcc >= 0.9, $"{learning.BestValAcc}");
+    }
+
     [Fact]
     public void Patience_stops_a_run_that_no_longer_improves_and_keeps_its_best_epoch()
     {
