@@ -212,28 +212,12 @@ internal sealed class Dinov2 : Module<Tensor, Tensor>, IOnnxExportable
         public override Tensor forward(Tensor input)
         {
             using var scope = NewDisposeScope();
-            var (batch, length) = (input.shape[0], input.shape[1]);
-            var heads = LayerCalls
-                .Call(qkv, input)
-                .view(batch, length, 3, _heads, _dim / _heads)
-                .permute(2, 0, 3, 1, 4);
-            var attended = functional.scaled_dot_product_attention(heads[0], heads[1], heads[2]);
-            var merged = attended.transpose(1, 2).reshape(batch, length, _dim);
-            return scope.MoveToOuter(LayerCalls.Call(proj, merged));
+            var attended = MultiHeadAttention.Attend(LayerCalls.Call(qkv, input), _heads);
+            return scope.MoveToOuter(LayerCalls.Call(proj, attended));
         }
 
-        public string ExportOnnx(OnnxGraph graph, string input)
-        {
-            var headDim = _dim / _heads;
-            var projected = graph.Reshape(graph.Module(qkv, input), 0, 0, 3, _heads, headDim);
-            var heads = graph.Transpose(projected, 2, 0, 3, 1, 4);
-            var (q, k, v) = (graph.Select(heads, 0, 0), graph.Select(heads, 0, 1), graph.Select(heads, 0, 2));
-            var scores = graph.Node("MatMul", [q, graph.Transpose(k, 0, 1, 3, 2)]);
-            var scaled = graph.Node("Mul", [scores, graph.Scalar(1f / MathF.Sqrt(headDim))]);
-            var weights = graph.Node("Softmax", [scaled], OnnxGraph.Attribute("axis", -1L));
-            var attended = graph.Transpose(graph.Node("MatMul", [weights, v]), 0, 2, 1, 3);
-            return graph.Module(proj, graph.Reshape(attended, 0, 0, _dim));
-        }
+        public string ExportOnnx(OnnxGraph graph, string input) =>
+            graph.Module(proj, MultiHeadAttention.Export(graph, graph.Module(qkv, input), _heads, _dim));
     }
 
     private sealed class Mlp : Module<Tensor, Tensor>, IOnnxExportable
