@@ -17,16 +17,7 @@ public class PreprocessingParityTests(ITestOutputHelper output)
     [SkippableFact]
     public void The_evaluation_input_is_within_a_level_of_torchvision_s()
     {
-        var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(BackboneFixtures.File("manifest.json")));
-        var images = manifest.RootElement.GetProperty("images").EnumerateArray().Select(e => e.GetString()!).ToList();
-        var root = TestData.RequireHymenoptera();
-        var samples = images.Select(p => new ImageSample(Path.Combine(root, p), 0)).ToList();
-        using var source = new ImageSource();
-        var batch = new BatchLoader(samples, new ResizeThenCenterCrop(256, 224), source, samples.Count, workers: 1)
-            .Assemble(Enumerable.Range(0, samples.Count).ToArray(), seed: 0, epoch: 0);
-        var config = BackboneRegistry.Get($"resnet18@weights={BackboneFixtures.File("resnet18.safetensors")}").Config;
-        using var preprocessing = new InputPreprocessing(config);
-        using var ours = preprocessing.Apply(BatchTensors.Images(batch));
+        using var ours = Ours(new ResizeThenCenterCrop(256, 224));
         using var theirs = BackboneFixtures.Input();
 
         // In units of the normalised input (one pixel level is 1/255/0.226 ≈ 0.017).
@@ -43,13 +34,6 @@ public class PreprocessingParityTests(ITestOutputHelper output)
     [SkippableFact]
     public void The_five_crops_are_torchvision_s()
     {
-        var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(BackboneFixtures.File("manifest.json")));
-        var images = manifest.RootElement.GetProperty("images").EnumerateArray().Select(e => e.GetString()!).ToList();
-        var root = TestData.RequireHymenoptera();
-        var samples = images.Select(p => new ImageSample(Path.Combine(root, p), 0)).ToList();
-        using var source = new ImageSource();
-        var config = BackboneRegistry.Get($"resnet18@weights={BackboneFixtures.File("resnet18.safetensors")}").Config;
-        using var preprocessing = new InputPreprocessing(config);
         using var theirs = TorchSharp.PyBridge.Safetensors.LoadStateDict(BackboneFixtures.File("five-crop.safetensors"))
             ["input"];
         CropPosition[] order =
@@ -59,15 +43,27 @@ public class PreprocessingParityTests(ITestOutputHelper output)
         ];
         for (var k = 0; k < order.Length; k++)
         {
-            var view = new ResizeThenCenterCrop(256, 224, position: order[k]);
-            var batch = new BatchLoader(samples, view, source, samples.Count, workers: 1)
-                .Assemble(Enumerable.Range(0, samples.Count).ToArray(), seed: 0, epoch: 0);
-            using var ours = preprocessing.Apply(BatchTensors.Images(batch));
+            using var ours = Ours(new ResizeThenCenterCrop(256, 224, position: order[k]));
             var difference = (ours - theirs.select(1, k)).abs();
             var (mean, largest) = (difference.mean().item<float>(), difference.max().item<float>());
             output.WriteLine($"{order[k]}: mean |difference| {mean:F4}, largest {largest:F3}");
             Assert.InRange(mean, 0, 0.006);
             Assert.InRange(largest, 0, 0.04);
         }
+    }
+
+    /// <summary>TransferLab's normalised input for the fixture's four images through <paramref name="view"/>.</summary>
+    private static Tensor Ours(IViewTransform view)
+    {
+        var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(BackboneFixtures.File("manifest.json")));
+        var images = manifest.RootElement.GetProperty("images").EnumerateArray().Select(e => e.GetString()!).ToList();
+        var root = TestData.RequireHymenoptera();
+        var samples = images.Select(p => new ImageSample(Path.Combine(root, p), 0)).ToList();
+        using var source = new ImageSource();
+        var batch = new BatchLoader(samples, view, source, samples.Count, workers: 1)
+            .Assemble(Enumerable.Range(0, samples.Count).ToArray(), seed: 0, epoch: 0);
+        var config = BackboneRegistry.Get($"resnet18@weights={BackboneFixtures.File("resnet18.safetensors")}").Config;
+        using var preprocessing = new InputPreprocessing(config);
+        return preprocessing.Apply(BatchTensors.Images(batch));
     }
 }
