@@ -16,7 +16,7 @@ internal static class ResultNumbers
 
     private static readonly HashSet<string> ByNature =
     [
-        "train_seconds", "seconds", "rss_mib", "mean_train_seconds", "backbone_pass_from",
+        "train_seconds", "seconds", "rss_mib", "peak_rss_mib", "mean_train_seconds", "backbone_pass_from",
         "feature_extraction_seconds",
     ];
 
