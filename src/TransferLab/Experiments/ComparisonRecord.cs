@@ -100,10 +100,14 @@ internal sealed class ComparisonRecord
     /// <summary>The cost estimate's seconds, recorded beside the measured wall time.</summary>
     public double? EstimatedSeconds { get; set; }
 
+    /// <summary>What <c>--budget</c> let this process run (written with the next change).</summary>
+    public BudgetOutcome? Budget { get; set; }
+
     private ResourceUsage Resources() =>
         new(_wall.Elapsed.TotalSeconds, ProcessMemory.PeakResidentMiB(), _features.Stats)
         {
             EstimatedSeconds = EstimatedSeconds,
+            Budget = Budget,
         };
 
     private ComparisonResult Summarise(UnfinishedRun? unfinished)

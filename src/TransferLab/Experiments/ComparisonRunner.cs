@@ -20,11 +20,15 @@ namespace TransferLab.Experiments;
 /// Three stages, each its own type: <see cref="ComparisonPreparation"/> (data and checks),
 /// <see cref="RunExecutor"/> (one run × seed) and <see cref="ComparisonRecord"/> (results.json, statistics, report).
 /// </summary>
+/// <param name="clock">The clock <c>--budget</c> is kept by (null: the system's).</param>
 public sealed class ComparisonRunner(
     ILogger<ComparisonRunner>? logger = null,
-    IProgress<TrainingEvent>? progress = null
+    IProgress<TrainingEvent>? progress = null,
+    TimeProvider? clock = null
 )
 {
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
     private readonly ILogger _logger = logger ?? NullLogger<ComparisonRunner>.Instance;
 
     /// <param name="spec">The experiment: what is compared, on what, how it is scored.</param>
@@ -72,10 +76,16 @@ public sealed class ComparisonRunner(
     private ComparisonResult Run(ComparisonRequest request, CancellationToken cancel)
     {
         var (spec, execution, resume) = (request.Spec, request.Execution, request.Resume);
+        var budget = execution.Budget is { } limit ? new TimeBudget(limit, _clock, _clock.GetTimestamp()) : null;
         if (spec.Race && request.Shard is not null)
             throw new InvalidInputException(
                 "--race cannot be sharded: which runs a round trains depends on the rounds before, which other "
                     + "shards train; run the race in one process, or shard without --race"
+            );
+        if (budget is not null && request.Shard is not null)
+            throw new InvalidInputException(
+                "--budget is for one process and cannot be sharded: give each shard's job its time limit in the "
+                    + "scheduler (e.g. Slurm's --time), or run without --shard"
             );
         using var output = new ComparisonOutput(request.OutputDir, progress);
         using var images = execution.NewImageSource(spec);
@@ -98,11 +108,15 @@ public sealed class ComparisonRunner(
         );
         if (resume is not null)
             output.Notice(ResumeNotice(request.OutputDir, resume, request.RestartUnfinished));
-        // Timing a backbone forward costs about a second: only for someone who will see the estimate.
-        var estimate = progress is null ? null : Estimate(comparison);
+        // Timing a backbone forward costs about a second: only for someone who will see the estimate, or a budget.
+        var estimate = progress is null && budget is null ? null : Estimate(comparison);
         if (estimate is not null)
-            progress!.Report(new ComparisonPlanned(estimate));
-        var session = new ComparisonSession(comparison, request, output, images, progress, cancel);
+            progress?.Report(new ComparisonPlanned(estimate));
+        var planned = PlanBudget(budget, estimate, spec.Seeds.Count, resume, output);
+        var session = new ComparisonSession(comparison, request, output, images, progress, cancel, budget)
+        {
+            PlannedSeeds = planned,
+        };
         session.Record.EstimatedSeconds = resume is null ? estimate?.Seconds : null;
         if (request.Shard is { } shard)
             output.Notice(
@@ -112,6 +126,27 @@ public sealed class ComparisonRunner(
         foreach (var seed in spec.Seeds)
             session.RunSeed(seed);
         return session.Record.Complete();
+    }
+
+    /// <summary>The seeds the budget should hold by the estimate (all of them without a budget, or resumed: the
+    /// estimate counts every cell); refuses a budget that cannot hold one.</summary>
+    private static int PlanBudget(
+        TimeBudget? budget,
+        CostEstimate? estimate,
+        int seeds,
+        ComparisonResult? resume,
+        ComparisonOutput output
+    )
+    {
+        if (budget is null || estimate is null || resume is not null)
+            return seeds;
+        var planned = budget.Plan(estimate, seeds);
+        if (planned < seeds)
+            output.Notice(
+                $"budget {Settings.Durations.Exact(budget.Seconds)}: by the cost estimate {planned} of {seeds} seeds "
+                    + "fit; each further seed starts only if the time left holds what the seed before took"
+            );
+        return planned;
     }
 
     /// <summary>The comparison's cost, from a backbone forward, a training step (when a run trains the backbone)

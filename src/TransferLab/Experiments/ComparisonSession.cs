@@ -27,10 +27,11 @@ internal sealed class ComparisonSession
         ComparisonOutput output,
         ImageSource images,
         IProgress<TrainingEvent>? progress,
-        CancellationToken cancel
+        CancellationToken cancel,
+        TimeBudget? budget = null
     )
     {
-        (_comparison, _request, _output, _cancel) = (comparison, request, output, cancel);
+        (_comparison, _request, _output, _cancel, _budget) = (comparison, request, output, cancel, budget);
         _executor = RunExecutor.Create(comparison, images, output, progress, cancel);
         PreflightSpace(comparison, output, oneModel: false);
         Record = new ComparisonRecord(comparison, output, _executor.Features, request.Resume, request.Shard);
@@ -49,8 +50,19 @@ internal sealed class ComparisonSession
     /// <summary>The runs a race (<c>--race</c>) has stopped: not run for the seeds after.</summary>
     private IReadOnlySet<string> _stopped = new HashSet<string>();
 
+    /// <summary>With <c>--budget</c>: the time, why no further cell starts (null until then), the cells left out,
+    /// and each run's seconds on the seed before and on this one (what the next seed is expected to take).</summary>
+    private readonly TimeBudget? _budget;
+    private string? _budgetStop;
+    private int _cellsNotRun;
+    private Dictionary<string, double> _seedBefore = new(StringComparer.Ordinal);
+    private Dictionary<string, double> _thisSeed = new(StringComparer.Ordinal);
+
+    /// <summary>The seeds the cost estimate said the budget holds.</summary>
+    public int PlannedSeeds { get; init; }
+
     /// <summary>Every run of every cell of one seed (one cell, or one per fold), but the runs the race stopped
-    /// after the seeds before.</summary>
+    /// after the seeds before and the cells the budget leaves out.</summary>
     public void RunSeed(int seed)
     {
         var stops = Results.Race.Of(_comparison.Spec, _comparison.Dataset, Record.Runs);
@@ -61,9 +73,49 @@ internal sealed class ComparisonSession
             _output.Notice($"race: {stop.Run} stops after round {stop.Round}, {behind} ({test})");
         }
         _stopped = stops.Select(s => s.Run).ToHashSet(StringComparer.Ordinal);
+        CheckBudget(seed);
+        RecordBudget();
         foreach (var cell in _comparison.CellsOf(seed))
             RunCell(cell);
+        (_seedBefore, _thisSeed) = (_thisSeed, new(StringComparer.Ordinal));
+        RecordBudget();
     }
+
+    /// <summary>No further seed starts when the runs still in the comparison took longer on the seed before than
+    /// the time left.</summary>
+    private void CheckBudget(int seed)
+    {
+        if (_budget is null || _budgetStop is not null || _seedBefore.Count == 0)
+            return;
+        var predicted = _seedBefore.Where(s => !_stopped.Contains(s.Key)).Sum(s => s.Value);
+        var seeds = _comparison.Spec.Seeds;
+        _budgetStop = _budget.RefusesRound(seeds.ToList().IndexOf(seed) + 1, seeds.Count, predicted);
+        if (_budgetStop is not null)
+            _output.Notice($"budget: {_budgetStop}");
+    }
+
+    /// <summary>Whether the budget leaves this cell out (it has passed, or a seed before was not started).</summary>
+    private bool LeftOutByBudget(int seed)
+    {
+        if (_budget is null || (_budgetStop is null && !_budget.Passed))
+            return false;
+        if (_budgetStop is null)
+        {
+            _budgetStop = $"the budget of {Settings.Durations.Exact(_budget.Seconds)} had passed during seed {seed}";
+            _output.Notice($"budget: {_budgetStop}; no further cell starts");
+        }
+        _cellsNotRun++;
+        return true;
+    }
+
+    private void RecordBudget()
+    {
+        if (_budget is not null)
+            Record.Budget = new(_budget.Seconds, PlannedSeeds, _budgetStop, _cellsNotRun);
+    }
+
+    private void Spent(string run, double seconds) =>
+        _thisSeed[run] = _thisSeed.GetValueOrDefault(run) + seconds;
 
     /// <summary>Every run of one cell; they share the seed's head, batches and, where they can, a backbone
     /// pass.</summary>
@@ -84,8 +136,12 @@ internal sealed class ComparisonSession
             if (finished is not null)
             {
                 Record.Keep(finished);
+                Spent(spec.Name, finished.TrainSeconds);
                 continue;
             }
+            if (LeftOutByBudget(cell.Seed))
+                continue;
+            var started = _budget?.Elapsed ?? 0;
             var checkpoint = CheckpointFor(spec, cell);
             if (_request.RestartUnfinished)
                 checkpoint?.Delete();
@@ -103,6 +159,8 @@ internal sealed class ComparisonSession
                 }
             );
             ProcessMemory.ReleaseFreedNativeMemory();
+            if (_budget is not null)
+                Spent(spec.Name, _budget.Elapsed - started);
         }
     }
 

@@ -43,6 +43,10 @@ public sealed record CostEstimate(
     double Seconds
 )
 {
+    /// <summary>The part of <see cref="Seconds"/> paid once whatever the number of seeds: decoding, and the
+    /// feature cache's views when they do not depend on the seed (no augmentation).</summary>
+    public double OnceSeconds { get; init; }
+
     /// <summary>Counts the work of every cell; <paramref name="secondsPerImage"/> times one forward of a backbone in
     /// a precision (see <see cref="TimeForward"/>).</summary>
     /// <param name="trainStep">Seconds per image of a training step (forward, backward, Adam) of a backbone in a
@@ -64,7 +68,7 @@ public sealed record CostEstimate(
         var recorded = new Dictionary<string, (string Run, int Epochs)>(StringComparer.Ordinal);
         var extracted = new HashSet<string>(StringComparer.Ordinal);
         long extractionImages = 0, cacheBytes = 0;
-        double seconds = 0;
+        double seconds = 0, once = 0;
         foreach (var run in comparison.Specs)
         {
             var plan = RunPlan.For(run, spec);
@@ -88,14 +92,21 @@ public sealed record CostEstimate(
                 : (long)train * plan.CacheViews * spec.Seeds.Count + evaluation;
             extractionImages += images;
             cacheBytes += images * (long)FeatureStore.EntryBytes(backbone.Config.FeatureCount);
-            if (images > 0)
-                seconds += images * timed.Value.Forward + Math.Max(0, images - train - evaluation) * timed.Value.Render;
+            if (images == 0)
+                continue;
+            var rendered = Math.Max(0, images - train - evaluation);
+            var extraction = images * timed.Value.Forward + rendered * timed.Value.Render;
+            seconds += extraction;
+            once += spec.Augmentation == Augmentation.None ? extraction : evaluation * timed.Value.Forward;
         }
         var computes = seconds > 0;
         var reference = computes ? secondsPerImage(comparison.Backbone, Precision.Fp32) : null;
-        seconds += (train + evaluation) * (reference?.Decode ?? 0);
+        var decoding = (train + evaluation) * (reference?.Decode ?? 0);
         return new CostEstimate(
-            cellCount, train, evaluation, runs, extractionImages, cacheBytes, reference?.Forward, seconds);
+            cellCount, train, evaluation, runs, extractionImages, cacheBytes, reference?.Forward, seconds + decoding)
+        {
+            OnceSeconds = once + decoding,
+        };
     }
 
     /// <summary>The run whose recorded backbone pass this run will replay (as <see cref="BackbonePasses"/>
@@ -273,16 +284,11 @@ public sealed record CostEstimate(
         lines.Add(
             SecondsPerForwardImage is null
                 ? "  estimated time: seconds (heads trained on cached features; not learning-rate tuning)"
-                : string.Create(inv, $"  estimated time: {Format(Seconds)}")
+                : string.Create(inv, $"  estimated time: {Settings.Durations.Text(Seconds)}")
                     + " (decoding, training and evaluation as timed here just now; not learning-rate tuning)"
         );
         return string.Join(Environment.NewLine, lines);
     }
-
-    private static string Format(double seconds) =>
-        seconds < 90 ? $"{seconds:F0} s"
-        : seconds < 5400 ? $"{seconds / 60:F0} min"
-        : $"{seconds / 3600:F1} h";
 }
 
 /// <summary>What the comparison will cost, before its first run (see <see cref="CostEstimate"/>).</summary>

@@ -48,7 +48,8 @@ internal static class ResultStatistics
             + Conclusion.Imbalance(summary, design.Labels, spec.Metric)
             + NotCompleted(runs)
             + FineTuningRate(runs)
-            + Race.Line(Race.Of(spec, dataset, runs), spec.Seeds.Count);
+            + Race.Line(Race.Of(spec, dataset, runs), spec.Seeds.Count)
+            + BudgetLine(resources.Budget, runs, spec.Seeds.Count);
         return (summary, comparisons, conclusion);
     }
 
@@ -130,6 +131,19 @@ internal static class ResultStatistics
             .ToList();
         return left.Count == 0 ? ""
             : $"\nDid not complete (out of the pairs' tests, 0 in the ranking): {string.Join("; ", left)}.";
+    }
+
+    /// <summary>What <c>--budget</c> left out and what that means for the numbers (empty when it left nothing
+    /// out).</summary>
+    private static string BudgetLine(BudgetOutcome? budget, IReadOnlyList<RunResult> runs, int seeds)
+    {
+        if (budget?.Stop is null)
+            return "";
+        var ran = runs.Select(r => r.Seed).Distinct().Count();
+        return $"\nBudget {Settings.Durations.Exact(budget.Seconds)} (--budget): {budget.Stop}; "
+            + $"{budget.CellsNotRun} cell(s) not run, so every number above is over the {ran} of {seeds} seeds that "
+            + "ran (wider intervals than all seeds would give). 'compare --resume' with a larger --budget runs the "
+            + "rest.";
     }
 
     /// <summary>Which run replayed which run's backbone pass (each pair once, over seeds).</summary>

@@ -44,7 +44,21 @@ public sealed record ResourceUsage(double WallSeconds, double PeakRssMib, Cachin
     /// <summary>The time the comparison's cost estimate gave before its first run, to set beside
     /// <see cref="WallSeconds"/> (null when no estimate was made: without a progress display, or resumed).</summary>
     public double? EstimatedSeconds { get; init; }
+
+    /// <summary>With <c>--budget</c>: what the budget let this process run (absent without one).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(
+        Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull
+    )]
+    public BudgetOutcome? Budget { get; init; }
 }
+
+/// <summary>What a comparison's <c>--budget</c> let it run.</summary>
+/// <param name="Seconds">The budget.</param>
+/// <param name="PlannedSeeds">The seeds the cost estimate said should fit, before the first run.</param>
+/// <param name="Stop">Why the comparison stopped before its last seed (null: nothing was left out).</param>
+/// <param name="CellsNotRun">The cells (run × seed × fold) the budget left out; a resume with a larger budget
+/// runs them.</param>
+public sealed record BudgetOutcome(double Seconds, int PlannedSeeds, string? Stop, int CellsNotRun);
 
 /// <summary>One run's learning-rate search: holdout accuracy per candidate, and the winner.</summary>
 public sealed record TuningResult(

@@ -85,6 +85,21 @@ public sealed record ExecutionOptions
     )]
     public bool EmbedBackbone { get; init; }
 
+    /// <summary>The wall time this process may spend on the comparison (null: no limit): seeds run in order, and a
+    /// seed (a round) is started only while the time left is expected to hold it (<see
+    /// cref="Experiments.TimeBudget"/>). Not part of the experiment: a resume may give another.</summary>
+    [Setting(
+        "--budget",
+        "Wall time the comparison may take (e.g. 30m, 2h, 1h30m): seeds run in order and a seed starts only if "
+            + "the time left should hold it; results.json says what did not run (resume with a larger one)",
+        ValueName = "DURATION",
+        Commands = SettingCommands.Compare
+    )]
+    [System.Text.Json.Serialization.JsonIgnore(
+        Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull
+    )]
+    public TimeSpan? Budget { get; init; }
+
     [Setting("--strict", "Fail on any unreadable image instead of skipping it")]
     public bool Strict { get; init; }
 

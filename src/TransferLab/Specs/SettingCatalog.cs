@@ -121,6 +121,8 @@ internal sealed class SettingDescriptor
             return int.TryParse(text, NumberStyles.Integer, culture, out var i) ? (i, null) : (null, NotWhole(text));
         if (type == typeof(long))
             return long.TryParse(text, NumberStyles.Integer, culture, out var l) ? (l, null) : (null, NotWhole(text));
+        if (type == typeof(TimeSpan))
+            return Durations.TryParse(text, out var duration, out var invalid) ? (duration, null) : (null, invalid);
         if (type == typeof(double))
             return double.TryParse(text, styles, culture, out var d)
                 ? (d, null)
