@@ -14,7 +14,9 @@ top left, top right, bottom left, bottom right, centre).
 Also written: five steps of PyTorch's Adam (L2 decay) and AdamW on seeded tensors and gradients, in two
 parameter groups with their own learning rates (optimizer.adam/adamw.safetensors), which the optimizer tests
 replay; two Adam steps of each parameter-efficient recipe (BitFit, norm, LoRA) on resnet18 with a new head
-(peft.<recipe>.safetensors), which the PEFT exactness tests replay; a timm-named copy of vit_b_16 (keys renamed by timm's conversion rules), and a .pth whose
+(peft.<recipe>.safetensors), which the PEFT exactness tests replay; torchvision's RandAugment and
+TrivialAugmentWide operations on two real images (uint8, 224 x 224) at fixed magnitudes, with both policies'
+magnitude tables (augment-ops.safetensors and augment-ops.json, which names each case); a timm-named copy of vit_b_16 (keys renamed by timm's conversion rules), and a .pth whose
 pickle would run a shell command when unpickled by Python (the loader must refuse it without running it).
 
 Usage: scripts/make-backbone-fixtures.py OUT_DIR [DATASET_DIR]
@@ -490,6 +492,33 @@ class RunsAShellCommand:
         return (os.system, ("touch /tmp/transferlab-pickle-ran",))
 
 
+def augment_ops(out, dataset):
+    """Each operation of torchvision's RandAugment / TrivialAugmentWide (autoaugment._apply_op, nearest, no fill)
+    on uint8 tensors of two real images, at RandAugment's default bin (9), a middle bin (17) and TrivialAugment's
+    last (30), both signs where signed; and the magnitude tables of both policies at 224 pixels."""
+    from torchvision.transforms import autoaugment
+    view = transforms.Compose([transforms.Resize(256), transforms.CenterCrop(224), transforms.PILToTensor()])
+    images = torch.stack([view(Image.open(os.path.join(dataset, p)).convert("RGB")) for p in IMAGES[1:3]])
+    tables = {"randaugment": autoaugment.RandAugment()._augmentation_space(31, (224, 224)),
+              "trivialaugment": autoaugment.TrivialAugmentWide()._augmentation_space(31)}
+    tensors, cases = {"input": images.permute(0, 2, 3, 1)}, []
+    for policy, space in tables.items():
+        for op, (magnitudes, _) in space.items():
+            if magnitudes.ndim > 0:
+                tensors[f"table/{policy}/{op}"] = magnitudes.to(torch.float32)
+    for op, (magnitudes, signed) in tables["randaugment"].items():
+        wide = tables["trivialaugment"][op][0]
+        picks = [0.0] if magnitudes.ndim == 0 else [float(magnitudes[9]), float(magnitudes[17]), float(wide[30])]
+        for magnitude in picks + ([-m for m in picks] if signed else []):
+            key = f"case/{len(cases)}"
+            output = autoaugment._apply_op(images, op, magnitude, transforms.InterpolationMode.NEAREST, None)
+            tensors[key] = output.permute(0, 2, 3, 1)
+            cases.append({"key": key, "op": op, "magnitude": magnitude})
+    save_safetensors(tensors, os.path.join(out, "augment-ops.safetensors"))
+    with open(os.path.join(out, "augment-ops.json"), "w") as f:
+        json.dump({"images": IMAGES[1:3], "cases": cases}, f, indent=1)
+
+
 def main():
     out = sys.argv[1]
     dataset = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(__file__), "../../shared/datasets/hymenoptera_data")
@@ -508,6 +537,7 @@ def main():
     crops = [torch.stack([normalise(c) for c in five_crop(Image.open(os.path.join(dataset, p)).convert("RGB"))])
              for p in IMAGES]
     save_safetensors({"input": torch.stack(crops)}, os.path.join(out, "five-crop.safetensors"))
+    augment_ops(out, dataset)
     for index, name in enumerate(ARCHITECTURES):
         torch.manual_seed(1000 + index)
         model = (Dinov2(*DINOV2[name]) if name in DINOV2 else ClipVision() if name == "clip_vitb16"

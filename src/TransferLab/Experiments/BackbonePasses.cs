@@ -8,9 +8,10 @@ using TransferLab.Training;
 namespace TransferLab.Experiments;
 
 /// <summary>
-/// The backbone passes recorded so far for one seed, by what determines them: backbone, batch size, precision and
-/// BatchNorm mode (the seed, samples and transforms are the same for every run of the seed). A run with a
-/// frozen backbone that is not on the feature cache replays a pass that covers its epochs, or records one.
+/// The backbone passes recorded so far for one seed, by what determines them: backbone, batch size, precision,
+/// BatchNorm mode, class balance and augmentation policy (the seed, samples and transforms are the same for every
+/// run of the seed). A run with a frozen backbone that is not on the feature cache replays a pass that covers its
+/// epochs, or records one.
 /// </summary>
 internal sealed class BackbonePasses : IDisposable
 {
@@ -31,7 +32,7 @@ internal sealed class BackbonePasses : IDisposable
     /// <summary>What determines a frozen backbone's pass for one seed: runs with the same key compute the same
     /// numbers.</summary>
     public static string KeyOf(RunSpec spec, RunPlan plan) =>
-        $"{spec.Backbone}|{spec.BatchSize}|{plan.Precision}|{spec.Strategy.BatchNorm}|{spec.Balance}";
+        $"{spec.Backbone}|{spec.BatchSize}|{plan.Precision}|{spec.Strategy.BatchNorm}|{spec.Balance}|{spec.Augment}";
 
     public void Dispose()
     {

@@ -82,12 +82,14 @@ public sealed record CostEstimate(
             var timed = new Lazy<ImageSeconds>(() => secondsPerImage(backbone, plan.Precision));
             double Step(int stages) => stages > 0 ? trainStep(backbone, plan.Precision, stages) : timed.Value.Forward;
             if (cost.ImageForwards > 0)
-                seconds += cells.Sum(c => CellSeconds(run, c, timed.Value, Step, spec.Augmentation)) * spec.Seeds.Count;
-            if (!plan.UseFeatureCache || !extracted.Add($"{run.Backbone}|{plan.Precision}|{plan.CacheViews}"))
+                seconds += cells.Sum(c => CellSeconds(run, c, timed.Value, Step, RunPlan.IsAugmented(run, spec)))
+                    * spec.Seeds.Count;
+            var views = $"{run.Backbone}|{plan.Precision}|{plan.CacheViews}|{run.Augment}";
+            if (!plan.UseFeatureCache || !extracted.Add(views))
                 continue;
             // Each seed draws its own augmented views (CachedFeatureSource); without augmentation, training
             // images share the evaluation transform's one view, and only those not cached yet are computed.
-            var images = spec.Augmentation == Augmentation.None
+            var images = !RunPlan.IsAugmented(run, spec)
                 ? uncached?.Invoke(backbone, plan.Precision) ?? train + evaluation
                 : (long)train * plan.CacheViews * spec.Seeds.Count + evaluation;
             extractionImages += images;
@@ -97,7 +99,7 @@ public sealed record CostEstimate(
             var rendered = Math.Max(0, images - train - evaluation);
             var extraction = images * timed.Value.Forward + rendered * timed.Value.Render;
             seconds += extraction;
-            once += spec.Augmentation == Augmentation.None ? extraction : evaluation * timed.Value.Forward;
+            once += !RunPlan.IsAugmented(run, spec) ? extraction : evaluation * timed.Value.Forward;
         }
         var computes = seconds > 0;
         var reference = computes ? secondsPerImage(comparison.Backbone, Precision.Fp32) : null;
@@ -147,11 +149,11 @@ public sealed record CostEstimate(
         Cell cell,
         ImageSeconds timed,
         Func<int, double> step,
-        Augmentation augmentation
+        bool augmented
     )
     {
         var scored = cell.Evaluation.Count + (cell.Holdout?.Count ?? 0);
-        var render = augmentation == Augmentation.None ? 0 : timed.Render;
+        var render = augmented ? timed.Render : 0;
         double total = 0;
         for (var epoch = 0; epoch < spec.Epochs; epoch++)
             total += cell.Train.Count * (step(spec.Strategy.PhaseAt(epoch).TrainedStages) + render)

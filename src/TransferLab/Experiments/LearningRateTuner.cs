@@ -50,7 +50,8 @@ internal sealed class LearningRateTuner(
                     backbone, splits.Classes, seed, execution.CacheDir, spec.Strategy);
                 model.MoveTo(ComputeDevice.Resolve(execution.Device));
                 // The holdout is both the selection and the scored split: validation stays unseen.
-                var training = loaders.Training(trainSamples, spec.BatchSize, spec.Balance == ClassBalance.Sampler);
+                var training = loaders.Training(trainSamples, spec.BatchSize, spec.Balance == ClassBalance.Sampler,
+                    spec.Augment);
                 var weights = spec.Balance == ClassBalance.Weights
                     ? ClassWeights.Balanced([.. trainSamples.Select(s => s.Label)], splits.Classes.Count)
                     : null;

@@ -24,9 +24,22 @@ internal sealed class LoaderFactory(
     );
     public int EvalBatchSize => execution.EvalBatchSize;
 
-    public BatchLoader Training(IReadOnlyList<ImageSample> samples, int batchSize, bool classBalanced = false) =>
-        new(samples, TrainTransform, images, batchSize, execution.DataWorkers, classBalanced: classBalanced,
-            reused: true);
+    /// <summary>The training views of a run: the comparison's, with the run's augmentation policy after them.
+    /// </summary>
+    public IViewTransform TrainTransformFor(AugmentPolicy? policy) =>
+        policy is null ? TrainTransform : _withPolicy.GetOrAdd(policy, p => new PolicyView(TrainTransform, p));
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<AugmentPolicy, IViewTransform> _withPolicy =
+        new();
+
+    public BatchLoader Training(
+        IReadOnlyList<ImageSample> samples,
+        int batchSize,
+        bool classBalanced = false,
+        AugmentPolicy? policy = null
+    ) =>
+        new(samples, TrainTransformFor(policy), images, batchSize, execution.DataWorkers,
+            classBalanced: classBalanced, reused: true);
 
     public BatchLoader Evaluation(IReadOnlyList<ImageSample> samples) =>
         new(samples, EvalTransform, images, execution.EvalBatchSize, execution.DataWorkers, reused: true);

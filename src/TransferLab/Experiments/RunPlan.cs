@@ -26,7 +26,7 @@ internal sealed record RunPlan(bool UseFeatureCache, int CacheViews, Precision P
             && spec.CacheFeatures != FeatureCaching.Off;
         if (!cacheable)
             return new RunPlan(false, 0, precision);
-        if (spec.Augmentation == Augmentation.None)
+        if (!IsAugmented(run, spec))
             return new RunPlan(true, 1, precision);
         if (spec.CacheViews > 0)
             return new RunPlan(true, spec.CacheViews, precision);
@@ -34,6 +34,11 @@ internal sealed record RunPlan(bool UseFeatureCache, int CacheViews, Precision P
             ? new RunPlan(true, run.Epochs, precision)
             : new RunPlan(false, 0, precision);
     }
+
+    /// <summary>Whether the run's training views are random: the comparison augments, or the run has a
+    /// policy.</summary>
+    public static bool IsAugmented(RunSpec run, ExperimentSpec spec) =>
+        spec.Augmentation != Augmentation.None || run.Augment is not null;
 
     /// <summary>
     /// bf16 applies to frozen backbones only; bf16-mixed also to backbones that train. A frozen backbone gets

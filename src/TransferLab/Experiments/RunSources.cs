@@ -7,8 +7,10 @@ using TransferLab.Training;
 namespace TransferLab.Experiments;
 
 /// <summary>The batch sources of one run: cached features or images, per its <see cref="RunPlan"/>.</summary>
+/// <param name="policy">The run's augmentation policy (null: none).</param>
 internal sealed class RunSources(
     RunPlan plan,
+    AugmentPolicy? policy,
     ImageClassifier model,
     string fingerprint,
     LoaderFactory loaders,
@@ -23,13 +25,13 @@ internal sealed class RunSources(
         plan.UseFeatureCache
             ? new CachedFeatureSource(
                 samples,
-                view => cache.Get(model, fingerprint, samples, loaders.TrainTransform, view, cancel),
+                view => cache.Get(model, fingerprint, samples, loaders.TrainTransformFor(policy), view, cancel),
                 plan.CacheViews,
                 _featureCount,
                 batchSize,
                 classBalanced
             )
-            : loaders.Training(samples, batchSize, classBalanced);
+            : loaders.Training(samples, batchSize, classBalanced, policy);
 
     public IBatchSource Evaluation(IReadOnlyList<ImageSample> samples) =>
         plan.UseFeatureCache

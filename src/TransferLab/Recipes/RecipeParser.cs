@@ -1,5 +1,6 @@
 using TransferLab.Backbones;
 using TransferLab.Compute;
+using TransferLab.Data.Transforms;
 using TransferLab.RecipeGrammar;
 using TransferLab.Regularization;
 using TransferLab.Settings;
@@ -43,6 +44,9 @@ internal static class RecipeParser
         RecipeKey.Choice<ClassBalance>("balance", "class-balanced loss weights or sampling"),
         RecipeKey.Choice<Precision>("precision", "this run's precision, instead of the experiment's"),
         new("smoothing", "X", "label smoothing of the training loss, in [0, 1)"),
+        RecipeKey.Choice<PolicyKind>("aug", "an augmentation policy after the crop and flip (torchvision's)"),
+        new("n", "N", "randaugment's operations per image (default 2)"),
+        new("m", "M", "randaugment's magnitude, 0-30 (default 9)"),
     ];
 
     /// <summary>The grammar with every strategy, regularizer and key, as <c>compare --help</c> shows it.</summary>
@@ -70,6 +74,7 @@ internal static class RecipeParser
         if (smoothing is < 0 or >= 1)
             throw new InvalidInputException($"'{recipe}': smoothing must be in [0, 1) (got {smoothing})");
         var precision = keys.String("precision") is { } text ? PrecisionOf(text, recipe) : (Precision?)null;
+        var augment = PolicyOf(keys, recipe);
         var strategy = StrategyCatalog.Create(strategyName, strategyArgument, keys, epochs, defaults.BatchNorm);
         var optimizer = new OptimizerSpec(
             keys.Enum("opt", OptimizerKind.Adam),
@@ -92,7 +97,27 @@ internal static class RecipeParser
             Balance = balance,
             Precision = precision,
             LabelSmoothing = smoothing,
+            Augment = augment,
         };
+    }
+
+    /// <summary>The run's augmentation policy (<c>aug</c>, with <c>n</c> and <c>m</c> for randaugment), or
+    /// null.</summary>
+    private static AugmentPolicy? PolicyOf(RecipeArguments keys, string recipe)
+    {
+        var (ops, magnitude) = (keys.Int("n", 2), keys.Int("m", 9));
+        if (!keys.Has("aug"))
+            return keys.Has("n") || keys.Has("m")
+                ? throw new InvalidInputException($"'{recipe}': n and m are randaugment's: give aug=randaugment")
+                : null;
+        var kind = keys.Enum("aug", PolicyKind.Randaugment);
+        if (kind != PolicyKind.Randaugment && (keys.Has("n") || keys.Has("m")))
+            throw new InvalidInputException($"'{recipe}': n and m are randaugment's; trivialaugment draws its own");
+        if (ops is < 1 or > 10)
+            throw new InvalidInputException($"'{recipe}': n must be 1 to 10 operations per image (got {ops})");
+        if (magnitude is < 0 or >= AugmentPolicy.Bins)
+            throw new InvalidInputException($"'{recipe}': m must be 0 to {AugmentPolicy.Bins - 1} (got {magnitude})");
+        return new AugmentPolicy(kind, ops, magnitude);
     }
 
     private static Regularizer RegularizerOf(string component, RecipeDefaults defaults)

@@ -78,6 +78,11 @@ public sealed record RunSpec(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public double LabelSmoothing { get; init; }
 
+    /// <summary>The augmentation policy this run's training views get after the comparison's crop and flip
+    /// (recipe key <c>aug</c>); null: none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Data.Transforms.AugmentPolicy? Augment { get; init; }
+
     [JsonIgnore]
     public double CoupledWeightDecay => Regularizers.Sum(r => r.CoupledWeightDecay);
 

@@ -30,7 +30,7 @@ public class SuggestionTests
         string[] args = ["compare", "--data", "d", "--runs", "frozen@learning-rate=1", "--out", folder.Path];
         var (_, _, error) = CliRun.Of(args);
 
-        Assert.Contains("frozen: unknown setting @learning-rate; frozen takes @balance, @batch, @bn,", error);
+        Assert.Contains("frozen: unknown setting @learning-rate; frozen takes @aug, @balance, @batch, @bn,", error);
         Assert.Contains("@lr,", error);
     }
 

@@ -44,6 +44,18 @@ public class RunPlanTests
     ) => Assert.Equal(expected, PrecisionOf(recipe, requested));
 
     [Fact]
+    public void A_policy_makes_a_run_s_views_random_so_only_cached_views_serve_it()
+    {
+        var spec = new ExperimentSpec { DataDir = "d", Augmentation = TransferLab.Data.Transforms.Augmentation.None };
+        RunPlan Plan(string recipe, ExperimentSpec experiment) =>
+            RunPlan.For(RecipeParser.Parse(recipe, TestData.RecipeDefaults()), experiment);
+        Assert.Equal(new RunPlan(true, 1, Precision.Fp32), Plan("frozen", spec));
+        Assert.False(Plan("frozen@aug=trivialaugment", spec).UseFeatureCache);
+        var cachedViews = spec with { CacheViews = 4 };
+        Assert.Equal(new RunPlan(true, 4, Precision.Fp32), Plan("frozen@aug=trivialaugment", cachedViews));
+    }
+
+    [Fact]
     public void An_unknown_precision_in_a_recipe_is_refused_with_the_names()
     {
         var error = Assert.Throws<InvalidInputException>(() =>

@@ -23,7 +23,14 @@ internal readonly record struct CropBox(double Left, double Top, double Width, d
 /// <param name="Antialiased">Resampled as the whole image would be resized, then cut (<see
 /// cref="TriangleResampler"/>: PIL's, torchvision's and ONNX's antialiased bilinear), pixels around the box
 /// contributing; otherwise the box is cut first and then drawn with Skia's trilinear filter.</param>
-internal readonly record struct ViewPlan(CropBox Source, bool FlipHorizontal, bool Antialiased = false);
+/// <param name="Ops">Pixel operations after the crop and mirror (an augmentation policy's, <see
+/// cref="AugmentPolicy"/>), in order; null: none.</param>
+internal readonly record struct ViewPlan(
+    CropBox Source,
+    bool FlipHorizontal,
+    bool Antialiased = false,
+    IReadOnlyList<PixelOp>? Ops = null
+);
 
 /// <summary>
 /// Decides, from the source image size and a random generator, which view of the image a model sees.

@@ -18,8 +18,15 @@ internal static class ViewRenderer
     private static readonly SKSamplingOptions Sampling = new(SKFilterMode.Linear, SKMipmapMode.Linear);
 
     /// <summary>Renders into <paramref name="rgba"/>, which holds <c>size * size * 4</c> bytes (R, G, B,
-    /// unused).</summary>
-    public static unsafe void Render(SKImage image, ViewPlan plan, int size, Span<byte> rgba)
+    /// unused), then applies the plan's pixel operations.</summary>
+    public static void Render(SKImage image, ViewPlan plan, int size, Span<byte> rgba)
+    {
+        Resample(image, plan, size, rgba);
+        if (plan.Ops is { Count: > 0 } ops)
+            ImageOps.Apply(ops, rgba, size);
+    }
+
+    private static unsafe void Resample(SKImage image, ViewPlan plan, int size, Span<byte> rgba)
     {
         if (rgba.Length < size * size * BytesPerPixel)
             throw new ArgumentException(
