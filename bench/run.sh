@@ -19,6 +19,7 @@ bash bench/run.sh MODE [options]
   backbones         [--batch 8] [--steps 5]  every backbone's forward against PyTorch's on the fixtures
   estimate                                the cost estimate against the measured time, hymenoptera and 1k photos
   warm              [--repeats 5]         a comparison on a warm feature cache: wall time and where it goes
+  budget            [--minutes "4 2"]     compare --budget: wall time against each budget, what ran, the intervals
   calibration       [--part all|simulate|pool|hymenoptera|finetune|race] [--comparisons N]
                                           the verdict's error rates: simulated, Fashion-MNIST coverage, trained
 EOF
@@ -68,6 +69,9 @@ case $mode in
   warm)
     value repeats --repeats 5; check_taken
     exec bash bench/warm.sh "$repeats" ;;
+  budget)
+    value minutes --minutes "4 2"; check_taken
+    exec bash bench/budget.sh "$minutes" ;;
   calibration)
     value part --part all; value comparisons --comparisons ""; check_taken
     exec bash bench/calibration.sh "$part" "$comparisons" ;;
