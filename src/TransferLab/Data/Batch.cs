@@ -12,7 +12,21 @@ internal abstract record Batch(long[] Labels, int[] SampleIndices)
 
 /// <summary><see cref="Batch.Count"/> square RGBA images of side <see cref="Size"/>, one after another.</summary>
 internal sealed record ImageBatch(byte[] Pixels, int Size, long[] Labels, int[] SampleIndices)
-    : Batch(Labels, SampleIndices);
+    : Batch(Labels, SampleIndices)
+{
+    /// <summary>How the batch is mixed with itself rolled by one image (mixup, cutmix) when it becomes a tensor;
+    /// null: not mixed.</summary>
+    public BatchMix? Mix { get; init; }
+}
+
+/// <summary>
+/// A batch mixed with itself rolled by one image, as torchvision's reference training mixes (RandomMixup,
+/// RandomCutmix in references/classification/transforms.py): image i with image i − 1, labels as
+/// <paramref name="Lambda"/>·own + (1 − λ)·rolled.
+/// </summary>
+/// <param name="Box">Cutmix: the rolled images' pixels pasted over [X1, X2) × [Y1, Y2), λ then being the share of
+/// each image left; null: mixup, every pixel λ·own + (1 − λ)·rolled.</param>
+internal sealed record BatchMix(double Lambda, (int X1, int Y1, int X2, int Y2)? Box = null);
 
 /// <summary>Backbone features, <see cref="FeatureCount"/> floats per sample (from the feature cache).</summary>
 internal sealed record FeatureBatch(float[] Features, int FeatureCount, long[] Labels, int[] SampleIndices)

@@ -12,7 +12,34 @@ internal static class BatchTensors
         var rgba = tensor(batch.Pixels, [batch.Count, batch.Size, batch.Size, 4], ScalarType.Byte);
         // Byte → float, then /255: torchvision's ToTensor.
         var images = rgba.narrow(3, 0, 3).permute(0, 3, 1, 2).to_type(ScalarType.Float32).div_(255f).contiguous();
+        if (batch.Mix is { } mix)
+            images = Mixed(images, mix);
         return scope.MoveToOuter(images);
+    }
+
+    /// <summary>The images mixed with themselves rolled by one, as torchvision's reference RandomMixup and
+    /// RandomCutmix compute it.</summary>
+    public static Tensor Mixed(Tensor images, BatchMix mix)
+    {
+        var rolled = images.roll(1, 0);
+        if (mix.Box is not { } box)
+            return images.mul(mix.Lambda).add_(rolled.mul_(1.0 - mix.Lambda));
+        var mixed = images.clone();
+        var (rows, columns) = (TensorIndex.Slice(box.Y1, box.Y2), TensorIndex.Slice(box.X1, box.X2));
+        mixed[TensorIndex.Ellipsis, rows, columns] = rolled[TensorIndex.Ellipsis, rows, columns];
+        return mixed;
+    }
+
+    /// <summary>The training targets of a batch: its labels, or for a mixed batch class probabilities
+    /// λ·one-hot(own) + (1 − λ)·one-hot(rolled).</summary>
+    public static Tensor Targets(Batch batch, int classes)
+    {
+        using var scope = NewDisposeScope();
+        var labels = Labels(batch);
+        if (batch is not ImageBatch { Mix: { } mix })
+            return scope.MoveToOuter(labels);
+        var own = nn.functional.one_hot(labels, classes).to_type(ScalarType.Float32);
+        return scope.MoveToOuter(own.mul(mix.Lambda).add_(own.roll(1, 0).mul_(1.0 - mix.Lambda)));
     }
 
     /// <summary>

@@ -20,7 +20,8 @@ internal sealed class BackbonePasses : IDisposable
     public (BackbonePass? RecordTo, BackbonePass? ReplayFrom) For(RunSpec spec, RunPlan plan, ExperimentSpec experiment)
     {
         var frozenBackbone = spec.Strategy.KeepsBackboneFrozen();
-        if (!frozenBackbone || plan.UseFeatureCache || experiment.CacheFeatures == FeatureCaching.Off)
+        if (!frozenBackbone || plan.UseFeatureCache || experiment.CacheFeatures == FeatureCaching.Off
+            || spec.MixesBatches)
             return (null, null);
         var key = KeyOf(spec, plan);
         if (_passes.TryGetValue(key, out var recorded) && recorded.Covers(spec.Epochs))

@@ -22,6 +22,7 @@ internal sealed record RunPlan(bool UseFeatureCache, int CacheViews, Precision P
         var precision = EffectivePrecision(frozenBackbone, run.Precision ?? spec.Precision);
         var cacheable =
             frozenBackbone
+            && !run.MixesBatches
             && run.Strategy.BatchNorm == FrozenBatchNorm.Eval
             && spec.CacheFeatures != FeatureCaching.Off;
         if (!cacheable)

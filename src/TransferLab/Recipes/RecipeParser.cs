@@ -47,6 +47,8 @@ internal static class RecipeParser
         RecipeKey.Choice<PolicyKind>("aug", "an augmentation policy after the crop and flip (torchvision's)"),
         new("n", "N", "randaugment's operations per image (default 2)"),
         new("m", "M", "randaugment's magnitude, 0-30 (default 9)"),
+        new("mixup", "ALPHA", "mix each training batch with itself rolled by one, lambda ~ Beta(ALPHA, ALPHA)"),
+        new("cutmix", "ALPHA", "paste a box of the rolled batch over each image, its area ~ Beta(ALPHA, ALPHA)"),
     ];
 
     /// <summary>The grammar with every strategy, regularizer and key, as <c>compare --help</c> shows it.</summary>
@@ -75,6 +77,7 @@ internal static class RecipeParser
             throw new InvalidInputException($"'{recipe}': smoothing must be in [0, 1) (got {smoothing})");
         var precision = keys.String("precision") is { } text ? PrecisionOf(text, recipe) : (Precision?)null;
         var augment = PolicyOf(keys, recipe);
+        var (mixup, cutmix) = (Alpha(keys, "mixup", recipe), Alpha(keys, "cutmix", recipe));
         var strategy = StrategyCatalog.Create(strategyName, strategyArgument, keys, epochs, defaults.BatchNorm);
         var optimizer = new OptimizerSpec(
             keys.Enum("opt", OptimizerKind.Adam),
@@ -98,7 +101,18 @@ internal static class RecipeParser
             Precision = precision,
             LabelSmoothing = smoothing,
             Augment = augment,
+            Mixup = mixup,
+            Cutmix = cutmix,
         };
+    }
+
+    /// <summary>Mixup's or cutmix's α: 0 (off) or a Beta distribution's positive parameter.</summary>
+    private static double Alpha(RecipeArguments keys, string key, string recipe)
+    {
+        var alpha = keys.Double(key, 0);
+        return alpha is >= 0 and <= 100
+            ? alpha
+            : throw new InvalidInputException($"'{recipe}': {key} is Beta's alpha, 0 (off) to 100 (got {alpha})");
     }
 
     /// <summary>The run's augmentation policy (<c>aug</c>, with <c>n</c> and <c>m</c> for randaugment), or

@@ -83,6 +83,21 @@ public sealed record RunSpec(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Data.Transforms.AugmentPolicy? Augment { get; init; }
 
+    /// <summary>Mixup's α (recipe key <c>mixup</c>): training batches mixed with themselves rolled by one, λ ~
+    /// Beta(α, α) (<see cref="BatchMixing"/>); 0: off.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public double Mixup { get; init; }
+
+    /// <summary>Cutmix's α (recipe key <c>cutmix</c>): a box of the rolled batch pasted over each image; 0:
+    /// off.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public double Cutmix { get; init; }
+
+    /// <summary>Training batches are mixed (mixup or cutmix): the backbone must see the mixed images, so such a run
+    /// neither reads cached features nor shares a frozen backbone's pass.</summary>
+    [JsonIgnore]
+    public bool MixesBatches => Mixup > 0 || Cutmix > 0;
+
     [JsonIgnore]
     public double CoupledWeightDecay => Regularizers.Sum(r => r.CoupledWeightDecay);
 

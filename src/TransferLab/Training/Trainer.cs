@@ -158,13 +158,14 @@ internal sealed class Trainer(IProgress<TrainingEvent>? progress = null)
             var rate = LearningRateSchedule.At(spec.Schedule, state.BaseRate, progressInEpoch, spec.Epochs, step);
             OptimizerFactory.SetLearningRate(state.Optimizer, state.Groups, rate);
             var labels = BatchTensors.Labels(batch).On(model.Device);
+            var targets = BatchTensors.Targets(batch, model.Classes.Count).On(model.Device);
 
             state.Optimizer.zero_grad();
             var logits = features is null
                 ? Logits(model, batch, onFeatures)
                 : HeadOf(model, batch, features, onFeatures);
             var crossEntropy = functional.cross_entropy(
-                logits, labels, classWeights, label_smoothing: spec.LabelSmoothing);
+                logits, targets, classWeights, label_smoothing: spec.LabelSmoothing);
             CheckNotExploded(crossEntropy, model.Classes.Count, epoch, batchIndex, loader.BatchCount);
             var loss = state.Penalty() is { } penalty ? crossEntropy + penalty : crossEntropy;
             var lossValue = loss.item<float>();
@@ -191,7 +192,12 @@ internal sealed class Trainer(IProgress<TrainingEvent>? progress = null)
     ) =>
         GroupedBackboneForward.Batches(
             model,
-            options.Train.Epoch(options.Seed, epoch, shuffle: true, options.Cancel),
+            BatchMixing.Mixed(
+                options.Train.Epoch(options.Seed, epoch, shuffle: true, options.Cancel),
+                options.Spec,
+                options.Seed,
+                epoch
+            ),
             state.TrainsBackbone,
             options.Spec.BatchSize,
             options.ImagesPerBackboneForward
