@@ -4,6 +4,7 @@ using System.Text.Json;
 using Spectre.Console;
 using TransferLab.Cli.Rendering;
 using TransferLab.Data;
+using TransferLab.Data.Transforms;
 using TransferLab.Experiments;
 using TransferLab.Inference;
 using TransferLab.Models;

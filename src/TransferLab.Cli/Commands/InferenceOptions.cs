@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TransferLab.Data.Transforms;
 using TransferLab.Inference;
 
 namespace TransferLab.Cli.Commands;

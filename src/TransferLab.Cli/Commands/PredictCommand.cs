@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
 using TransferLab.Cli.Rendering;
+using TransferLab.Data.Transforms;
 using TransferLab.Experiments;
 using TransferLab.Inference;
 using TransferLab.Models;

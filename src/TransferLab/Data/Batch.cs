@@ -40,6 +40,23 @@ internal interface IBatchSource
     IEnumerable<Batch> Epoch(int seed, int epoch, bool shuffle, CancellationToken cancel = default);
 }
 
+/// <summary>
+/// Several views of the same samples (test-time augmentation), each its own source in the same sample order; an
+/// epoch is every view's batches, view after view. Evaluation averages each sample's class probabilities over
+/// them.
+/// </summary>
+internal sealed class ViewsSource(IReadOnlyList<IBatchSource> views) : IBatchSource
+{
+    public IReadOnlyList<IBatchSource> Views => views;
+
+    public int SampleCount => views[0].SampleCount;
+
+    public int BatchCount => views.Sum(v => v.BatchCount);
+
+    public IEnumerable<Batch> Epoch(int seed, int epoch, bool shuffle, CancellationToken cancel = default) =>
+        views.SelectMany(v => v.Epoch(seed, epoch, shuffle, cancel));
+}
+
 /// <summary>The sample order of an epoch, shared by every batch source so that paired runs see the same
 /// batches.</summary>
 internal static class EpochOrder

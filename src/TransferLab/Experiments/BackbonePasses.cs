@@ -21,7 +21,7 @@ internal sealed class BackbonePasses : IDisposable
     {
         var frozenBackbone = spec.Strategy.KeepsBackboneFrozen();
         if (!frozenBackbone || plan.UseFeatureCache || experiment.CacheFeatures == FeatureCaching.Off
-            || spec.MixesBatches)
+            || spec.MixesBatches || spec.Tta != TestTimeAugmentation.None)
             return (null, null);
         var key = KeyOf(spec, plan);
         if (_passes.TryGetValue(key, out var recorded) && recorded.Covers(spec.Epochs))

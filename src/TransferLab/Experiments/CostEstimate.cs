@@ -84,19 +84,20 @@ public sealed record CostEstimate(
             if (cost.ImageForwards > 0)
                 seconds += cells.Sum(c => CellSeconds(run, c, timed.Value, Step, RunPlan.IsAugmented(run, spec)))
                     * spec.Seeds.Count;
-            var views = $"{run.Backbone}|{plan.Precision}|{plan.CacheViews}|{run.Augment}";
+            var views = $"{run.Backbone}|{plan.Precision}|{plan.CacheViews}|{run.Augment}|{run.Tta}";
             if (!plan.UseFeatureCache || !extracted.Add(views))
                 continue;
             // Each seed draws its own augmented views (CachedFeatureSource); without augmentation, training
             // images share the evaluation transform's one view, and only those not cached yet are computed.
-            var images = !RunPlan.IsAugmented(run, spec)
+            var extraViews = (TestTimeViews.Of(run.Tta).Count - 1) * (long)evaluation;
+            var images = extraViews + (!RunPlan.IsAugmented(run, spec)
                 ? uncached?.Invoke(backbone, plan.Precision) ?? train + evaluation
-                : (long)train * plan.CacheViews * spec.Seeds.Count + evaluation;
+                : (long)train * plan.CacheViews * spec.Seeds.Count + evaluation);
             extractionImages += images;
             cacheBytes += images * (long)FeatureStore.EntryBytes(backbone.Config.FeatureCount);
             if (images == 0)
                 continue;
-            var rendered = Math.Max(0, images - train - evaluation);
+            var rendered = Math.Max(0, images - extraViews - train - evaluation);
             var extraction = images * timed.Value.Forward + rendered * timed.Value.Render;
             seconds += extraction;
             once += !RunPlan.IsAugmented(run, spec) ? extraction : evaluation * timed.Value.Forward;
@@ -134,7 +135,7 @@ public sealed record CostEstimate(
 
     private static long Forwards(RunSpec spec, Cell cell)
     {
-        var scored = cell.Evaluation.Count + (cell.Holdout?.Count ?? 0);
+        var scored = (cell.Evaluation.Count + (cell.Holdout?.Count ?? 0)) * TestTimeViews.Of(spec.Tta).Count;
         long total = 0;
         for (var epoch = 0; epoch < spec.Epochs; epoch++)
             total += (spec.Strategy.PhaseAt(epoch).TrainedStages > 0 ? 3 : 1) * (long)cell.Train.Count + scored;
@@ -152,7 +153,7 @@ public sealed record CostEstimate(
         bool augmented
     )
     {
-        var scored = cell.Evaluation.Count + (cell.Holdout?.Count ?? 0);
+        var scored = (cell.Evaluation.Count + (cell.Holdout?.Count ?? 0)) * TestTimeViews.Of(spec.Tta).Count;
         var render = augmented ? timed.Render : 0;
         double total = 0;
         for (var epoch = 0; epoch < spec.Epochs; epoch++)

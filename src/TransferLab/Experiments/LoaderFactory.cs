@@ -41,6 +41,15 @@ internal sealed class LoaderFactory(
         new(samples, TrainTransformFor(policy), images, batchSize, execution.DataWorkers,
             classBalanced: classBalanced, reused: true);
 
-    public BatchLoader Evaluation(IReadOnlyList<ImageSample> samples) =>
-        new(samples, EvalTransform, images, execution.EvalBatchSize, execution.DataWorkers, reused: true);
+    public BatchLoader Evaluation(IReadOnlyList<ImageSample> samples, IViewTransform? view = null) =>
+        new(samples, view ?? EvalTransform, images, execution.EvalBatchSize, execution.DataWorkers, reused: true);
+
+    /// <summary>The evaluation views test-time augmentation scores (the evaluation view alone without it).</summary>
+    public IReadOnlyList<IViewTransform> EvalViews(TestTimeAugmentation tta) =>
+        tta == TestTimeAugmentation.None
+            ? [EvalTransform]
+            : [
+                .. TestTimeViews.Of(tta).Select(v => ViewTransforms.ForEvaluation(input.InputSize, input.ResizeSize,
+                    spec.ScaledDecoding, v.Position, v.Mirrored)),
+            ];
 }

@@ -141,7 +141,8 @@ internal sealed class RunExecutor(
     )
     {
         var loaders = loadersFor(backbone);
-        var sources = new RunSources(plan, spec.Augment, model, backbone.Fingerprint, loaders, features, cancel);
+        var sources = new RunSources(plan, spec.Augment, spec.Tta, model, backbone.Fingerprint, loaders, features,
+            cancel);
         var cell = work.Cell;
         return new TrainingOptions(
             spec,

@@ -8,9 +8,11 @@ namespace TransferLab.Experiments;
 
 /// <summary>The batch sources of one run: cached features or images, per its <see cref="RunPlan"/>.</summary>
 /// <param name="policy">The run's augmentation policy (null: none).</param>
+/// <param name="tta">The run's test-time augmentation.</param>
 internal sealed class RunSources(
     RunPlan plan,
     AugmentPolicy? policy,
+    TestTimeAugmentation tta,
     ImageClassifier model,
     string fingerprint,
     LoaderFactory loaders,
@@ -33,14 +35,21 @@ internal sealed class RunSources(
             )
             : loaders.Training(samples, batchSize, classBalanced, policy);
 
-    public IBatchSource Evaluation(IReadOnlyList<ImageSample> samples) =>
+    /// <summary>The samples' evaluation batches; with test-time augmentation, one source per view.</summary>
+    public IBatchSource Evaluation(IReadOnlyList<ImageSample> samples)
+    {
+        var views = loaders.EvalViews(tta).Select(view => Evaluation(samples, view)).ToList();
+        return views.Count == 1 ? views[0] : new ViewsSource(views);
+    }
+
+    private IBatchSource Evaluation(IReadOnlyList<ImageSample> samples, IViewTransform view) =>
         plan.UseFeatureCache
             ? new CachedFeatureSource(
                 samples,
-                _ => cache.Get(model, fingerprint, samples, loaders.EvalTransform, 0, cancel),
+                _ => cache.Get(model, fingerprint, samples, view, 0, cancel),
                 1,
                 _featureCount,
                 loaders.EvalBatchSize
             )
-            : loaders.Evaluation(samples);
+            : loaders.Evaluation(samples, view);
 }

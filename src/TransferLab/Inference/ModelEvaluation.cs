@@ -1,4 +1,5 @@
 using TransferLab.Data;
+using TransferLab.Data.Transforms;
 using TransferLab.Models;
 
 namespace TransferLab.Inference;

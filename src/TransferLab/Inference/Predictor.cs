@@ -15,22 +15,6 @@ public sealed record Prediction(string Path, IReadOnlyList<ClassProbability> Top
     public int PredictedIndex { get; init; } = -1;
 }
 
-/// <summary>Test-time augmentation: what views of each image are scored and averaged.</summary>
-public enum TestTimeAugmentation
-{
-    /// <summary>The evaluation crop alone.</summary>
-    None,
-
-    /// <summary>The mean of the crop's and its mirror image's class probabilities.</summary>
-    Flip,
-
-    /// <summary>torchvision's <c>FiveCrop</c> of the resized image: its four corners and its centre.</summary>
-    FiveCrop,
-
-    /// <summary>torchvision's <c>TenCrop</c>: the five crops and their mirror images.</summary>
-    TenCrop,
-}
-
 /// <summary>Runs a saved model on image files with its own evaluation transform and preprocessing.</summary>
 public static class Predictor
 {
@@ -117,32 +101,25 @@ public static class Predictor
     )
     {
         var config = classifier.Config;
-        CropPosition[] positions = tta is TestTimeAugmentation.FiveCrop or TestTimeAugmentation.TenCrop
-            ? Enum.GetValues<CropPosition>()
-            : [CropPosition.Center];
-        var mirrored = tta is TestTimeAugmentation.Flip or TestTimeAugmentation.TenCrop;
+        var views = TestTimeViews.Of(tta);
         var classes = classifier.Classes.Count;
         var sum = new float[samples.Count * classes];
         classifier.Network.eval();
         using var noGrad = no_grad();
-        foreach (var position in positions)
+        foreach (var (position, mirrored) in views)
         {
-            var view = ViewTransforms.ForEvaluation(config.InputSize, config.ResizeSize, false, position);
+            var view = ViewTransforms.ForEvaluation(config.InputSize, config.ResizeSize, false, position, mirrored);
             var loader = new BatchLoader(samples, view, images, batchSize, workers: 1);
             foreach (var batch in loader.Epoch(seed: 0, epoch: 0, shuffle: false, cancel).Cast<ImageBatch>())
             {
                 using var scope = NewDisposeScope();
-                var pixels = BatchTensors.Images(batch);
-                var probabilities = nn.functional.softmax(classifier.Forward(pixels), 1);
-                if (mirrored)
-                    probabilities += nn.functional.softmax(classifier.Forward(pixels.flip(3)), 1);
+                var probabilities = nn.functional.softmax(classifier.Forward(BatchTensors.Images(batch)), 1);
                 var values = probabilities.OnHost().data<float>().ToArray();
                 for (var i = 0; i < batch.Count; i++)
                     for (var c = 0; c < classes; c++)
                         sum[batch.SampleIndices[i] * classes + c] += values[i * classes + c];
             }
         }
-        var views = positions.Length * (mirrored ? 2 : 1);
-        return [.. sum.Select(v => v / views)];
+        return [.. sum.Select(v => v / views.Count)];
     }
 }

@@ -49,6 +49,7 @@ internal static class RecipeParser
         new("m", "M", "randaugment's magnitude, 0-30 (default 9)"),
         new("mixup", "ALPHA", "mix each training batch with itself rolled by one, lambda ~ Beta(ALPHA, ALPHA)"),
         new("cutmix", "ALPHA", "paste a box of the rolled batch over each image, its area ~ Beta(ALPHA, ALPHA)"),
+        RecipeKey.Choice<TestTimeAugmentation>("tta", "score each evaluated image as the mean of these views"),
     ];
 
     /// <summary>The grammar with every strategy, regularizer and key, as <c>compare --help</c> shows it.</summary>
@@ -78,6 +79,7 @@ internal static class RecipeParser
         var precision = keys.String("precision") is { } text ? PrecisionOf(text, recipe) : (Precision?)null;
         var augment = PolicyOf(keys, recipe);
         var (mixup, cutmix) = (Alpha(keys, "mixup", recipe), Alpha(keys, "cutmix", recipe));
+        var tta = keys.Enum("tta", TestTimeAugmentation.None);
         var strategy = StrategyCatalog.Create(strategyName, strategyArgument, keys, epochs, defaults.BatchNorm);
         var optimizer = new OptimizerSpec(
             keys.Enum("opt", OptimizerKind.Adam),
@@ -103,6 +105,7 @@ internal static class RecipeParser
             Augment = augment,
             Mixup = mixup,
             Cutmix = cutmix,
+            Tta = tta,
         };
     }
 

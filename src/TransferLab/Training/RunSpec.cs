@@ -93,6 +93,12 @@ public sealed record RunSpec(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public double Cutmix { get; init; }
 
+    /// <summary>Test-time augmentation of this run's evaluations (recipe key <c>tta</c>): each image scored as the
+    /// mean class probabilities of its views; training is the run's without it (the same model, seed by
+    /// seed).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public Data.Transforms.TestTimeAugmentation Tta { get; init; }
+
     /// <summary>Training batches are mixed (mixup or cutmix): the backbone must see the mixed images, so such a run
     /// neither reads cached features nor shares a frozen backbone's pass.</summary>
     [JsonIgnore]

@@ -109,6 +109,8 @@ internal sealed class Trainer(IProgress<TrainingEvent>? progress = null)
         CancellationToken cancel
     )
     {
+        if (loader is ViewsSource views)
+            return EvaluateViews(model, views, pass, cancel);
         model.Network.eval();
         using var noGrad = no_grad();
         var phase = new PhaseAccumulator();
@@ -132,6 +134,51 @@ internal sealed class Trainer(IProgress<TrainingEvent>? progress = null)
             pass.AfterBatch?.Invoke(batch);
         }
         return new EvaluationResult(phase.Loss, phase.Accuracy, predictions) { Confidences = confidences };
+    }
+
+    /// <summary>
+    /// Scores each sample as the mean of its views' class probabilities (test-time augmentation): the loss is the
+    /// mean negative log of that mean at the label, the prediction its largest class.
+    /// </summary>
+    private static EvaluationResult EvaluateViews(
+        ITrainableClassifier model,
+        ViewsSource views,
+        EvaluationPass pass,
+        CancellationToken cancel
+    )
+    {
+        model.Network.eval();
+        using var noGrad = no_grad();
+        var (count, classes) = (views.SampleCount, model.Classes.Count);
+        var sum = new double[count, classes];
+        var labels = new long[count];
+        foreach (var batch in views.Epoch(pass.Seed, pass.Epoch, shuffle: false, cancel))
+        {
+            using var scope = NewDisposeScope();
+            var logits = Logits(model, batch, onFeatures: null).to_type(ScalarType.Float32);
+            var probabilities = functional.softmax(logits, 1).OnHost().data<float>().ToArray();
+            for (var i = 0; i < batch.Count; i++)
+            {
+                labels[batch.SampleIndices[i]] = batch.Labels[i];
+                for (var c = 0; c < classes; c++)
+                    sum[batch.SampleIndices[i], c] += probabilities[i * classes + c];
+            }
+            pass.AfterBatch?.Invoke(batch);
+        }
+        var (predictions, confidences) = (new int[count], new float[count]);
+        var (loss, correct) = (0.0, 0);
+        for (var s = 0; s < count; s++)
+        {
+            var mean = Enumerable.Range(0, classes).Select(c => sum[s, c] / views.Views.Count).ToArray();
+            predictions[s] = Array.IndexOf(mean, mean.Max());
+            confidences[s] = MathF.Round((float)mean[predictions[s]], 4);
+            loss -= Math.Log(Math.Max(mean[labels[s]], 1e-12));
+            correct += predictions[s] == labels[s] ? 1 : 0;
+        }
+        return new EvaluationResult(loss / count + pass.LossOffset, (double)correct / count, predictions)
+        {
+            Confidences = confidences,
+        };
     }
 
     /// <summary>One train phase: zero_grad → forward → loss + penalty → backward → step, with the scheduled

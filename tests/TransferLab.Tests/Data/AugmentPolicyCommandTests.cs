@@ -51,4 +51,59 @@ public class AugmentPolicyCommandTests
         Assert.Equal(firstLosses.Count, firstLosses.Distinct().Count());
         Assert.All(results.Values, r => Assert.Equal(8, r.GetProperty("val_predictions").GetArrayLength()));
     }
+
+    /// <summary>
+    /// Test-time augmentation as a run key: frozen@tta=flip trains the very model frozen trains (same losses, seed
+    /// by seed), is scored on each image and its mirror, from the feature cache, and its kept model scored by
+    /// <c>evaluate --tta flip</c> from the images has the accuracy the comparison recorded for it.
+    /// </summary>
+    [SkippableFact]
+    public void Tta_runs_are_the_same_models_scored_on_more_views_as_evaluate_scores_them()
+    {
+        using var data = TestData.HymenopteraSubset(trainPerClass: 8, valPerClass: 6);
+        using var output = new TempFolder();
+        var stderr = new StringWriter();
+        string[] args =
+        [
+            "compare", "--data", data.Path, "--runs", "frozen,frozen@tta=flip,frozen@tta=ten-crop", "--augment",
+            "none", "--epochs", "2", "--seeds", "2", "--full-resolution-decoding", "--out", output.Path,
+        ];
+
+        Assert.True(CliApp.Run(args, TextWriter.Null, stderr) == 0, stderr.ToString());
+
+        using var json = JsonDocument.Parse(File.ReadAllText(output.Combine("results.json")));
+        var root = json.RootElement;
+        var resolved = root.GetProperty("resolved_runs").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("name").GetString()!);
+        Assert.Equal("ten_crop", resolved["frozen@tta=ten-crop"].GetProperty("tta").GetString());
+        var runs = root.GetProperty("runs").EnumerateArray().ToList();
+        string Losses(string name, int seed) => string.Join(";", runs
+            .Single(r => r.GetProperty("name").GetString() == name && r.GetProperty("seed").GetInt32() == seed)
+            .GetProperty("history").EnumerateArray().Select(e => e.GetProperty("train_loss").GetDouble()));
+        foreach (var seed in new[] { 0, 1 })
+        {
+            Assert.Equal(Losses("frozen", seed), Losses("frozen@tta=flip", seed));
+            Assert.Equal(Losses("frozen", seed), Losses("frozen@tta=ten-crop", seed));
+        }
+        Assert.All(runs, r => Assert.True(r.GetProperty("feature_cache").GetBoolean()));
+        Assert.Contains(root.GetProperty("comparisons").EnumerateArray(), c =>
+            c.GetProperty("a").GetString()!.StartsWith("frozen", StringComparison.Ordinal)
+            && c.GetProperty("b").GetString()!.StartsWith("frozen@tta", StringComparison.Ordinal)
+            && c.GetProperty("seeds").GetInt32() == 2);
+
+        var kept = root.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("run").GetString()
+            == "frozen@tta=flip");
+        var seedKept = kept.GetProperty("seed").GetInt32();
+        var recorded = runs.Single(r => r.GetProperty("name").GetString() == "frozen@tta=flip"
+            && r.GetProperty("seed").GetInt32() == seedKept).GetProperty("selected_val_acc").GetDouble();
+        var evaluated = new StringWriter();
+        string[] evaluate =
+        [
+            "evaluate", "--model", output.Combine(kept.GetProperty("path").GetString()!), "--data", data.Path,
+            "--format", "json", "--tta", "flip",
+        ];
+        Assert.True(CliApp.Run(evaluate, evaluated, stderr) == 0, stderr.ToString());
+        using var report = JsonDocument.Parse(evaluated.ToString());
+        Assert.Equal(recorded, report.RootElement.GetProperty("accuracy").GetDouble(), 6);
+    }
 }

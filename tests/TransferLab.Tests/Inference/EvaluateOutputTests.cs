@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using SkiaSharp;
+using TransferLab.Data.Transforms;
 using TransferLab.Inference;
 using TransferLab.Models;
 using TransferLab.Tests.Cli;

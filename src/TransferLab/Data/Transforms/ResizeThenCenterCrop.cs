@@ -11,6 +11,35 @@ public enum CropPosition
     BottomRight,
 }
 
+/// <summary>Test-time augmentation: what views of each image are scored and averaged.</summary>
+public enum TestTimeAugmentation
+{
+    /// <summary>The evaluation crop alone.</summary>
+    None,
+
+    /// <summary>The mean of the crop's and its mirror image's class probabilities.</summary>
+    Flip,
+
+    /// <summary>torchvision's <c>FiveCrop</c> of the resized image: its four corners and its centre.</summary>
+    FiveCrop,
+
+    /// <summary>torchvision's <c>TenCrop</c>: the five crops and their mirror images.</summary>
+    TenCrop,
+}
+
+/// <summary>The views test-time augmentation scores: crop positions, each also mirrored or not.</summary>
+internal static class TestTimeViews
+{
+    public static IReadOnlyList<(CropPosition Position, bool Mirrored)> Of(TestTimeAugmentation tta)
+    {
+        CropPosition[] positions = tta is TestTimeAugmentation.FiveCrop or TestTimeAugmentation.TenCrop
+            ? Enum.GetValues<CropPosition>()
+            : [CropPosition.Center];
+        var mirrored = tta is TestTimeAugmentation.Flip or TestTimeAugmentation.TenCrop;
+        return [.. positions.SelectMany(p => mirrored ? new[] { (p, false), (p, true) } : [(p, false)])];
+    }
+}
+
 /// <summary>
 /// torchvision's <c>Resize(resize)</c> (shorter side to <c>resize</c>, longer side truncated in proportion)
 /// then <c>CenterCrop(crop)</c>, expressed as the box of the source image that ends up in the crop, resampled as
@@ -21,11 +50,13 @@ public enum CropPosition
 /// decode (ImageSourceTests).</param>
 /// <param name="position">The centre (the evaluation view) or a corner of the resized image (test-time
 /// augmentation's five crops).</param>
+/// <param name="mirrored">The crop mirrored left to right (test-time augmentation's flip).</param>
 internal sealed class ResizeThenCenterCrop(
     int resize = 256,
     int crop = 224,
     bool scaledDecoding = false,
-    CropPosition position = CropPosition.Center
+    CropPosition position = CropPosition.Center,
+    bool mirrored = false
 ) : IViewTransform
 {
     public int OutputSize => crop;
@@ -42,9 +73,10 @@ internal sealed class ResizeThenCenterCrop(
     public string Key =>
         FormattableString.Invariant($"resize-center-crop:{resize}:{crop}:{TriangleResampler.Version}")
         + (scaledDecoding ? ":jpeg-scaled" : "")
-        + (position == CropPosition.Center ? "" : $":{position}");
+        + (position == CropPosition.Center ? "" : $":{position}")
+        + (mirrored ? ":mirrored" : "");
 
-    public ViewPlan Plan(int width, int height, Random random) => new(SourceBox(width, height), false, true);
+    public ViewPlan Plan(int width, int height, Random random) => new(SourceBox(width, height), mirrored, true);
 
     public CropBox SourceBox(int width, int height)
     {

@@ -31,6 +31,7 @@ internal static class ViewTransforms
         int inputSize,
         int resizeSize,
         bool scaledDecoding = false,
-        CropPosition position = CropPosition.Center
-    ) => new ResizeThenCenterCrop(resizeSize, inputSize, scaledDecoding, position);
+        CropPosition position = CropPosition.Center,
+        bool mirrored = false
+    ) => new ResizeThenCenterCrop(resizeSize, inputSize, scaledDecoding, position, mirrored);
 }
