@@ -1,13 +1,33 @@
-"""Forward throughput of torchvision's architectures in PyTorch (features of a batch, inference mode), fp32 and
-bf16, on fixed random images: the counterpart of bench/TransferLab.BackboneSpeed.
+"""Forward throughput of every architecture in PyTorch (features of a batch, inference mode), fp32 and bf16, on
+fixed random images: the counterpart of bench/TransferLab.BackboneSpeed. torchvision's models, and DINOv2 and
+CLIP's image tower as scripts/make-backbone-fixtures.py writes them after the publishers' code (random weights:
+weights do not change the speed).
 Usage: pytorch_backbone_speed.py FIXTURE_DIR [BATCH] [STEPS] [THREADS]"""
-import json, os, sys, time
+import importlib.util, json, os, sys, time
 import torch, torchvision
 
-ARCHITECTURES = ["resnet18", "resnet34", "resnet50", "resnet101", "mobilenet_v3_large", "efficientnet_b0",
-                 "convnext_tiny", "vit_b_16"]
-HEAD = {"resnet18": "fc", "resnet34": "fc", "resnet50": "fc", "resnet101": "fc", "mobilenet_v3_large": "classifier.3",
-        "efficientnet_b0": "classifier.1", "convnext_tiny": "classifier.2", "vit_b_16": "heads.head"}
+spec = importlib.util.spec_from_file_location(
+    "fixtures", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "make-backbone-fixtures.py"))
+fixture_models = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(fixture_models)
+ARCHITECTURES, HEAD = fixture_models.ARCHITECTURES, fixture_models.HEAD
+
+
+def features_model(name):
+    """The architecture with its head replaced by the identity (features only); torchvision's with the fixture's
+    weights."""
+    if name in fixture_models.DINOV2:
+        model = fixture_models.Dinov2(*fixture_models.DINOV2[name])
+    elif name == "clip_vitb16":
+        model = fixture_models.ClipVision()
+    else:
+        model = getattr(torchvision.models, name)()
+        model.load_state_dict(torch.load(os.path.join(fixtures, name + ".pth")))
+    parent, _, leaf = HEAD[name].rpartition(".")
+    setattr(model.get_submodule(parent) if parent else model, leaf, torch.nn.Identity())
+    return model
+
+
 fixtures = sys.argv[1]
 batch = int(sys.argv[2]) if len(sys.argv) > 2 else 8
 steps = int(sys.argv[3]) if len(sys.argv) > 3 else 5
@@ -16,10 +36,7 @@ torch.manual_seed(0)
 images = torch.rand(batch, 3, 224, 224)
 for name in ARCHITECTURES:
     for precision in ["fp32", "bf16"]:
-        model = getattr(torchvision.models, name)()
-        model.load_state_dict(torch.load(os.path.join(fixtures, name + ".pth")))
-        parent, _, leaf = HEAD[name].rpartition(".")
-        setattr(model.get_submodule(parent) if parent else model, leaf, torch.nn.Identity())  # features only
+        model = features_model(name)
         model.eval()
         x = images
         if precision == "bf16":

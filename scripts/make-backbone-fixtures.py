@@ -225,7 +225,7 @@ class Dinov2(torch.nn.Module):
             self.pos_embed[:, 1:].float().reshape(1, M, M, self.dim).permute(0, 3, 1, 2),
             scale_factor=(float(w0 / M), float(h0 / M)), mode="bicubic")
         patch = patch.permute(0, 2, 3, 1).view(1, -1, self.dim)
-        return torch.cat((self.pos_embed[:, :1], patch), dim=1)
+        return torch.cat((self.pos_embed[:, :1], patch), dim=1).to(x.dtype)
 
     def features(self, x):
         B, _, w, h = x.shape
