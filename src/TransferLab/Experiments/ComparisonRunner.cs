@@ -77,11 +77,6 @@ public sealed class ComparisonRunner(
     {
         var (spec, execution, resume) = (request.Spec, request.Execution, request.Resume);
         var budget = execution.Budget is { } limit ? new TimeBudget(limit, _clock, _clock.GetTimestamp()) : null;
-        if (spec.Race && request.Shard is not null)
-            throw new InvalidInputException(
-                "--race cannot be sharded: which runs a round trains depends on the rounds before, which other "
-                    + "shards train; run the race in one process, or shard without --race"
-            );
         if (budget is not null && request.Shard is not null)
             throw new InvalidInputException(
                 "--budget is for one process and cannot be sharded: give each shard's job its time limit in the "
@@ -113,9 +108,12 @@ public sealed class ComparisonRunner(
         if (estimate is not null)
             progress?.Report(new ComparisonPlanned(estimate));
         var planned = PlanBudget(budget, estimate, spec.Seeds.Count, resume, output);
+        var round = RaceRound(comparison, request);
         var session = new ComparisonSession(comparison, request, output, images, progress, cancel, budget)
         {
             PlannedSeeds = planned,
+            OtherShardRuns = round?.OtherShards ?? [],
+            KeepOnly = round is { Round.SeedIndex: null },
         };
         session.Record.EstimatedSeconds = resume is null ? estimate?.Seconds : null;
         if (request.Shard is { } shard)
@@ -123,9 +121,25 @@ public sealed class ComparisonRunner(
                 $"shard {shard}: this process trains the cells (run × seed × fold) numbered {shard.Index} modulo "
                     + $"{shard.Count} into {request.OutputDir}; 'merge' puts the shards together"
             );
-        foreach (var seed in spec.Seeds)
+        if (round is { } shardRound)
+            output.Notice(shardRound.Round.Message);
+        // A sharded race runs one round: the seeds before it only keep what earlier rounds finished.
+        foreach (var seed in spec.Seeds.Take(round?.Round.SeedIndex + 1 ?? spec.Seeds.Count))
             session.RunSeed(seed);
         return session.Record.Complete();
+    }
+
+    /// <summary>For a sharded race: the other shards' cells and the round this shard runs; null otherwise.</summary>
+    private static (IReadOnlyList<RunResult> OtherShards, ShardedRace.Round Round)? RaceRound(
+        PreparedComparison comparison,
+        ComparisonRequest request
+    )
+    {
+        if (!comparison.Spec.Race || request.Shard is not { } shard)
+            return null;
+        var shared = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(request.OutputDir)))!;
+        var others = ShardedRace.OtherShards(shared, shard, comparison.Spec);
+        return (others, ShardedRace.Next(comparison, [.. others, .. request.Resume?.Runs ?? []], shard));
     }
 
     /// <summary>The seeds the budget should hold by the estimate (all of them without a budget, or resumed: the

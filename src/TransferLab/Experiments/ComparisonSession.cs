@@ -44,8 +44,13 @@ internal sealed class ComparisonSession
 
     public ComparisonRecord Record { get; }
 
-    /// <summary>The number of the next cell (run × seed × fold) in the single-process order.</summary>
-    private int _cellNumber;
+    /// <summary>With a sharded race: the cells the other shards have finished, which the race's decisions count
+    /// too.</summary>
+    public IReadOnlyList<RunResult> OtherShardRuns { get; init; } = [];
+
+    /// <summary>Keep the cells an earlier process finished and train none (a sharded race's shard with nothing to
+    /// run this round).</summary>
+    public bool KeepOnly { get; init; }
 
     /// <summary>The runs a race (<c>--race</c>) has stopped: not run for the seeds after.</summary>
     private IReadOnlySet<string> _stopped = new HashSet<string>();
@@ -65,7 +70,7 @@ internal sealed class ComparisonSession
     /// after the seeds before and the cells the budget leaves out.</summary>
     public void RunSeed(int seed)
     {
-        var stops = Results.Race.Of(_comparison.Spec, _comparison.Dataset, Record.Runs);
+        var stops = Results.Race.Of(_comparison.Spec, _comparison.Dataset, [.. Record.Runs, .. OtherShardRuns]);
         foreach (var stop in stops.Where(s => !_stopped.Contains(s.Run)))
         {
             var behind = FormattableString.Invariant($"{-100 * stop.Difference:F1} points behind {stop.Behind}");
@@ -75,8 +80,10 @@ internal sealed class ComparisonSession
         _stopped = stops.Select(s => s.Run).ToHashSet(StringComparer.Ordinal);
         CheckBudget(seed);
         RecordBudget();
-        foreach (var cell in _comparison.CellsOf(seed))
-            RunCell(cell);
+        var cells = _comparison.CellsOf(seed).ToList();
+        var seedIndex = _comparison.Spec.Seeds.ToList().IndexOf(seed);
+        for (var i = 0; i < cells.Count; i++)
+            RunCell(cells[i], Shard.CellNumber(seedIndex, i, cells.Count, 0, Record.Specs.Count));
         (_seedBefore, _thisSeed) = (_thisSeed, new(StringComparer.Ordinal));
         RecordBudget();
     }
@@ -119,14 +126,16 @@ internal sealed class ComparisonSession
 
     /// <summary>Every run of one cell; they share the seed's head, batches and, where they can, a backbone
     /// pass.</summary>
-    private void RunCell(Cell cell)
+    /// <param name="firstNumber">The number of the cell's first run in the single-process order (its runs follow
+    /// it).</param>
+    private void RunCell(Cell cell, int firstNumber)
     {
         using var passes = new BackbonePasses();
         var work = new CellWork(cell, passes);
-        foreach (var spec in Record.Specs)
+        foreach (var (spec, runIndex) in Record.Specs.Select((s, i) => (s, i)))
         {
             _cancel.ThrowIfCancellationRequested();
-            if (_request.Shard is { } shard && !shard.Owns(_cellNumber++))
+            if (_request.Shard is { } shard && !shard.Owns(firstNumber + runIndex))
                 continue;
             if (_stopped.Contains(spec.Name))
                 continue;
@@ -139,7 +148,7 @@ internal sealed class ComparisonSession
                 Spent(spec.Name, finished.TrainSeconds);
                 continue;
             }
-            if (LeftOutByBudget(cell.Seed))
+            if (KeepOnly || LeftOutByBudget(cell.Seed))
                 continue;
             var started = _budget?.Elapsed ?? 0;
             var checkpoint = CheckpointFor(spec, cell);

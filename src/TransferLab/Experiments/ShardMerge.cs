@@ -10,7 +10,8 @@ namespace TransferLab.Experiments;
 /// Puts the shards of a comparison together (<c>shards/*/results.json</c> under its folder): every cell once, in
 /// the order a single process trains them, with the statistics, conclusion and report computed from all of them
 /// as a single process would. Refuses, naming them, cells that are missing (and which shard owes them) or that
-/// two shards trained, and shards of another comparison.
+/// two shards trained, and shards of another comparison. Under <c>--race</c> the cells a stopped run did not
+/// train are not missing (<see cref="ShardedRace"/>).
 /// </summary>
 public static class ShardMerge
 {
@@ -119,6 +120,8 @@ public static class ShardMerge
         if (duplicated.Count > 0)
             throw new InvalidInputException($"cells trained by more than one shard: {Listed(duplicated)}");
         var byCell = found.ToDictionary(g => g.Key, g => g.Single());
+        // A race's stopped runs have no cells after the round they stopped in (none without --race).
+        var stopped = Race.Of(spec, first.Dataset, [.. byCell.Values]).ToDictionary(s => s.Run, s => s.Round);
         var ordered = new List<RunResult>();
         var missing = new List<string>();
         int Owner(int seed, int fold, int run) =>
@@ -130,7 +133,7 @@ public static class ShardMerge
                     var key = (names[r], spec.Seeds[s], folds[f]);
                     if (byCell.TryGetValue(key, out var run))
                         ordered.Add(run);
-                    else
+                    else if (!(stopped.TryGetValue(names[r], out var round) && s >= round))
                         missing.Add($"{Describe(key)} (shard {Owner(s, f, r)})");
                 }
         if (missing.Count > 0)
