@@ -5,14 +5,18 @@ namespace TransferLab.Cli;
 /// <summary>
 /// Ctrl+C (SIGINT) for a long command, or SIGTERM (a scheduler ending a job, <c>kill</c>): the first asks the work
 /// to stop after the current batch (it keeps results.json and the last epoch checkpoint, and the command exits
-/// 130), saying so; a second is left to the runtime, which ends the process at once.
+/// 130), saying so; a second is left to the runtime, which ends the process at once. Both are unblocked first: a
+/// process inherits its parent thread's blocked signals (<see cref="Compute.SignalMask"/>).
 /// </summary>
 internal sealed class Interrupt : IDisposable
 {
     private readonly CancellationTokenSource _source = new();
     private readonly PosixSignalRegistration[] _registrations;
 
-    public Interrupt(TextWriter error) =>
+    public Interrupt(TextWriter error)
+    {
+        // A parent that blocked them would keep both signals from ever arriving.
+        Compute.SignalMask.Unblock(SigInt, SigTerm);
         _registrations =
         [
             Register(PosixSignal.SIGINT, "stopping after the current batch (Ctrl+C again quits at once)", error),
@@ -22,6 +26,10 @@ internal sealed class Interrupt : IDisposable
                 error
             ),
         ];
+    }
+
+    private const int SigInt = 2;
+    private const int SigTerm = 15;
 
     private PosixSignalRegistration Register(PosixSignal signal, string message, TextWriter error) =>
         PosixSignalRegistration.Create(

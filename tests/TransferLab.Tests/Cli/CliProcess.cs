@@ -5,9 +5,22 @@ namespace TransferLab.Tests.Cli;
 /// <summary>The CLI as its own process (for what only a real process shows: its allocator, being killed).</summary>
 internal static class CliProcess
 {
-    public static Process Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="blockSignals">Start it with SIGINT and SIGTERM blocked, as a parent thread that blocks them
+    /// passes them on (through Python's <c>pthread_sigmask</c>, then exec).</param>
+    public static Process Start(
+        IEnumerable<string> args,
+        IReadOnlyDictionary<string, string>? environment = null,
+        bool blockSignals = false
+    )
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(blockSignals ? "/usr/bin/python3" : "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        if (blockSignals)
+            foreach (var a in new[] { "-c", BlockThenExec, "dotnet" })
+                start.ArgumentList.Add(a);
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "TransferLab.Cli.dll"));
         foreach (var a in args)
             start.ArgumentList.Add(a);
@@ -15,6 +28,10 @@ internal static class CliProcess
             start.Environment[name] = value;
         return Process.Start(start)!;
     }
+
+    private const string BlockThenExec =
+        "import os, signal, sys; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}); "
+        + "os.execvp(sys.argv[1], sys.argv[1:])";
 
     /// <summary>Runs to the end; exit code, standard output and standard error.</summary>
     public static (int ExitCode, string Output, string Error) Run(
