@@ -30,14 +30,13 @@ internal static class BatchTensors
         return mixed;
     }
 
-    /// <summary>The training targets of a batch: its labels, or for a mixed batch class probabilities
-    /// λ·one-hot(own) + (1 − λ)·one-hot(rolled).</summary>
-    public static Tensor Targets(Batch batch, int classes)
+    /// <summary>The training targets of a batch with <paramref name="labels"/>: the labels, or for a mixed batch
+    /// class probabilities λ·one-hot(own) + (1 − λ)·one-hot(rolled).</summary>
+    public static Tensor Targets(Batch batch, Tensor labels, int classes)
     {
-        using var scope = NewDisposeScope();
-        var labels = Labels(batch);
         if (batch is not ImageBatch { Mix: { } mix })
-            return scope.MoveToOuter(labels);
+            return labels;
+        using var scope = NewDisposeScope();
         var own = nn.functional.one_hot(labels, classes).to_type(ScalarType.Float32);
         return scope.MoveToOuter(own.mul(mix.Lambda).add_(own.roll(1, 0).mul_(1.0 - mix.Lambda)));
     }

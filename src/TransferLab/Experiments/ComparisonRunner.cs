@@ -107,11 +107,11 @@ public sealed class ComparisonRunner(
         var estimate = progress is null && budget is null ? null : Estimate(comparison);
         if (estimate is not null)
             progress?.Report(new ComparisonPlanned(estimate));
-        var planned = PlanBudget(budget, estimate, spec.Seeds.Count, resume, output);
+        if (budget is not null)
+            budget.PlannedSeeds = PlanBudget(budget, estimate, spec.Seeds.Count, resume, output);
         var round = RaceRound(comparison, request);
         var session = new ComparisonSession(comparison, request, output, images, progress, cancel, budget)
         {
-            PlannedSeeds = planned,
             OtherShardRuns = round?.OtherShards ?? [],
             KeepOnly = round is { Round.SeedIndex: null },
         };
@@ -137,22 +137,21 @@ public sealed class ComparisonRunner(
     {
         if (!comparison.Spec.Race || request.Shard is not { } shard)
             return null;
-        var shared = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(request.OutputDir)))!;
-        var others = ShardedRace.OtherShards(shared, shard, comparison.Spec);
+        var others = ShardedRace.OtherShards(Shard.ComparisonFolderOf(request.OutputDir), shard, comparison.Spec);
         return (others, ShardedRace.Next(comparison, [.. others, .. request.Resume?.Runs ?? []], shard));
     }
 
     /// <summary>The seeds the budget should hold by the estimate (all of them without a budget, or resumed: the
     /// estimate counts every cell); refuses a budget that cannot hold one.</summary>
     private static int PlanBudget(
-        TimeBudget? budget,
+        TimeBudget budget,
         CostEstimate? estimate,
         int seeds,
         ComparisonResult? resume,
         ComparisonOutput output
     )
     {
-        if (budget is null || estimate is null || resume is not null)
+        if (estimate is null || resume is not null)
             return seeds;
         var planned = budget.Plan(estimate, seeds);
         if (planned < seeds)

@@ -55,16 +55,8 @@ internal sealed class ComparisonSession
     /// <summary>The runs a race (<c>--race</c>) has stopped: not run for the seeds after.</summary>
     private IReadOnlySet<string> _stopped = new HashSet<string>();
 
-    /// <summary>With <c>--budget</c>: the time, why no further cell starts (null until then), the cells left out,
-    /// and each run's seconds on the seed before and on this one (what the next seed is expected to take).</summary>
+    /// <summary>With <c>--budget</c>: the time, and what it let run so far.</summary>
     private readonly TimeBudget? _budget;
-    private string? _budgetStop;
-    private int _cellsNotRun;
-    private Dictionary<string, double> _seedBefore = new(StringComparer.Ordinal);
-    private Dictionary<string, double> _thisSeed = new(StringComparer.Ordinal);
-
-    /// <summary>The seeds the cost estimate said the budget holds.</summary>
-    public int PlannedSeeds { get; init; }
 
     /// <summary>Every run of every cell of one seed (one cell, or one per fold), but the runs the race stopped
     /// after the seeds before and the cells the budget leaves out.</summary>
@@ -78,51 +70,39 @@ internal sealed class ComparisonSession
             _output.Notice($"race: {stop.Run} stops after round {stop.Round}, {behind} ({test})");
         }
         _stopped = stops.Select(s => s.Run).ToHashSet(StringComparer.Ordinal);
-        CheckBudget(seed);
+        var seedIndex = _comparison.Spec.Seeds.ToList().IndexOf(seed);
+        CheckBudget(seedIndex);
         RecordBudget();
         var cells = _comparison.CellsOf(seed).ToList();
-        var seedIndex = _comparison.Spec.Seeds.ToList().IndexOf(seed);
         for (var i = 0; i < cells.Count; i++)
             RunCell(cells[i], Shard.CellNumber(seedIndex, i, cells.Count, 0, Record.Specs.Count));
-        (_seedBefore, _thisSeed) = (_thisSeed, new(StringComparer.Ordinal));
+        _budget?.AfterRound();
         RecordBudget();
     }
 
     /// <summary>No further seed starts when the runs still in the comparison took longer on the seed before than
     /// the time left.</summary>
-    private void CheckBudget(int seed)
+    private void CheckBudget(int seedIndex)
     {
-        if (_budget is null || _budgetStop is not null || _seedBefore.Count == 0)
-            return;
-        var predicted = _seedBefore.Where(s => !_stopped.Contains(s.Key)).Sum(s => s.Value);
-        var seeds = _comparison.Spec.Seeds;
-        _budgetStop = _budget.RefusesRound(seeds.ToList().IndexOf(seed) + 1, seeds.Count, predicted);
-        if (_budgetStop is not null)
-            _output.Notice($"budget: {_budgetStop}");
+        if (_budget?.BeforeRound(seedIndex + 1, _comparison.Spec.Seeds.Count, _stopped) is { } stop)
+            _output.Notice($"budget: {stop}");
     }
 
     /// <summary>Whether the budget leaves this cell out (it has passed, or a seed before was not started).</summary>
     private bool LeftOutByBudget(int seed)
     {
-        if (_budget is null || (_budgetStop is null && !_budget.Passed))
+        if (_budget is null || !_budget.LeavesOut(seed, out var notice))
             return false;
-        if (_budgetStop is null)
-        {
-            _budgetStop = $"the budget of {Settings.Durations.Exact(_budget.Seconds)} had passed during seed {seed}";
-            _output.Notice($"budget: {_budgetStop}; no further cell starts");
-        }
-        _cellsNotRun++;
+        if (notice is not null)
+            _output.Notice($"budget: {notice}");
         return true;
     }
 
     private void RecordBudget()
     {
         if (_budget is not null)
-            Record.Budget = new(_budget.Seconds, PlannedSeeds, _budgetStop, _cellsNotRun);
+            Record.Budget = _budget.Outcome;
     }
-
-    private void Spent(string run, double seconds) =>
-        _thisSeed[run] = _thisSeed.GetValueOrDefault(run) + seconds;
 
     /// <summary>Every run of one cell; they share the seed's head, batches and, where they can, a backbone
     /// pass.</summary>
@@ -145,7 +125,7 @@ internal sealed class ComparisonSession
             if (finished is not null)
             {
                 Record.Keep(finished);
-                Spent(spec.Name, finished.TrainSeconds);
+                _budget?.Spent(spec.Name, finished.TrainSeconds);
                 continue;
             }
             if (KeepOnly || LeftOutByBudget(cell.Seed))
@@ -168,8 +148,7 @@ internal sealed class ComparisonSession
                 }
             );
             ProcessMemory.ReleaseFreedNativeMemory();
-            if (_budget is not null)
-                Spent(spec.Name, _budget.Elapsed - started);
+            _budget?.Spent(spec.Name, _budget.Elapsed - started);
         }
     }
 

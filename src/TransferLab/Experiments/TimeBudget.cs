@@ -64,4 +64,48 @@ internal sealed class TimeBudget(TimeSpan limit, TimeProvider clock, long start)
             : $"seed {round} of {rounds} not started: the runs still in the comparison took "
                 + $"{Durations.Exact(predicted)} on the seed before and {Durations.Exact(Math.Max(0, Left))} of "
                 + $"{Durations.Exact(_limit)} were left";
+
+    /// <summary>The seeds the cost estimate said the budget holds (<see cref="Plan"/>).</summary>
+    public int PlannedSeeds { get; set; }
+
+    /// <summary>Why no further cell starts (null until then), and how many were left out since.</summary>
+    private string? _stop;
+    private int _cellsNotRun;
+
+    /// <summary>Each run's seconds on the seed before and on this one: what the next seed is expected to take.
+    /// </summary>
+    private Dictionary<string, double> _seedBefore = new(StringComparer.Ordinal);
+    private Dictionary<string, double> _thisSeed = new(StringComparer.Ordinal);
+
+    /// <summary>Before round <paramref name="round"/>: why it may not start — the runs not in
+    /// <paramref name="stopped"/> took longer on the round before than the time left — or null.</summary>
+    public string? BeforeRound(int round, int rounds, IReadOnlySet<string> stopped)
+    {
+        if (_stop is not null || _seedBefore.Count == 0)
+            return null;
+        var predicted = _seedBefore.Where(s => !stopped.Contains(s.Key)).Sum(s => s.Value);
+        return _stop = RefusesRound(round, rounds, predicted);
+    }
+
+    /// <summary>The round is over: its seconds become what the next one is expected to take.</summary>
+    public void AfterRound() => (_seedBefore, _thisSeed) = (_thisSeed, new(StringComparer.Ordinal));
+
+    /// <summary>Whether a cell of <paramref name="seed"/> is left out (the budget has passed, or a round before was
+    /// not started); <paramref name="notice"/> says so the first time.</summary>
+    public bool LeavesOut(int seed, out string? notice)
+    {
+        notice = null;
+        if (_stop is null && !Passed)
+            return false;
+        if (_stop is null)
+            notice = (_stop = $"the budget of {Durations.Exact(_limit)} had passed during seed {seed}")
+                + "; no further cell starts";
+        _cellsNotRun++;
+        return true;
+    }
+
+    /// <summary>A cell of <paramref name="run"/> took <paramref name="seconds"/> this round.</summary>
+    public void Spent(string run, double seconds) => _thisSeed[run] = _thisSeed.GetValueOrDefault(run) + seconds;
+
+    public BudgetOutcome Outcome => new(_limit, PlannedSeeds, _stop, _cellsNotRun);
 }

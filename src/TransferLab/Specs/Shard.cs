@@ -24,6 +24,10 @@ public sealed record Shard(int Index, int Count)
     public string FolderIn(string comparisonFolder) =>
         Path.Combine(comparisonFolder, FolderName, Index.ToString(CultureInfo.InvariantCulture));
 
+    /// <summary>The comparison folder whose <see cref="FolderIn"/> is <paramref name="shardFolder"/>.</summary>
+    public static string ComparisonFolderOf(string shardFolder) =>
+        Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(shardFolder)))!;
+
     public override string ToString() => FormattableString.Invariant($"{Index}/{Count}");
 
     /// <summary>"I/N" with 0 ≤ I &lt; N.</summary>

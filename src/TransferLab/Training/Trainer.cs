@@ -205,7 +205,7 @@ internal sealed class Trainer(IProgress<TrainingEvent>? progress = null)
             var rate = LearningRateSchedule.At(spec.Schedule, state.BaseRate, progressInEpoch, spec.Epochs, step);
             OptimizerFactory.SetLearningRate(state.Optimizer, state.Groups, rate);
             var labels = BatchTensors.Labels(batch).On(model.Device);
-            var targets = BatchTensors.Targets(batch, model.Classes.Count).On(model.Device);
+            var targets = BatchTensors.Targets(batch, labels, model.Classes.Count);
 
             state.Optimizer.zero_grad();
             var logits = features is null

@@ -50,7 +50,9 @@ public class BatchMixingTests
         Assert.True(cut[0, .., ..4].allclose(images[0, .., ..4], rtol: 0, atol: 0)); // above it, its own
         Assert.True(cut[0, .., 4.., ..2].allclose(images[0, .., 4.., ..2], rtol: 0, atol: 0)); // left of it, its own
 
-        using var targets = BatchTensors.Targets(plain with { Mix = new BatchMix(0.7) }, classes: 2);
+        var mixedBatch = plain with { Mix = new BatchMix(0.7) };
+        using var labels = BatchTensors.Labels(mixedBatch);
+        using var targets = BatchTensors.Targets(mixedBatch, labels, classes: 2);
         Assert.Equal(new[] { 0.7f, 0.3f, 0.3f, 0.7f, 0f, 1f }, targets.data<float>().ToArray(), new FloatTolerance());
     }
 
@@ -59,7 +61,8 @@ public class BatchMixingTests
     {
         using var logits = tensor(new[] { 2.0f, -1.0f, 0.5f, 0.3f, 1.5f, -0.2f }, [3, 2]);
         var batch = new ImageBatch(new byte[3 * 4 * 4 * 4], 4, [0, 1, 1], [0, 1, 2]) { Mix = new BatchMix(0.7) };
-        using var targets = BatchTensors.Targets(batch, 2);
+        using var labels = BatchTensors.Labels(batch);
+        using var targets = BatchTensors.Targets(batch, labels, 2);
         using var mixed = nn.functional.cross_entropy(logits, targets);
         using var own = nn.functional.cross_entropy(logits, tensor(new long[] { 0, 1, 1 }));
         using var rolled = nn.functional.cross_entropy(logits, tensor(new long[] { 1, 0, 1 }));

@@ -45,8 +45,8 @@ public sealed record AugmentPolicy(PolicyKind Kind, int Ops = 2, int Magnitude =
         var ops = new PixelOp[count];
         for (var i = 0; i < count; i++)
         {
-            var op = (ImageOp)random.Next(Enum.GetValues<ImageOp>().Length);
-            var table = MagnitudeTable(Kind, op, size);
+            var op = (ImageOp)random.Next(OpCount);
+            var table = Tables.GetOrAdd((Kind, op, size), key => MagnitudeTable(key.Kind, key.Op, key.Size));
             var magnitude = table is null ? 0.0
                 : Kind == PolicyKind.Randaugment ? table[Magnitude]
                 : table[random.Next(table.Length)];
@@ -56,6 +56,12 @@ public sealed record AugmentPolicy(PolicyKind Kind, int Ops = 2, int Magnitude =
         }
         return ops;
     }
+
+    private static readonly int OpCount = Enum.GetValues<ImageOp>().Length;
+
+    /// <summary>The magnitude tables drawn from, made once per policy kind, operation and view size.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(PolicyKind Kind, ImageOp Op,
+        int Size), double[]?> Tables = new();
 
     /// <summary>Operations whose magnitude is drawn with a random sign.</summary>
     internal static bool IsSigned(ImageOp op) => op is >= ImageOp.ShearX and <= ImageOp.Sharpness;
