@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using TorchSharp;
 using TransferLab.Backbones.Architectures;
 using TransferLab.Backbones.Weights;
 using TransferLab.Caching;
@@ -218,26 +219,67 @@ internal sealed class PretrainedBackbone(
 
     /// <summary>The network built from the converted-weights file, or null when the cache folder cannot be
     /// written.</summary>
-    private nn.Module<Tensor, Tensor>? NetworkFromCache(int classCount, string? cacheDirectory)
+    private nn.Module<Tensor, Tensor>? NetworkFromCache(int classCount, string? cacheDirectory) =>
+        FromConvertedWeights(cacheDirectory, file => NewNetwork(classCount, file));
+
+    /// <summary>The bytes of every tensor of the pretrained network (its head for two classes), as a model that
+    /// embeds the backbone holds them; null when the cache folder cannot be written.</summary>
+    public long? PretrainedBytes(string? cacheDirectory) =>
+        FromConvertedWeights(cacheDirectory, file => (long?)new FileInfo(file).Length);
+
+    /// <summary>
+    /// The names of the tensors in <paramref name="state"/> (a classifier's state dict, on the CPU, of a network
+    /// this backbone built) that differ from the pretrained weights — the head's, and any the pretrained network
+    /// lacks, always. The weights are read from the converted-weights file one tensor at a time and cast to each
+    /// tensor's precision, as <see cref="ImageClassifier.SetBackbonePrecision"/> casts; no network is built. Null
+    /// when the cache folder cannot be written.
+    /// </summary>
+    public HashSet<string>? ChangedFromPretrained(IReadOnlyDictionary<string, Tensor> state, string? cacheDirectory) =>
+        FromConvertedWeights(cacheDirectory, file => Changed(state, file));
+
+    private HashSet<string> Changed(IReadOnlyDictionary<string, Tensor> state, string weightsFile)
+    {
+        var changed = state.Keys.ToHashSet(StringComparer.Ordinal);
+        using var reader = new BinaryReader(File.OpenRead(weightsFile));
+        using var noGrad = no_grad();
+        // TorchSharp's format (Module.save): a 7-bit-encoded count, then (name, Tensor.Save) pairs.
+        var entries = reader.Read7BitEncodedInt64();
+        for (var i = 0; i < entries; i++)
+        {
+            var name = reader.ReadString();
+            using var stored = Tensor.Load(reader);
+            if (name.StartsWith(Architecture.HeadName + ".", StringComparison.Ordinal)
+                || !state.TryGetValue(name, out var current))
+                continue;
+            using var cast = stored.to(current.dtype);
+            if (current.shape.SequenceEqual(stored.shape) && current.eq(cast).all().item<bool>())
+                changed.Remove(name);
+        }
+        return changed;
+    }
+
+    /// <summary>What <paramref name="read"/> makes of the converted-weights file (converted first if need be; a
+    /// damaged file is converted again), or the default when the cache folder cannot be written.</summary>
+    private T? FromConvertedWeights<T>(string? cacheDirectory, Func<string, T> read)
     {
         try
         {
             var weightsFile = ConvertedWeightsFile(cacheDirectory);
             try
             {
-                return NewNetwork(classCount, weightsFile);
+                return read(weightsFile);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // A damaged cache file is only a cache miss: convert again.
                 lock (_gate)
                     File.Delete(weightsFile);
-                return NewNetwork(classCount, ConvertedWeightsFile(cacheDirectory));
+                return read(ConvertedWeightsFile(cacheDirectory));
             }
         }
         catch (Storage.FileWriteException)
         {
-            return null; // the cache is optional (the comparison warns once that it cannot be written)
+            return default; // the cache is optional (the comparison warns once that it cannot be written)
         }
     }
 

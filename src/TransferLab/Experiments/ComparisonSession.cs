@@ -176,19 +176,24 @@ internal sealed class ComparisonSession
         var (checkpointBytes, modelBytes) = (0L, 0L);
         foreach (var group in runs.GroupBy(comparison.BackboneFor))
         {
-            var classes = comparison.Splits.Classes;
-            using var probe = group.Key.CreateClassifier(classes, seed: 0, execution.CacheDir);
-            var parameters = probe.NamedParameters();
-            var networkBytes = parameters.Sum(p => p.Parameter.numel()) * sizeof(float);
-            checkpointBytes = group
-                .Where(s => !RunPlan.For(s, spec).UseFeatureCache)
-                .Select(s => 4 * sizeof(float) * Trainer.TrainableParameterCount(probe, s.Strategy, parameters))
-                .Append(checkpointBytes)
-                .Max();
             var models =
                 oneModel ? 1
                 : execution.SaveModels ? group.DistinctBy(s => s.Name).Count()
                 : 0;
+            var onImages = group.Where(s => !RunPlan.For(s, spec).UseFeatureCache).ToList();
+            // Runs on cached features need no network to be sized (building one takes a good part of a second).
+            if (onImages.Count == 0 && group.Key.PretrainedBytes(execution.CacheDir) is { } pretrainedBytes)
+            {
+                modelBytes += models * pretrainedBytes;
+                continue;
+            }
+            using var probe = group.Key.CreateClassifier(comparison.Splits.Classes, seed: 0, execution.CacheDir);
+            var parameters = probe.NamedParameters();
+            var networkBytes = parameters.Sum(p => p.Parameter.numel()) * sizeof(float);
+            checkpointBytes = onImages
+                .Select(s => 4 * sizeof(float) * Trainer.TrainableParameterCount(probe, s.Strategy, parameters))
+                .Append(checkpointBytes)
+                .Max();
             modelBytes += models * networkBytes;
         }
         output.CheckSpace(checkpointBytes + modelBytes + (16 << 20), "the models and epoch checkpoints");

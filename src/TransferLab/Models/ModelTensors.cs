@@ -33,8 +33,9 @@ internal static class ModelTensors
         Safetensors.SaveStateDict(destination, tensors, leaveOpen: true);
     }
 
-    /// <summary>The names of the head's tensors and of every tensor that differs from the pretrained backbone's
-    /// (a fresh classifier built the way loading builds one, disposed before anything is written).</summary>
+    /// <summary>The names of the head's tensors and of every tensor that differs from the pretrained backbone's:
+    /// compared with the converted weights, or, when the cache cannot hold them, with a fresh classifier built the
+    /// way loading builds one (disposed before anything is written).</summary>
     private static HashSet<string> ChangedByTraining(
         ImageClassifier model,
         PretrainedBackbone pretrained,
@@ -42,6 +43,8 @@ internal static class ModelTensors
         string? cacheDirectory
     )
     {
+        if (pretrained.ChangedFromPretrained(tensors, cacheDirectory) is { } changed)
+            return changed;
         using var scope = NewDisposeScope();
         using var fresh = pretrained.CreateClassifier(model.Classes, seed: 0, cacheDirectory);
         fresh.SetBackbonePrecision(model.BackbonePrecision);
