@@ -14,7 +14,8 @@ top left, top right, bottom left, bottom right, centre).
 Also written: five steps of PyTorch's Adam (L2 decay) and AdamW on seeded tensors and gradients, in two
 parameter groups with their own learning rates (optimizer.adam/adamw.safetensors), which the optimizer tests
 replay; two Adam steps of each parameter-efficient recipe (BitFit, norm, LoRA) on resnet18 with a new head
-(peft.<recipe>.safetensors), which the PEFT exactness tests replay; torchvision's RandAugment and
+(peft.<recipe>.safetensors) and two SGD steps of LoRA and of shallow VPT on vit_b_16 (peft.vit-lora and
+peft.vit-vpt.safetensors), which the PEFT exactness tests replay; torchvision's RandAugment and
 TrivialAugmentWide operations on two real images (uint8, 224 x 224) at fixed magnitudes, with both policies'
 magnitude tables (augment-ops.safetensors and augment-ops.json, which names each case); a timm-named copy of vit_b_16 (keys renamed by timm's conversion rules), and a .pth whose
 pickle would run a shell command when unpickled by Python (the loader must refuse it without running it).
@@ -476,6 +477,43 @@ def vit_lora_steps(out, inputs):
     save_safetensors(tensors, os.path.join(out, "peft.vit-lora.safetensors"))
 
 
+def vit_vpt_steps(out, inputs):
+    """Two SGD steps (lr 0.01, no momentum) of shallow visual prompt tuning with 3 prompt tokens on vit_b_16, with a new
+    two-class head, on two fixture images labelled 0 and 1. The prompts as KMnP/vpt's incorporate_prompt puts them:
+    after the class token, once the position embeddings are added, before the first block, initialised uniform in
+    +-sqrt(6 / (3 * 16^2 + 768)); no projection, no dropout. Saved as peft.vit-vpt.safetensors, TransferLab's names."""
+    torch.manual_seed(3002)
+    model = torchvision.models.vit_b_16()
+    model.load_state_dict(torch.load(os.path.join(out, "vit_b_16.pth")))
+    model.heads.head = torch.nn.Linear(768, 2)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    bound = math.sqrt(6.0 / (3 * 16 * 16 + 768))
+    prompts = torch.nn.Parameter(torch.empty(1, 3, 768).uniform_(-bound, bound))
+    encoder = model.encoder
+
+    def encode_with_prompts(x):
+        x = encoder.dropout(x + encoder.pos_embedding)
+        x = torch.cat([x[:, :1], prompts.expand(x.shape[0], -1, -1), x[:, 1:]], dim=1)
+        return encoder.ln(encoder.layers(x))
+
+    encoder.forward = encode_with_prompts
+    trained = {"heads.head.weight": model.heads.head.weight, "heads.head.bias": model.heads.head.bias,
+               "vpt.prompts": prompts}
+    tensors = {f"init.{k}": v.detach().clone() for k, v in trained.items()}
+    for p in trained.values():
+        p.requires_grad_(True)
+    model.train()
+    optimizer = torch.optim.SGD(list(trained.values()), lr=1e-2)
+    for _ in range(2):
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(inputs[:2]), torch.tensor([0, 1])).backward()
+        optimizer.step()
+    for name, p in trained.items():
+        tensors[f"after.{name}"] = p.detach().clone()
+    save_safetensors(tensors, os.path.join(out, "peft.vit-vpt.safetensors"))
+
+
 def transferlab_name(name, adapters):
     """layer1.0.conv1.lora_A.weight (the wrapper's) is lora.layer1_0_conv1.lora_A in TransferLab; base weights keep
     torchvision's names."""
@@ -557,6 +595,7 @@ def main():
     optimizer_steps(out)
     peft_steps(out, inputs)
     vit_lora_steps(out, inputs)
+    vit_vpt_steps(out, inputs)
     torch.save({"conv1.weight": torch.zeros(1), "payload": RunsAShellCommand()}, os.path.join(out, "runs-code.pth"))
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump({"format": FORMAT, "torch": torch.__version__, "torchvision": torchvision.__version__,

@@ -48,6 +48,8 @@ public sealed class ImageClassifier : Training.ITrainableClassifier, IDisposable
     {
         if (parameterName.StartsWith(LowRankLayers.Prefix, StringComparison.Ordinal))
             return Strategies.ParameterRole.Adapter;
+        if (parameterName.StartsWith(PromptLayers.Prefix, StringComparison.Ordinal))
+            return Strategies.ParameterRole.Prompt;
         var role = parameterName.EndsWith(".bias", StringComparison.Ordinal)
             ? Strategies.ParameterRole.Bias
             : Strategies.ParameterRole.Weight;
@@ -93,6 +95,19 @@ public sealed class ImageClassifier : Training.ITrainableClassifier, IDisposable
                     : null,
             seed
         );
+    }
+
+    /// <summary>The prompt tokens <see cref="AttachPrompts"/> added, or null.</summary>
+    public Strategies.VisualPrompts? Prompts { get; private set; }
+
+    /// <summary>Adds <paramref name="spec"/>'s prompt tokens (<see cref="PromptTokens"/>) to a transformer's
+    /// sequence, drawn from <paramref name="seed"/>; they belong to the stem.</summary>
+    public void AttachPrompts(Strategies.VisualPrompts spec, int seed)
+    {
+        if (Prompts is not null)
+            throw new InvalidOperationException("the classifier already has prompts");
+        PromptLayers.Attach(Network, spec.Tokens, seed, Architecture.Name);
+        Prompts = spec;
     }
 
     Module Training.ITrainableClassifier.Network => Network;

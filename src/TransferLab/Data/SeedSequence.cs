@@ -13,6 +13,7 @@ internal static class SeedSequence
     public const ulong BalancedDraw = 0x4241_4C44; // "BALD"
     public const ulong AdapterInit = 0x4C4F_5241; // "LORA"
     public const ulong Mix = 0x4D49_5855; // "MIXU"
+    public const ulong PromptInit = 0x5650_5454; // "VPTT"
 
     public static int Derive(int seed, ulong purpose, long a = 0, long b = 0)
     {

@@ -212,6 +212,8 @@ internal static class ComparisonPreparation
                 $"run {batchNormMode.Name}: {architecture.Name} normalises with LayerNorm and has no BatchNorm, "
                     + "so the bn option does not apply; drop it from the recipe"
             );
+        if (!architecture.TakesPrompts && specs.FirstOrDefault(s => s.Strategy.Prompts is not null) is { } prompted)
+            throw new InvalidInputException($"run {prompted.Name}: {PromptLayers.NoSequence(architecture.Name)}");
     }
 
     private static DatasetSummary Summarise(

@@ -115,7 +115,7 @@ internal sealed class RunExecutor(
     }
 
     /// <summary>A fresh model whose head depends only on the seed (the same for every run of that seed), with the
-    /// adapters <paramref name="strategy"/> adds (drawn from the seed too).</summary>
+    /// adapters or prompts <paramref name="strategy"/> adds (drawn from the seed too).</summary>
     public static ImageClassifier CreateModel(
         PretrainedBackbone backbone,
         IReadOnlyList<string> classes,
@@ -129,6 +129,8 @@ internal sealed class RunExecutor(
         var model = backbone.CreateClassifier(classes, headSeed, cacheDirectory);
         if (strategy.Adapters is { } adapters)
             model.AttachAdapters(adapters, SeedSequence.Derive(seed, SeedSequence.AdapterInit));
+        if (strategy.Prompts is { } prompts)
+            model.AttachPrompts(prompts, SeedSequence.Derive(seed, SeedSequence.PromptInit));
         return model;
     }
 

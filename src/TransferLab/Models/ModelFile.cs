@@ -41,6 +41,13 @@ public sealed record ModelMetadata(
         Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull
     )]
     public Strategies.LowRankAdapters? Adapters { get; init; }
+
+    /// <summary>The prompt tokens the model trained (in the body as <c>vpt.prompts</c>; loading puts them back
+    /// into the sequence), or null.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(
+        Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull
+    )]
+    public Strategies.VisualPrompts? Prompts { get; init; }
 }
 
 /// <summary>Where a saved model came from: its run, the seed and epoch selected, and the data.</summary>
@@ -105,6 +112,7 @@ public static class ModelFile
             ValSplit = provenance.TrainedOn?.ValSplit,
             BackboneEmbedded = embedBackbone,
             Adapters = model.Adapters,
+            Prompts = model.Prompts,
         };
         AtomicFile.Write(
             path,
@@ -133,6 +141,8 @@ public static class ModelFile
             classifier.SetBackbonePrecision(metadata.BackbonePrecision);
             if (metadata.Adapters is { } adapters)
                 classifier.AttachAdapters(adapters, seed: 0);
+            if (metadata.Prompts is { } prompts)
+                classifier.AttachPrompts(prompts, seed: 0);
             if (firstFormat)
                 classifier.Network.load(stream, strict: true);
             else

@@ -46,6 +46,9 @@ public enum ParameterSubset
 
     /// <summary>Low-rank adapters only; the weights they adapt stay frozen (LoRA, Hu et al. 2021).</summary>
     Adapters,
+
+    /// <summary>Prompt tokens only; the transformer stays frozen (VPT, Jia et al. 2022).</summary>
+    Prompts,
 }
 
 /// <summary>What a parameter is, for the subsets a phase can train.</summary>
@@ -56,6 +59,7 @@ public enum ParameterRole
     Bias = 1,
     Norm = 2,
     Adapter = 4,
+    Prompt = 8,
 }
 
 /// <summary>
@@ -74,6 +78,10 @@ public sealed record LowRankAdapters(int Rank, double Alpha, IReadOnlyList<strin
     public double Scaling => Alpha / Rank;
 }
 
+/// <summary>Visual prompt tuning's shallow prompts: <paramref name="Tokens"/> learned tokens inserted into a
+/// transformer's sequence after its class token, before the first block.</summary>
+public sealed record VisualPrompts(int Tokens);
+
 /// <summary>
 /// A transfer-learning strategy as data: which parameters train in which epochs, how frozen BatchNorm
 /// behaves, and how learning rates scale by depth. One <see cref="Training.Trainer"/> runs every strategy.
@@ -86,12 +94,14 @@ public sealed record LowRankAdapters(int Rank, double Alpha, IReadOnlyList<strin
 /// above times this factor (the stem last). 1 gives every layer the same rate.
 /// </param>
 /// <param name="Adapters">Low-rank adapters the run adds to the backbone before training, or null.</param>
+/// <param name="Prompts">Prompt tokens the run adds to the backbone's sequence before training, or null.</param>
 public sealed record Strategy(
     string Name,
     IReadOnlyList<StrategyPhase> Phases,
     FrozenBatchNorm BatchNorm = FrozenBatchNorm.Eval,
     double LayerDecay = 1.0,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LowRankAdapters? Adapters = null
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LowRankAdapters? Adapters = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] VisualPrompts? Prompts = null
 )
 {
     public const int AllStages = int.MaxValue;
@@ -113,6 +123,7 @@ public sealed record Strategy(
                 ParameterSubset.Biases => role.HasFlag(ParameterRole.Bias),
                 ParameterSubset.Norms => role.HasFlag(ParameterRole.Norm),
                 ParameterSubset.Adapters => role.HasFlag(ParameterRole.Adapter),
+                ParameterSubset.Prompts => role.HasFlag(ParameterRole.Prompt),
                 _ => true,
             };
     }

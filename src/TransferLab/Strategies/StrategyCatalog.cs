@@ -19,13 +19,15 @@ internal static class StrategyCatalog
         ("lora", "low-rank adapters on the backbone's layers and the head; the backbone's weights frozen"),
         ("bitfit", "the backbone's biases and the head"),
         ("norm", "the backbone's normalisation layers and the head"),
+        ("vpt", "prompt tokens put into a transformer's sequence (shallow VPT) and the head; the backbone frozen"),
     ];
 
     public static IEnumerable<string> Names => Strategies.Select(s => s.Name);
 
     /// <summary>The strategies that keep the pretrained weights and train a small set of parameters beside the
     /// head.</summary>
-    public static IReadOnlySet<string> ParameterEfficient { get; } = new HashSet<string>(["lora", "bitfit", "norm"]);
+    public static IReadOnlySet<string> ParameterEfficient { get; } =
+        new HashSet<string>(["lora", "bitfit", "norm", "vpt"]);
 
     /// <summary>The keys every strategy takes (besides the run's, <c>Recipes.RecipeParser.RunKeys</c>).</summary>
     public static IReadOnlyList<RecipeKey> Keys { get; } =
@@ -47,6 +49,7 @@ internal static class StrategyCatalog
             new("targets", string.Join("|", LowRankAdapters.TargetKinds), "the layers that get adapters "
                 + "(several joined by |; default every kind the backbone has)"),
         ]),
+        ("vpt", [new("tokens", "N", "how many prompt tokens (default 10)")]),
     ];
 
     public static IReadOnlyList<RecipeKey> KeysOf(string strategy) =>
@@ -100,6 +103,15 @@ internal static class StrategyCatalog
                 return Make("lora", new StrategyPhase(0, Strategy.AllStages, Subset: ParameterSubset.Adapters)) with
                 {
                     Adapters = LowRankOf(keys),
+                };
+            case "vpt":
+                keys.RejectArgument(argument, name);
+                var tokens = keys.Int("tokens", 10);
+                if (tokens is < 1 or > 1024)
+                    throw new InvalidInputException($"vpt: tokens must be from 1 to 1024 (got {tokens})");
+                return Make("vpt", new StrategyPhase(0, Strategy.AllStages, Subset: ParameterSubset.Prompts)) with
+                {
+                    Prompts = new VisualPrompts(tokens),
                 };
             case "bitfit" or "norm":
                 keys.RejectArgument(argument, name);

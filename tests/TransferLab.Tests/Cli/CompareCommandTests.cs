@@ -231,6 +231,51 @@ public class CompareCommandTests
         }
     }
 
+    /// <summary>VPT beside frozen on DINOv2 with registers (fixture weights): the prompts and the head train (trainable
+    /// parameters counted exactly), the kept model holds only them and predicts, through the file, what the run
+    /// scored; on a CNN the same run is refused before anything trains.</summary>
+    [SkippableFact]
+    public void Prompt_tuning_compares_end_to_end_on_a_transformer_and_is_refused_on_a_cnn()
+    {
+        using var data = TestData.HymenopteraSubset(trainPerClass: 2, valPerClass: 2);
+        using var output = new TempFolder();
+        var stderr = new StringWriter();
+        var dinov2 = $"dinov2_vits14_reg@weights={BackboneFixtures.File("dinov2_vits14_reg.pth")}";
+        string[] args = ["compare", "--data", data.Path, "--epochs", "1", "--augment", "none"];
+
+        var exit = CliApp.Run(
+            [.. args, "--backbone", dinov2, "--runs", "frozen,vpt@tokens=4", "--out", output.Path],
+            TextWriter.Null,
+            stderr
+        );
+
+        Assert.True(exit == 0, stderr.ToString());
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "results.json")));
+        var runs = json.RootElement.GetProperty("runs").EnumerateArray().ToList();
+        var trainable = runs.ToDictionary(r => r.GetProperty("name").GetString()!,
+            r => r.GetProperty("trainable_params").GetInt64());
+        Assert.Equal(trainable["frozen"] + 4 * 384, trainable["vpt@tokens=4"]);
+        var kept = json.RootElement.GetProperty("models").EnumerateArray()
+            .Single(m => m.GetProperty("run").GetString() == "vpt@tokens=4");
+        var model = Path.Combine(output.Path, kept.GetProperty("path").GetString()!);
+        Assert.InRange(new FileInfo(model).Length, 1, 100_000); // prompts and head, not the network
+        var evaluated = new StringWriter();
+        string[] evaluate = ["evaluate", "--model", model, "--data", data.Path, "--format", "json"];
+        Assert.Equal(0, CliApp.Run(evaluate, evaluated, stderr));
+        var vpt = runs.Single(r => r.GetProperty("name").GetString() == "vpt@tokens=4");
+        using var evaluation = JsonDocument.Parse(evaluated.ToString());
+        Assert.Equal(vpt.GetProperty("selected_val_acc").GetDouble(),
+            evaluation.RootElement.GetProperty("accuracy").GetDouble(), 6);
+
+        using var refusedOutput = new TempFolder();
+        var refusal = new StringWriter();
+        var refused = CliApp.Run([.. args, "--runs", "vpt", "--out", refusedOutput.Path], TextWriter.Null, refusal);
+        Assert.Equal(2, refused);
+        Assert.Contains("run vpt: vpt puts prompt tokens into a transformer's token sequence and resnet18-cntk has "
+            + "none", refusal.ToString());
+        Assert.False(File.Exists(Path.Combine(refusedOutput.Path, "results.json")));
+    }
+
     [SkippableFact]
     public void Compare_runs_end_to_end_on_a_small_real_subset()
     {

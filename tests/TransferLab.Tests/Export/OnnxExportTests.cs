@@ -43,6 +43,32 @@ public class OnnxExportTests(ITestOutputHelper output) : IDisposable
         Assert.True(expected.abs().max().item<float>() > 1e-3, "logits are nearly zero: the test would prove nothing");
     }
 
+    /// <summary>A transformer with VPT's prompt tokens (a classifier as a <c>vpt</c> model loads) exports them as
+    /// constants in its sequence: ONNX Runtime gives the logits TorchSharp gives, which the prompts changed.</summary>
+    [SkippableTheory]
+    [InlineData("vit_b_16")]
+    [InlineData("dinov2_vits14_reg")]
+    [InlineData("clip_vitb16")]
+    public void Prompt_tokens_are_exported_in_the_sequence(string backbone)
+    {
+        var batch = TestData.RealBatch(splits => splits.Evaluation, perClass: 1);
+        using var classifier = Classifier(backbone);
+        using var rgb01 = BatchTensors.Images(batch);
+        using var plain = Logits(classifier, rgb01);
+        classifier.AttachPrompts(new TransferLab.Strategies.VisualPrompts(3), seed: 1);
+        classifier.Network.eval();
+        using var expected = Logits(classifier, rgb01);
+
+        var path = Path.Combine(_folder, backbone + "-vpt.onnx");
+        OnnxExport.Write(classifier, path);
+        using var actual = RunOnnx(path, rgb01 * 255f);
+
+        var error = BackboneFixtures.RelativeError(actual, expected);
+        output.WriteLine($"{backbone} with 3 prompts: logits error {error:e2}");
+        Assert.InRange(error, 0, Tolerance);
+        Assert.True(BackboneFixtures.RelativeError(plain, expected) > 10 * Tolerance, "the prompts changed nothing");
+    }
+
     /// <summary>
     /// With the resize and centre crop in the graph, ONNX Runtime takes each photo at its own size. ONNX's
     /// antialiased linear resize is the one TransferLab evaluates with (TriangleResampler), and the graph rounds to

@@ -15,7 +15,8 @@ namespace TransferLab.Tests.Training;
 /// Parameter-efficient recipes train what PyTorch trains, as PyTorch does, from the same starting head and LoRA factors
 /// (the fixtures' seeded weights, a new two-class head, fixture images), against scripts/make-backbone-fixtures.py:
 /// two Adam steps of BitFit, norm and LoRA on resnet18 (LoRA there is HF PEFT's unmerged convolution pair, here the
-/// merged weight) in float64, and two SGD steps of LoRA on vit_b_16's attention and MLP layers in float32. The same
+/// merged weight) in float64, and two SGD steps of LoRA on vit_b_16's attention and MLP layers and of shallow VPT
+/// (3 prompt tokens after the class token) on vit_b_16 in float32. The same
 /// set of parameters trains, each within 1e-5. Why float64 for Adam: its first steps divide a gradient by its own
 /// size, so near-zero gradients amplify rounding; in float32 one LoRA factor element of 1.6 million differed by 3e-5
 /// (the rest by at most 1.4e-6).
@@ -28,6 +29,7 @@ public class PeftExactnessTests(ITestOutputHelper output)
     [InlineData("norm", "norm", "resnet18")]
     [InlineData("lora@r=2@alpha=4", "lora", "resnet18")]
     [InlineData("lora@r=2@alpha=4@opt=sgd@momentum=0@lr=1e-2", "vit-lora", "vit_b_16")]
+    [InlineData("vpt@tokens=3@opt=sgd@momentum=0@lr=1e-2", "vit-vpt", "vit_b_16")]
     public void Two_steps_train_the_same_parameters_to_the_same_values_as_pytorch(
         string recipe,
         string fixture,

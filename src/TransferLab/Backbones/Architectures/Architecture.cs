@@ -25,6 +25,9 @@ internal sealed record Architecture
     /// <summary>False for ConvNeXt and ViT (LayerNorm): BatchNorm options do not apply.</summary>
     public required bool HasBatchNorm { get; init; }
 
+    /// <summary>A transformer whose token sequence takes prompt tokens (<see cref="PromptLayers"/>).</summary>
+    public bool TakesPrompts { get; init; }
+
     internal Func<int, Module<Tensor, Tensor>> Build { get; init; } = null!;
     internal Func<Module<Tensor, Tensor>, Tensor, Tensor> Features { get; init; } = null!;
     internal Func<string, int> StageOf { get; init; } = null!;
@@ -89,6 +92,7 @@ internal static class ArchitectureCatalog
             FeatureCount = 768,
             StageCount = 12, // one per encoder block, as in layer-wise decay for ViTs (BEiT); the final norm: 12
             HasBatchNorm = false,
+            TakesPrompts = true,
             Build = c => new VisionTransformer(c),
             Features = (m, x) => ((VisionTransformer)m).Features(x),
             StageOf = StageOfVitParameter,
@@ -103,6 +107,7 @@ internal static class ArchitectureCatalog
             FeatureCount = ClipVision.EmbeddingSize,
             StageCount = 12, // one per residual attention block; ln_post and the projection with the 12th
             HasBatchNorm = false,
+            TakesPrompts = true,
             Build = c => new ClipVision(c),
             Features = (m, x) => ((ClipVision)m).Features(x),
             StageOf = StageOfClipParameter,
@@ -118,6 +123,7 @@ internal static class ArchitectureCatalog
             FeatureCount = 2 * size.Dim,
             StageCount = Dinov2Size.Depth,
             HasBatchNorm = false,
+            TakesPrompts = true,
             Build = c => new Dinov2(size, c),
             Features = (m, x) => ((Dinov2)m).Features(x),
             StageOf = StageOfDinov2Parameter,

@@ -14,10 +14,10 @@ namespace TransferLab.Backbones.Architectures;
 /// embedding CLIP's zero-shot classifier compares with text. Field names are OpenAI's (the keys of the checkpoint's
 /// <c>visual.</c> part); Hugging Face's are translated (<see cref="Weights.ClipNames"/>).
 /// </summary>
-internal sealed class ClipVision : Module<Tensor, Tensor>, IOnnxExportable
+internal sealed class ClipVision : Module<Tensor, Tensor>, IOnnxExportable, ITokenSequence
 {
     public const int ImageSize = 224;
-    private const int PatchSize = 16;
+    private const int Patch = 16;
     private const int Width = 768;
     private const int Layers = 12;
     private const int Heads = 12;
@@ -35,10 +35,10 @@ internal sealed class ClipVision : Module<Tensor, Tensor>, IOnnxExportable
     public ClipVision(int classes)
         : base("clip_vitb16")
     {
-        conv1 = Conv2d(3, Width, PatchSize, stride: PatchSize, bias: false);
+        conv1 = Conv2d(3, Width, Patch, stride: Patch, bias: false);
         var scale = 1 / Math.Sqrt(Width);
         class_embedding = Parameter(randn(Width) * scale);
-        positional_embedding = Parameter(randn((ImageSize / PatchSize) * (ImageSize / PatchSize) + 1, Width) * scale);
+        positional_embedding = Parameter(randn((ImageSize / Patch) * (ImageSize / Patch) + 1, Width) * scale);
         ln_pre = LayerNorm(Width);
         transformer = new Transformer();
         ln_post = LayerNorm(Width);
@@ -46,6 +46,10 @@ internal sealed class ClipVision : Module<Tensor, Tensor>, IOnnxExportable
         head = Linear(EmbeddingSize, classes);
         RegisterComponents();
     }
+
+    public int TokenWidth => Width;
+
+    public int PatchSize => Patch;
 
     /// <summary>The projected, layer-normalised class token: CLIP's image embedding (not L2-normalised).</summary>
     public Tensor Features(Tensor input)
@@ -58,7 +62,7 @@ internal sealed class ClipVision : Module<Tensor, Tensor>, IOnnxExportable
         var patches = LayerCalls.Call(conv1, input).flatten(2).transpose(1, 2); // [N, 196, 768]
         var classToken = LayerCalls.As(class_embedding, patches).expand(input.shape[0], 1, -1);
         var tokens = cat([classToken, patches], 1) + LayerCalls.As(positional_embedding, patches);
-        tokens = transformer.call(ln_pre.call(tokens));
+        tokens = transformer.call(ln_pre.call(PromptLayers.Insert(this, tokens, 1)));
         var embedded = ln_post.call(tokens.select(1, 0)).matmul(LayerCalls.As(proj, tokens));
         return scope.MoveToOuter(embedded);
     }
@@ -77,6 +81,7 @@ internal sealed class ClipVision : Module<Tensor, Tensor>, IOnnxExportable
         var classTokens = graph.Node("Expand", [graph.Constant(class_embedding), shape]);
         var tokens = graph.Node("Concat", [classTokens, patches], OnnxGraph.Attribute("axis", 1L));
         tokens = graph.Node("Add", [tokens, graph.Constant(positional_embedding)]);
+        tokens = PromptLayers.Insert(this, graph, tokens, 1);
         tokens = graph.Module(transformer, graph.Module(ln_pre, tokens));
         var embedded = graph.Node("MatMul", [graph.Module(ln_post, graph.Select(tokens, 1, 0)), graph.Constant(proj)]);
         return graph.Module(head, embedded);

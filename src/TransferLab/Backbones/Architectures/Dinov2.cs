@@ -24,7 +24,7 @@ internal sealed record Dinov2Size(string Name, int Dim, int Heads, int Registers
 /// (<see cref="Weights.Dinov2Names"/>). The features are the class token and the mean of the patch tokens, side by
 /// side, as DINOv2's linear classifiers and Hugging Face's <c>Dinov2ForImageClassification</c> take them.
 /// </summary>
-internal sealed class Dinov2 : Module<Tensor, Tensor>, IOnnxExportable
+internal sealed class Dinov2 : Module<Tensor, Tensor>, IOnnxExportable, ITokenSequence
 {
     private readonly Dinov2Size _size;
     private readonly Sequential patch_embed;
@@ -62,6 +62,13 @@ internal sealed class Dinov2 : Module<Tensor, Tensor>, IOnnxExportable
 
     public int FeatureCount => 2 * _size.Dim;
 
+    public int TokenWidth => _size.Dim;
+
+    public int PatchSize => Dinov2Size.PatchSize;
+
+    /// <summary>The tokens before the patches': the class token, the registers and any prompts.</summary>
+    private long LeadingTokens => 1 + _size.Registers + PromptLayers.CountIn(this);
+
     /// <summary>The class token and the mean patch token after the final norm, [N, 2·dim].</summary>
     public Tensor Features(Tensor input)
     {
@@ -70,7 +77,7 @@ internal sealed class Dinov2 : Module<Tensor, Tensor>, IOnnxExportable
         foreach (var block in blocks.children())
             tokens = ((Module<Tensor, Tensor>)block).call(tokens);
         tokens = norm.call(tokens);
-        var patches = tokens[.., TensorIndex.Slice(1 + _size.Registers)];
+        var patches = tokens[.., TensorIndex.Slice(LeadingTokens)];
         return scope.MoveToOuter(cat([tokens.select(1, 0), patches.mean([1])], 1));
     }
 
@@ -80,17 +87,16 @@ internal sealed class Dinov2 : Module<Tensor, Tensor>, IOnnxExportable
         return scope.MoveToOuter(head.call(Features(input)));
     }
 
-    /// <summary>Patch embeddings after the class token, plus the position embeddings, then the registers.</summary>
+    /// <summary>Patch embeddings after the class token, plus the position embeddings, then the registers and any
+    /// prompts.</summary>
     private Tensor Tokens(Tensor input)
     {
         var patches = LayerCalls.Call(patch_embed, input).flatten(2).transpose(1, 2); // [N, grid², dim]
-        var batch = input.shape[0];
-        var tokens = cat([LayerCalls.As(cls_token, patches).expand(batch, -1, -1), patches], 1);
+        var tokens = TokenSequences.InsertAfter(patches, 0, cls_token);
         tokens = tokens + LayerCalls.As(PositionEmbeddings(input.shape[2], input.shape[3]), tokens);
-        if (register_tokens is null)
-            return tokens;
-        var registers = LayerCalls.As(register_tokens, tokens).expand(batch, -1, -1);
-        return cat([tokens[.., ..1], registers, tokens[.., 1..]], 1);
+        if (register_tokens is not null)
+            tokens = TokenSequences.InsertAfter(tokens, 1, register_tokens);
+        return PromptLayers.Insert(this, tokens, 1 + _size.Registers);
     }
 
     /// <summary>
@@ -123,37 +129,23 @@ internal sealed class Dinov2 : Module<Tensor, Tensor>, IOnnxExportable
     {
         var dim = _size.Dim;
         var patches = graph.Transpose(graph.Reshape(graph.Module(patch_embed, input), 0, dim, -1), 0, 2, 1);
-        var batch = graph.Node("Shape", [patches], OnnxGraph.Attribute("start", 0L), OnnxGraph.Attribute("end", 1L));
-        var classTokens = Expanded(graph, cls_token, batch, 1);
-        var tokens = graph.Node("Concat", [classTokens, patches], OnnxGraph.Attribute("axis", 1L));
+        var tokens = TokenSequences.InsertAfter(graph, patches, 0, cls_token);
         using (no_grad())
         {
             using var positions = PositionEmbeddings(ImageSize, ImageSize);
             tokens = graph.Node("Add", [tokens, graph.Constant(positions)]);
         }
         if (register_tokens is not null)
-        {
-            var (classToken, rest) = (Slice(graph, tokens, 0, 1), Slice(graph, tokens, 1, long.MaxValue));
-            var registers = Expanded(graph, register_tokens, batch, _size.Registers);
-            tokens = graph.Node("Concat", [classToken, registers, rest], OnnxGraph.Attribute("axis", 1L));
-        }
+            tokens = TokenSequences.InsertAfter(graph, tokens, 1, register_tokens);
+        tokens = PromptLayers.Insert(this, graph, tokens, 1 + _size.Registers);
         tokens = graph.Module(norm, graph.Module(blocks, tokens));
-        var patchTokens = graph.Transpose(Slice(graph, tokens, 1 + _size.Registers, long.MaxValue), 0, 2, 1);
+        var patchTokens = graph.Transpose(TokenSequences.Slice(graph, tokens, LeadingTokens, long.MaxValue), 0, 2, 1);
         var mean = graph.Reshape(graph.Node("GlobalAveragePool", [patchTokens]), 0, dim);
         return graph.Node("Concat", [graph.Select(tokens, 1, 0), mean], OnnxGraph.Attribute("axis", 1L));
     }
 
     /// <summary>The input size an exported graph takes (the evaluation crop).</summary>
     private const int ImageSize = 224;
-
-    private static string Expanded(OnnxGraph graph, Tensor token, string batch, long count)
-    {
-        var shape = graph.Node("Concat", [batch, graph.Int64s(count, token.shape[2])], OnnxGraph.Attribute("axis", 0L));
-        return graph.Node("Expand", [graph.Constant(token), shape]);
-    }
-
-    private static string Slice(OnnxGraph graph, string x, long start, long end) =>
-        graph.Node("Slice", [x, graph.Int64s(start), graph.Int64s(end), graph.Int64s(1)]);
 
     /// <summary>A pre-norm block with LayerScale: x + γ₁·attn(norm1(x)), then x + γ₂·mlp(norm2(x)).</summary>
     private sealed class Block : Module<Tensor, Tensor>, IOnnxExportable

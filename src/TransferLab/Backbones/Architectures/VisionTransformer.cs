@@ -11,10 +11,10 @@ namespace TransferLab.Backbones.Architectures;
 /// (16×16 patches), <c>class_token</c>, <c>encoder.pos_embedding</c>, <c>encoder.layers.encoder_layer_0…11</c>,
 /// <c>encoder.ln</c>, <c>heads.head</c>. No BatchNorm: normalisation is LayerNorm.
 /// </summary>
-internal sealed class VisionTransformer : Module<Tensor, Tensor>, IOnnxExportable
+internal sealed class VisionTransformer : Module<Tensor, Tensor>, IOnnxExportable, ITokenSequence
 {
     public const int ImageSize = 224;
-    private const int PatchSize = 16;
+    private const int Patch = 16;
     private const int Hidden = 768;
     private const int Depth = 12;
     private const int Heads = 12;
@@ -28,12 +28,16 @@ internal sealed class VisionTransformer : Module<Tensor, Tensor>, IOnnxExportabl
     public VisionTransformer(int classes)
         : base("vit_b_16")
     {
-        conv_proj = Conv2d(3, Hidden, PatchSize, stride: PatchSize);
+        conv_proj = Conv2d(3, Hidden, Patch, stride: Patch);
         class_token = Parameter(zeros(1, 1, Hidden));
-        encoder = new Encoder((ImageSize / PatchSize) * (ImageSize / PatchSize) + 1);
+        encoder = new Encoder((ImageSize / Patch) * (ImageSize / Patch) + 1);
         heads = Sequential(("head", (Module<Tensor, Tensor>)Linear(Hidden, classes)));
         RegisterComponents();
     }
+
+    public int TokenWidth => Hidden;
+
+    public int PatchSize => Patch;
 
     /// <summary>The head's input: the class token's final representation (768 values).</summary>
     public Tensor Features(Tensor input)
@@ -45,7 +49,8 @@ internal sealed class VisionTransformer : Module<Tensor, Tensor>, IOnnxExportabl
         using var scope = NewDisposeScope();
         var patches = LayerCalls.Call(conv_proj, input).flatten(2).permute(0, 2, 1); // [N, 196, 768]
         var tokens = cat([LayerCalls.As(class_token, patches).expand(input.shape[0], -1, -1), patches], 1);
-        return scope.MoveToOuter(encoder.call(tokens).select(1, 0));
+        var encoded = encoder.Encode(tokens, x => PromptLayers.Insert(this, x, 1));
+        return scope.MoveToOuter(encoded.select(1, 0));
     }
 
     public override Tensor forward(Tensor input)
@@ -61,7 +66,8 @@ internal sealed class VisionTransformer : Module<Tensor, Tensor>, IOnnxExportabl
         var tokenShape = graph.Node("Concat", [batch, graph.Int64s(1, Hidden)], OnnxGraph.Attribute("axis", 0L));
         var classTokens = graph.Node("Expand", [graph.Constant(class_token), tokenShape]);
         var tokens = graph.Node("Concat", [classTokens, patches], OnnxGraph.Attribute("axis", 1L));
-        return graph.Module(heads, graph.Select(graph.Module(encoder, tokens), axis: 1, index: 0));
+        var encoded = encoder.ExportEncode(graph, tokens, x => PromptLayers.Insert(this, graph, x, 1));
+        return graph.Module(heads, graph.Select(encoded, axis: 1, index: 0));
     }
 
     private sealed class Encoder : Module<Tensor, Tensor>, IOnnxExportable
@@ -84,17 +90,26 @@ internal sealed class VisionTransformer : Module<Tensor, Tensor>, IOnnxExportabl
             RegisterComponents();
         }
 
-        public override Tensor forward(Tensor input)
+        public override Tensor forward(Tensor input) => Encode(input, x => x);
+
+        /// <summary>Adds the position embeddings, passes the tokens through <paramref name="beforeLayers"/> (which
+        /// may insert prompts), then the blocks and the final norm.</summary>
+        public Tensor Encode(Tensor input, Func<Tensor, Tensor> beforeLayers)
         {
             using var scope = NewDisposeScope();
-            var x = input + LayerCalls.As(pos_embedding, input);
+            var x = beforeLayers(input + LayerCalls.As(pos_embedding, input));
             foreach (var layer in layers.children())
                 x = ((Module<Tensor, Tensor>)layer).call(x);
             return scope.MoveToOuter(ln.call(x));
         }
 
-        public string ExportOnnx(OnnxGraph graph, string input) =>
-            graph.Module(ln, graph.Module(layers, graph.Node("Add", [input, graph.Constant(pos_embedding)])));
+        public string ExportOnnx(OnnxGraph graph, string input) => ExportEncode(graph, input, x => x);
+
+        public string ExportEncode(OnnxGraph graph, string input, Func<string, string> beforeLayers)
+        {
+            var positioned = graph.Node("Add", [input, graph.Constant(pos_embedding)]);
+            return graph.Module(ln, graph.Module(layers, beforeLayers(positioned)));
+        }
     }
 
     private sealed class EncoderBlock : Module<Tensor, Tensor>, IOnnxExportable
