@@ -9,7 +9,8 @@ ViT's class token and zero head) are randomised too, so a wrong normalisation or
 behind an identity. Reference outputs (pre-logit features and logits) are computed for a few real
 hymenoptera images, whose preprocessed input tensor is saved as well, so the tests compare the networks on
 exactly the same input; so is torchvision's FiveCrop of the same images (five-crop.safetensors, [4, 5, 3, 224, 224]:
-top left, top right, bottom left, bottom right, centre).
+top left, top right, bottom left, bottom right, centre), and the same input resized bicubically (bicubic.safetensors,
+the DINOv2 weight sets' transform).
 
 Also written: five steps of PyTorch's Adam (L2 decay) and AdamW on seeded tensors and gradients, in two
 parameter groups with their own learning rates (optimizer.adam/adamw.safetensors), which the optimizer tests
@@ -575,6 +576,10 @@ def main():
     crops = [torch.stack([normalise(c) for c in five_crop(Image.open(os.path.join(dataset, p)).convert("RGB"))])
              for p in IMAGES]
     save_safetensors({"input": torch.stack(crops)}, os.path.join(out, "five-crop.safetensors"))
+    bicubic = transforms.Compose([transforms.Resize(256, interpolation=transforms.InterpolationMode.BICUBIC),
+                                  *preprocess.transforms[1:]])
+    resized = [bicubic(Image.open(os.path.join(dataset, p)).convert("RGB")) for p in IMAGES]
+    save_safetensors({"input": torch.stack(resized)}, os.path.join(out, "bicubic.safetensors"))
     augment_ops(out, dataset)
     for index, name in enumerate(ARCHITECTURES):
         torch.manual_seed(1000 + index)

@@ -46,11 +46,16 @@ internal static class TestData
     /// The first <paramref name="perClass"/> real images of each class of a split, resized and centre-cropped as
     /// for evaluation, in one batch.
     /// </summary>
-    public static ImageBatch RealBatch(Func<DatasetSplits, ImageFolder> split, int perClass)
+    public static ImageBatch RealBatch(
+        Func<DatasetSplits, ImageFolder> split,
+        int perClass,
+        Interpolation filter = Interpolation.Bilinear
+    )
     {
         var samples = RealSamples(split, perClass);
         using var source = new ImageSource();
-        return new BatchLoader(samples, new ResizeThenCenterCrop(256, 224), source, samples.Count, workers: 2).Assemble(
+        var view = new ResizeThenCenterCrop(256, 224, filter: filter);
+        return new BatchLoader(samples, view, source, samples.Count, workers: 2).Assemble(
             Enumerable.Range(0, samples.Count).ToArray(),
             seed: 0,
             epoch: 0

@@ -26,7 +26,7 @@ public sealed record PretrainedConfig
     public int ResizeSize { get; init; } = 256;
 
     /// <summary>How the weight set's images were resized (torchvision's <c>transforms()</c>).</summary>
-    public Weights.Interpolation Interpolation { get; init; } = Weights.Interpolation.Bilinear;
+    public Data.Transforms.Interpolation Interpolation { get; init; } = Data.Transforms.Interpolation.Bilinear;
 
     public int FeatureCount { get; init; } = 512;
     public string ClassifierName { get; init; } = "fc";

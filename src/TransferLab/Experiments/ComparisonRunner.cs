@@ -201,8 +201,8 @@ public sealed class ComparisonRunner(
                 precision,
                 backbone.Config.FeatureCount,
                 [.. comparison.Splits.Train.Samples, .. comparison.Splits.Evaluation.Samples],
-                ViewTransforms.ForEvaluation(
-                    backbone.Config.InputSize, backbone.Config.ResizeSize, spec.ScaledDecoding),
+                ViewTransforms.ForEvaluation(backbone.Config.InputSize, backbone.Config.ResizeSize,
+                    spec.ScaledDecoding, filter: backbone.Config.Interpolation),
                 view: 0
             )
         );

@@ -15,12 +15,13 @@ internal sealed class LoaderFactory(
     ImageSource images
 )
 {
-    public IViewTransform TrainTransform { get; } =
-        ViewTransforms.ForTraining(spec.Augmentation, input.InputSize, input.ResizeSize, spec.ScaledDecoding);
+    public IViewTransform TrainTransform { get; } = ViewTransforms.ForTraining(spec.Augmentation, input.InputSize,
+        input.ResizeSize, spec.ScaledDecoding, input.Interpolation);
     public IViewTransform EvalTransform { get; } = ViewTransforms.ForEvaluation(
         input.InputSize,
         input.ResizeSize,
-        spec.ScaledDecoding
+        spec.ScaledDecoding,
+        filter: input.Interpolation
     );
     public int EvalBatchSize => execution.EvalBatchSize;
 
@@ -50,6 +51,6 @@ internal sealed class LoaderFactory(
             ? [EvalTransform]
             : [
                 .. TestTimeViews.Of(tta).Select(v => ViewTransforms.ForEvaluation(input.InputSize, input.ResizeSize,
-                    spec.ScaledDecoding, v.Position, v.Mirrored)),
+                    spec.ScaledDecoding, v.Position, v.Mirrored, input.Interpolation)),
             ];
 }

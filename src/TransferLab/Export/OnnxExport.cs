@@ -57,7 +57,8 @@ public static class OnnxExport
         var size = classifier.Config.InputSize;
         var x = InputName;
         if (options.WithPreprocessing)
-            x = OnnxPreprocessing.ResizeAndCrop(graph, x, classifier.Config.ResizeSize, size);
+            x = OnnxPreprocessing.ResizeAndCrop(graph, x, classifier.Config.ResizeSize, size,
+                classifier.Config.Interpolation);
         x = OnnxPreprocessing.Normalize(graph, x, classifier.Config);
         string logits;
         using (no_grad())

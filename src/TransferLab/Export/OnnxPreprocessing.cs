@@ -1,5 +1,6 @@
 using Onnx;
 using TransferLab.Backbones;
+using TransferLab.Data.Transforms;
 using TransferLab.Onnx;
 using static TransferLab.Onnx.OnnxGraph;
 
@@ -32,12 +33,13 @@ internal static class OnnxPreprocessing
 
     /// <summary>
     /// torchvision's evaluation transform on an image of any size: the shorter side resized to
-    /// <paramref name="resizeTo"/> (the longer one in proportion, rounded down; linear, antialiased), then the
+    /// <paramref name="resizeTo"/> (the longer one in proportion, rounded down; antialiased, linear or cubic with
+    /// a = −0.5 as <paramref name="filter"/> says), then the
     /// centre <paramref name="crop"/>×<paramref name="crop"/> square (offsets rounded half to even, as there),
-    /// rounded to whole levels: TransferLab's own evaluation view (TriangleResampler) to float rounding. Needs
+    /// rounded to whole levels: TransferLab's own evaluation view (AntialiasedResampler) to float rounding. Needs
     /// opset 18 (antialiased Resize).
     /// </summary>
-    public static string ResizeAndCrop(OnnxGraph graph, string rgb, int resizeTo, int crop)
+    public static string ResizeAndCrop(OnnxGraph graph, string rgb, int resizeTo, int crop, Interpolation filter)
     {
         var shape = graph.Node("Shape", [rgb]);
         var heightWidth = graph.Node("Cast", [Slice(graph, shape, 2, 4)], Attribute("to", Float));
@@ -50,7 +52,8 @@ internal static class OnnxPreprocessing
         var image = graph.Node(
             "Resize",
             [rgb, "", "", sizes],
-            Attribute("mode", "linear"),
+            Attribute("mode", filter == Interpolation.Bicubic ? "cubic" : "linear"),
+            Attribute("cubic_coeff_a", (float)AntialiasedResampler.CubicA),
             Attribute("antialias", 1L),
             Attribute("coordinate_transformation_mode", "half_pixel")
         );

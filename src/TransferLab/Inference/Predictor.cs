@@ -108,7 +108,8 @@ public static class Predictor
         using var noGrad = no_grad();
         foreach (var (position, mirrored) in views)
         {
-            var view = ViewTransforms.ForEvaluation(config.InputSize, config.ResizeSize, false, position, mirrored);
+            var view = ViewTransforms.ForEvaluation(config.InputSize, config.ResizeSize, false, position, mirrored,
+                config.Interpolation);
             var loader = new BatchLoader(samples, view, images, batchSize, workers: 1);
             foreach (var batch in loader.Epoch(seed: 0, epoch: 0, shuffle: false, cancel).Cast<ImageBatch>())
             {

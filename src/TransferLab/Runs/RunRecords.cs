@@ -9,7 +9,7 @@ public sealed record BackboneInfo(
     string Fingerprint,
     int ResizeSize,
     int CropSize,
-    Backbones.Weights.Interpolation Interpolation
+    Data.Transforms.Interpolation Interpolation
 )
 {
     /// <summary>With <c>@partial=true</c>: how the weights matched the network ("61 loaded; 2 missing: …");

@@ -1,6 +1,7 @@
 using TransferLab.Backbones;
 using TransferLab.Backbones.Architectures;
 using TransferLab.Backbones.Weights;
+using TransferLab.Data.Transforms;
 
 namespace TransferLab.Tests.Backbones;
 

@@ -75,15 +75,20 @@ public class OnnxExportTests(ITestOutputHelper output) : IDisposable
     /// whole levels as TransferLab's views are: the class probabilities must agree within <see
     /// cref="ResizeTolerance"/>.
     /// </summary>
-    [SkippableFact]
-    public void With_preprocessing_the_graph_takes_photos_of_any_size_and_agrees_with_torchsharp()
+    /// <remarks>DINOv2's weight sets resize bicubically: the graph's cubic Resize (a = −0.5) against TransferLab's
+    /// bicubic view.</remarks>
+    [SkippableTheory]
+    [InlineData(BackboneRegistry.ResNet18Cntk)]
+    [InlineData("dinov2_vits14")]
+    public void With_preprocessing_the_graph_takes_photos_of_any_size_and_agrees_with_torchsharp(string backbone)
     {
         var samples = TestData.RealSamples(splits => splits.Evaluation, perClass: 3);
-        using var classifier = Classifier(BackboneRegistry.ResNet18Cntk);
-        using var rgb01 = BatchTensors.Images(TestData.RealBatch(splits => splits.Evaluation, perClass: 3));
+        using var classifier = Classifier(backbone);
+        var batch = TestData.RealBatch(splits => splits.Evaluation, perClass: 3, classifier.Config.Interpolation);
+        using var rgb01 = BatchTensors.Images(batch);
         using var expected = Logits(classifier, rgb01).softmax(1);
 
-        var path = Path.Combine(_folder, "with-preprocessing.onnx");
+        var path = Path.Combine(_folder, backbone + "-with-preprocessing.onnx");
         var summary = OnnxExport.Write(classifier, path, new OnnxExportOptions { WithPreprocessing = true });
         using var session = new InferenceSession(path);
         var sizes = new HashSet<(long, long)>();

@@ -1,10 +1,6 @@
-namespace TransferLab.Backbones.Weights;
+using TransferLab.Data.Transforms;
 
-public enum Interpolation
-{
-    Bilinear,
-    Bicubic,
-}
+namespace TransferLab.Backbones.Weights;
 
 /// <summary>
 /// One of torchvision's published weight sets: where torchvision downloads it, and the evaluation preprocessing

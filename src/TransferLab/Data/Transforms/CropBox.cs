@@ -21,15 +21,17 @@ internal readonly record struct CropBox(double Left, double Top, double Width, d
 
 /// <summary>What to cut from a source image and whether to mirror it; the output is always square.</summary>
 /// <param name="Antialiased">Resampled as the whole image would be resized, then cut (<see
-/// cref="TriangleResampler"/>: PIL's, torchvision's and ONNX's antialiased bilinear), pixels around the box
+/// cref="AntialiasedResampler"/>: PIL's, torchvision's and ONNX's antialiased filters), pixels around the box
 /// contributing; otherwise the box is cut first and then drawn with Skia's trilinear filter.</param>
+/// <param name="Filter">The antialiased resize's filter.</param>
 /// <param name="Ops">Pixel operations after the crop and mirror (an augmentation policy's, <see
 /// cref="AugmentPolicy"/>), in order; null: none.</param>
 internal readonly record struct ViewPlan(
     CropBox Source,
     bool FlipHorizontal,
     bool Antialiased = false,
-    IReadOnlyList<PixelOp>? Ops = null
+    IReadOnlyList<PixelOp>? Ops = null,
+    Interpolation Filter = Interpolation.Bilinear
 );
 
 /// <summary>

@@ -51,12 +51,14 @@ internal static class TestTimeViews
 /// <param name="position">The centre (the evaluation view) or a corner of the resized image (test-time
 /// augmentation's five crops).</param>
 /// <param name="mirrored">The crop mirrored left to right (test-time augmentation's flip).</param>
+/// <param name="filter">The resize's filter (the weight set's interpolation).</param>
 internal sealed class ResizeThenCenterCrop(
     int resize = 256,
     int crop = 224,
     bool scaledDecoding = false,
     CropPosition position = CropPosition.Center,
-    bool mirrored = false
+    bool mirrored = false,
+    Interpolation filter = Interpolation.Bilinear
 ) : IViewTransform
 {
     public int OutputSize => crop;
@@ -71,12 +73,14 @@ internal sealed class ResizeThenCenterCrop(
     public int CropDecodeShorterSide => 0;
 
     public string Key =>
-        FormattableString.Invariant($"resize-center-crop:{resize}:{crop}:{TriangleResampler.Version}")
+        FormattableString.Invariant($"resize-center-crop:{resize}:{crop}:{AntialiasedResampler.Version}")
         + (scaledDecoding ? ":jpeg-scaled" : "")
         + (position == CropPosition.Center ? "" : $":{position}")
-        + (mirrored ? ":mirrored" : "");
+        + (mirrored ? ":mirrored" : "")
+        + (filter == Interpolation.Bilinear ? "" : ":bicubic");
 
-    public ViewPlan Plan(int width, int height, Random random) => new(SourceBox(width, height), mirrored, true);
+    public ViewPlan Plan(int width, int height, Random random) =>
+        new(SourceBox(width, height), mirrored, Antialiased: true, Filter: filter);
 
     public CropBox SourceBox(int width, int height)
     {

@@ -5,7 +5,7 @@ namespace TransferLab.Data.Transforms;
 /// <summary>
 /// Turns a <see cref="ViewPlan"/> into square RGBA pixels in one pass: crop, resize and mirror are a single
 /// Skia draw with trilinear filtering (mipmaps stand in for PIL's antialiased downscaling), or, for a plan that
-/// asks for it, <see cref="TriangleResampler"/>.
+/// asks for it, <see cref="AntialiasedResampler"/>.
 /// </summary>
 internal static class ViewRenderer
 {
@@ -36,7 +36,7 @@ internal static class ViewRenderer
 
         if (plan.Antialiased)
         {
-            TriangleResampler.Render(image, plan.Source, plan.FlipHorizontal, size, rgba);
+            AntialiasedResampler.Render(image, plan.Source, plan.FlipHorizontal, size, rgba, plan.Filter);
             return;
         }
         var info = new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Premul);

@@ -14,16 +14,19 @@ internal static class ViewTransforms
 {
     /// <param name="scaledDecoding">Decode large JPEGs smaller where the view allows it (see
     /// <see cref="ResizeThenCenterCrop"/> and <see cref="RandomResizedCropAndFlip"/>).</param>
+    /// <param name="filter">The evaluation view's resize filter (with <see cref="Augmentation.None"/>, training's
+    /// too); random crops are drawn with Skia's filter.</param>
     public static IViewTransform ForTraining(
         Augmentation augmentation,
         int inputSize,
         int resizeSize,
-        bool scaledDecoding = false
+        bool scaledDecoding = false,
+        Interpolation filter = Interpolation.Bilinear
     ) =>
         augmentation switch
         {
             Augmentation.Notebook => new RandomResizedCropAndFlip(inputSize, scaledDecoding: scaledDecoding),
-            Augmentation.None => ForEvaluation(inputSize, resizeSize, scaledDecoding),
+            Augmentation.None => ForEvaluation(inputSize, resizeSize, scaledDecoding, filter: filter),
             _ => throw new ArgumentOutOfRangeException(nameof(augmentation), augmentation, null),
         };
 
@@ -32,6 +35,7 @@ internal static class ViewTransforms
         int resizeSize,
         bool scaledDecoding = false,
         CropPosition position = CropPosition.Center,
-        bool mirrored = false
-    ) => new ResizeThenCenterCrop(resizeSize, inputSize, scaledDecoding, position, mirrored);
+        bool mirrored = false,
+        Interpolation filter = Interpolation.Bilinear
+    ) => new ResizeThenCenterCrop(resizeSize, inputSize, scaledDecoding, position, mirrored, filter);
 }

@@ -3,19 +3,30 @@ using SkiaSharp;
 
 namespace TransferLab.Data.Transforms;
 
+/// <summary>How an image is resized for evaluation: the interpolation a weight set's transforms name.</summary>
+public enum Interpolation
+{
+    Bilinear,
+    Bicubic,
+}
+
 /// <summary>
-/// Antialiased bilinear resampling as PIL's <c>Image.resize(BILINEAR)</c>, torchvision's <c>antialias=True</c> and
-/// ONNX's <c>Resize(mode=linear, antialias=1)</c> define it: output pixel i of a box of source width w drawn at n
-/// pixels sits at <c>left + (i + 0.5)·w/n</c> and averages the source pixels around it with a triangle filter whose
-/// radius is max(1, w/n) source pixels, normalised over the pixels inside the image. Computed in floating point in
-/// two separable passes, rounded to bytes once, so an exported graph that resizes with ONNX's <c>Resize</c> and
-/// rounds sees the same pixels as TransferLab.
+/// Antialiased resampling as PIL's <c>Image.resize(BILINEAR | BICUBIC)</c>, torchvision's <c>antialias=True</c> and
+/// ONNX's <c>Resize(mode=linear | cubic, antialias=1)</c> define it: output pixel i of a box of source width w drawn
+/// at n pixels sits at <c>left + (i + 0.5)·w/n</c> and averages the source pixels around it with the filter stretched
+/// by s = max(1, w/n) — a triangle of radius s (bilinear), or Keys' cubic with a = −0.5 of radius 2s (bicubic, PIL's
+/// and torchvision's a; ONNX's default is −0.75) — normalised over the pixels inside the image. Computed in floating
+/// point in two separable passes, rounded to bytes once (clamped: the cubic overshoots), so an exported graph that
+/// resizes with ONNX's <c>Resize</c> and rounds sees the same pixels as TransferLab.
 /// </summary>
-internal static class TriangleResampler
+internal static class AntialiasedResampler
 {
     /// <summary>Changes whenever resampling changes pixels, so caches keyed by it are never reused across
     /// versions.</summary>
     public const string Version = "triangle-aa-1";
+
+    /// <summary>The cubic filter's a (PIL's, torchvision's).</summary>
+    public const double CubicA = -0.5;
 
     /// <summary>One output coordinate: the first source pixel it reads and the weight of each.</summary>
     private readonly record struct Taps(int First, float[] Weights);
@@ -23,10 +34,17 @@ internal static class TriangleResampler
     /// <summary>Draws <paramref name="box"/> of <paramref name="image"/> into size×size RGBA bytes (R, G, B,
     /// 255); neighbours outside the box but inside the image contribute, as when the whole image is resized and
     /// the box then cropped.</summary>
-    public static void Render(SKImage image, CropBox box, bool flip, int size, Span<byte> rgba)
+    public static void Render(
+        SKImage image,
+        CropBox box,
+        bool flip,
+        int size,
+        Span<byte> rgba,
+        Interpolation filter = Interpolation.Bilinear
+    )
     {
-        var columns = AxisTaps(box.Left, box.Width, size, image.Width);
-        var rows = AxisTaps(box.Top, box.Height, size, image.Height);
+        var columns = AxisTaps(box.Left, box.Width, size, image.Width, filter);
+        var rows = AxisTaps(box.Top, box.Height, size, image.Height, filter);
         int x0 = columns.Min(t => t.First),
             x1 = columns.Max(t => t.First + t.Weights.Length),
             y0 = rows.Min(t => t.First),
@@ -37,11 +55,12 @@ internal static class TriangleResampler
     }
 
     /// <summary>The taps of each of <paramref name="n"/> outputs along one axis of <paramref name="length"/>
-    /// source pixels (PIL's <c>precompute_coeffs</c> for the bilinear filter).</summary>
-    private static Taps[] AxisTaps(double start, double span, int n, int length)
+    /// source pixels (PIL's <c>precompute_coeffs</c>).</summary>
+    private static Taps[] AxisTaps(double start, double span, int n, int length, Interpolation filter)
     {
         var scale = span / n;
-        var support = Math.Max(scale, 1.0);
+        var stretch = Math.Max(scale, 1.0);
+        var support = (filter == Interpolation.Bicubic ? 2 : 1) * stretch;
         var taps = new Taps[n];
         for (var i = 0; i < n; i++)
         {
@@ -51,12 +70,24 @@ internal static class TriangleResampler
             var weights = new float[end - first];
             double total = 0;
             for (var x = first; x < end; x++)
-                total += weights[x - first] = (float)Math.Max(0, 1 - Math.Abs((x - center + 0.5) / support));
+                total += weights[x - first] = (float)Weight((x - center + 0.5) / stretch, filter);
             for (var k = 0; k < weights.Length; k++)
-                weights[k] = total > 0 ? (float)(weights[k] / total) : 1f / weights.Length;
+                weights[k] = total != 0 ? (float)(weights[k] / total) : 1f / weights.Length;
             taps[i] = new Taps(first, weights);
         }
         return taps;
+    }
+
+    /// <summary>The filter at distance <paramref name="x"/> (PIL's <c>bilinear_filter</c>,
+    /// <c>bicubic_filter</c>).</summary>
+    private static double Weight(double x, Interpolation filter)
+    {
+        x = Math.Abs(x);
+        if (filter == Interpolation.Bilinear)
+            return Math.Max(0, 1 - x);
+        return x < 1 ? ((CubicA + 2) * x - (CubicA + 3)) * x * x + 1
+            : x < 2 ? (((x - 5) * x + 8) * x - 4) * CubicA
+            : 0;
     }
 
     /// <summary>The pixels of a region as premultiplied RGBA bytes (a transparent pixel over black, as the
