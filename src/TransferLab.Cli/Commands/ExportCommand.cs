@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using TransferLab.Cli.Rendering;
+using TransferLab.Data.Transforms;
 using TransferLab.Export;
 using TransferLab.Models;
 
@@ -42,7 +43,8 @@ public static class ExportCommand
             "Write a saved model as an ONNX graph for ONNX Runtime or ML.NET (no TorchSharp needed to run it).\n\n"
                 + "Example:\n  transferlab export --model runs/x/models/frozen.tlmodel --with-preprocessing"
         );
-        foreach (var option in new Option[] { InferenceOptions.Model, Format, Out, Opset, WithPreprocessing })
+        Option[] options = [InferenceOptions.Model, Format, Out, Opset, WithPreprocessing, InferenceOptions.Tta];
+        foreach (var option in options)
             command.Options.Add(option);
         command.SetAction(parse => CliApp.Guard(error, () => Run(parse, output)));
         return command;
@@ -58,8 +60,9 @@ public static class ExportCommand
         {
             Opset = parse.GetValue(Opset),
             WithPreprocessing = parse.GetValue(WithPreprocessing),
+            Tta = parse.GetChoice<TestTimeAugmentation>(InferenceOptions.Tta),
         };
-        Write(output, OnnxExport.Write(model.Classifier, path, options), options.WithPreprocessing);
+        Write(output, OnnxExport.Write(model.Classifier, path, options), options);
         var program = Path.ChangeExtension(path, ".classify.cs");
         Storage.AtomicFile.Write(program, stream => SampleProgram().CopyTo(stream));
         output.WriteLine(
@@ -74,8 +77,9 @@ public static class ExportCommand
         typeof(ExportCommand).Assembly.GetManifestResourceStream("TransferLab.OnnxClassify.cs")
         ?? throw new InvalidOperationException("the ONNX Runtime sample is missing from the tool");
 
-    private static void Write(TextWriter output, OnnxExportSummary summary, bool withPreprocessing)
+    private static void Write(TextWriter output, OnnxExportSummary summary, OnnxExportOptions options)
     {
+        var withPreprocessing = options.WithPreprocessing;
         var size = string.Create(CultureInfo.InvariantCulture, $"{summary.Bytes / 1e6:F1} MB");
         output.WriteLine($"wrote {TerminalText.Safe(summary.Path)} ({size}, ONNX opset {summary.Opset})");
         output.WriteLine(
@@ -92,5 +96,10 @@ public static class ExportCommand
                 + TerminalText.Safe(string.Join(", ", summary.Classes))
                 + $" (also in the graph's metadata '{OnnxExport.ClassesKey}')"
         );
+        if (options.Tta != TestTimeAugmentation.None)
+            output.WriteLine(
+                $"test-time augmentation {Settings.ChoiceNames.Of(options.Tta)} in the graph: 'probabilities' is the "
+                    + "mean of its views' probabilities, 'logits' their logarithm (as predict --tta computes)"
+            );
     }
 }

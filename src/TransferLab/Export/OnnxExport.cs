@@ -3,6 +3,7 @@ using System.Text.Json;
 using Google.Protobuf;
 using Onnx;
 using TransferLab.Backbones;
+using TransferLab.Data.Transforms;
 using TransferLab.Onnx;
 using TransferLab.Storage;
 using static TorchSharp.torch;
@@ -20,6 +21,11 @@ public sealed record OnnxExportOptions
 
     /// <summary>Include resizing (shorter side) and the centre crop, so the graph takes images of any size.</summary>
     public bool WithPreprocessing { get; init; }
+
+    /// <summary>Test-time augmentation in the graph: its outputs are the mean of the views' probabilities (and
+    /// their logarithm as logits). The five crops need <see cref="WithPreprocessing"/>: they are corners of the
+    /// resized image.</summary>
+    public TestTimeAugmentation Tta { get; init; }
 }
 
 /// <summary>What an export wrote, for the user and for programs that consume it.</summary>
@@ -48,6 +54,7 @@ public static class OnnxExport
     public const string ClassesKey = "transferlab.classes";
     public const string ResizeKey = "transferlab.resize_shorter_side";
     public const string CropKey = "transferlab.center_crop";
+    public const string TtaKey = "transferlab.tta";
 
     public static OnnxExportSummary Write(ImageClassifier classifier, string path, OnnxExportOptions? options = null)
     {
@@ -55,27 +62,65 @@ public static class OnnxExport
         var opset = OpsetFor(options);
         var graph = new OnnxGraph();
         var size = classifier.Config.InputSize;
-        var x = InputName;
-        if (options.WithPreprocessing)
-            x = OnnxPreprocessing.ResizeAndCrop(graph, x, classifier.Config.ResizeSize, size,
-                classifier.Config.Interpolation);
-        x = OnnxPreprocessing.Normalize(graph, x, classifier.Config);
+        var x = OnnxPreprocessing.Normalize(graph, Views(graph, classifier.Config, options), classifier.Config);
         string logits;
         using (no_grad())
         {
             classifier.Network.eval();
             logits = classifier.Architecture.ExportOnnx(classifier.Network, graph, x);
         }
-        var probabilities = graph.Node("Softmax", [logits], OnnxGraph.Attribute("axis", 1L));
+        var probabilities = MeanProbabilities(graph, logits, TestTimeViews.Of(options.Tta).Count,
+            classifier.Classes.Count);
+        if (options.Tta != TestTimeAugmentation.None)
+            logits = graph.Node("Log", [probabilities]);
         DeclareInput(graph, options.WithPreprocessing ? null : size);
         DeclareOutput(graph, logits, "logits", classifier.Classes.Count);
         DeclareOutput(graph, probabilities, "probabilities", classifier.Classes.Count);
 
-        var model = ModelOf(graph, opset, classifier);
+        var model = ModelOf(graph, opset, classifier, options.Tta);
         AtomicFile.Write(path, model.WriteTo);
         var shape = options.WithPreprocessing ? "N×3×H×W (any size)" : $"N×3×{size}×{size}";
         var bytes = new FileInfo(path).Length;
         return new(path, bytes, opset, InputName, shape, classifier.Config.ResizeSize, size, classifier.Classes);
+    }
+
+    /// <summary>The views the network sees, stacked view by view along the batch axis: the input itself (or its
+    /// resized centre crop), or test-time augmentation's views of it.</summary>
+    private static string Views(OnnxGraph graph, PretrainedConfig config, OnnxExportOptions options)
+    {
+        var views = TestTimeViews.Of(options.Tta);
+        if (!options.WithPreprocessing && views.Any(v => v.Position != CropPosition.Center))
+            throw new InvalidInputException(
+                $"--tta {Settings.ChoiceNames.Of(options.Tta)} takes corners of the resized image, which a graph "
+                    + "without --with-preprocessing never sees (its input is the centre crop): add "
+                    + "--with-preprocessing, or use --tta flip"
+            );
+        string resized = InputName, heightWidth = "";
+        if (options.WithPreprocessing)
+            (resized, heightWidth) = OnnxPreprocessing.Resize(graph, InputName, config.ResizeSize,
+                config.Interpolation);
+        var inputs = views
+            .Select(view =>
+            {
+                var crop = options.WithPreprocessing
+                    ? OnnxPreprocessing.Crop(graph, resized, heightWidth, config.InputSize, view.Position)
+                    : InputName;
+                return view.Mirrored ? OnnxPreprocessing.Mirror(graph, crop) : crop;
+            })
+            .ToList();
+        return inputs.Count == 1 ? inputs[0] : graph.Node("Concat", inputs, OnnxGraph.Attribute("axis", 0L));
+    }
+
+    /// <summary>Softmax of the logits; with several views (stacked along the batch axis), the mean over them of
+    /// each image's probabilities.</summary>
+    private static string MeanProbabilities(OnnxGraph graph, string logits, int views, int classes)
+    {
+        if (views == 1)
+            return graph.Node("Softmax", [logits], OnnxGraph.Attribute("axis", 1L));
+        var byView = graph.Reshape(logits, views, -1, classes);
+        byView = graph.Node("Softmax", [byView], OnnxGraph.Attribute("axis", 2L));
+        var sum = graph.Node("ReduceSum", [byView, graph.Int64s(0)], OnnxGraph.Attribute("keepdims", 0L));
+        return graph.Node("Div", [sum, graph.Scalar(views)]);
     }
 
     private static int OpsetFor(OnnxExportOptions options)
@@ -93,7 +138,7 @@ public static class OnnxExport
         return opset;
     }
 
-    private static ModelProto ModelOf(OnnxGraph graph, int opset, ImageClassifier classifier)
+    private static ModelProto ModelOf(OnnxGraph graph, int opset, ImageClassifier classifier, TestTimeAugmentation tta)
     {
         var model = new ModelProto
         {
@@ -110,6 +155,7 @@ public static class OnnxExport
         // What a caller must do to a photo before a graph without preprocessing takes it.
         model.MetadataProps.Add(Entry(ResizeKey, classifier.Config.ResizeSize.ToString(CultureInfo.InvariantCulture)));
         model.MetadataProps.Add(Entry(CropKey, classifier.Config.InputSize.ToString(CultureInfo.InvariantCulture)));
+        model.MetadataProps.Add(Entry(TtaKey, Settings.ChoiceNames.Of(tta)));
         return model;
     }
 

@@ -41,6 +41,15 @@ internal static class OnnxPreprocessing
     /// </summary>
     public static string ResizeAndCrop(OnnxGraph graph, string rgb, int resizeTo, int crop, Interpolation filter)
     {
+        var (image, resized) = Resize(graph, rgb, resizeTo, filter);
+        return Crop(graph, image, resized, crop, CropPosition.Center);
+    }
+
+    /// <summary>The image with its shorter side resized to <paramref name="resizeTo"/>, and its float height and
+    /// width (see <see cref="ResizeAndCrop"/>).</summary>
+    public static (string Image, string HeightWidth) Resize(OnnxGraph graph, string rgb, int resizeTo,
+        Interpolation filter)
+    {
         var shape = graph.Node("Shape", [rgb]);
         var heightWidth = graph.Node("Cast", [Slice(graph, shape, 2, 4)], Attribute("to", Float));
         var shorter = graph.Node("ReduceMin", [heightWidth], Attribute("keepdims", 1L));
@@ -57,13 +66,34 @@ internal static class OnnxPreprocessing
             Attribute("antialias", 1L),
             Attribute("coordinate_transformation_mode", "half_pixel")
         );
-        var margin = graph.Node("Div", [graph.Node("Sub", [resized, graph.Scalar(crop)]), graph.Scalar(2f)]);
-        var start = graph.Node("Cast", [graph.Node("Round", [margin])], Attribute("to", Int64));
+        return (image, resized);
+    }
+
+    /// <summary>A <paramref name="crop"/>-pixel square of the resized image at <paramref name="position"/> (the
+    /// centre's offsets rounded half to even, the corners' at 0 or size − crop, as torchvision's CenterCrop and
+    /// FiveCrop), rounded to whole levels as TransferLab keeps its views.</summary>
+    public static string Crop(OnnxGraph graph, string image, string heightWidth, int crop, CropPosition position)
+    {
+        var margin = graph.Node("Sub", [heightWidth, graph.Scalar(crop)]); // [height - crop, width - crop]
+        var (top, left) = position switch
+        {
+            CropPosition.TopLeft => (0f, 0f),
+            CropPosition.TopRight => (0f, 1f),
+            CropPosition.BottomLeft => (1f, 0f),
+            CropPosition.BottomRight => (1f, 1f),
+            _ => (0.5f, 0.5f),
+        };
+        var offsets = graph.Node("Mul", [margin, graph.Constant([top, left], 2)]);
+        var start = graph.Node("Cast", [graph.Node("Round", [offsets])], Attribute("to", Int64));
         var end = graph.Node("Add", [start, graph.Int64s(crop, crop)]);
         var cropped = graph.Node("Slice", [image, start, end, graph.Int64s(2, 3)]);
         // TransferLab keeps a view as bytes: rounded half to even (ONNX's Round) and clamped.
         return graph.Node("Clip", [graph.Node("Round", [cropped]), graph.Scalar(0f), graph.Scalar(255f)]);
     }
+
+    /// <summary>The images mirrored left to right.</summary>
+    public static string Mirror(OnnxGraph graph, string image) =>
+        graph.Node("Slice", [image, graph.Int64s(-1), graph.Int64s(long.MinValue), graph.Int64s(3), graph.Int64s(-1)]);
 
     private static string Slice(OnnxGraph graph, string x, long start, long end) =>
         graph.Node("Slice", [x, graph.Int64s(start), graph.Int64s(end)]);

@@ -2,6 +2,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using TransferLab.Backbones;
 using TransferLab.Data;
+using TransferLab.Data.Transforms;
 using TransferLab.Export;
 using TransferLab.Tests.Backbones;
 using Xunit.Abstractions;
@@ -107,6 +108,80 @@ public class OnnxExportTests(ITestOutputHelper output) : IDisposable
     }
 
     private const double ResizeTolerance = 1e-3;
+
+    /// <summary>
+    /// <c>export --tta</c>: the graph scores every view of test-time augmentation and outputs the mean of their
+    /// probabilities, as <c>predict --tta</c> does — flip on the centre crop the graph takes, ten-crop (corners of the
+    /// resized photo, and mirrors) with the resize in the graph, photos of several sizes; the logits output is the
+    /// mean's logarithm. Averaging must matter: the views' mean differs from the centre crop's probabilities.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData(TestTimeAugmentation.Flip, false)]
+    [InlineData(TestTimeAugmentation.TenCrop, true)]
+    public void Test_time_augmentation_in_the_graph_averages_the_views_as_predict_does(
+        TestTimeAugmentation tta,
+        bool withPreprocessing
+    )
+    {
+        var samples = TestData.RealSamples(splits => splits.Evaluation, perClass: 2);
+        using var classifier = Classifier(BackboneRegistry.ResNet18Cntk);
+        using var expected = MeanProbabilities(classifier, samples, TestTimeViews.Of(tta));
+        using var centre = MeanProbabilities(classifier, samples, TestTimeViews.Of(TestTimeAugmentation.None));
+
+        var path = Path.Combine(_folder, $"tta-{tta}.onnx");
+        OnnxExport.Write(classifier, path, new OnnxExportOptions { WithPreprocessing = withPreprocessing, Tta = tta });
+        using var session = new InferenceSession(path);
+        using var source = new ImageSource();
+        for (var i = 0; i < samples.Count; i++)
+        {
+            using var photo = withPreprocessing
+                ? TestData.DecodeChw255(samples[i].Path)
+                : BatchTensors.Images(TestData.RealBatch(splits => splits.Evaluation, perClass: 2))[i] * 255f;
+            var probabilities = RunOnnx(session, photo, "probabilities");
+            var logits = RunOnnx(session, photo, "logits");
+            var worst = probabilities.Select((p, c) => Math.Abs(p - expected[i, c].item<float>())).Max();
+            output.WriteLine($"{tta}: {Path.GetFileName(samples[i].Path)} Δp {worst:F5}");
+            Assert.InRange(worst, 0, withPreprocessing ? ResizeTolerance : 1e-5);
+            Assert.All(logits.Zip(probabilities), e => Assert.Equal(Math.Log(e.Second), e.First, 4));
+        }
+        Assert.True((expected - centre).abs().max().item<float>() > 1e-3, "the views agree: averaging shows nothing");
+    }
+
+    [Fact]
+    public void Corner_crops_without_the_resize_in_the_graph_are_refused()
+    {
+        using var classifier = BackboneRegistry.Get(BackboneRegistry.ResNet18Cntk).CreateClassifier(["a", "b"], 0);
+        var path = Path.Combine(_folder, "refused.onnx");
+        var options = new OnnxExportOptions { Tta = TestTimeAugmentation.FiveCrop };
+
+        var error = Assert.Throws<InvalidInputException>(() => OnnxExport.Write(classifier, path, options));
+
+        Assert.StartsWith("--tta five-crop takes corners of the resized image, which a graph without "
+            + "--with-preprocessing never sees", error.Message);
+        Assert.False(File.Exists(path));
+    }
+
+    /// <summary>The mean over <paramref name="views"/> of each sample's class probabilities in TorchSharp, the views
+    /// rendered from the full-size photos as <c>predict</c> renders them.</summary>
+    private static Tensor MeanProbabilities(
+        ImageClassifier classifier,
+        IReadOnlyList<ImageSample> samples,
+        IReadOnlyList<(CropPosition Position, bool Mirrored)> views
+    )
+    {
+        using var source = new ImageSource();
+        using var noGrad = no_grad();
+        var sum = zeros(samples.Count, classifier.Classes.Count);
+        foreach (var (position, mirrored) in views)
+        {
+            var view = new ResizeThenCenterCrop(256, 224, position: position, mirrored: mirrored);
+            var batch = new BatchLoader(samples, view, source, samples.Count, workers: 1)
+                .Assemble(Enumerable.Range(0, samples.Count).ToArray(), seed: 0, epoch: 0);
+            using var images = BatchTensors.Images(batch);
+            sum.add_(classifier.Forward(images).softmax(1));
+        }
+        return sum.div_(views.Count);
+    }
 
     [Theory]
     [InlineData(16, false, "ONNX opset 16 is not supported: give 17–21")]
