@@ -5,13 +5,21 @@
 #   bash scripts/run-tests.sh PROJECT [TIER...]
 #
 # A test host that dies (a native crash) or a test that outlives its timeout is a failure, never "0 failed": the
-# line counts it, and the test that was running is named. Tests of that tier after it did not run. The timeouts
+# line counts it, and the test that was running is named. Tests of that host after it did not run. The timeouts
 # can be changed with TRANSFERLAB_TEST_TIMEOUT_UNIT, _DATA and _SYSTEM (e.g. 90s, 10m).
+#
+# The data and system tiers run in one test host per core, each pinned to its core (taskset), so each host's
+# libtorch and the commands it starts use one thread and never compete for a core: a tier's classes are split by
+# their seconds in the last run on this machine (kept in ~/.cache/transferlab/test-seconds.tsv; by name without
+# it). Classes marked [Trait("cores", "all")] and any the split did not name run afterwards in one host with the
+# whole machine. The unit tier (seconds) runs in one host. TRANSFERLAB_TEST_HOSTS=1 runs every tier in one host.
 set -uo pipefail
 project=${1:?usage: run-tests.sh PROJECT [TIER...]}
 shift
 tiers=("$@")
 [ ${#tiers[@]} -eq 0 ] && tiers=(unit data system)
+hosts=${TRANSFERLAB_TEST_HOSTS:-$(nproc)}
+seconds_file=${XDG_CACHE_HOME:-$HOME/.cache}/transferlab/test-seconds.tsv
 
 timeout_of() {
   case $1 in
@@ -27,33 +35,42 @@ passed=0 failed=0 skipped=0 status=0 problems=()
 
 counter() { grep -o "<Counters [^>]*" "$1" | grep -o " $2=\"[0-9]*\"" | grep -o "[0-9]*"; }
 
-for tier in "${tiers[@]}"; do
-  dir="$results/$tier"
+# One test host, its lines printed as they come (after LABEL): run_host DIR TIER FILTER LABEL [PREFIX...]
+# (PREFIX: a command to run dotnet under, e.g. taskset -c 0).
+run_host() {
+  local dir=$1 tier=$2 filter=$3 label=$4
+  shift 4
   mkdir -p "$dir"
-  echo "== tier $tier (each test at most $(timeout_of "$tier"))"
-  started=$(date +%s)
-  TRANSFERLAB_TEST_IN_FLIGHT="$dir/in-flight" dotnet test "$project" -c Release --no-build --filter "tier=$tier" \
+  TRANSFERLAB_TEST_IN_FLIGHT="$dir/in-flight" "$@" dotnet test "$project" -c Release --no-build --filter "$filter" \
     --blame --blame-hang-timeout "$(timeout_of "$tier")" --blame-hang-dump-type none \
-    --logger "console;verbosity=normal" --logger "trx;LogFileName=$tier.trx" --results-directory "$dir" \
-    | tee "$dir/output"
-  exit_code=${PIPESTATUS[0]}
-  echo "== tier $tier took $(($(date +%s) - started)) s"
-  trx="$dir/$tier.trx"
+    --logger "console;verbosity=normal" --logger "trx;LogFileName=$tier.trx" --results-directory "$dir" 2>&1 \
+    | tee "$dir/output" | sed -u "s/^/$label/"
+  echo "${PIPESTATUS[0]}" >"$dir/exit"
+}
+
+# Adds a finished host's counts to the totals, and a crash, hang or missing report to the problems.
+account() {
+  local dir=$1 tier=$2 where=$3
+  local trx="$dir/$tier.trx" exit_code
+  exit_code=$(cat "$dir/exit" 2>/dev/null || echo 1)
   if [ -f "$trx" ]; then
+    local total executed
     total=$(counter "$trx" total) executed=$(counter "$trx" executed)
     passed=$((passed + $(counter "$trx" passed)))
     failed=$((failed + $(counter "$trx" failed) + $(counter "$trx" error) + $(counter "$trx" timeout)))
     skipped=$((skipped + total - executed)) # xunit reports skipped tests as not executed
-  elif ! grep -q "No test matches the given testcase filter" "$dir/output"; then
-    failed=$((failed + 1)) problems+=("tier $tier: no test report (the test runner failed, see above)")
+  elif grep -q "No test matches the given testcase filter" "$dir/output"; then
+    return
+  else
+    failed=$((failed + 1)) problems+=("tier $tier: no test report (the test runner failed, see above)$where")
     status=1
-    continue
+    return
   fi
   [ "$exit_code" -ne 0 ] && status=1
   # The run ended early: the host crashed (native fault, killed) or a test outlived the timeout.
   # (The runner's own lines, not what a test printed: those start a line, or a <Text> of the report's run info.)
-  if grep -q "^Test Run Aborted" "$dir/output" \
-    || { [ -f "$trx" ] && grep -q "<Text>The active test run was aborted" "$trx"; }; then
+  if grep -q "^Test Run Aborted" "$dir/output" || grep -q "<Text>The active test run was aborted" "$trx"; then
+    local in_flight reason
     in_flight=$(cat "$dir/in-flight" 2>/dev/null)
     [ -z "$in_flight" ] && in_flight=$(grep -ho 'Name="[^"]*"[^>]*Completed="False"' "$dir"/*/Sequence_*.xml \
       2>/dev/null | head -n 1 | sed 's/Name="\([^"]*\)".*/\1 (as the test platform last recorded)/')
@@ -64,10 +81,85 @@ for tier in "${tiers[@]}"; do
         || grep -o "^The active test run was aborted.*" "$dir/output"; } | head -n 1 | sed 's/^<Text>//')
     fi
     failed=$((failed + 1)) status=1
-    problems+=("tier $tier: ${reason:-the test run was aborted}; test in flight: ${in_flight:-unknown}; the tier's \
-tests after it did not run")
+    problems+=("tier $tier: ${reason:-the test run was aborted}; test in flight: ${in_flight:-unknown}; the \
+host's tests after it did not run$where")
   fi
+}
+
+# The test classes whose class (not method) carries [Tier(TierAttribute.TIER)], as Namespace.Class.
+classes_of() {
+  local attribute="Tier(TierAttribute.${1^})"
+  grep -rl --include=*.cs -F "$attribute" "$(dirname "$project")" | grep -v "/obj/\|/bin/" | while read -r file; do
+    namespace=$(sed -n 's/^namespace \([A-Za-z0-9_.]*\);.*/\1/p' "$file" | head -n 1)
+    awk -v attribute="[$attribute]" -v namespace="$namespace" '
+      index($0, attribute) { pending = 1; next }
+      pending && /^[[:space:]]*(\[|\/\/|$)/ { next }
+      pending && match($0, /class [A-Za-z0-9_]+/) { print namespace "." substr($0, RSTART + 6, RLENGTH - 6) }
+      { pending = 0 }' "$file"
+  done | sort -u
+}
+
+# Splits the classes between N hosts, longest first onto the host with the least so far; prints "host class".
+split_classes() {
+  local n=$1
+  awk -v file="$seconds_file" '
+    BEGIN { while ((getline line < file) > 0) { split(line, f, "\t"); seconds[f[2]] = f[1] } }
+    { print (($0 in seconds) ? seconds[$0] : 10) "\t" $0 }' \
+    | sort -t $'\t' -k1,1nr -k2,2 \
+    | awk -F '\t' -v n="$n" '{ best = 0; for (h = 1; h < n; h++) if (load[h] < load[best]) best = h;
+        load[best] += $1; print best "\t" $2 }'
+}
+
+# Remembers each class's seconds from the hosts' outputs (lines "  Passed NAME [1 m 3 s]"), for the next split.
+remember_seconds() {
+  mkdir -p "$(dirname "$seconds_file")"
+  cat "$results"/*/*/output "$results"/*/output 2>/dev/null \
+    | sed -n 's/^ *\(Passed\|Failed\|Skipped\) \([^ (]*\).* \[\(.*\)\]$/\2\t\3/p' \
+    | awk -F '\t' '{ name = $1; sub(/\.[^.]*$/, "", name); t = 0; n = split($2, part, " ");
+        for (i = 1; i < n; i += 2) t += part[i] * (part[i+1] == "m" ? 60 : part[i+1] == "ms" ? 0.001 : 1);
+        seconds[name] += t }
+      END { for (c in seconds) printf "%.1f\t%s\n", seconds[c], c }' >"$results/seconds.new"
+  [ -s "$results/seconds.new" ] || return 0
+  { cat "$results/seconds.new"; cat "$seconds_file" 2>/dev/null || true; } | awk -F '\t' '!seen[$2]++' \
+    >"$results/seconds.tsv" && mv "$results/seconds.tsv" "$seconds_file"
+}
+
+run_tier() {
+  local tier=$1 dir="$results/$1"
+  if [ "$tier" = unit ] || [ "$hosts" -lt 2 ] || ! command -v taskset >/dev/null; then
+    run_host "$dir" "$tier" "tier=$tier" ""
+    account "$dir" "$tier" ""
+    return
+  fi
+  local split named=() h
+  split=$(classes_of "$tier" | split_classes "$hosts")
+  for ((h = 0; h < hosts; h++)); do
+    local names
+    names=$(printf '%s\n' "$split" | awk -F '\t' -v h="$h" '$1 == h { print "FullyQualifiedName~" $2 "." }' \
+      | paste -sd '|')
+    [ -n "$names" ] || continue
+    named+=("$names")
+    run_host "$dir/host$h" "$tier" "tier=$tier&cores!=all&($names)" "[core $h] " taskset -c "$h" &
+  done
+  echo "-- $hosts test hosts, one per core; each line starts with its host's core"
+  wait
+  for ((h = 0; h < hosts; h++)); do
+    [ -f "$dir/host$h/exit" ] && account "$dir/host$h" "$tier" " (test host on core $h)"
+  done
+  local rest
+  rest=$(printf '%s\n' "${named[@]}" | tr '|' '\n' | sed 's/~/!~/' | paste -sd '&')
+  echo "-- the classes that need the whole machine, and any the split did not name"
+  run_host "$dir/rest" "$tier" "tier=$tier&(cores=all|(${rest:-FullyQualifiedName!~-}))" ""
+  account "$dir/rest" "$tier" " (whole machine)"
+}
+
+for tier in "${tiers[@]}"; do
+  echo "== tier $tier (each test at most $(timeout_of "$tier"))"
+  started=$(date +%s)
+  run_tier "$tier"
+  echo "== tier $tier took $(($(date +%s) - started)) s"
 done
+remember_seconds
 
 for problem in "${problems[@]}"; do echo "FAILED $problem"; done
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"

@@ -9,9 +9,11 @@ namespace TransferLab.Tests.Backbones;
 /// it to plan one: with <c>ONEDNN_VERBOSE=1</c> oneDNN prints every primitive a process runs, and the command-line
 /// runs below (those that died on that CPU) print no such convolution in bf16, while the fp32 run, which keeps
 /// oneDNN's convolutions, prints them (so the check can fail). The CPU dependence itself cannot be shown here: on
-/// this CPU the planning finds a non-zero count (docs/BACKBONES.md).
+/// this CPU the planning finds a non-zero count (docs/BACKBONES.md). It needs the whole machine: with one thread
+/// libtorch computes fp32 1×1 convolutions without oneDNN, and the fp32 check would find none.
 /// </summary>
 [Tier(TierAttribute.Data)]
+[Trait("cores", "all")]
 public class OneDnnPlanningTests(ITestOutputHelper output) : IDisposable
 {
     /// <summary>(in, out) channels for which oneDNN's <c>brg_blocking_t::est_eff_1x1</c> takes its integer branch

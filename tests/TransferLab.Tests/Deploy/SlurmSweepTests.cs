@@ -11,6 +11,7 @@ namespace TransferLab.Tests.Deploy;
 /// its task was given. Needs root (CI has it).
 /// </summary>
 [Tier(TierAttribute.System)]
+[Trait("cores", "all")] // the local cluster's node has the cores the machine has
 public class SlurmSweepTests(ITestOutputHelper output)
 {
     [SkippableFact]

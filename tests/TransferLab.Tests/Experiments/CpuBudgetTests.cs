@@ -7,8 +7,10 @@ using TransferLab.Training;
 namespace TransferLab.Tests.Experiments;
 
 /// <summary>libtorch's threads follow the cores a process is given: its affinity (taskset, a scheduler's cpuset)
-/// and Slurm's SLURM_CPUS_PER_TASK, as results.json's environment.torch_threads records.</summary>
+/// and Slurm's SLURM_CPUS_PER_TASK, as results.json's environment.torch_threads records. It needs the whole
+/// machine (scripts/run-tests.sh otherwise pins a test host to one core).</summary>
 [Tier(TierAttribute.Data)]
+[Trait("cores", "all")]
 public class CpuBudgetTests
 {
     [Theory]

@@ -6,8 +6,8 @@ namespace TransferLab.Tests.Setup;
 /// <summary>
 /// scripts/run-tests.sh (the README's test command runs it) on tests/Fixtures/CrashingTests, whose unit tier kills
 /// its test host with a division by zero in native code, whose data tier hangs and whose system tier has one
-/// ordinary failure: the last line counts each once as a failure, never "0 failed", names the test the dead host
-/// was running, and the exit code is not 0.
+/// ordinary failure in a test host pinned to a core: the last line counts each once as a failure, never
+/// "0 failed", names the test the dead host was running, and the exit code is not 0.
 /// </summary>
 [Tier(TierAttribute.System)]
 public class TestScriptTests(ITestOutputHelper output)
@@ -22,7 +22,12 @@ public class TestScriptTests(ITestOutputHelper output)
 
         var script = Path.Combine(TestData.RepositoryRoot, "scripts", "run-tests.sh");
         var (exit, printed, error) = ExternalProgram.RunWith(
-            new Dictionary<string, string> { ["TRANSFERLAB_TEST_TIMEOUT_DATA"] = "15s" },
+            // Two test hosts pinned to cores for the system tier, whatever cores this test host was given.
+            new Dictionary<string, string>
+            {
+                ["TRANSFERLAB_TEST_TIMEOUT_DATA"] = "15s",
+                ["TRANSFERLAB_TEST_HOSTS"] = "2",
+            },
             "bash",
             script,
             project
@@ -40,5 +45,6 @@ public class TestScriptTests(ITestOutputHelper output)
         );
         Assert.Matches("FAILED tier data: a test outlived the tier's timeout of 15s.*in flight: .*D_hangs", printed);
         Assert.DoesNotContain("C_never_runs [", printed);
+        Assert.Matches(@"\[core [01]\]   Failed CrashingTests.SystemTests.E_fails", printed); // in a pinned host
     }
 }
