@@ -21,15 +21,22 @@ internal static class ReportPlots
         ) ?? ScottPlot.Fonts.Sans
     );
 
-    public static IReadOnlyList<Chart> Draw(ComparisonResult result) =>
+    /// <summary>The report's charts, drawn two at a time (each its own plot; about a quarter of a second in
+    /// all).</summary>
+    public static IReadOnlyList<Chart> Draw(ComparisonResult result)
+    {
+        Func<Chart>[] charts =
         [
-            Curves(result, "val-accuracy", "Validation accuracy per epoch (mean over seeds)", Acc, h => h.ValAcc),
-            Curves(result, "train-accuracy", "Training accuracy per epoch (mean over seeds)", Acc, h => h.TrainAcc),
-            Curves(result, "val-loss", "Validation loss per epoch (mean over seeds)", "loss", h => h.ValLoss),
-            Curves(result, "train-loss", "Training loss per epoch (mean over seeds)", "loss", h => h.TrainLoss),
-            BestAccuracy(result),
-            TimeVersusAccuracy(result),
+            () => Curves(result, "val-accuracy", "Validation accuracy per epoch (mean over seeds)", Acc, h => h.ValAcc),
+            () => Curves(result, "train-accuracy", "Training accuracy per epoch (mean over seeds)", Acc,
+                h => h.TrainAcc),
+            () => Curves(result, "val-loss", "Validation loss per epoch (mean over seeds)", "loss", h => h.ValLoss),
+            () => Curves(result, "train-loss", "Training loss per epoch (mean over seeds)", "loss", h => h.TrainLoss),
+            () => BestAccuracy(result),
+            () => TimeVersusAccuracy(result),
         ];
+        return [.. charts.AsParallel().AsOrdered().WithDegreeOfParallelism(2).Select(draw => draw())];
+    }
 
     private static Chart Curves(
         ComparisonResult result,
