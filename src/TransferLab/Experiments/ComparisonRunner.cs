@@ -189,11 +189,12 @@ public sealed class ComparisonRunner(
                     decode,
                     render
                 ),
-            (backbone, precision, stages) =>
+            (backbone, precision, strategy, phase) =>
                 Timings.GetOrAdd(
-                    $"step|{backbone.Config.Architecture}|{precision}|{stages}|{spec.BatchSize}|{machine}",
-                    _ => CostEstimate.TimeTrainStep(backbone, precision, stages, spec.BatchSize, execution.Device,
-                        execution.CacheDir)
+                    $"step|{backbone.Config.Architecture}|{precision}|{StepKey(strategy, phase)}|{spec.BatchSize}|"
+                        + machine,
+                    _ => CostEstimate.TimeTrainStep(backbone, precision, strategy, phase, spec.BatchSize,
+                        execution.Device, execution.CacheDir)
                 ),
             (backbone, precision) => FeatureCache.Missing(
                 CacheDirectory.Resolve(execution.CacheDir),
@@ -207,6 +208,12 @@ public sealed class ComparisonRunner(
             )
         );
     }
+
+    /// <summary>What a timed training step depends on of a strategy: the stages and subset a phase trains, and the
+    /// adapters or prompts it adds.</summary>
+    private static string StepKey(Strategies.Strategy strategy, Strategies.StrategyPhase phase) =>
+        $"{phase.TrainedStages}|{phase.Subset}|{strategy.Adapters?.Rank}|"
+        + $"{string.Join("+", strategy.Adapters?.Targets ?? [])}|{strategy.Prompts?.Tokens}";
 
     /// <summary>Seconds per image the cost estimate timed in this process (a second process times again).</summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, double> Timings =

@@ -50,13 +50,13 @@ public sealed record CostEstimate(
     /// <summary>Counts the work of every cell; <paramref name="secondsPerImage"/> times one forward of a backbone in
     /// a precision (see <see cref="TimeForward"/>).</summary>
     /// <param name="trainStep">Seconds per image of a training step (forward, backward, Adam) of a backbone in a
-    /// precision with its last K stages and the head training (see <see cref="TimeTrainStep"/>).</param>
+    /// precision, training what a strategy's phase trains (see <see cref="TimeTrainStep"/>).</param>
     /// <param name="uncached">How many of the images a cached run without augmentation needs are not in the feature
     /// cache yet, for a backbone and precision (with augmentation every view counts as uncached); null: all.</param>
     internal static CostEstimate Of(
         PreparedComparison comparison,
         Func<PretrainedBackbone, Precision, ImageSeconds> secondsPerImage,
-        Func<PretrainedBackbone, Precision, int, double> trainStep,
+        Func<PretrainedBackbone, Precision, Strategy, StrategyPhase, double> trainStep,
         Func<PretrainedBackbone, Precision, long>? uncached = null
     )
     {
@@ -80,7 +80,10 @@ public sealed record CostEstimate(
             runs.Add(cost);
             // Timed only when something is computed from images: a comparison on a warm cache times nothing.
             var timed = new Lazy<ImageSeconds>(() => secondsPerImage(backbone, plan.Precision));
-            double Step(int stages) => stages > 0 ? trainStep(backbone, plan.Precision, stages) : timed.Value.Forward;
+            double Step(StrategyPhase phase) =>
+                phase.TrainedStages > 0
+                    ? trainStep(backbone, plan.Precision, run.Strategy, phase)
+                    : timed.Value.Forward;
             if (cost.ImageForwards > 0)
                 seconds += cells.Sum(c => CellSeconds(run, c, timed.Value, Step, RunPlan.IsAugmented(run, spec)))
                     * spec.Seeds.Count;
@@ -149,7 +152,7 @@ public sealed record CostEstimate(
         RunSpec spec,
         Cell cell,
         ImageSeconds timed,
-        Func<int, double> step,
+        Func<StrategyPhase, double> step,
         bool augmented
     )
     {
@@ -157,28 +160,29 @@ public sealed record CostEstimate(
         var render = augmented ? timed.Render : 0;
         double total = 0;
         for (var epoch = 0; epoch < spec.Epochs; epoch++)
-            total += cell.Train.Count * (step(spec.Strategy.PhaseAt(epoch).TrainedStages) + render)
+            total += cell.Train.Count * (step(spec.Strategy.PhaseAt(epoch)) + render)
                 + scored * timed.Forward;
         return total;
     }
 
     /// <summary>Seconds per image of a training step at <paramref name="batchSize"/> (forward, backward and Adam)
-    /// with the last <paramref name="stages"/> stages and the head training, on this machine now: the best of two
-    /// timed steps after a warm-up.</summary>
+    /// of what <paramref name="phase"/> trains — its stages and the head, only the subset it names (biases, norms,
+    /// <paramref name="strategy"/>'s adapters or prompts, which the model gets) — on this machine now: the best of
+    /// two timed steps after a warm-up.</summary>
     internal static double TimeTrainStep(
         PretrainedBackbone backbone,
         Precision precision,
-        int stages,
+        Strategy strategy,
+        StrategyPhase phase,
         int batchSize,
         string device,
         string? cacheDirectory
     )
     {
-        using var model = backbone.CreateClassifier(["a", "b"], seed: 0, cacheDirectory);
+        using var model = RunExecutor.CreateModel(backbone, ["a", "b"], seed: 0, cacheDirectory, strategy);
         model.SetBackbonePrecision(precision == Precision.Bf16Mixed ? Precision.Bf16 : Precision.Fp32);
         model.MoveTo(ComputeDevice.Resolve(device));
         model.Network.train();
-        var phase = new StrategyPhase(0, stages);
         var parameters = new List<TorchSharp.Modules.Parameter>();
         foreach (var (name, parameter) in model.Network.named_parameters())
             if (parameter.requires_grad = model.Trains(phase, name))
