@@ -8,11 +8,10 @@
 # line counts it, and the test that was running is named. Tests of that host after it did not run. The timeouts
 # can be changed with TRANSFERLAB_TEST_TIMEOUT_UNIT, _DATA and _SYSTEM (e.g. 90s, 10m).
 #
-# The data and system tiers run in one test host per core, each pinned to its core (taskset), so each host's
-# libtorch and the commands it starts use one thread and never compete for a core: a tier's classes are split by
-# their seconds in the last run on this machine (kept in ~/.cache/transferlab/test-seconds.tsv; by name without
-# it). Classes marked [Trait("cores", "all")] and any the split did not name run afterwards in one host with the
-# whole machine. The unit tier (seconds) runs in one host. TRANSFERLAB_TEST_HOSTS=1 runs every tier in one host.
+# Each tier runs in one test host per core, each pinned to its core (taskset), so each host's libtorch and the
+# commands it starts use one thread and never compete for a core: a tier's classes are split by their seconds in
+# the last run on this machine (kept in ~/.cache/transferlab/test-seconds.tsv; by name without it). Classes marked [Trait("cores", "all")] and any the split did not name run afterwards in one host with the
+# whole machine. TRANSFERLAB_TEST_HOSTS=1 runs every tier in one host.
 set -uo pipefail
 project=${1:?usage: run-tests.sh PROJECT [TIER...]}
 shift
@@ -126,7 +125,7 @@ remember_seconds() {
 
 run_tier() {
   local tier=$1 dir="$results/$1"
-  if [ "$tier" = unit ] || [ "$hosts" -lt 2 ] || ! command -v taskset >/dev/null; then
+  if [ "$hosts" -lt 2 ] || ! command -v taskset >/dev/null; then
     run_host "$dir" "$tier" "tier=$tier" ""
     account "$dir" "$tier" ""
     return
