@@ -440,19 +440,40 @@ class LoraDelta(torch.nn.Module):
         return weight + self.lora_B @ self.lora_A * self.scaling
 
 
-def vit_lora_steps(out, inputs):
-    """Two SGD steps (lr 0.01, no momentum) of LoRA r 2, alpha 4 on vit_b_16's attention (the fused query-key-value
-    projection and the output projection) and MLP layers, with a new two-class head, on two fixture images labelled 0
-    and 1. SGD in float32, not Adam in float64 as peft_steps: a float64 ViT-B takes minutes here, and an SGD step is
-    linear in the gradient, so float32's rounding stays at its size. Saved as peft.vit-lora.safetensors, with
-    TransferLab's names."""
-    from torch.nn.utils import parametrize
-    torch.manual_seed(3001)
+def vit_with_new_head(out, seed):
+    """vit_b_16 with the fixture's weights, frozen, and a new two-class head (drawn after the seed is set)."""
+    torch.manual_seed(seed)
     model = torchvision.models.vit_b_16()
     model.load_state_dict(torch.load(os.path.join(out, "vit_b_16.pth")))
     model.heads.head = torch.nn.Linear(768, 2)
     for p in model.parameters():
         p.requires_grad_(False)
+    return model
+
+
+def two_sgd_steps(model, trained, tensors, inputs, path):
+    """Two SGD steps (lr 0.01, no momentum) of the trained tensors on two fixture images labelled 0 and 1; saves
+    their starting values (already in tensors) and their values after as safetensors."""
+    for p in trained.values():
+        p.requires_grad_(True)
+    model.train()
+    optimizer = torch.optim.SGD(list(trained.values()), lr=1e-2)
+    for _ in range(2):
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(inputs[:2]), torch.tensor([0, 1])).backward()
+        optimizer.step()
+    for name, p in trained.items():
+        tensors[f"after.{name}"] = p.detach().clone()
+    save_safetensors(tensors, path)
+
+
+def vit_lora_steps(out, inputs):
+    """Two SGD steps of LoRA r 2, alpha 4 on vit_b_16's attention (the fused query-key-value projection and the output
+    projection) and MLP layers, with a new two-class head. SGD in float32, not Adam in float64 as peft_steps: a float64
+    ViT-B takes minutes here, and an SGD step is linear in the gradient, so float32's rounding stays at its size. Saved
+    as peft.vit-lora.safetensors, with TransferLab's names."""
+    from torch.nn.utils import parametrize
+    model = vit_with_new_head(out, 3001)
     trained = {"heads.head.weight": model.heads.head.weight, "heads.head.bias": model.heads.head.bias}
     tensors = {f"init.{k}": v.detach().clone() for k, v in trained.items()}
     for name, module in list(model.named_modules()):
@@ -465,30 +486,15 @@ def vit_lora_steps(out, inputs):
         prefix = "lora." + name.replace(".", "_")
         tensors[f"init.{prefix}.lora_A"] = delta.lora_A.detach().clone()
         trained[f"{prefix}.lora_A"], trained[f"{prefix}.lora_B"] = delta.lora_A, delta.lora_B
-    for p in trained.values():
-        p.requires_grad_(True)
-    model.train()
-    optimizer = torch.optim.SGD(list(trained.values()), lr=1e-2)
-    for _ in range(2):
-        optimizer.zero_grad()
-        torch.nn.functional.cross_entropy(model(inputs[:2]), torch.tensor([0, 1])).backward()
-        optimizer.step()
-    for name, p in trained.items():
-        tensors[f"after.{name}"] = p.detach().clone()
-    save_safetensors(tensors, os.path.join(out, "peft.vit-lora.safetensors"))
+    two_sgd_steps(model, trained, tensors, inputs, os.path.join(out, "peft.vit-lora.safetensors"))
 
 
 def vit_vpt_steps(out, inputs):
-    """Two SGD steps (lr 0.01, no momentum) of shallow visual prompt tuning with 3 prompt tokens on vit_b_16, with a new
-    two-class head, on two fixture images labelled 0 and 1. The prompts as KMnP/vpt's incorporate_prompt puts them:
-    after the class token, once the position embeddings are added, before the first block, initialised uniform in
-    +-sqrt(6 / (3 * 16^2 + 768)); no projection, no dropout. Saved as peft.vit-vpt.safetensors, TransferLab's names."""
-    torch.manual_seed(3002)
-    model = torchvision.models.vit_b_16()
-    model.load_state_dict(torch.load(os.path.join(out, "vit_b_16.pth")))
-    model.heads.head = torch.nn.Linear(768, 2)
-    for p in model.parameters():
-        p.requires_grad_(False)
+    """Two SGD steps of shallow visual prompt tuning with 3 prompt tokens on vit_b_16, with a new two-class head. The
+    prompts as KMnP/vpt's incorporate_prompt puts them: after the class token, once the position embeddings are added,
+    before the first block, initialised uniform in +-sqrt(6 / (3 * 16^2 + 768)); no projection, no dropout. Saved as
+    peft.vit-vpt.safetensors, with TransferLab's names."""
+    model = vit_with_new_head(out, 3002)
     bound = math.sqrt(6.0 / (3 * 16 * 16 + 768))
     prompts = torch.nn.Parameter(torch.empty(1, 3, 768).uniform_(-bound, bound))
     encoder = model.encoder
@@ -502,17 +508,7 @@ def vit_vpt_steps(out, inputs):
     trained = {"heads.head.weight": model.heads.head.weight, "heads.head.bias": model.heads.head.bias,
                "vpt.prompts": prompts}
     tensors = {f"init.{k}": v.detach().clone() for k, v in trained.items()}
-    for p in trained.values():
-        p.requires_grad_(True)
-    model.train()
-    optimizer = torch.optim.SGD(list(trained.values()), lr=1e-2)
-    for _ in range(2):
-        optimizer.zero_grad()
-        torch.nn.functional.cross_entropy(model(inputs[:2]), torch.tensor([0, 1])).backward()
-        optimizer.step()
-    for name, p in trained.items():
-        tensors[f"after.{name}"] = p.detach().clone()
-    save_safetensors(tensors, os.path.join(out, "peft.vit-vpt.safetensors"))
+    two_sgd_steps(model, trained, tensors, inputs, os.path.join(out, "peft.vit-vpt.safetensors"))
 
 
 def transferlab_name(name, adapters):
