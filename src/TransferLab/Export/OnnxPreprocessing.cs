@@ -32,21 +32,12 @@ internal static class OnnxPreprocessing
     }
 
     /// <summary>
-    /// torchvision's evaluation transform on an image of any size: the shorter side resized to
+    /// The first half of torchvision's evaluation transform on an image of any size: the shorter side resized to
     /// <paramref name="resizeTo"/> (the longer one in proportion, rounded down; antialiased, linear or cubic with
-    /// a = −0.5 as <paramref name="filter"/> says), then the
-    /// centre <paramref name="crop"/>×<paramref name="crop"/> square (offsets rounded half to even, as there),
-    /// rounded to whole levels: TransferLab's own evaluation view (AntialiasedResampler) to float rounding. Needs
-    /// opset 18 (antialiased Resize).
+    /// a = −0.5 as <paramref name="filter"/> says), as TransferLab's own views resize (AntialiasedResampler), to float
+    /// rounding; <see cref="Crop"/> cuts the views. Needs opset 18 (antialiased Resize). Returns the resized image
+    /// and its height and width as floats.
     /// </summary>
-    public static string ResizeAndCrop(OnnxGraph graph, string rgb, int resizeTo, int crop, Interpolation filter)
-    {
-        var (image, resized) = Resize(graph, rgb, resizeTo, filter);
-        return Crop(graph, image, resized, crop, CropPosition.Center);
-    }
-
-    /// <summary>The image with its shorter side resized to <paramref name="resizeTo"/>, and its float height and
-    /// width (see <see cref="ResizeAndCrop"/>).</summary>
     public static (string Image, string HeightWidth) Resize(OnnxGraph graph, string rgb, int resizeTo,
         Interpolation filter)
     {
