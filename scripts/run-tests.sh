@@ -11,13 +11,30 @@
 # Each tier runs in one test host per core, each pinned to its core (taskset), so each host's libtorch and the
 # commands it starts use one thread and never compete for a core: a tier's classes are split by their seconds in
 # the last run on this machine (kept in ~/.cache/transferlab/test-seconds.tsv; by name without it). Classes marked [Trait("cores", "all")] and any the split did not name run afterwards in one host with the
-# whole machine. TRANSFERLAB_TEST_HOSTS=1 runs every tier in one host.
+# whole machine. Hosts: one per core this process may use, at most 4 and one per 4 GiB available (a ViT test host
+# holds ~3 GiB); with more cores than hosts each host gets a group of them. TRANSFERLAB_TEST_HOSTS=N sets N (1: every
+# tier in one host).
 set -uo pipefail
 project=${1:?usage: run-tests.sh PROJECT [TIER...]}
 shift
 tiers=("$@")
 [ ${#tiers[@]} -eq 0 ] && tiers=(unit data system)
-hosts=${TRANSFERLAB_TEST_HOSTS:-$(nproc)}
+# The cores this process may use (its affinity, e.g. a container's or a scheduler's cpuset), one per line.
+allowed_cores() {
+  sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status | tr ',' '\n' \
+    | awk -F- '{ for (c = $1; c <= ($2 == "" ? $1 : $2); c++) print c }'
+}
+mapfile -t cores < <(allowed_cores)
+[ ${#cores[@]} -gt 0 ] || cores=(0)
+memory_hosts=$(awk '/^MemAvailable/ { n = int($2 / 4194304); print n < 1 ? 1 : n }' /proc/meminfo 2>/dev/null)
+hosts=${TRANSFERLAB_TEST_HOSTS:-$(printf '%s\n' "${#cores[@]}" 4 "${memory_hosts:-1}" | sort -n | head -n 1)}
+# Host H's cores, as taskset takes them: an equal share of the allowed cores (one, cycled, when there are fewer).
+cores_of_host() {
+  local h=$1 per=$((${#cores[@]} / hosts)) first
+  [ "$per" -ge 1 ] || { echo "${cores[$((h % ${#cores[@]}))]}"; return; }
+  first=$((h * per))
+  printf '%s\n' "${cores[@]:first:per}" | paste -sd ','
+}
 seconds_file=${XDG_CACHE_HOME:-$HOME/.cache}/transferlab/test-seconds.tsv
 
 timeout_of() {
@@ -138,12 +155,14 @@ run_tier() {
       | paste -sd '|')
     [ -n "$names" ] || continue
     named+=("$names")
-    run_host "$dir/host$h" "$tier" "tier=$tier&cores!=all&($names)" "[core $h] " taskset -c "$h" &
+    local pinned
+    pinned=$(cores_of_host "$h")
+    run_host "$dir/host$h" "$tier" "tier=$tier&cores!=all&($names)" "[core $pinned] " taskset -c "$pinned" &
   done
-  echo "-- $hosts test hosts, one per core; each line starts with its host's core"
+  echo "-- $hosts test hosts, each pinned to its cores; each line starts with its host's"
   wait
   for ((h = 0; h < hosts; h++)); do
-    [ -f "$dir/host$h/exit" ] && account "$dir/host$h" "$tier" " (test host on core $h)"
+    [ -f "$dir/host$h/exit" ] && account "$dir/host$h" "$tier" " (test host on core $(cores_of_host "$h"))"
   done
   local rest
   rest=$(printf '%s\n' "${named[@]}" | tr '|' '\n' | sed 's/~/!~/' | paste -sd '&')
