@@ -1,8 +1,8 @@
 // Forward throughput of every backbone architecture (features of a batch, inference mode), fp32 and bf16, on
 // fixed random images, as bench/pytorch_backbone_speed.py measures it in PyTorch. Weights do not change the
 // speed; the fixtures' are used so both sides run the same tensors.
-// Usage: TransferLab.BackboneSpeed FIXTURE_DIR [BATCH] [STEPS] [THREADS]    Prints one JSON line per architecture
-// and precision.
+// Usage: TransferLab.BackboneSpeed FIXTURE_DIR [BATCH] [STEPS] [THREADS] [NAME,NAME...]    Prints one JSON line
+// per architecture (all, or those named) and precision.
 using System.Diagnostics;
 using System.Globalization;
 using TransferLab.Backbones;
@@ -19,7 +19,8 @@ var threads = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture)
 set_num_threads(threads);
 manual_seed(0);
 using var images = rand(batch, 3, 224, 224);
-foreach (var name in ArchitectureCatalog.Names)
+var names = args.Length > 4 ? args[4].Split(',') : ArchitectureCatalog.Names.ToArray();
+foreach (var name in names)
 {
     var backbone = BackboneRegistry.Get($"{name}@weights={Path.Combine(fixtures, name + ".safetensors")}");
     foreach (var precision in new[] { Precision.Fp32, Precision.Bf16 })

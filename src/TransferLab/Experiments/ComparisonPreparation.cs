@@ -153,6 +153,9 @@ internal static class ComparisonPreparation
         var backbones = spec.BackboneList.ToDictionary(b => b, b => BackboneRegistry.Get(b, execution.CacheDir));
         foreach (var group in specs.GroupBy(s => s.Backbone ?? spec.BackboneList[0]))
             CheckStrategiesFit(group.ToList(), backbones[group.Key]);
+        var bf16Runs = specs.Where(s => RunPlan.For(s, spec).Precision != Precision.Fp32).Select(s => s.Name);
+        if (Bf16Support.Warning(bf16Runs, Bf16Support.Native) is { } slow)
+            output.Notice(slow, warning: true);
         foreach (var (name, backbone) in backbones)
             if (backbone.PartialLoadReport is { } report)
                 PartialLoad(name, backbone, report, output);

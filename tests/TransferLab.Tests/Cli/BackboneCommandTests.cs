@@ -1,3 +1,4 @@
+using TransferLab.Compute;
 using TransferLab.Experiments;
 using TransferLab.Results;
 using TransferLab.Tests.Backbones;
@@ -48,7 +49,7 @@ public class BackboneCommandTests
         using var output = new TempFolder();
         var model = Path.Combine(output.Path, "m.tlmodel");
 
-        var (exit, _, error) = CliRun.Of(
+        var (exit, printed, error) = CliRun.Of(
             "train", "--data", data.Path, "--backbone", $"convnext_tiny@weights={weights}",
             "--run", "partial:1@lr=1e-4",
             "--precision", "bf16-mixed", "--epochs", "1", "--save", model
@@ -59,6 +60,8 @@ public class BackboneCommandTests
         Assert.True(exit == 0, error);
         Assert.True(predictExit == 0, predictError);
         Assert.Contains(Path.GetFileName(image), predicted);
+        var warned = (printed + error).Contains("this CPU has no bf16 instructions");
+        Assert.True(warned == (Bf16Support.Native == false), $"bf16 native: {Bf16Support.Native}, warned: {warned}");
     }
 
     [SkippableFact]
