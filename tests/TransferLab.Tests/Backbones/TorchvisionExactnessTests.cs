@@ -35,64 +35,6 @@ public class TorchvisionExactnessTests(ITestOutputHelper output)
         Assert.InRange(logits, 0, 1e-4);
     }
 
-    /// <summary>bf16 (weights and activations, as --precision bf16 runs a frozen backbone): features within
-    /// <see cref="Bf16Tolerance"/> of PyTorch's fp32 ones (seen: 5.5e-3 to 7.9e-3 for the CNNs, 1.2e-2 for vit_b_16;
-    /// bf16 keeps 8 bits of mantissa, about 4e-3 per rounding).</summary>
-    [SkippableTheory]
-    [MemberData(nameof(Names))]
-    public void Bf16_features_stay_close_to_pytorch_fp32(string name)
-    {
-        var (architecture, network) = Loaded(name);
-        using var disposeNetwork = network;
-        network.to(ScalarType.BFloat16);
-        using var noGrad = no_grad();
-        using var input = BackboneFixtures.Input().to_type(ScalarType.BFloat16);
-        var (expected, _) = BackboneFixtures.Reference(name);
-
-        using var features = architecture.Features(network, input).to_type(ScalarType.Float32);
-
-        var error = BackboneFixtures.RelativeError(features, expected);
-        output.WriteLine($"{name} bf16: features {error:e2}");
-        Assert.InRange(error, 0, Bf16Tolerance);
-    }
-
-    public const double Bf16Tolerance = 0.03;
-
-    /// <summary>bf16-mixed (fp32 weights cast at each convolution and linear layer, bf16 activations), as for a
-    /// backbone that trains: features within <see cref="Bf16Tolerance"/> of PyTorch's fp32, and a backward pass
-    /// leaves an fp32 gradient on every parameter.</summary>
-    [SkippableTheory]
-    [MemberData(nameof(Names))]
-    public void Bf16_mixed_computes_close_to_pytorch_and_trains_fp32_weights(string name)
-    {
-        var (architecture, network) = Loaded(name);
-        using var disposeNetwork = network;
-        using var input = BackboneFixtures.Input().to_type(ScalarType.BFloat16);
-        var (expected, _) = BackboneFixtures.Reference(name);
-
-        using var features = architecture.Features(network, input).to_type(ScalarType.Float32);
-        features.sum().backward();
-
-        var error = BackboneFixtures.RelativeError(features, expected);
-        output.WriteLine($"{name} bf16-mixed: features {error:e2}");
-        Assert.InRange(error, 0, Bf16Tolerance);
-        var backbone = network.named_parameters().Where(p => architecture.DepthOf(p.name) <= architecture.StageCount);
-        Assert.All(backbone, p => Assert.Equal(ScalarType.Float32, p.parameter.grad?.dtype));
-    }
-
-    public static TheoryData<string> Names => new(ArchitectureCatalog.Names);
-
-    /// <summary>The architecture with the fixture's weights (from the .safetensors), in evaluation mode.</summary>
-    private static (Architecture Architecture, nn.Module<Tensor, Tensor> Network) Loaded(string name)
-    {
-        var architecture = ArchitectureCatalog.Find(name)!;
-        var network = architecture.Build(1000);
-        var weights = TimmNames.ToTorchvision(name, StateDictFile.Read(BackboneFixtures.File(name + ".safetensors")));
-        WeightLoader.Load(network, weights, headName: null);
-        network.eval();
-        return (architecture, network);
-    }
-
     [SkippableFact]
     public void A_timm_named_vit_loads_under_torchvision_names_and_computes_the_same()
     {
