@@ -10,10 +10,11 @@
 #
 # Each tier runs in one test host per core, each pinned to its core (taskset), so each host's libtorch and the
 # commands it starts use one thread and never compete for a core: a tier's classes are split by their seconds in
-# the last run on this machine (kept in ~/.cache/transferlab/test-seconds.tsv; by name without it). Classes marked [Trait("cores", "all")] and any the split did not name run afterwards in one host with the
-# whole machine. Hosts: one per core this process may use, at most 4 and one per 4 GiB available (a ViT test host
-# holds ~3 GiB); with more cores than hosts each host gets a group of them. TRANSFERLAB_TEST_HOSTS=N sets N (1: every
-# tier in one host).
+# the last run on this machine (kept in ~/.cache/transferlab/test-seconds.tsv), else by the seconds committed beside
+# the project (tests/TransferLab.Tests/test-seconds.tsv), else 10 s. Classes marked [Trait("cores", "all")] and any
+# the split did not name run afterwards in one host with the whole machine. Hosts: one per core this process may
+# use, at most 4 and one per 4 GiB available (a ViT test host holds ~3 GiB); with more cores than hosts each host
+# gets a group of them. TRANSFERLAB_TEST_HOSTS=N sets N (1: every tier in one host).
 set -uo pipefail
 project=${1:?usage: run-tests.sh PROJECT [TIER...]}
 shift
@@ -36,6 +37,8 @@ cores_of_host() {
   printf '%s\n' "${cores[@]:first:per}" | paste -sd ','
 }
 seconds_file=${XDG_CACHE_HOME:-$HOME/.cache}/transferlab/test-seconds.tsv
+# The seconds a fresh machine splits by, for classes this machine has not timed yet (measured, committed).
+seconds_default=$(dirname "$project")/test-seconds.tsv
 
 timeout_of() {
   case $1 in
@@ -118,8 +121,9 @@ classes_of() {
 # Splits the classes between N hosts, longest first onto the host with the least so far; prints "host class".
 split_classes() {
   local n=$1
-  awk -v file="$seconds_file" '
-    BEGIN { while ((getline line < file) > 0) { split(line, f, "\t"); seconds[f[2]] = f[1] } }
+  awk -v file="$seconds_file" -v default="$seconds_default" '
+    function read(path) { while ((getline line < path) > 0) { split(line, f, "\t"); seconds[f[2]] = f[1] } }
+    BEGIN { read(default); read(file) }
     { print (($0 in seconds) ? seconds[$0] : 10) "\t" $0 }' \
     | sort -t $'\t' -k1,1nr -k2,2 \
     | awk -F '\t' -v n="$n" '{ best = 0; for (h = 1; h < n; h++) if (load[h] < load[best]) best = h;
