@@ -17,7 +17,7 @@ internal static class ResultNumbers
     private static readonly HashSet<string> ByNature =
     [
         "train_seconds", "seconds", "rss_mib", "peak_rss_mib", "mean_train_seconds", "backbone_pass_from",
-        "feature_extraction_seconds",
+        "feature_extraction_seconds", "seconds_saved",
     ];
 
     private static void Strip(JsonNode? node)
