@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The verdict's error rates where the truth is known (docs/STATISTICS.md, "Calibration").
-# Usage: bench/calibration.sh [PART=all] [COMPARISONS]
+# Usage: bench/calibration.sh [PART=all] [COMPARISONS] [SEEDS]
 #   simulate     simulated comparisons, the earlier rule against the verdict (10,000 per row; ~10 min)
 #   pool         interval coverage on Fashion-MNIST's 10,000 test images (2,000 draws; ~10 min the first time)
 #   hymenoptera  trained frozen runs: A/A, power, six copies, holdout selection, 5-fold CV × 3 seeds
 #                (200 comparisons, 66 with CV; ~90 min; 100: ~40 min)
 #   finetune     a fine-tuning A/A, 2 + 2 seeds at 2 epochs (3 comparisons; ~40 min)
-#   race         compare --race on simulated races of 4 runs over 5 seeds (1,000 per row; a few minutes)
+#   race         compare --race on simulated races of 4 runs over SEEDS=5 seeds (1,000 per row; seconds)
 #   all          simulate, pool and hymenoptera
 # Run it alone. Trained runs are kept in $CALIBRATION_WORK (default /tmp/transferlab-calibration), so a stopped
 # run continues and a second run only recomputes the statistics.
@@ -38,6 +38,6 @@ if [ "$part" = finetune ]; then
   calibrate finetune "$data" "$work" ${comparisons:-3}
 fi
 if [ "$part" = race ]; then
-  calibrate race ${comparisons:-1000}
+  calibrate race ${comparisons:-1000} ${3:-5}
 fi
 echo "($(( $(date +%s) - started )) s on $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'); runs already in $work are read back, not trained again)"

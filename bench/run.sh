@@ -20,7 +20,7 @@ bash bench/run.sh MODE [options]
   estimate                                the cost estimate against the measured time, hymenoptera and 1k photos
   warm              [--repeats 5]         a comparison on a warm feature cache: wall time and where it goes
   budget            [--minutes "4 2"]     compare --budget: wall time against each budget, what ran, the intervals
-  calibration       [--part all|simulate|pool|hymenoptera|finetune|race] [--comparisons N]
+  calibration       [--part all|simulate|pool|hymenoptera|finetune|race] [--comparisons N] [--seeds N (race)]
                                           the verdict's error rates: simulated, Fashion-MNIST coverage, trained
 EOF
 }
@@ -73,7 +73,7 @@ case $mode in
     value minutes --minutes "4 2"; check_taken
     exec bash bench/budget.sh "$minutes" ;;
   calibration)
-    value part --part all; value comparisons --comparisons ""; check_taken
-    exec bash bench/calibration.sh "$part" "$comparisons" ;;
+    value part --part all; value comparisons --comparisons ""; value seeds --seeds 5; check_taken
+    exec bash bench/calibration.sh "$part" "$comparisons" "$seeds" ;;
   *) echo "bench: unknown mode '$mode'" >&2; usage >&2; exit 2 ;;
 esac

@@ -7,7 +7,7 @@
 //   hymenoptera DATA_DIR WORK_DIR [COMPARISONS=200] [SEEDS=5] [FOLDS=5] [CV_COMPARISONS=100]
 //                                                      trained runs: A/A, power, 6 copies, folds, holdout
 //   finetune DATA_DIR WORK_DIR [COMPARISONS=3]         a fine-tuning A/A with 2 + 2 seeds (slow: ~4 runs/comparison)
-//   race [RACES=1000]                                  how often compare --race stops a run it should not
+//   race [RACES=1000] [SEEDS=5]                        how often compare --race stops a run it should not
 //   race-replay RESULTS_JSON                           a finished comparison as compare --race would have run it
 using System.Globalization;
 using TransferLab.Calibration;
@@ -27,7 +27,7 @@ switch (args.FirstOrDefault())
         TrainedCalibration.Run(args[1], args[2], Arg(3, 200), Arg(4, 5), Arg(5, 5), Arg(6, 100));
         break;
     case "race":
-        RaceCalibration.Run(Arg(1, 1000));
+        RaceCalibration.Run(Arg(1, 1000), Arg(2, 5));
         break;
     case "race-replay":
         RaceReplay.Run(args[1]);

@@ -29,20 +29,25 @@ public sealed record RaceStop(
 /// before any run gets the next. After round k (2 ≤ k &lt; R of R rounds), each remaining run is tested against
 /// the best remaining run by the verdict's test (seeds and images, or folds) on the rounds so far, one-sided
 /// ("it is not worse"), and stops when its p is below the error spent at round k. The error is spent with the
-/// Lan–DeMets Pocock-type function α(t) = α·ln(1 + (e − 1)·t), t = k/R: round k may spend α(k/R) − α((k−1)/R), so
-/// over all rounds a run that is not worse than the one it is tested against is stopped with probability at most
-/// α (union bound). Decisions are a function of the finished runs alone, so a resumed race makes the same ones.
+/// Lan–DeMets Pocock-type function α(t) = α·ln(1 + (e − 1)·t) over the rounds that decide, t = (k − 1)/(R − 2):
+/// round k may spend α(t_k) − α(t_{k−1}), all of α by round R − 1 (after round R nothing is left to save), so over
+/// all rounds a run that is not worse than the one it is tested against is stopped with probability at most α
+/// (union bound). Decisions are a function of the finished runs alone, so a resumed race makes the same ones.
 /// </summary>
 public static class Race
 {
     /// <summary>The error spent over all rounds per run: the chance of stopping a run that is not worse.</summary>
     public const double Alpha = 0.05;
 
-    /// <summary>The error round <paramref name="round"/> of <paramref name="rounds"/> may spend.</summary>
-    public static double Boundary(int round, int rounds) => Spent(round, rounds) - Spent(round - 1, rounds);
+    /// <summary>The error round <paramref name="round"/> of <paramref name="rounds"/> may spend: none outside the
+    /// rounds that decide (2 to R − 1).</summary>
+    public static double Boundary(int round, int rounds) =>
+        round < 2 || round >= rounds ? 0 : Spent(round, rounds) - Spent(round - 1, rounds);
 
+    /// <summary>α(t) at t = (k − 1)/(R − 2), the share of the deciding rounds done after round k: all of α is
+    /// spent by round R − 1, the last that can stop a run.</summary>
     private static double Spent(int round, int rounds) =>
-        round <= 0 ? 0 : Alpha * Math.Log(1 + (Math.E - 1) * Math.Min(1.0, (double)round / rounds));
+        round <= 1 ? 0 : Alpha * Math.Log(1 + (Math.E - 1) * Math.Min(1.0, (round - 1.0) / (rounds - 2)));
 
     /// <summary>The runs the race has stopped so far, in the order it stopped them (empty without
     /// <c>--race</c>).</summary>
