@@ -2,7 +2,10 @@ using System.Diagnostics;
 
 namespace TransferLab.Tests.Cli;
 
-/// <summary>The CLI as its own process (for what only a real process shows: its allocator, being killed).</summary>
+/// <summary>The CLI as its own process (for what only a real process shows: its allocator, being killed). It starts
+/// with SIGINT and SIGTERM at their default disposition (coreutils' <c>env --default-signal</c>, then exec), as from a
+/// terminal: a suite started in the background by a non-interactive shell (<c>cmd &amp;</c>) inherits SIGINT ignored,
+/// which every process after it keeps, and the Ctrl+C tests would test the shell, not TransferLab.</summary>
 internal static class CliProcess
 {
     /// <param name="blockSignals">Start it with SIGINT and SIGTERM blocked, as a parent thread that blocks them
@@ -13,11 +16,9 @@ internal static class CliProcess
         bool blockSignals = false
     )
     {
-        var start = new ProcessStartInfo(blockSignals ? "/usr/bin/python3" : "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("--default-signal=INT,TERM");
+        start.ArgumentList.Add(blockSignals ? "/usr/bin/python3" : "dotnet");
         if (blockSignals)
             foreach (var a in new[] { "-c", BlockThenExec, "dotnet" })
                 start.ArgumentList.Add(a);
