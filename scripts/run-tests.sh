@@ -105,15 +105,17 @@ host's tests after it did not run$where")
   fi
 }
 
-# The test classes whose class (not method) carries [Tier(TierAttribute.TIER)], as Namespace.Class.
+# The test classes whose class (not method) carries [Tier(TierAttribute.TIER)] and not [Trait("cores", "all")], as
+# Namespace.Class.
 classes_of() {
   local attribute="Tier(TierAttribute.${1^})"
   grep -rl --include=*.cs -F "$attribute" "$(dirname "$project")" | grep -v "/obj/\|/bin/" | while read -r file; do
     namespace=$(sed -n 's/^namespace \([A-Za-z0-9_.]*\);.*/\1/p' "$file" | head -n 1)
     awk -v attribute="[$attribute]" -v namespace="$namespace" '
-      index($0, attribute) { pending = 1; next }
+      index($0, attribute) { pending = 1; whole = 0; next }
+      pending && index($0, "[Trait(\"cores\", \"all\")]") { whole = 1; next }
       pending && /^[[:space:]]*(\[|\/\/|$)/ { next }
-      pending && match($0, /class [A-Za-z0-9_]+/) { print namespace "." substr($0, RSTART + 6, RLENGTH - 6) }
+      pending && !whole && match($0, /class [A-Za-z0-9_]+/) { print namespace "." substr($0, RSTART + 6, RLENGTH - 6) }
       { pending = 0 }' "$file"
   done | sort -u
 }

@@ -10,9 +10,11 @@ namespace TransferLab.Tests.Robustness;
 /// checkpoints) has every one of its writes fail in turn — as on a disk that fills up at that write — and is
 /// killed at every one of its writes; each time results.json must parse and list every run it held before
 /// that write, a failure must be one line with exit code 1, and a killed comparison must resume to the
-/// numbers of an uninterrupted one.
+/// numbers of an uninterrupted one. It runs two comparisons at once, one per core, so it takes the whole machine
+/// (pinned to one core by scripts/run-tests.sh, the kills took 3.5 of the tier's 5 minutes on a slow CPU).
 /// </summary>
 [Tier(TierAttribute.Data)]
+[Trait("cores", "all")]
 public class FaultInjectionTests : IDisposable
 {
     // The smallest comparison that makes every kind of write: a cached run, a run on images with an epoch
