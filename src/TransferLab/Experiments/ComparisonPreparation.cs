@@ -156,6 +156,8 @@ internal static class ComparisonPreparation
         var bf16Runs = specs.Where(s => RunPlan.For(s, spec).Precision != Precision.Fp32).Select(s => s.Name);
         if (Bf16Support.Warning(bf16Runs, Bf16Support.Native) is { } slow)
             output.Notice(slow, warning: true);
+        if (RunPlan.Bf16IgnoredNote(specs, spec) is { } ignored)
+            output.Notice(ignored);
         foreach (var (name, backbone) in backbones)
             if (backbone.PartialLoadReport is { } report)
                 PartialLoad(name, backbone, report, output);

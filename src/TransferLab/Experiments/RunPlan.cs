@@ -41,6 +41,21 @@ internal sealed record RunPlan(bool UseFeatureCache, int CacheViews, Precision P
     public static bool IsAugmented(RunSpec run, ExperimentSpec spec) =>
         spec.Augmentation != Augmentation.None || run.Augment is not null;
 
+    /// <summary>The note for runs given bf16 whose backbone trains, which therefore compute in fp32; null when
+    /// there are none (a requested precision that silently does nothing would mislead).</summary>
+    public static string? Bf16IgnoredNote(IEnumerable<RunSpec> runs, ExperimentSpec spec)
+    {
+        var ignored = runs
+            .Where(r => (r.Precision ?? spec.Precision) == Precision.Bf16 && For(r, spec).Precision == Precision.Fp32)
+            .Select(r => r.Name)
+            .ToList();
+        if (ignored.Count == 0)
+            return null;
+        var named = string.Join(", ", ignored.Take(3)) + (ignored.Count > 3 ? $" and {ignored.Count - 3} more" : "");
+        return $"bf16 computes frozen backbones only; these runs train their backbone and run in fp32: {named} "
+            + "(bf16-mixed trains a backbone in mixed precision)";
+    }
+
     /// <summary>
     /// bf16 applies to frozen backbones only; bf16-mixed also to backbones that train. A frozen backbone gets
     /// stored bf16 weights under both (no per-step casts), so its runs are the same under either choice.

@@ -44,6 +44,26 @@ public class RunPlanTests
     ) => Assert.Equal(expected, PrecisionOf(recipe, requested));
 
     [Fact]
+    public void Runs_given_bf16_that_train_their_backbone_are_named_since_they_run_in_fp32()
+    {
+        var spec = new ExperimentSpec { DataDir = "d", Precision = Precision.Bf16 };
+        List<TransferLab.Training.RunSpec> Runs(params string[] recipes) =>
+            [.. recipes.Select(r => RecipeParser.Parse(r, TestData.RecipeDefaults()))];
+
+        var note = RunPlan.Bf16IgnoredNote(Runs("frozen", "partial:1", "finetune@precision=bf16-mixed"), spec);
+
+        Assert.Equal(
+            "bf16 computes frozen backbones only; these runs train their backbone and run in fp32: partial:1 "
+                + "(bf16-mixed trains a backbone in mixed precision)",
+            note
+        );
+        Assert.Null(RunPlan.Bf16IgnoredNote(Runs("frozen", "frozen+l1"), spec));
+        Assert.Null(RunPlan.Bf16IgnoredNote(Runs("finetune"), spec with { Precision = Precision.Bf16Mixed }));
+        Assert.Contains("finetune@precision=bf16", RunPlan.Bf16IgnoredNote(Runs("finetune@precision=bf16"),
+            spec with { Precision = Precision.Fp32 }));
+    }
+
+    [Fact]
     public void A_policy_makes_a_run_s_views_random_so_only_cached_views_serve_it()
     {
         var spec = new ExperimentSpec { DataDir = "d", Augmentation = TransferLab.Data.Transforms.Augmentation.None };
