@@ -26,7 +26,8 @@ public static class CompareCommand
     {
         Description =
             "Named set of runs: "
-            + string.Join(", ", RunCatalog.Presets.Select(p => $"{p.Key} ({string.Join(", ", p.Value)})")),
+            + string.Join(", ", RunCatalog.Presets.Select(p => $"{p.Key} ({string.Join(", ", p.Value)})"))
+            + $"; {string.Join(", ", RunCatalog.RacingPresets)} races 3 or more seeds (--race false: every seed)",
         DefaultValueFactory = _ => "notebook",
     };
     private static readonly Option<int> Seed = new("--seed")
@@ -171,6 +172,7 @@ public static class CompareCommand
         (spec, execution) = Settings.Apply(parse, spec, execution);
         spec = WithRuns(parse, spec, given);
         spec = WithSeeds(parse, spec);
+        spec = WithPresetRace(parse, spec);
         return (Normalised(parse, spec), execution);
     }
 
@@ -226,6 +228,16 @@ public static class CompareCommand
         var count = IsGiven(parse, Seeds) ? parse.GetValue(Seeds) : spec.Seeds.Count;
         return spec with { Seeds = [.. Enumerable.Range(first, count)] };
     }
+
+    /// <summary>A preset that races (<see cref="RunCatalog.RacingPresets"/>) turns --race on when there are seeds
+    /// to race (3 or more) and --race was not given either way (<c>--race false</c> keeps every seed).</summary>
+    private static ExperimentSpec WithPresetRace(ParseResult parse, ExperimentSpec spec) =>
+        IsGiven(parse, Preset)
+        && RunCatalog.RacingPresets.Contains(parse.GetValue(Preset)!)
+        && !IsGiven(parse, Settings[nameof(ExperimentSpec.Race)])
+        && spec.Seeds.Count >= 3
+            ? spec with { Race = true }
+            : spec;
 
     /// <summary>Paths made absolute and backbones written as <see cref="BackboneSpec"/> writes them.</summary>
     private static ExperimentSpec Normalised(ParseResult parse, ExperimentSpec spec)

@@ -37,6 +37,11 @@ internal static class RunCatalog
             ["modern"] = ["frozen", "lp-ft@lr=1e-4", "finetune@lr=1e-4", "lora@r=8", "bitfit"],
         };
 
+    /// <summary>Presets that race their seeds (<c>--race</c>) when there are 3 or more and <c>--race</c> is not
+    /// given either way: the fair preset's fine-tuning runs are often several points behind the frozen one, and a
+    /// race stops such runs once that is significant.</summary>
+    public static IReadOnlySet<string> RacingPresets { get; } = new HashSet<string>(StringComparer.Ordinal) { "fair" };
+
     public static IReadOnlyList<string> NotebookPreset => Presets["notebook"];
 
     public static IReadOnlyList<string> Preset(string name) =>

@@ -117,6 +117,16 @@ public class ExperimentSpecTests
         Assert.Equal("--restart-unfinished", TransferLab.Cli.Rendering.CliTerms.Of(Setting.RestartUnfinished));
     }
 
+    [Fact]
+    public void The_fair_preset_races_three_or_more_seeds_unless_told_not_to()
+    {
+        Assert.True(Parse("--data", "d", "--preset", "fair", "--seeds", "5").Item1.Race);
+        Assert.False(Parse("--data", "d", "--preset", "fair", "--seeds", "2").Item1.Race); // nothing to race
+        Assert.False(Parse("--data", "d", "--preset", "fair", "--seeds", "5", "--race", "false").Item1.Race);
+        Assert.False(Parse("--data", "d", "--preset", "modern", "--seeds", "5").Item1.Race);
+        Assert.False(Parse("--data", "d", "--runs", "frozen,finetune", "--seeds", "5").Item1.Race);
+    }
+
     private static (ExperimentSpec, ExecutionOptions) Parse(params string[] args)
     {
         var parse = CliApp.BuildRoot(TextWriter.Null, TextWriter.Null).Parse(["compare", .. args]);
