@@ -2,11 +2,12 @@
 # A comparison on a Slurm cluster: a job array of N shards (deploy/slurm/transferlab-shard.sbatch), then a job that
 # merges when every shard has succeeded. A race (--race, or the fair preset) runs in rounds, one array per seed:
 # after each array that job merges if the race is complete and otherwise submits the next round. OUT must be on
-# storage every node shares, and so should the feature cache (--cache-dir or TRANSFERLAB_CACHE_DIR).
+# storage every node shares, and so should the feature cache (--cache-dir or TRANSFERLAB_CACHE_DIR) and this folder
+# (the job after each round runs this script from it).
 #   deploy/slurm/sweep.sh [--shards N] [--cpus-per-task C] [--wait] OUT COMPARE-OPTIONS...
 #   deploy/slurm/sweep.sh --shards 8 --cpus-per-task 2 /shared/fair --data /shared/photos --preset fair --seeds 5
 # A shard that fails or is preempted can be submitted again alone (sbatch --array=I ...): it continues where it
-# stopped; then submit the merge (TRANSFERLAB merge OUT). TRANSFERLAB names the command (default: transferlab).
+# stopped; then run this again with the same options. TRANSFERLAB names the command (default: transferlab).
 set -euo pipefail
 shards=4
 cpus=1
@@ -22,7 +23,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ $# -lt 2 ]; then
-  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 out=$(realpath -m "$1")
