@@ -2,10 +2,9 @@
 // loading, no bookkeeping): what a training run cannot go below.
 //
 // Usage: TransferLab.Bench BATCH[,BATCH...] [STEPS] [THREADS] [fp32|bf16-mixed] [fused|loop]
-//   Fine-tuning steps (zero_grad → forward → loss → backward → Adam step), as bench/pytorch_throughput.py does in
-//   PyTorch; one JSON line per batch size. "fused" (the default) steps with the Adam training uses (libtorch's
-//   fused kernel, Training/FusedAdam); "loop" with TorchSharp's per-parameter Adam, the algorithm PyTorch 1.13
-//   runs.
+//   Fine-tuning steps (zero_grad → forward → loss → backward → Adam step), as bench/pytorch_throughput.py does
+//   in PyTorch; one JSON line per batch size. "fused" (the default) steps with the Adam training uses (libtorch's fused
+//   kernel, Training/FusedAdam); "loop" with TorchSharp's per-parameter Adam, the algorithm PyTorch 1.13 runs.
 // Usage: TransferLab.Bench floor [STEPS] [THREADS] [fp32|bf16-mixed]
 //   The three kernels of the notebook's runs, one JSON line each: a fine-tuning step at batch 4, a frozen step
 //   at batch 4 (backbone forward in train mode without gradients, the head trained) as the training loop runs it

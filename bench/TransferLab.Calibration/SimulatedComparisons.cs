@@ -6,11 +6,11 @@ using TransferLab.Statistics;
 namespace TransferLab.Calibration;
 
 /// <summary>
-/// Comparisons whose per-image outcomes are drawn from a model where the truth is known, so that how often a rule
-/// says "different" can be counted. A model trained with seed s gets image i right with probability
+/// Comparisons whose per-image outcomes are drawn from a model where the truth is known, so that how often a rule says
+/// "different" can be counted. A model trained with seed s gets image i right with probability
 /// sigmoid(difficulty_i ± effect_i + shift + quality_s + noise_si): the image's difficulty is shared by both
-/// strategies, its strategy effect (+ for A, − for B) is not — some images suit A, others B, equally often — and the
-/// seed's quality and the per-image noise differ from model to model. With shift 0 the two strategies are equal in
+/// strategies, its strategy effect (+ for A, − for B) is not — some images suit A, others B, equally often — and
+/// the seed's quality and the per-image noise differ from model to model. With shift 0 the two strategies are equal in
 /// expectation over seeds and images (the model is symmetric in A and B), which is the verdict's null.
 /// </summary>
 /// <param name="ImageEffectSd">Spread of the per-image strategy effects (logits): what the paired t over seeds does

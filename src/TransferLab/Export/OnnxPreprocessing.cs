@@ -34,9 +34,9 @@ internal static class OnnxPreprocessing
     /// <summary>
     /// The first half of torchvision's evaluation transform on an image of any size: the shorter side resized to
     /// <paramref name="resizeTo"/> (the longer one in proportion, rounded down; antialiased, linear or cubic with
-    /// a = −0.5 as <paramref name="filter"/> says), as TransferLab's own views resize (AntialiasedResampler), to float
-    /// rounding; <see cref="Crop"/> cuts the views. Needs opset 18 (antialiased Resize). Returns the resized image
-    /// and its height and width as floats.
+    /// a = −0.5 as <paramref name="filter"/> says), as TransferLab's own views resize (AntialiasedResampler), to
+    /// float rounding; <see cref="Crop"/> cuts the views. Needs opset 18 (antialiased Resize). Returns the resized
+    /// image and its height and width as floats.
     /// </summary>
     public static (string Image, string HeightWidth) Resize(OnnxGraph graph, string rgb, int resizeTo,
         Interpolation filter)

@@ -25,14 +25,14 @@ public sealed record RaceStop(
 );
 
 /// <summary>
-/// <c>compare --race</c>: the seeds (or repeats of cross-validation) run in rounds, every run getting a round
-/// before any run gets the next. After round k (2 ≤ k &lt; R of R rounds), each remaining run is tested against
-/// the best remaining run by the verdict's test (seeds and images, or folds) on the rounds so far, one-sided
-/// ("it is not worse"), and stops when its p is below the error spent at round k. The error is spent with the
-/// Lan–DeMets Pocock-type function α(t) = α·ln(1 + (e − 1)·t) over the rounds that decide, t = (k − 1)/(R − 2):
-/// round k may spend α(t_k) − α(t_{k−1}), all of α by round R − 1 (after round R nothing is left to save), so over
-/// all rounds a run that is not worse than the one it is tested against is stopped with probability at most α
-/// (union bound). Decisions are a function of the finished runs alone, so a resumed race makes the same ones.
+/// <c>compare --race</c>: the seeds (or repeats of cross-validation) run in rounds, every run getting a round before
+/// any run gets the next. After round k (2 ≤ k &lt; R of R rounds), each remaining run is tested against the best
+/// remaining run by the verdict's test (seeds and images, or folds) on the rounds so far, one-sided ("it is not
+/// worse"), and stops when its p is below the error spent at round k. The error is spent with the Lan–DeMets
+/// Pocock-type function α(t) = α·ln(1 + (e − 1)·t) over the rounds that decide, t = (k − 1)/(R − 2): round k
+/// may spend α(t_k) − α(t_{k−1}), all of α by round R − 1 (after round R nothing is left to save), so over all
+/// rounds a run that is not worse than the one it is tested against is stopped with probability at most α (union
+/// bound). Decisions are a function of the finished runs alone, so a resumed race makes the same ones.
 /// </summary>
 public static class Race
 {

@@ -24,8 +24,8 @@ internal static class ClassBalancedScores
     }
 
     /// <summary>
-    /// Per image, its jackknife pseudo-value of the score: n·score(all) − (n − 1)·score(all but that image). Their
-    /// mean is about the score and their spread is the score's spread over images, so a score that is not a sum
+    /// Per image, its jackknife pseudo-value of the score: n·score(all) − (n − 1)·score(all but that image).
+    /// Their mean is about the score and their spread is the score's spread over images, so a score that is not a sum
     /// over images can be tested as one (<see cref="DifferenceTest"/>).
     /// </summary>
     public static double[] PseudoValues(Metric metric, IReadOnlyList<int> labels, IReadOnlyList<int> predicted)

@@ -78,9 +78,9 @@ public sealed record DifferenceTest(
             }
         var (dfSeed, dfImage, dfResidual) = (seeds - 1.0, images - 1.0, (seeds - 1.0) * (images - 1.0));
         var (msSeed, msImage, msResidual) = (ssSeed / dfSeed, ssImage / dfImage, ssResidual / dfResidual);
-        // S·n·Var = n·σ²_seed + S·σ²_image + σ²_residual. MS_seed estimates n·σ²_seed + σ²_residual, which is at
-        // least σ²_residual: a smaller value is noise of its S − 1 degrees of freedom (or seeds more alike than
-        // independent training makes them), and taking it at face value would count the images' noise as
+        // S·n·Var = n·σ²_seed + S·σ²_image + σ²_residual. MS_seed estimates n·σ²_seed + σ²_residual,
+        // which is at least σ²_residual: a smaller value is noise of its S − 1 degrees of freedom (or seeds more
+        // alike than independent training makes them), and taking it at face value would count the images' noise as
         // precisely known. The image part, MS_image − MS_residual, is added when positive.
         var withImage = msImage > msResidual ? 1 : 0;
         var terms = new (double Value, double Df)[]

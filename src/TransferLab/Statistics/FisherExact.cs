@@ -1,7 +1,7 @@
 namespace TransferLab.Statistics;
 
-/// <summary>Fisher's exact test of two proportions (k₁ of n₁ against k₂ of n₂), two-sided: the probability, with
-/// the margins fixed, of a table at most as likely as the one observed.</summary>
+/// <summary>Fisher's exact test of two proportions (k₁ of n₁ against k₂ of n₂), two-sided: the probability,
+/// with the margins fixed, of a table at most as likely as the one observed.</summary>
 internal static class FisherExact
 {
     public static double TwoSidedP(int k1, int n1, int k2, int n2)

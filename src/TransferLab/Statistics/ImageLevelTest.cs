@@ -76,8 +76,8 @@ public sealed record ImageLevelTest(int ImagesFavouringA, int ImagesFavouringB, 
         return Math.Min(1, p);
     }
 
-    /// <summary>Normal approximation: Σ ±mᵢ has mean 0 and variance Σ mᵢ²; flipping one sign moves the sum by an
-    /// even amount, so the continuity correction is half a step of 2.</summary>
+    /// <summary>Normal approximation: Σ ±mᵢ has mean 0 and variance Σ mᵢ²; flipping one sign moves the sum by
+    /// an even amount, so the continuity correction is half a step of 2.</summary>
     private static double NormalP(IReadOnlyList<int> magnitudes, int observed)
     {
         var sd = Math.Sqrt(magnitudes.Sum(m => (double)m * m));

@@ -48,8 +48,8 @@ public class ViewRendererTests
     [Fact]
     public void Resize_then_center_crop_of_a_wide_image_cuts_the_sides()
     {
-        // 600x200 → Resize(256): 768x256 → CenterCrop(224) keeps x in [272, 496) of 768, i.e. source [212.5, 387.5).
-        // Columns outside [200, 400) are green, inside red: the crop must be all red.
+        // 600x200 → Resize(256): 768x256 → CenterCrop(224) keeps x in [272, 496) of 768, i.e. source [212.5,
+        // 387.5). Columns outside [200, 400) are green, inside red: the crop must be all red.
         using var image = TestData.Image(600, 200, (x, _) => x is >= 200 and < 400 ? SKColors.Red : SKColors.Lime);
         var transform = new ResizeThenCenterCrop(256, 224);
         var rgba = new byte[224 * 224 * 4];

@@ -111,8 +111,8 @@ public class OnnxExportTests(ITestOutputHelper output) : IDisposable
 
     /// <summary>
     /// <c>export --tta</c>: the graph scores every view of test-time augmentation and outputs the mean of their
-    /// probabilities, as <c>predict --tta</c> does — flip on the centre crop the graph takes, ten-crop (corners of the
-    /// resized photo, and mirrors) with the resize in the graph, photos of several sizes; the logits output is the
+    /// probabilities, as <c>predict --tta</c> does — flip on the centre crop the graph takes, ten-crop (corners of
+    /// the resized photo, and mirrors) with the resize in the graph, photos of several sizes; the logits output is the
     /// mean's logarithm. Averaging must matter: the views' mean differs from the centre crop's probabilities.
     /// </summary>
     [SkippableTheory]

@@ -12,8 +12,8 @@ namespace TransferLab.Tests.Models;
 
 /// <summary>
 /// A LoRA model's file holds only what trained (its adapters' factors and the head), loading merges the factors into
-/// the weights, and the merged network — what predict and export compute — gives the adapted network's logits on real
-/// images, in TorchSharp and in ONNX Runtime.
+/// the weights, and the merged network — what predict and export compute — gives the adapted network's logits on
+/// real images, in TorchSharp and in ONNX Runtime.
 /// </summary>
 [Tier(TierAttribute.Data)]
 public class LowRankModelTests(ITestOutputHelper output) : IDisposable

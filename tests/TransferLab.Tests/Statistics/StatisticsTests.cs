@@ -54,8 +54,8 @@ public class StatisticsTests
     {
         // all positive: the most extreme of 32
         Assert.Equal(2.0 / 32, PairedTests.WilcoxonP([1, 2, 3, 4, 5])!.Value, 12);
-        // |d| ranks 1..5 with signs + + - + +: |W+ − W−| = 9, reached when the negative ranks sum to ≤ 3 or ≥ 12:
-        // {}, {1}, {2}, {3}, {1,2} and their complements, 10 of 32 assignments.
+        // |d| ranks 1..5 with signs + + - + +: |W+ − W−| = 9, reached when the negative ranks sum to ≤ 3 or
+        // ≥ 12: {}, {1}, {2}, {3}, {1,2} and their complements, 10 of 32 assignments.
         Assert.Equal(10.0 / 32, PairedTests.WilcoxonP([1, 2, -3, 4, 5])!.Value, 12);
         Assert.Equal(1.0, PairedTests.WilcoxonP([0, 0, 0])!.Value);
         // A zero is dropped: same as the four non-zero differences alone.
@@ -65,8 +65,8 @@ public class StatisticsTests
     [Fact]
     public void Holm_multiplies_the_ith_smallest_by_m_minus_i_plus_1_and_an_undefined_pair_counts_in_m()
     {
-        // Four pairs were tried, one without a p: m = 4. Sorted 0.01·4 = 0.04, 0.03·3 = 0.09, 0.04·2 = 0.08 → raised
-        // to 0.09 so the order holds. Leaving the undefined pair out of m gave 0.03, 0.06, 0.06.
+        // Four pairs were tried, one without a p: m = 4. Sorted 0.01·4 = 0.04, 0.03·3 = 0.09, 0.04·2 = 0.08
+        // → raised to 0.09 so the order holds. Leaving the undefined pair out of m gave 0.03, 0.06, 0.06.
         var adjusted = PairedTests.Holm([0.01, 0.04, null, 0.03]);
         Assert.Equal(0.04, adjusted[0]!.Value, 12);
         Assert.Equal(0.09, adjusted[1]!.Value, 12);

@@ -32,8 +32,9 @@ public class VerdictTests
     [Fact]
     public void Equal_image_differences_are_ranked_as_ties()
     {
-        // Per seed A − B = −2, +2, −3, −1, −3 images. As accuracies, 142/153 − 145/153 and 139/153 − 142/153 are
-        // two different doubles, which broke the tie between the −3s (p = 0.3125); as image counts they tie: p = 0.25.
+        // Per seed A − B = −2, +2, −3, −1, −3 images. As accuracies, 142/153 − 145/153 and
+        // 139/153 − 142/153 are two different doubles, which broke the tie between the −3s (p = 0.3125); as image
+        // counts they tie: p = 0.25.
         int[] a = [143, 146, 142, 149, 139],
             b = [145, 144, 145, 150, 142];
         var runs = a.SelectMany((_, seed) =>

@@ -3,8 +3,8 @@ using static TorchSharp.torch;
 namespace TransferLab.Backbones.Weights;
 
 /// <summary>
-/// Hugging Face's DINOv2 checkpoints (<c>facebook/dinov2-small</c>, <c>Dinov2Model</c>; <c>…-with-registers</c>) under
-/// the torch hub checkpoints' names, which the network has: <c>embeddings.*</c> to <c>cls_token</c>,
+/// Hugging Face's DINOv2 checkpoints (<c>facebook/dinov2-small</c>, <c>Dinov2Model</c>; <c>…-with-registers</c>)
+/// under the torch hub checkpoints' names, which the network has: <c>embeddings.*</c> to <c>cls_token</c>,
 /// <c>pos_embed</c>, <c>patch_embed.proj.*</c>, <c>encoder.layer.N.*</c> to <c>blocks.N.*</c>, the separate query,
 /// key and value projections concatenated into <c>attn.qkv</c> (in that order, as the hub model splits it), and
 /// <c>layernorm</c> to <c>norm</c>. Checkpoints already under hub names pass through.

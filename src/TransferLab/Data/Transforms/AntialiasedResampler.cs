@@ -12,12 +12,12 @@ public enum Interpolation
 
 /// <summary>
 /// Antialiased resampling as PIL's <c>Image.resize(BILINEAR | BICUBIC)</c>, torchvision's <c>antialias=True</c> and
-/// ONNX's <c>Resize(mode=linear | cubic, antialias=1)</c> define it: output pixel i of a box of source width w drawn
-/// at n pixels sits at <c>left + (i + 0.5)·w/n</c> and averages the source pixels around it with the filter stretched
-/// by s = max(1, w/n) — a triangle of radius s (bilinear), or Keys' cubic with a = −0.5 of radius 2s (bicubic, PIL's
-/// and torchvision's a; ONNX's default is −0.75) — normalised over the pixels inside the image. Computed in floating
-/// point in two separable passes, rounded to bytes once (clamped: the cubic overshoots), so an exported graph that
-/// resizes with ONNX's <c>Resize</c> and rounds sees the same pixels as TransferLab.
+/// ONNX's <c>Resize(mode=linear | cubic, antialias=1)</c> define it: output pixel i of a box of source width w drawn at
+/// n pixels sits at <c>left + (i + 0.5)·w/n</c> and averages the source pixels around it with the filter stretched by
+/// s = max(1, w/n) — a triangle of radius s (bilinear), or Keys' cubic with a = −0.5 of radius 2s (bicubic, PIL's
+/// and torchvision's a; ONNX's default is −0.75) — normalised over the pixels inside the image. Computed in
+/// floating point in two separable passes, rounded to bytes once (clamped: the cubic overshoots), so an exported graph
+/// that resizes with ONNX's <c>Resize</c> and rounds sees the same pixels as TransferLab.
 /// </summary>
 internal static class AntialiasedResampler
 {
