@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: the native runtime and the PyTorch reference fixtures first (once),
 # then builds and runs the tiers unit, data and system (scripts/run-tests.sh; README.md says what each needs).
-# Prints each test's outcome and, last, one line "N passed, N failed, N skipped". Give tiers to run only those:
+# Prints each test's outcome and, last, one line "N passed, N failed, N skipped"; run-tests.sh runs every host with
+# --blame and a per-test --blame-hang-timeout, so a crashed or hung test host counts as failed and names the test it
+# was running (Setup/TestScriptTests checks it with a host that crashes). Give tiers to run only those:
 #   bash scripts/test.sh unit
 set -uo pipefail
 cd "$(dirname "$0")/.."
