@@ -47,7 +47,7 @@ public static class Race
     /// <summary>α(t) at t = (k − 1)/(R − 2), the share of the deciding rounds done after round k: all of α is
     /// spent by round R − 1, the last that can stop a run.</summary>
     private static double Spent(int round, int rounds) =>
-        round <= 1 ? 0 : Alpha * Math.Log(1 + (Math.E - 1) * Math.Min(1.0, (round - 1.0) / (rounds - 2)));
+        round <= 1 ? 0 : Alpha * Math.Log(1 + (Math.E - 1) * (round - 1.0) / (rounds - 2));
 
     /// <summary>The runs the race has stopped so far, in the order it stopped them (empty without
     /// <c>--race</c>).</summary>
