@@ -36,9 +36,8 @@ internal static class Bf16Support
         var runs = bf16Runs.ToList();
         if (native != false || runs.Count == 0)
             return null;
-        var named = string.Join(", ", runs.Take(3)) + (runs.Count > 3 ? $" and {runs.Count - 3} more" : "");
-        return $"this CPU has no bf16 instructions (avx512_bf16, amx_bf16): {named} would compute in bf16 by "
-            + "emulation, 5-13× slower than fp32 on such CPUs; give --precision fp32 (or @precision=fp32)";
+        return $"this CPU has no bf16 instructions (avx512_bf16, amx_bf16): {Listing.Of(runs, 3)} would compute "
+            + "in bf16 by emulation, 5-13× slower than fp32 on such CPUs; give --precision fp32 (or @precision=fp32)";
     }
 
     private static string? ReadCpuInfo()

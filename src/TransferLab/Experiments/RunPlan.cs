@@ -49,11 +49,9 @@ internal sealed record RunPlan(bool UseFeatureCache, int CacheViews, Precision P
             .Where(r => (r.Precision ?? spec.Precision) == Precision.Bf16 && For(r, spec).Precision == Precision.Fp32)
             .Select(r => r.Name)
             .ToList();
-        if (ignored.Count == 0)
-            return null;
-        var named = string.Join(", ", ignored.Take(3)) + (ignored.Count > 3 ? $" and {ignored.Count - 3} more" : "");
-        return $"bf16 computes frozen backbones only; these runs train their backbone and run in fp32: {named} "
-            + "(bf16-mixed trains a backbone in mixed precision)";
+        return ignored.Count == 0 ? null
+            : "bf16 computes frozen backbones only; these runs train their backbone and run in fp32: "
+                + $"{Listing.Of(ignored, 3)} (bf16-mixed trains a backbone in mixed precision)";
     }
 
     /// <summary>

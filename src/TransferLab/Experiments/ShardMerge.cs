@@ -147,8 +147,7 @@ public static class ShardMerge
     private static string Describe((string Name, int Seed, int? Fold) cell) =>
         $"{cell.Name} seed {cell.Seed}" + (cell.Fold is { } f ? $" fold {f}" : "");
 
-    private static string Listed(IReadOnlyList<string> items) =>
-        string.Join(", ", items.Take(10)) + (items.Count > 10 ? $" and {items.Count - 10} more" : "");
+    private static string Listed(IReadOnlyList<string> items) => Listing.Of(items, 10);
 
     /// <summary>The shards' work together: wall time and feature work summed, the largest peak memory.</summary>
     private static ResourceUsage Combined(IReadOnlyList<ResourceUsage> shards) =>

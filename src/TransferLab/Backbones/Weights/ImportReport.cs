@@ -21,8 +21,7 @@ internal sealed record ImportReport(
                 .Select(l => $"{l.Item2.Count} {l.Item1}: {List(l.Item2)}")
         );
 
-    private static string List(IReadOnlyList<string> keys) =>
-        string.Join(", ", keys.Take(KeysShown)) + (keys.Count > KeysShown ? $" and {keys.Count - KeysShown} more" : "");
+    private static string List(IReadOnlyList<string> keys) => Listing.Of(keys, KeysShown);
 
     public override string ToString() => $"{Loaded.Count} loaded" + (IsComplete ? "" : $"; {Describe()}");
 }
