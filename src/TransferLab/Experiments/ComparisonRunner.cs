@@ -164,7 +164,7 @@ public sealed class ComparisonRunner(
 
     /// <summary>The comparison's cost, from a backbone forward, a training step (when a run trains the backbone)
     /// and a few decodes timed now (about a second each; once per process for the same architecture, precision,
-    /// batch size, device and threads; not at all when every run reads features the cache already holds).</summary>
+    /// batch size, device and threads; none of them when every run reads features the cache already holds).</summary>
     internal static CostEstimate Estimate(PreparedComparison comparison)
     {
         var (spec, execution) = (comparison.Spec, comparison.Execution);
@@ -172,10 +172,11 @@ public sealed class ComparisonRunner(
         var training = ViewTransforms.ForTraining(Augmentation.Notebook, input.InputSize, input.ResizeSize,
             spec.ScaledDecoding);
         var samples = comparison.Splits.Train.Samples;
-        var (decode, render) = DecodeTimings.GetOrAdd(
+        // Like the forward, decoding is timed only when something is computed from images.
+        var decoding = new Lazy<(double Decode, double Render)>(() => DecodeTimings.GetOrAdd(
             $"{training.Key}|{samples.FirstOrDefault()?.Path}",
             _ => CostEstimate.TimeDecode(samples, training)
-        );
+        ));
         var machine = $"{execution.Device}|{execution.Threads}";
         return CostEstimate.Of(
             comparison,
@@ -186,8 +187,8 @@ public sealed class ComparisonRunner(
                         _ => CostEstimate.TimeForward(backbone, precision, execution.EvalBatchSize, execution.Device,
                             execution.CacheDir)
                     ),
-                    decode,
-                    render
+                    decoding.Value.Decode,
+                    decoding.Value.Render
                 ),
             (backbone, precision, strategy, phase) =>
                 Timings.GetOrAdd(
@@ -219,8 +220,9 @@ public sealed class ComparisonRunner(
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, double> Timings =
         new(StringComparer.Ordinal);
 
-    /// <summary>Decoding and rendering seconds the cost estimate timed in this process.</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (double, double)>
+    /// <summary>Decoding and rendering seconds the cost estimate timed in this process, by view transform and first
+    /// training image.</summary>
+    internal static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (double, double)>
         DecodeTimings = new(StringComparer.Ordinal);
 
     private static string ResumeNotice(string outputDir, ComparisonResult resume, bool restartUnfinished) =>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TransferLab.Experiments;
 
 namespace TransferLab.Tests.Cli;
 
@@ -73,18 +74,21 @@ public class CostEstimateTests
     }
 
     /// <summary>Without augmentation the estimate looks in the feature cache: a cold cache announces every image's
-    /// view and times a forward; once the comparison has filled it, a second one announces none and times nothing
-    /// (the timing took most of a warm comparison's second).</summary>
+    /// view and times a forward; once the comparison has filled it, a second one announces none and times nothing,
+    /// neither a forward nor a decode (the timing took most of a warm comparison's second). The second runs on a
+    /// copy of the folder: the cache is keyed by the images' contents, decode timings by the first image's path.
+    /// </summary>
     [SkippableFact]
     public void A_warm_cache_is_announced_as_nothing_to_compute_and_nothing_is_timed()
     {
         using var data = TestData.HymenopteraSubset(trainPerClass: 5, valPerClass: 3);
+        using var copy = TestData.HymenopteraSubset(trainPerClass: 5, valPerClass: 3);
         using var folder = new TempFolder();
-        JsonElement Estimate(string output)
+        JsonElement Estimate(string output, string images)
         {
             var (exit, stdout, error) = CliRun.Of(
                 [
-                    "compare", "--data", data.Path, "--runs", "frozen", "--augment", "none", "--epochs", "1",
+                    "compare", "--data", images, "--runs", "frozen", "--augment", "none", "--epochs", "1",
                     "--out", folder.Combine(output), "--cache-dir", folder.Combine("cache"), "--log-format", "jsonl",
                 ]
             );
@@ -92,8 +96,8 @@ public class CostEstimateTests
             return Planned(stdout);
         }
 
-        var cold = Estimate("cold");
-        var warm = Estimate("warm");
+        var cold = Estimate("cold", data.Path);
+        var warm = Estimate("warm", copy.Path);
 
         Assert.Equal(10 + 6, cold.GetProperty("feature_extraction_images").GetInt64());
         Assert.True(cold.GetProperty("seconds_per_forward_image").GetDouble() > 0);
@@ -102,5 +106,8 @@ public class CostEstimateTests
             warm.TryGetProperty("seconds_per_forward_image", out var timed) && timed.ValueKind != JsonValueKind.Null
         );
         Assert.True(warm.GetProperty("seconds").GetDouble() < 1);
+        var decodesTimed = ComparisonRunner.DecodeTimings.Keys;
+        Assert.Contains(decodesTimed, k => k.Contains(data.Path, StringComparison.Ordinal));
+        Assert.DoesNotContain(decodesTimed, k => k.Contains(copy.Path, StringComparison.Ordinal));
     }
 }
