@@ -126,6 +126,7 @@ internal static class ComparisonPreparation
     {
         spec.Validate();
         execution.Validate();
+        NativeRuntime.StartLoading();
         var opened = DatasetSplits.Open(spec.DataDir, spec.ValSplit);
         if (opened.IsValSplit)
             output.Notice(
