@@ -19,7 +19,7 @@ public static class ResultStore
     public static string Save(string directory, ComparisonResult result)
     {
         var path = Path.Combine(directory, FileName);
-        AtomicFile.WriteText(path, JsonSerializer.Serialize(result, JsonFormat.Options));
+        AtomicFile.WriteText(path, JsonSerializer.Serialize(result, GeneratedResultJson.Writing));
         return path;
     }
 

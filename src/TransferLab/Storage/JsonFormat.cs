@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Text.Json.Serialization.Metadata;
 
 namespace TransferLab.Storage;
 
@@ -24,7 +23,6 @@ public static class JsonFormat
             AllowOutOfOrderMetadataProperties = true,
             // A null where the type has none ("runs": null) is refused as malformed JSON, not met later.
             RespectNullableAnnotations = true,
-            TypeInfoResolver = JsonTypeInfoResolver.Combine(JsonTypes.Default, new DefaultJsonTypeInfoResolver()),
         };
 
     /// <summary>What is wrong with a JSON document, in its own keys: the serializer's message names .NET types

@@ -3,22 +3,41 @@ using TransferLab.Tests.Cli;
 
 namespace TransferLab.Tests.Reporting;
 
-/// <summary>docs/RESULTS.md names every field a real results.json has (several seeds, holdout selection, a
-/// regularizer: most optional parts present), so the documentation cannot fall behind the file.</summary>
+/// <summary>A real results.json with most optional parts present: several seeds, holdout selection, a
+/// regularizer.</summary>
+public sealed class RichResultsFixture : IDisposable
+{
+    private readonly TempFolder _data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 3);
+    private readonly TempFolder _output = new();
+
+    public RichResultsFixture()
+    {
+        string[] args = ["compare", "--data", _data.Path, "--runs", "frozen,frozen@patience=5+l1", "--seeds", "2"];
+        string[] options = ["--epochs", "2", "--augment", "none", "--selection", "holdout", "--out", _output.Path];
+        var compare = CliRun.Of([.. args, .. options]);
+        Assert.True(compare.Exit == 0, compare.Error);
+    }
+
+    public string Results => _output.Combine("results.json");
+
+    public void Dispose()
+    {
+        _data.Dispose();
+        _output.Dispose();
+    }
+}
+
+/// <summary>docs/RESULTS.md names every field a real results.json has, so the documentation cannot fall behind
+/// the file; and the file, written by the generated serializer, is what reflection writes of what it reads.
+/// </summary>
 [Tier(TierAttribute.Data)]
-public class ResultsSchemaDocTests
+public class ResultsSchemaDocTests(RichResultsFixture fixture) : IClassFixture<RichResultsFixture>
 {
     [SkippableFact]
     public void Every_field_of_results_json_is_documented()
     {
-        using var data = TestData.HymenopteraSubset(trainPerClass: 6, valPerClass: 3);
-        using var output = new TempFolder();
-        string[] args = ["compare", "--data", data.Path, "--runs", "frozen,frozen@patience=5+l1", "--seeds", "2"];
-        string[] options = ["--epochs", "2", "--augment", "none", "--selection", "holdout", "--out", output.Path];
-        var compare = CliRun.Of([.. args, .. options]);
-        Assert.True(compare.Exit == 0, compare.Error);
         var doc = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "docs", "RESULTS.md"));
-        using var results = JsonDocument.Parse(File.ReadAllText(output.Combine("results.json")));
+        using var results = JsonDocument.Parse(File.ReadAllText(fixture.Results));
 
         var names = new SortedSet<string>(StringComparer.Ordinal);
         Collect(results.RootElement, "", names);
@@ -26,6 +45,17 @@ public class ResultsSchemaDocTests
         Assert.True(names.Count > 100, $"only {names.Count} fields found: the walk is broken");
         var missing = names.Where(path => !Documented(doc, path)).ToList();
         Assert.True(missing.Count == 0, "docs/RESULTS.md does not name: " + string.Join(", ", missing));
+    }
+
+    /// <summary>results.json is written by System.Text.Json's generated serializer (<see
+    /// cref="Results.GeneratedResultJson"/>) and read by reflection: written again by reflection, what was read is
+    /// the same text, so the two agree on every field of the file.</summary>
+    [SkippableFact]
+    public void Results_json_written_by_the_generated_serializer_is_what_reflection_writes()
+    {
+        var written = File.ReadAllText(fixture.Results);
+        var read = Results.ResultStore.Load(fixture.Results);
+        Assert.Equal(written, JsonSerializer.Serialize(read, Storage.JsonFormat.Options));
     }
 
     /// <summary>A field is documented when the page has its path or its name in backticks (`runs[].seed`,
