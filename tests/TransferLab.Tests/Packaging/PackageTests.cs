@@ -64,7 +64,7 @@ public class PackageTests
 
     /// <summary>What pack.sh reads, without build outputs: packing in the repository itself would rewrite the
     /// CLI the other tests are running.</summary>
-    private static void CopySources(string target)
+    internal static void CopySources(string target)
     {
         var root = TestData.RepositoryRoot;
         foreach (var file in new[] { "Directory.Build.props", "Directory.Packages.props", "README.md", "LICENSE" })
