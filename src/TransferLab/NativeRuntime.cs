@@ -7,11 +7,6 @@ public static class NativeRuntime
 {
     private static readonly Lazy<Exception?> LoadFailure = new(TryLoad);
 
-    /// <summary>Starts loading libtorch on a pool thread and returns at once: loading it takes 0.2–0.4 s, which a
-    /// command can spend on work that needs no libtorch (checking and hashing the images) meanwhile. <see
-    /// cref="EnsureLoaded"/> waits for it, and reports its failure as it would have.</summary>
-    public static void StartLoading() => _ = Task.Run(() => LoadFailure.Value);
-
     public static void EnsureLoaded()
     {
         if (LoadFailure.Value is { } failure)

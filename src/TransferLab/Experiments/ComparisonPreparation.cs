@@ -126,7 +126,6 @@ internal static class ComparisonPreparation
     {
         spec.Validate();
         execution.Validate();
-        NativeRuntime.StartLoading();
         var opened = DatasetSplits.Open(spec.DataDir, spec.ValSplit);
         if (opened.IsValSplit)
             output.Notice(
