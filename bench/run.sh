@@ -18,7 +18,7 @@ bash bench/run.sh MODE [options]
   scaled-decoding   [--images 400]        phone-sized photos decoded at reduced scale against full resolution
   backbones         [--batch 8] [--steps 5]  every backbone's forward against PyTorch's on the fixtures
   estimate                                the cost estimate against the measured time, hymenoptera and 1k photos
-  warm              [--repeats 5]         a comparison on a warm feature cache: wall time and where it goes
+  warm              [--repeats 5]         a warm-cache comparison, installed command against the build
   budget            [--minutes "4 2"]     compare --budget: wall time against each budget, what ran, the intervals
   calibration       [--part all|simulate|pool|hymenoptera|finetune|race] [--comparisons N] [--seeds N (race)]
                                           the verdict's error rates: simulated, Fashion-MNIST coverage, trained
