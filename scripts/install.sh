@@ -30,8 +30,8 @@ rm -rf "$prefix/lib/transferlab.old"
 mv "$staging" "$prefix/lib/transferlab"
 rm -rf "$prefix/lib/transferlab.old"
 ln -sfn "$prefix/lib/transferlab/TransferLab.Cli" "$prefix/bin/transferlab"
-"$prefix/bin/transferlab" --version >/dev/null
-echo "installed $prefix/bin/transferlab ($("$prefix/bin/transferlab" --version))"
+version=$("$prefix/bin/transferlab" --version)
+echo "installed $prefix/bin/transferlab ($version)"
 case ":$PATH:" in
   *":$prefix/bin:"*) ;;
   *) echo "add it to your PATH: export PATH=\"$prefix/bin:\$PATH\"" ;;
